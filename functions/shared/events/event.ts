@@ -1,0 +1,59 @@
+/**
+ * The shape of an event, the unit of the system of record.
+ *
+ * Streams are `execution#<id>` and `approval#<id>`; versions start at 1 and have no gaps.
+ * `hash` is SHA-256 (hex) over the canonical encoding of every other field, and
+ * `prevHash` is the previous event's `hash` (null for version 1), so a stream is a chain.
+ * Sensitive values never sit in `data`: they are sealed (envelope-encrypted, see
+ * functions/shared/crypto) into `sealed`, whose ciphertext is covered by the hash.
+ */
+export const EVENT_TYPES = [
+  'ExecutionStarted',
+  'StepSucceeded',
+  'StepFailed',
+  'ValidationFailed',
+  'SecretRead',
+  'ModelInvoked',
+  'GuardTriggered',
+  'ApprovalRequested',
+  'ApprovalAutoDecided',
+  'ApprovalDecided',
+  'ApprovalExpired',
+  'ApprovalEscalated',
+  'PaymentRecorded',
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** JSON values only: events are canonically encoded and hashed. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** What a caller hands to `append`: the store fills in stream, version, time, hashes. */
+export interface NewEvent {
+  type: EventType;
+  /** Who caused it: a user (`user:alice@example.com`) or a role (`step:extract-invoice`). */
+  actor: string;
+  /** Non-sensitive facts, stored in clear. */
+  data: { [key: string]: Json };
+  /** Sensitive facts; sealed with the stream and version as encryption context before storage. */
+  sensitive?: { [key: string]: Json };
+}
+
+/** An event as stored and as read back (sensitive part still sealed). */
+export interface StoredEvent {
+  stream: string;
+  version: number;
+  type: EventType;
+  /** ISO-8601 UTC timestamp with milliseconds. */
+  time: string;
+  actor: string;
+  data: { [key: string]: Json };
+  /** Base64 ciphertext of the sensitive part, or null when the event has none. */
+  sealed: string | null;
+  prevHash: string | null;
+  hash: string;
+}
+
+export const executionStream = (executionId: string): string => `execution#${executionId}`;
+export const approvalStream = (approvalId: string): string => `approval#${approvalId}`;

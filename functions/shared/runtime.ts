@@ -1,0 +1,38 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { readStepEnvironment, type StepEnvironment } from './config.js';
+import { EncryptionSdkSealer } from './crypto/envelope-sealer.js';
+import type { Sealer } from './crypto/sealer.js';
+import { DynamoDbEventStore } from './events/dynamodb-store.js';
+import type { EventStore } from './events/store.js';
+
+/** What every step uses, built once per Lambda container from its environment. */
+export interface StepDependencies {
+  config: StepEnvironment;
+  store: EventStore;
+  sealer: Sealer;
+  now: () => Date;
+}
+
+let current: StepDependencies | undefined;
+
+export function getDependencies(): StepDependencies {
+  current ??= dependenciesFromEnvironment();
+  return current;
+}
+
+/** Replaces the dependencies (tests, the local runtime). Pass undefined to rebuild from env. */
+export function setDependencies(deps: StepDependencies | undefined): void {
+  current = deps;
+}
+
+export function dependenciesFromEnvironment(env: NodeJS.ProcessEnv = process.env): StepDependencies {
+  const config = readStepEnvironment(env);
+  const sealer = EncryptionSdkSealer.kms({
+    keyId: config.dataKeyId,
+    client: new KMSClient({}),
+    cacheMaxAgeSeconds: config.dataKeyCacheSeconds,
+  });
+  const store = new DynamoDbEventStore({ client: new DynamoDBClient({}), tableName: config.eventsTable, sealer });
+  return { config, store, sealer, now: () => new Date() };
+}
