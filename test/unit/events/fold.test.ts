@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { EventType, Json, StoredEvent } from '../../../functions/shared/events/event.js';
+import { approvalState, executionState, foldStream } from '../../../functions/shared/events/fold.js';
+
+/** Given-events builder: only what a fold reads (type, data, time, actor, version). */
+function given(...specs: [EventType, { [key: string]: Json }, string?][]): StoredEvent[] {
+  return specs.map(([type, data, actor], i) => ({
+    stream: 'execution#f1',
+    version: i + 1,
+    type,
+    time: `2025-01-01T00:00:0${i}.000Z`,
+    actor: actor ?? 'step:test',
+    data,
+    sealed: null,
+    prevHash: null,
+    hash: '',
+  }));
+}
+
+describe('foldStream', () => {
+  it('applies evolve to every event in order from the initial state', () => {
+    const events = given(['StepSucceeded', { step: 'a' }], ['StepSucceeded', { step: 'b' }]);
+    expect(foldStream(events, (acc: string[], e) => [...acc, String(e.data.step)], ['start'])).toEqual(['start', 'a', 'b']);
+  });
+});
+
+describe('executionState', () => {
+  it('given no events, then not started', () => {
+    expect(executionState([])).toEqual({ status: 'not-started', steps: [] });
+  });
+
+  it('given started and two steps, then running with the steps in order', () => {
+    const state = executionState(
+      given(['ExecutionStarted', { workflow: 'invoice' }], ['StepSucceeded', { step: 'extract', durationMs: 3 }], ['StepSucceeded', { step: 'check', durationMs: 4 }]),
+    );
+    expect(state).toEqual({ status: 'running', startedAt: '2025-01-01T00:00:00.000Z', steps: ['extract', 'check'] });
+  });
+
+  it('given an approval requested, then waiting; given it decided, then running again', () => {
+    const waiting = given(['ExecutionStarted', { workflow: 'w' }], ['ApprovalRequested', { approvalId: 'a1', executionId: 'f1', approvers: [], expiresAt: 'x' }]);
+    expect(executionState(waiting).status).toBe('waiting-for-approval');
+    const resumed = [...waiting, ...given(['ApprovalDecided', { approvalId: 'a1', approver: 'u', decision: 'approve' }])];
+    expect(executionState(resumed).status).toBe('running');
+  });
+
+  it('given a failed step, then still running with the last error recorded', () => {
+    const state = executionState(given(['ExecutionStarted', { workflow: 'w' }], ['StepFailed', { step: 'extract', error: 'ModelFailed' }]));
+    expect(state).toMatchObject({ status: 'running', lastError: 'ModelFailed' });
+  });
+
+  it('given succeeded, then succeeded with an end time', () => {
+    const state = executionState(given(['ExecutionStarted', { workflow: 'w' }], ['ExecutionSucceeded', {}]));
+    expect(state).toMatchObject({ status: 'succeeded', endedAt: '2025-01-01T00:00:01.000Z' });
+  });
+
+  it('given failed, then failed with its error, and later events do not reopen it', () => {
+    const state = executionState(
+      given(['ExecutionStarted', { workflow: 'w' }], ['ExecutionFailed', { error: 'ApprovalRejected' }], ['StepSucceeded', { step: 'late' }], ['ExecutionSucceeded', {}]),
+    );
+    expect(state).toEqual({
+      status: 'failed',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      endedAt: '2025-01-01T00:00:01.000Z',
+      steps: [],
+      lastError: 'ApprovalRejected',
+    });
+  });
+});
+
+describe('approvalState', () => {
+  const requested: [EventType, { [key: string]: Json }, string?] = [
+    'ApprovalRequested',
+    { approvalId: 'a1', executionId: 'e1', approvers: ['user:alice'], expiresAt: '2025-01-02T00:00:00.000Z' },
+    'step:request-approval',
+  ];
+
+  it('given no events, then none at version 0', () => {
+    expect(approvalState([])).toEqual({ status: 'none', version: 0 });
+  });
+
+  it('given requested, then pending with its ids and request time', () => {
+    expect(approvalState(given(requested))).toEqual({
+      status: 'pending',
+      approvalId: 'a1',
+      executionId: 'e1',
+      requestedAt: '2025-01-01T00:00:00.000Z',
+      version: 1,
+    });
+  });
+
+  it('given requested then approved, then approved by that approver', () => {
+    const state = approvalState(given(requested, ['ApprovalDecided', { approvalId: 'a1', approver: 'user:alice', decision: 'approve' }, 'user:alice']));
+    expect(state).toMatchObject({ status: 'approved', approver: 'user:alice', decidedBy: 'user:alice', decidedAt: '2025-01-01T00:00:01.000Z', version: 2 });
+  });
+
+  it('given requested then rejected, then rejected', () => {
+    const state = approvalState(given(requested, ['ApprovalDecided', { approvalId: 'a1', approver: 'user:bob', decision: 'reject' }, 'user:bob']));
+    expect(state).toMatchObject({ status: 'rejected', approver: 'user:bob' });
+  });
+
+  it('given auto-decided, then decided by the policy with no approver', () => {
+    const state = approvalState(given(requested, ['ApprovalAutoDecided', { approvalId: 'a1', decision: 'approve', reason: 'under limit' }, 'policy:auto']));
+    expect(state).toMatchObject({ status: 'approved', decidedBy: 'policy:auto', version: 2 });
+    expect(state.approver).toBeUndefined();
+  });
+
+  it('given expired, then expired; a decision after that changes nothing but the version', () => {
+    const state = approvalState(
+      given(requested, ['ApprovalExpired', { approvalId: 'a1' }, 'step:expire'], ['ApprovalDecided', { approvalId: 'a1', approver: 'user:alice', decision: 'approve' }]),
+    );
+    expect(state).toMatchObject({ status: 'expired', decidedBy: 'step:expire', decidedAt: '2025-01-01T00:00:01.000Z', version: 3 });
+    expect(state.approver).toBeUndefined();
+  });
+
+  it('given a decision with an unknown value, then still pending', () => {
+    const state = approvalState(given(requested, ['ApprovalDecided', { approvalId: 'a1', approver: 'user:alice', decision: 'maybe' }]));
+    expect(state).toMatchObject({ status: 'pending', version: 2 });
+  });
+
+  it('given approved then a second decision, then the first decision stands', () => {
+    const state = approvalState(
+      given(
+        requested,
+        ['ApprovalDecided', { approvalId: 'a1', approver: 'user:alice', decision: 'approve' }],
+        ['ApprovalDecided', { approvalId: 'a1', approver: 'user:bob', decision: 'reject' }],
+      ),
+    );
+    expect(state).toMatchObject({ status: 'approved', approver: 'user:alice', version: 3 });
+  });
+});
