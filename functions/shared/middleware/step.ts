@@ -1,0 +1,118 @@
+import middy from '@middy/core';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context as LambdaContext } from 'aws-lambda';
+import type { z } from 'zod';
+import type { NewEvent } from '../events/event.js';
+import { getDependencies, type StepDependencies } from '../runtime.js';
+import { audit } from './audit.js';
+import type { StepEnvelope } from './envelope.js';
+import { mapErrors } from './errors.js';
+import { invocationOf, type Invocation, type WardflowContext } from './invocation.js';
+import { createStepLogger, structuredLogging, type LogSink } from './logger.js';
+import { Redactor } from './redact.js';
+import { refuseSecretOutput } from './secret-output.js';
+import { secrets } from './secrets.js';
+import { validate } from './validate.js';
+
+/** What a step's implementation gets besides its typed input. */
+export interface StepContext {
+  /** `$$.Execution.Name`: the execution this invocation belongs to. */
+  executionId: string;
+  /** Present when the state is a `waitForTaskToken` task. Registered with the redactor. */
+  taskToken?: string;
+  /** Logical name -> value, as declared in the step's `secrets`. */
+  secrets: Record<string, string>;
+  /** Structured, redacting logger with executionId, awsRequestId and step on every line. */
+  logger: Logger;
+  /** Queues an event (e.g. ModelInvoked) appended to the execution's stream if the step succeeds. */
+  record(event: NewEvent): void;
+  deps: StepDependencies;
+}
+
+export interface StepDefinition<I extends z.ZodType, O extends z.ZodType> {
+  /** Step name, kebab-case: used in events (`step:<name>`), logs and error messages. */
+  name: string;
+  input: I;
+  output: O;
+  /**
+   * Logical name -> secret id, resolved lazily at the first invocation (it may read env
+   * through requireEnv, so a missing variable fails the invocation, not the import).
+   */
+  secrets?: () => Record<string, string>;
+  /** Where log lines go. @default stdout */
+  logSink?: LogSink;
+}
+
+/** The Lambda handler `defineStep` returns: event in, validated output out. */
+export type StepHandler<O extends z.ZodType> = middy.MiddyfiedHandler<unknown, z.output<O>, Error, LambdaContext>;
+
+/**
+ * The one entry point handlers use. Wraps `impl` in, from outermost to innermost:
+ * structuredLogging, mapErrors, audit, dependencies, secrets, refuseSecretOutput, validate.
+ * Dependencies come from `getDependencies()` at each invocation, so tests can call
+ * `setDependencies()` after importing a handler.
+ *
+ * @example
+ * ```ts
+ * export const handler = defineStep(
+ *   { name: 'pay-invoice', input: PayInput, output: PayOutput, secrets: () => ({ paymentsApiKey: requireEnv('PAYMENTS_API_KEY_SECRET') }) },
+ *   async (input, ctx) => {
+ *     const receipt = await pay(input, ctx.secrets.paymentsApiKey);
+ *     ctx.record({ type: 'PaymentRecorded', actor: 'step:pay-invoice', data: { receiptId: receipt.id } });
+ *     return { receiptId: receipt.id };
+ *   },
+ * );
+ * ```
+ */
+export function defineStep<I extends z.ZodType, O extends z.ZodType>(
+  definition: StepDefinition<I, O>,
+  impl: (input: z.output<I>, ctx: StepContext) => Promise<z.input<O>>,
+): StepHandler<O> {
+  const { name } = definition;
+  const redactor = new Redactor();
+  const logger = createStepLogger({ step: name, redactor, ...(definition.logSink ? { sink: definition.logSink } : {}) });
+
+  // Built at the first invocation: its cache lifetime and secret ids come from configuration.
+  let loadSecrets: middy.MiddlewareObj<unknown, unknown, Error> | undefined;
+
+  const dependencies: middy.MiddlewareObj<unknown, unknown, Error> = {
+    name: 'dependencies',
+    before: async (request) => {
+      const deps = getDependencies();
+      invocationOf(request).deps = deps;
+      logger.setLogLevel(deps.config.logLevel);
+      if (!loadSecrets) {
+        const declared = definition.secrets?.() ?? {};
+        loadSecrets =
+          Object.keys(declared).length === 0
+            ? {}
+            : secrets({ fetch: declared, cacheExpiry: deps.config.secretsCacheSeconds * 1000, redactor, cacheKeyPrefix: `wardflow-secrets:${name}` });
+      }
+      await loadSecrets.before?.(request);
+    },
+  };
+
+  const handler = async (event: unknown, context: LambdaContext & Partial<WardflowContext>): Promise<z.input<O>> => {
+    // validate() has replaced the event by the parsed envelope by now.
+    const envelope = event as StepEnvelope;
+    const invocation = context.wardflow as Invocation;
+    const ctx: StepContext = {
+      executionId: envelope.executionId,
+      ...(envelope.taskToken !== undefined ? { taskToken: envelope.taskToken } : {}),
+      secrets: { ...(context.secrets ?? {}) },
+      logger,
+      record: (e) => invocation.record(e),
+      deps: invocation.deps ?? getDependencies(),
+    };
+    return impl(envelope.input as z.output<I>, ctx);
+  };
+
+  // The handler returns the output's input type; validate() turns it into z.output<O>.
+  return middy<unknown, z.output<O>, Error, LambdaContext>(handler as unknown as (event: unknown, context: LambdaContext) => Promise<z.output<O>>)
+    .use(structuredLogging({ logger, step: name, redactor }))
+    .use(mapErrors({ step: name, redactor }))
+    .use(audit({ step: name, getStore: () => getDependencies().store, redactor }))
+    .use(dependencies)
+    .use(refuseSecretOutput({ step: name, redactor }))
+    .use(validate({ input: definition.input, output: definition.output, source: `${name} input`, outputSource: `${name} output` })) as StepHandler<O>;
+}
