@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { GuardTriggered } from '../shared/errors.js';
+import { appendFacts } from '../shared/events/append-facts.js';
+import { executionStream } from '../shared/events/event.js';
+import { checkGrounding } from '../shared/invoice/grounding.js';
+import { Invoice } from '../shared/invoice/invoice.js';
+import { defineStep } from '../shared/middleware/step.js';
+
+const STEP = 'check-grounding';
+
+/**
+ * Blocks an extraction whose values do not occur in the source document. GuardTriggered
+ * is appended directly: events queued with ctx.record are written only when the step
+ * succeeds, and this one exists to explain a failure.
+ */
+export const handler = defineStep(
+  {
+    name: STEP,
+    input: z.object({ invoiceText: z.string().min(1).max(100_000), invoice: Invoice }),
+    output: z.object({ grounded: z.literal(true) }),
+  },
+  async (input, ctx) => {
+    const result = checkGrounding(input.invoice, input.invoiceText);
+    if (!result.grounded) {
+      await appendFacts(ctx.deps.store, executionStream(ctx.executionId), [
+        { type: 'GuardTriggered', actor: `step:${STEP}`, data: { step: STEP, guard: 'grounding', fields: result.ungrounded } },
+      ]);
+      throw new GuardTriggered(
+        'grounding',
+        `the extracted fields ${result.ungrounded.join(', ')} do not occur in the source document; a human must check the invoice`,
+        { fields: result.ungrounded },
+      );
+    }
+    return { grounded: true as const };
+  },
+);

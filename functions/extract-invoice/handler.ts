@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { appendFacts } from '../shared/events/append-facts.js';
+import { executionStream } from '../shared/events/event.js';
+import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM_PROMPT, parseModelInvoice } from '../shared/invoice/extraction.js';
+import { Invoice } from '../shared/invoice/invoice.js';
+import { defineStep } from '../shared/middleware/step.js';
+import { assertModelAllowed } from '../shared/models/allow-list.js';
+import { readModelSettings, selectGateway } from '../shared/models/select-gateway.js';
+
+const STEP = 'extract-invoice';
+
+/**
+ * Asks the configured model (Bedrock, or the labelled local stand-in) for the invoice's
+ * fields and returns them as a validated Invoice.
+ *
+ * ModelInvoked is appended before the answer is validated, not queued with ctx.record:
+ * a call that cost tokens must be on record even when its answer is then refused.
+ */
+export const handler = defineStep(
+  { name: STEP, input: z.object({ invoiceText: z.string().min(1).max(100_000) }), output: Invoice },
+  async (input, ctx) => {
+    const settings = readModelSettings();
+    assertModelAllowed(settings.modelId, settings.allowedModels);
+    const answer = await selectGateway(settings.provider).converse({
+      modelId: settings.modelId,
+      system: EXTRACTION_SYSTEM_PROMPT,
+      prompt: input.invoiceText,
+      maxTokens: EXTRACTION_MAX_TOKENS,
+    });
+    await appendFacts(ctx.deps.store, executionStream(ctx.executionId), [
+      {
+        type: 'ModelInvoked',
+        actor: `step:${STEP}`,
+        data: {
+          step: STEP,
+          modelId: answer.modelId,
+          provider: answer.provider,
+          inputTokens: answer.inputTokens,
+          outputTokens: answer.outputTokens,
+          costUsd: answer.costUsd,
+          costKnown: answer.costKnown,
+        },
+        sensitive: { system: EXTRACTION_SYSTEM_PROMPT, prompt: input.invoiceText },
+      },
+    ]);
+    // A gateway may answer with another model than asked (the stand-in always does): that one must be allowed too.
+    assertModelAllowed(answer.modelId, settings.allowedModels);
+    return parseModelInvoice(answer.text);
+  },
+);

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { ConcurrencyConflict } from '../shared/errors.js';
+import { approvalStream } from '../shared/events/event.js';
+import type { EventStore } from '../shared/events/store.js';
+import { approvalState } from '../shared/events/fold.js';
+import { defineStep } from '../shared/middleware/step.js';
+
+const STEP = 'record-outcome';
+
+/** Error names as Step Functions gives them (`States.Timeout`, `ValidationFailed`); anything else is not stored. */
+const ERROR_NAME = /^[A-Za-z][A-Za-z0-9_.]{0,127}$/;
+
+const Outcome = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('succeeded') }),
+  z.object({
+    outcome: z.literal('failed'),
+    // Cause is accepted and dropped: it may quote input (document text, values).
+    error: z.object({ Error: z.string().max(256), Cause: z.string().optional() }),
+    approvalId: z.string().min(1).max(100).regex(/^[A-Za-z0-9_:-]+$/).optional(),
+  }),
+]);
+
+/**
+ * Last state of every path: ends the execution's stream with ExecutionSucceeded or
+ * ExecutionFailed (the error's name only). A gate that timed out also closes its approval
+ * with ApprovalExpired, so a late click finds it closed.
+ */
+export const handler = defineStep(
+  { name: STEP, input: Outcome, output: z.object({ outcome: z.enum(['succeeded', 'failed']) }) },
+  async (input, ctx) => {
+    const actor = `step:${STEP}`;
+    if (input.outcome === 'succeeded') {
+      ctx.record({ type: 'ExecutionSucceeded', actor, data: {} });
+      return { outcome: 'succeeded' as const };
+    }
+    const error = ERROR_NAME.test(input.error.Error) ? input.error.Error : 'UnrecognisedError';
+    if (error === 'States.Timeout' && input.approvalId !== undefined) {
+      await expireApproval(ctx.deps.store, input.approvalId, ctx.executionId, actor);
+    }
+    ctx.record({ type: 'ExecutionFailed', actor, data: { error } });
+    return { outcome: 'failed' as const };
+  },
+);
+
+/** Appends ApprovalExpired while the approval is still pending; a decision that won the race stands. */
+async function expireApproval(store: EventStore, approvalId: string, executionId: string, actor: string): Promise<void> {
+  const stream = approvalStream(approvalId);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const state = approvalState(await store.read(stream));
+    if (state.status !== 'pending') return;
+    try {
+      await store.append(stream, state.version, [{ type: 'ApprovalExpired', actor, data: { approvalId, executionId } }]);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict)) throw error;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
+import { handler as checkGrounding } from '../../../functions/check-grounding/handler.js';
+import { handler as extractInvoice } from '../../../functions/extract-invoice/handler.js';
+import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
+import { handler as recordDecision, useSfnClient } from '../../../functions/record-decision/handler.js';
+import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
+import { handler as recordStart } from '../../../functions/record-start/handler.js';
+import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
+import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, ValidationFailed } from '../../../functions/shared/errors.js';
+import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
+import { openSealed } from '../../../functions/shared/events/open-sealed.js';
+import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
+import { exampleInput, failureOf, lambdaContext, STEP_ENV, startWorld, type HandlerWorld } from './harness.js';
+
+const PAYMENTS_KEY = 'sk_test_payments_4f9a1c2e';
+const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAY-secret-task-token-0123456789';
+const secretsManager = mockClient(SecretsManagerClient);
+const sfnMock = mockClient(SFNClient);
+
+let world: HandlerWorld;
+let output: string[] = [];
+beforeAll(async () => {
+  world = await startWorld();
+  useSfnClient(new SFNClient({ region: 'us-east-1' }));
+});
+afterAll(async () => {
+  useSfnClient(undefined);
+  await world.stop();
+});
+beforeEach(() => {
+  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
+  vi.stubEnv('PAYMENTS_API_URL', '');
+  secretsManager.reset();
+  secretsManager.on(GetSecretValueCommand, { SecretId: STEP_ENV.PAYMENTS_SECRET_ID }).resolves({ SecretString: PAYMENTS_KEY, VersionId: 'v-1' });
+  sfnMock.reset();
+  sfnMock.on(SendTaskSuccessCommand).resolves({});
+  sfnMock.on(SendTaskFailureCommand).resolves({});
+  // Everything the steps print, to prove that no document text, secret or token reaches the logs.
+  output = [];
+  const keep = (chunk: unknown) => {
+    output.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(keep);
+  vi.spyOn(process.stderr, 'write').mockImplementation(keep);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const call = <T>(handler: (event: unknown, context: never) => Promise<T>, executionId: string, input: unknown, taskToken?: string) =>
+  handler({ executionId, input, ...(taskToken ? { taskToken } : {}) }, lambdaContext() as never);
+
+/** start -> extract -> grounding -> policy, as the state machine runs them. */
+async function runToPolicy(executionId: string, file: string) {
+  const { invoiceText, source } = exampleInput(file);
+  await call(recordStart, executionId, { invoiceText, source });
+  const invoice = (await call(extractInvoice, executionId, { invoiceText })) as Invoice;
+  await call(checkGrounding, executionId, { invoiceText, invoice });
+  const policy = (await call(applyPolicy, executionId, { invoice })) as { decision: string; reason: string; approvalId: string };
+  return { invoiceText, invoice, policy };
+}
+
+describe('invoice-approval steps against dynalite', () => {
+  it('auto-approves and pays the small invoice, with every fact in the stream and nothing sensitive in clear', async () => {
+    const id = 'exec-small';
+    const { invoiceText, invoice, policy } = await runToPolicy(id, 'invoice-small.json');
+    expect(invoice).toEqual({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' });
+    expect(policy).toMatchObject({ decision: 'auto-approve', approvalId: `${id}-1` });
+    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
+    expect(await call(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'succeeded' });
+
+    const events = await world.executionEvents(id);
+    expect(events.map((e) => e.type)).toEqual([
+      'ExecutionStarted', 'StepSucceeded',
+      'ModelInvoked', 'StepSucceeded',
+      'StepSucceeded',
+      'StepSucceeded',
+      'StepSucceeded', 'SecretRead', 'PaymentRecorded',
+      'StepSucceeded', 'ExecutionSucceeded',
+    ]);
+    expect(executionState(events).status).toBe('succeeded');
+    expect(events[0]!.data).toEqual({ workflow: 'invoice-approval', source: 'examples/invoice-small.json' });
+    expect(await openSealed(events[0]!, world.deps.sealer)).toEqual({ invoiceText });
+    expect(events[2]!.data).toMatchObject({ modelId: 'local.invoice-parser-v1', provider: 'local-stand-in', costUsd: 0 });
+    expect((await openSealed(events[2]!, world.deps.sealer)).prompt).toBe(invoiceText);
+    expect(events.find((e) => e.type === 'SecretRead')!.data).toMatchObject({ name: STEP_ENV.PAYMENTS_SECRET_ID, versionId: 'v-1' });
+    expect(events.find((e) => e.type === 'PaymentRecorded')!.data).toMatchObject({ paymentId: `ledger-${id}`, mode: 'ledger-only', amount: '4999.99' });
+
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
+    expect(approvalState(approval).status).toBe('approved');
+
+    expect(output.join('')).toContain('exec-small'); // the steps did log (at DEBUG), so the checks below see their lines
+    const everything = JSON.stringify([...events, ...approval].map((e) => e.data)) + output.join('');
+    expect(everything).not.toContain('Ergonomic');
+    expect(everything).not.toContain(PAYMENTS_KEY);
+  });
+
+  it('refuses a second start of the same execution', async () => {
+    const { invoiceText } = exampleInput('invoice-small.json');
+    await call(recordStart, 'exec-twice', { invoiceText });
+    expect(await failureOf(call(recordStart, 'exec-twice', { invoiceText }))).toBeInstanceOf(ConcurrencyConflict);
+    expect((await world.executionEvents('exec-twice')).filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
+  });
+
+  it('stops the large invoice at the gate, then an approval sends the decrypted token to Step Functions', async () => {
+    const id = 'exec-large';
+    const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
+    expect(policy).toMatchObject({ decision: 'require-approval', approvalId: `${id}-1` });
+    expect(await world.approvalEvents(policy.approvalId)).toEqual([]);
+
+    expect(await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN)).toEqual({ approvalId: policy.approvalId });
+    const [requested] = await world.approvalEvents(policy.approvalId);
+    expect(requested!.data).toEqual({
+      approvalId: policy.approvalId,
+      executionId: id,
+      approvers: ['approver@example.com'],
+      expiresAt: '2026-12-02T09:00:00.000Z',
+      summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' },
+    });
+    expect(executionState(await world.executionEvents(id)).status).toBe('waiting-for-approval');
+
+    // Not an approver: refused, nothing recorded, Step Functions untouched.
+    const stranger = await failureOf(call(recordDecision, id, { approvalId: policy.approvalId, approver: 'mallory@example.com', decision: 'approve' }));
+    expect(stranger).toBeInstanceOf(ValidationFailed);
+    expect(sfnMock.calls()).toHaveLength(0);
+
+    const decided = await call(recordDecision, id, { approvalId: policy.approvalId, approver: 'Approver@Example.com', decision: 'approve', comment: 'ok, contract renewal' });
+    expect(decided).toEqual({ approvalId: policy.approvalId, status: 'approved' });
+    const success = sfnMock.commandCalls(SendTaskSuccessCommand);
+    expect(success).toHaveLength(1);
+    expect(success[0]!.args[0].input.taskToken).toBe(TASK_TOKEN);
+    expect(JSON.parse(success[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: policy.approvalId, approver: 'approver@example.com' });
+
+    const approval = await world.approvalEvents(policy.approvalId);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
+    expect(approval[1]!.actor).toBe('user:approver@example.com');
+    expect(await openSealed(approval[1]!, world.deps.sealer)).toEqual({ comment: 'ok, contract renewal' });
+    expect(approvalState(approval).status).toBe('approved');
+
+    // A second click changes nothing.
+    const again = await failureOf(call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }));
+    expect(again).toBeInstanceOf(ApprovalClosed);
+    expect(sfnMock.calls()).toHaveLength(1);
+
+    // The human approval lets the payment through.
+    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
+    const everything = JSON.stringify([...approval, ...(await world.executionEvents(id))].map((e) => e.data)) + output.join('');
+    expect(everything).not.toContain(TASK_TOKEN);
+    expect(everything).not.toContain('contract renewal');
+  });
+
+  it('routes the unknown vendor to a human and a rejection fails the task with ApprovalRejected', async () => {
+    const id = 'exec-unknown';
+    const { invoice, policy } = await runToPolicy(id, 'invoice-unknown-vendor.json');
+    expect(policy).toMatchObject({ decision: 'require-approval', reason: 'vendor is not on the known-vendor list' });
+    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' });
+
+    const failure = sfnMock.commandCalls(SendTaskFailureCommand);
+    expect(failure).toHaveLength(1);
+    expect(failure[0]!.args[0].input).toMatchObject({ taskToken: TASK_TOKEN, error: 'ApprovalRejected' });
+    expect(failure[0]!.args[0].input.cause).not.toContain(TASK_TOKEN);
+    // Rejected: the payment step refuses even if a broken state machine called it.
+    expect((await failureOf(call(payInvoice, id, { invoice }))).name).toBe('PaymentFailed');
+  });
+
+  it('lets exactly one of two concurrent decisions through', async () => {
+    const id = 'exec-race';
+    const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
+    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    const results = await Promise.allSettled([
+      call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }),
+      call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }),
+    ]);
+    const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).name);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(losers).toHaveLength(1);
+    expect(['ConcurrencyConflict', 'ApprovalClosed']).toContain(losers[0]);
+    expect(sfnMock.calls()).toHaveLength(1);
+    expect((await world.approvalEvents(policy.approvalId)).filter((e) => e.type === 'ApprovalDecided')).toHaveLength(1);
+  });
+
+  it('refuses a decision after the approval expired, and the timeout closes the approval', async () => {
+    const id = 'exec-late';
+    const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
+    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    world.setNow(new Date('2026-12-02T09:00:00.000Z'));
+    try {
+      const late = await failureOf(call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }));
+      expect(late).toBeInstanceOf(ApprovalExpired);
+      expect(sfnMock.calls()).toHaveLength(0);
+
+      const cause = `{"invoiceText":"${exampleInput('invoice-large.json').invoiceText.slice(0, 40)}"}`;
+      await call(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout', Cause: cause }, approvalId: policy.approvalId });
+      expect(approvalState(await world.approvalEvents(policy.approvalId)).status).toBe('expired');
+      const events = await world.executionEvents(id);
+      expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', data: { error: 'States.Timeout' } });
+      expect(executionState(events).status).toBe('failed');
+      expect(JSON.stringify(events.map((e) => e.data))).not.toContain('Northwind Traders Ltd');
+    } finally {
+      world.setNow(new Date('2026-12-01T09:00:00.000Z'));
+    }
+  });
+});
