@@ -1,0 +1,47 @@
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadEnvironments, stageIdOf } from './config/environments.js';
+import { WardflowStage } from './stage.js';
+
+export interface WardflowAppOptions extends AppProps {
+  /**
+   * Directory holding the step folders; tests point it at fixtures.
+   * @default functions/ at the repository root
+   */
+  readonly functionsDirectory?: string;
+  /**
+   * The approval policy JSON file.
+   * @default statemachines/invoice-approval/policy.json
+   */
+  readonly approvalPolicyFile?: string;
+}
+
+/** The app and its stages, so tests can inspect exactly what `cdk synth` builds. */
+export interface WardflowApp {
+  readonly app: App;
+  readonly stages: WardflowStage[];
+  readonly nag: AwsSolutionsChecks;
+}
+
+/**
+ * Builds the wardflow CDK app: one WardflowStage per environment in the `wardflow:environments`
+ * context (narrowed by `wardflow:stages`), checked by cdk-nag's AWS Solutions pack.
+ *
+ * cdk-nag 3 is a policy-validation plugin (not an Aspect): `cdk synth` fails on any unacknowledged
+ * finding; acknowledgements are `Validations.of(construct).acknowledge({ id, reason })`.
+ *
+ * @example
+ * const { app } = buildWardflowApp();
+ * app.synth();
+ */
+export function buildWardflowApp(options: WardflowAppOptions = {}): WardflowApp {
+  const { functionsDirectory, approvalPolicyFile, ...appProps } = options;
+  const app = new App(appProps);
+  const nag = new AwsSolutionsChecks(app, { verbose: true });
+  Validations.of(app).addPlugins(nag);
+  const stages = loadEnvironments(app).map(
+    (environment) =>
+      new WardflowStage(app, stageIdOf(environment.name), { environment, functionsDirectory, approvalPolicyFile }),
+  );
+  return { app, stages, nag };
+}

@@ -1,0 +1,156 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { z } from 'zod';
+import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+
+/** cdk.json context key holding one entry per environment (dev, prod, ...). */
+export const ENVIRONMENTS_CONTEXT_KEY = 'wardflow:environments';
+/** Optional context key: comma list of environments to synthesize, e.g. `-c wardflow:stages=dev`. */
+export const STAGES_CONTEXT_KEY = 'wardflow:stages';
+
+/** CloudWatch Logs accepts only these retention periods; anything else fails at deploy time, so fail at synth. */
+const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+
+/**
+ * A Bedrock foundation-model id such as `amazon.nova-lite-v1:0`. No wildcards: each id becomes one IAM
+ * resource ARN, and a `*` would widen the allow-list enforced in IAM.
+ */
+const ModelId = z
+  .string()
+  .regex(/^[a-z0-9-]+\.[a-z0-9.:-]+$/, 'a Bedrock model id like "amazon.nova-lite-v1:0" (no wildcards)');
+
+const EnvironmentConfigSchema = z
+  .object({
+    /** Object Lock COMPLIANCE retention of the audit bucket, in days. Cannot be shortened once objects are written. */
+    auditRetentionDays: z.number().int().min(1).max(36_500),
+    /** DynamoDB deletion protection for the events table; also turns on RETAIN removal policies. */
+    deletionProtection: z.boolean(),
+    /** How long an approval gate waits for a decision before the execution fails closed. Step Functions caps it at a year. */
+    approvalTimeoutHours: z.number().int().min(1).max(8_760),
+    /** Who receives approval requests. */
+    approverEmail: z.email('an email address'),
+    modelProvider: z.literal('bedrock'),
+    /** The model extract-invoice calls; must be one of allowedModels. */
+    modelId: ModelId,
+    /** Models any step may invoke in this environment: enforced in code (ALLOWED_MODELS) and in IAM. */
+    allowedModels: z.array(ModelId).min(1),
+    /** Retention of every log group, in days: one of the values CloudWatch Logs accepts. */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
+    /** How long a step keeps a fetched secret in memory (same bounds as functions/shared/config.ts). */
+    secretsCacheSeconds: z.number().int().min(0).max(3_600),
+    /** How long a step reuses a data key for sealing (same bounds as functions/shared/config.ts). */
+    dataKeyCacheSeconds: z.number().int().min(0).max(300),
+    /** Base URL of the payments API; pay-invoice gets it as PAYMENTS_API_URL when set. */
+    paymentsApiUrl: z.url({ protocol: /^https$/, error: 'an https:// URL' }).optional(),
+    /** LOG_LEVEL of every step. */
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  })
+  .strict()
+  .superRefine((env, ctx) => {
+    if (!env.allowedModels.includes(env.modelId)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['modelId'],
+        message: 'is not in allowedModels: add it to allowedModels or choose one of the allowed models',
+      });
+    }
+  });
+
+/** The validated settings of one environment. */
+export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
+
+/** One environment to synthesize: its name (`dev`) and its settings. */
+export interface NamedEnvironment {
+  /** Lower-case name, used in resource names, aliases and secret paths (`wardflow/<name>/...`). */
+  readonly name: string;
+  readonly config: EnvironmentConfig;
+}
+
+const EnvironmentName = /^[a-z][a-z0-9-]{0,30}$/;
+
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = [ENVIRONMENTS_CONTEXT_KEY, ...issue.path.map(String)].join('.');
+      return `${path} ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Validates the raw value of the `wardflow:environments` context and picks the environments to synthesize.
+ * Throws ConfigurationInvalid naming every bad key (never its value) and how to fix it.
+ *
+ * @param raw the context value, normally from cdk.json
+ * @param stages optional comma list (the `wardflow:stages` context); default: every environment
+ * @example
+ * const [dev] = parseEnvironments({ dev: { ...settings } }, 'dev');
+ * dev.name; // 'dev'
+ */
+export function parseEnvironments(raw: unknown, stages?: string): NamedEnvironment[] {
+  if (raw === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigurationInvalid(
+      `context "${ENVIRONMENTS_CONTEXT_KEY}" is missing or not an object; add it to cdk.json with one entry per environment (dev, prod)`,
+    );
+  }
+  const environments: NamedEnvironment[] = [];
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (!EnvironmentName.test(name)) {
+      problems.push(`${ENVIRONMENTS_CONTEXT_KEY}.${name} is not a valid environment name (lower-case letters, digits, dashes)`);
+      continue;
+    }
+    const parsed = EnvironmentConfigSchema.safeParse(value);
+    if (parsed.success) environments.push({ name, config: parsed.data });
+    else problems.push(describeIssues(parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] }))));
+  }
+  if (problems.length > 0) {
+    throw new ConfigurationInvalid(`${problems.join('; ')}. Fix these keys in cdk.json (context "${ENVIRONMENTS_CONTEXT_KEY}")`);
+  }
+  if (environments.length === 0) {
+    throw new ConfigurationInvalid(`context "${ENVIRONMENTS_CONTEXT_KEY}" has no environments; add at least "dev" to cdk.json`);
+  }
+  if (stages === undefined || stages.trim() === '') return environments;
+
+  const wanted = stages.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = wanted.filter((w) => !environments.some((e) => e.name === w));
+  if (unknown.length > 0) {
+    throw new ConfigurationInvalid(
+      `context "${STAGES_CONTEXT_KEY}" names environments that are not in "${ENVIRONMENTS_CONTEXT_KEY}" (${unknown.join(', ')}); ` +
+        `use one of ${environments.map((e) => e.name).join(', ')}`,
+    );
+  }
+  return environments.filter((e) => wanted.includes(e.name));
+}
+
+/**
+ * Reads and validates the environments from the construct tree's context (cdk.json or `-c`).
+ *
+ * @example
+ * const app = new App();
+ * for (const env of loadEnvironments(app)) new WardflowStage(app, stageIdOf(env.name), { environment: env });
+ */
+export function loadEnvironments(scope: Construct): NamedEnvironment[] {
+  const stages: unknown = scope.node.tryGetContext(STAGES_CONTEXT_KEY);
+  if (stages !== undefined && typeof stages !== 'string') {
+    throw new ConfigurationInvalid(`context "${STAGES_CONTEXT_KEY}" must be a comma list such as "dev,prod"`);
+  }
+  return parseEnvironments(scope.node.tryGetContext(ENVIRONMENTS_CONTEXT_KEY), stages);
+}
+
+/**
+ * The construct id of an environment's stage: `dev` -> `Dev`, `eu-prod` -> `EuProd`.
+ * `cdk synth` writes it to cdk.out/assembly-<id>/.
+ *
+ * @example
+ * stageIdOf('prod'); // 'Prod'
+ */
+export function stageIdOf(environmentName: string): string {
+  return environmentName
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,70 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+
+export interface AuditBucketProps {
+  /** Customer-managed key for SSE-KMS of the archive. */
+  readonly encryptionKey: kms.IKey;
+  /** Object Lock COMPLIANCE retention in days: nobody, root included, can delete or shorten it before then. */
+  readonly retentionDays: number;
+  /**
+   * Expire server access logs after this many days.
+   * @default 365
+   */
+  readonly accessLogRetentionDays?: number;
+}
+
+/**
+ * The append-only audit archive: S3 with Object Lock in COMPLIANCE mode, versioned, SSE-KMS with
+ * the audit key, TLS only, no public access, server access logs to a separate bucket.
+ * The archiver that writes to it arrives in a later issue; the bucket exists now so its
+ * retention is fixed from the first event on.
+ */
+export class AuditBucket extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: AuditBucketProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1) {
+      throw new ConfigurationInvalid('AuditBucket.retentionDays must be a whole number of days, at least 1');
+    }
+    const accessLogRetentionDays = props.accessLogRetentionDays ?? 365;
+    if (!Number.isInteger(accessLogRetentionDays) || accessLogRetentionDays < 1) {
+      throw new ConfigurationInvalid('AuditBucket.accessLogRetentionDays must be a whole number of days, at least 1');
+    }
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logging cannot deliver to an SSE-KMS bucket, so this one uses SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(accessLogRetentionDays), noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the server access log bucket of the audit bucket; logging its own access would log into itself or need an endless chain of log buckets.',
+    });
+
+    this.bucket = new s3.Bucket(this, 'Archive', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(props.retentionDays)),
+      versioned: true,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'audit-archive/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}

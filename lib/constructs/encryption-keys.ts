@@ -1,0 +1,90 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+
+export interface EncryptionKeysProps {
+  /** Environment name, used in the aliases `alias/wardflow/<environmentName>/<purpose>`. */
+  readonly environmentName: string;
+  /**
+   * What happens to the keys when the stack is deleted. Deleting a key makes everything it encrypted
+   * unreadable, so production keeps them.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Waiting period before a key scheduled for deletion is gone (7 to 30 days).
+   * @default Duration.days(30)
+   */
+  readonly pendingWindow?: Duration;
+}
+
+/**
+ * One customer-managed KMS key per purpose, with rotation on, so that a key policy or a grant
+ * only ever opens one kind of data:
+ * - tableKey: the events table (DynamoDB server-side encryption),
+ * - sealingKey: client-side envelope encryption of sensitive event fields,
+ * - auditKey: the audit bucket,
+ * - logsKey: CloudWatch log groups and the state machine,
+ * - secretsKey: Secrets Manager secrets of this environment.
+ */
+export class EncryptionKeys extends Construct {
+  readonly tableKey: kms.Key;
+  readonly sealingKey: kms.Key;
+  readonly auditKey: kms.Key;
+  readonly logsKey: kms.Key;
+  readonly secretsKey: kms.Key;
+
+  constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
+    super(scope, id);
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(props.environmentName)) {
+      throw new ConfigurationInvalid(
+        'EncryptionKeys.environmentName must be lower-case letters, digits and dashes (it becomes part of the key aliases)',
+      );
+    }
+    const pendingWindow = props.pendingWindow ?? Duration.days(30);
+    const days = pendingWindow.toDays();
+    if (days < 7 || days > 30) {
+      throw new ConfigurationInvalid('EncryptionKeys.pendingWindow must be between 7 and 30 days (a KMS limit)');
+    }
+    const key = (keyId: string, purpose: string, description: string): kms.Key =>
+      new kms.Key(this, keyId, {
+        alias: `alias/wardflow/${props.environmentName}/${purpose}`,
+        description: `wardflow ${props.environmentName}: ${description}`,
+        enableKeyRotation: true,
+        pendingWindow,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+
+    this.tableKey = key('TableKey', 'table', 'server-side encryption of the events table');
+    this.sealingKey = key('SealingKey', 'sealing', 'envelope encryption of sensitive event fields');
+    this.auditKey = key('AuditKey', 'audit', 'encryption of the audit archive bucket');
+    this.logsKey = key('LogsKey', 'logs', 'CloudWatch log groups and the state machine');
+    this.secretsKey = key('SecretsKey', 'secrets', 'Secrets Manager secrets');
+
+    // CloudWatch Logs encrypts a log group with the key only if the key policy lets the regional logs
+    // service use it, bound by encryption context to log groups of this account and region
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+    const stack = Stack.of(this);
+    this.logsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccountAndRegion',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        // The action list is the one AWS documents for CloudWatch Logs; the condition is what scopes it.
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+  }
+}

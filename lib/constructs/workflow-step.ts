@@ -1,0 +1,229 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+
+/** The repository root: lib/constructs/ is two levels down. */
+const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where step folders live by default: functions/<name>/handler.ts. */
+export const DEFAULT_FUNCTIONS_DIRECTORY = path.join(REPOSITORY_ROOT, 'functions');
+
+/** Variables every step gets from this construct; a step's extras may not replace them. */
+const BASE_VARIABLES = [
+  'WARDFLOW_ENV',
+  'EVENTS_TABLE',
+  'DATA_KEY_ID',
+  'SECRETS_CACHE_SECONDS',
+  'DATA_KEY_CACHE_SECONDS',
+  'LOG_LEVEL',
+  'POWERTOOLS_SERVICE_NAME',
+  'NODE_OPTIONS',
+] as const;
+
+// Our sources are ESM (NodeNext). The bundle is ESM too, so top-level await and import.meta work;
+// the banner gives CommonJS dependencies that call require() (e.g. @aws-crypto) a working require.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __wardflowCreateRequire } from 'node:module'; const require = __wardflowCreateRequire(import.meta.url);";
+
+export interface WorkflowStepProps {
+  /** Folder name under the functions directory, e.g. `extract-invoice`; the entry is `<name>/handler.ts`. */
+  readonly name: string;
+  /** Environment name (`dev`, `prod`), passed as WARDFLOW_ENV. */
+  readonly environmentName: string;
+  /** The events table: the step may Query, PutItem and ConditionCheckItem on it, nothing else. */
+  readonly table: dynamodb.ITable;
+  /** Key of the events table: Encrypt/Decrypt/GenerateDataKey only through DynamoDB (kms:ViaService). */
+  readonly tableKey: kms.IKey;
+  /** Key that wraps the data keys of sealed event fields: GenerateDataKey and Decrypt. */
+  readonly sealingKey: kms.IKey;
+  /** Key of the step's own log group. */
+  readonly logsKey: kms.IKey;
+  /** Retention of the step's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** SECRETS_CACHE_SECONDS: how long a fetched secret lives in memory. */
+  readonly secretsCacheSeconds: number;
+  /** DATA_KEY_CACHE_SECONDS: how long a data key is reused. */
+  readonly dataKeyCacheSeconds: number;
+  /**
+   * LOG_LEVEL of the step.
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Step-specific variables (upper-case names). They may not replace the base variables.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Directory holding the step folders. Tests point it at fixtures.
+   * @default DEFAULT_FUNCTIONS_DIRECTORY (functions/ at the repository root)
+   */
+  readonly functionsDirectory?: string;
+  /**
+   * Function timeout.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Removal policy of the log group.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One Lambda step of a workflow: a NodejsFunction bundled from functions/<name>/handler.ts with
+ * its own role and its own KMS-encrypted log group. The role starts with only what every step
+ * needs (write its logs, append to and read the event store, seal fields); anything more is
+ * granted by the caller on `role`, one named action at a time.
+ *
+ * @example
+ * const step = new WorkflowStep(this, 'ExtractInvoice', { name: 'extract-invoice', environmentName: 'dev', ...shared });
+ * step.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [modelArn] }));
+ */
+export class WorkflowStep extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: WorkflowStepProps) {
+    super(scope, id);
+    validate(props);
+    const entry = path.join(props.functionsDirectory ?? DEFAULT_FUNCTIONS_DIRECTORY, props.name, 'handler.ts');
+    if (!existsSync(entry)) {
+      throw new ConfigurationInvalid(
+        `WorkflowStep ${props.name} has no handler at functions/${props.name}/handler.ts; create it (exporting "handler") or remove the step`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.logsKey,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `wardflow ${props.environmentName} step ${props.name}: only the actions this step declares`,
+    });
+    // No AWSLambdaBasicExecutionRole: it allows writing to every log group of the account.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AppendAndReadEvents',
+        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTableKeyThroughDynamoDB',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [props.tableKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SealEventFields',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.sealingKey.keyArn],
+      }),
+    );
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? 512,
+      description: `wardflow ${props.environmentName}: ${props.name}`,
+      environment: {
+        ...props.environment,
+        WARDFLOW_ENV: props.environmentName,
+        EVENTS_TABLE: props.table.tableName,
+        DATA_KEY_ID: props.sealingKey.keyArn,
+        SECRETS_CACHE_SECONDS: String(props.secretsCacheSeconds),
+        DATA_KEY_CACHE_SECONDS: String(props.dataKeyCacheSeconds),
+        LOG_LEVEL: props.logLevel ?? 'INFO',
+        POWERTOOLS_SERVICE_NAME: 'wardflow',
+        // Stack traces point at the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Bundle the AWS SDK too: the deployed code runs the SDK versions the tests ran, not the runtime's.
+        externalModules: [],
+      },
+    });
+
+    // X-Ray (tracing ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*":
+    // those actions have no resource-level permissions.
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'xray:PutTraceSegments and xray:PutTelemetryRecords (added by tracing ACTIVE) support no resource-level permissions, so they need "*".',
+    });
+    // Node 22 is pinned: it is the runtime of the local runtime and of every test (package.json "node").
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is pinned on purpose to match the Node 22 that runs the local runtime and all tests; upgrade both together.',
+    });
+  }
+}
+
+function validate(props: WorkflowStepProps): void {
+  if (!/^[a-z][a-z0-9-]{1,62}$/.test(props.name)) {
+    throw new ConfigurationInvalid('WorkflowStep.name must be a folder name of lower-case letters, digits and dashes');
+  }
+  for (const key of Object.keys(props.environment ?? {})) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) {
+      throw new ConfigurationInvalid(`WorkflowStep ${props.name}: environment variable ${key} must be UPPER_SNAKE_CASE`);
+    }
+    if ((BASE_VARIABLES as readonly string[]).includes(key)) {
+      throw new ConfigurationInvalid(
+        `WorkflowStep ${props.name}: environment variable ${key} is set by WorkflowStep itself; remove it from the step's extras`,
+      );
+    }
+  }
+  for (const [field, value, min, max] of [
+    ['secretsCacheSeconds', props.secretsCacheSeconds, 0, 3_600],
+    ['dataKeyCacheSeconds', props.dataKeyCacheSeconds, 0, 300],
+    ['memorySize', props.memorySize ?? 512, 128, 10_240],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigurationInvalid(`WorkflowStep ${props.name}: ${field} must be a whole number from ${min} to ${max}`);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { Stage, type StageProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { NamedEnvironment } from './config/environments.js';
+import { WardflowStack } from './stacks/wardflow-stack.js';
+
+export interface WardflowStageProps extends StageProps {
+  /** The environment this stage deploys. */
+  readonly environment: NamedEnvironment;
+  /**
+   * Directory holding the step folders; tests point it at fixtures.
+   * @default functions/ at the repository root
+   */
+  readonly functionsDirectory?: string;
+  /**
+   * The approval policy JSON file.
+   * @default statemachines/invoice-approval/policy.json
+   */
+  readonly approvalPolicyFile?: string;
+}
+
+/**
+ * One environment (dev, prod, ...) as a CDK stage: its own cloud assembly (cdk.out/assembly-<Stage>/),
+ * its own stack, keys, secrets path and state machine. Nothing is shared between stages.
+ *
+ * @example
+ * new WardflowStage(app, 'Dev', { environment: { name: 'dev', config } });
+ */
+export class WardflowStage extends Stage {
+  readonly stack: WardflowStack;
+
+  constructor(scope: Construct, id: string, props: WardflowStageProps) {
+    super(scope, id, props);
+    this.stack = new WardflowStack(this, 'Wardflow', {
+      stackName: `wardflow-${props.environment.name}`,
+      description: `wardflow ${props.environment.name}: AI workflows with approval gates and an encrypted event store`,
+      environment: props.environment,
+      functionsDirectory: props.functionsDirectory,
+      approvalPolicyFile: props.approvalPolicyFile,
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
+import { CALLBACK_TIMEOUT_MESSAGE, CallbackTimeoutRequired } from '../../../lib/aspects/callback-timeout.js';
+import { approvalGate } from '../../../statemachines/fragments/approval-gate.js';
+
+/** A stack with the aspect and one state machine whose only state is built by `build`. */
+function stackWith(build: (stack: Stack, fn: lambda.IFunction) => sfn.IChainable): Stack {
+  const stack = new Stack(new App({ context: { 'aws:cdk:disable-stack-trace': true } }), 'CallbackTimeoutTest');
+  const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:request-approval');
+  new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(build(stack, fn)) });
+  Aspects.of(stack).add(new CallbackTimeoutRequired());
+  return stack;
+}
+
+const timeoutErrors = (stack: Stack) =>
+  Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('a lost callback must never leave an execution waiting'));
+
+describe('CallbackTimeoutRequired', () => {
+  it('fails synth for a waitForTaskToken LambdaInvoke without a timeout', () => {
+    const stack = stackWith(
+      (scope, fn) =>
+        new tasks.LambdaInvoke(scope, 'ForgetfulGate', {
+          lambdaFunction: fn,
+          integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+          payload: sfn.TaskInput.fromObject({ token: sfn.JsonPath.taskToken }),
+        }),
+    );
+    const errors = timeoutErrors(stack);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.id).toContain('ForgetfulGate');
+    expect(String(errors[0]!.entry.data)).toContain(CALLBACK_TIMEOUT_MESSAGE);
+  });
+
+  it('fails synth for a hand-written callback CustomState without a timeout', () => {
+    const stack = stackWith(
+      (scope) =>
+        new sfn.CustomState(scope, 'RawGate', {
+          stateJson: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+            Parameters: { QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111111111111/q', 'MessageBody.$': '$$.Task.Token' },
+          },
+        }),
+    );
+    expect(timeoutErrors(stack)).toHaveLength(1);
+  });
+
+  it('accepts callback tasks with TimeoutSeconds or TimeoutSecondsPath, and ordinary tasks without', () => {
+    const stack = stackWith((scope, fn) =>
+      new tasks.LambdaInvoke(scope, 'TimedGate', {
+        lambdaFunction: fn,
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: sfn.TaskInput.fromObject({ token: sfn.JsonPath.taskToken }),
+        taskTimeout: sfn.Timeout.duration(Duration.hours(1)),
+      })
+        .next(
+          new tasks.LambdaInvoke(scope, 'PathTimedGate', {
+            lambdaFunction: fn,
+            integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload: sfn.TaskInput.fromObject({ token: sfn.JsonPath.taskToken }),
+            taskTimeout: sfn.Timeout.at('$.timeoutSeconds'),
+          }),
+        )
+        .next(new tasks.LambdaInvoke(scope, 'PlainStep', { lambdaFunction: fn })),
+    );
+    expect(timeoutErrors(stack)).toEqual([]);
+  });
+});
+
+describe('approvalGate', () => {
+  it('refuses to build a gate without taskTimeout', () => {
+    const stack = new Stack(new App(), 'GateTest');
+    const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:request-approval');
+    const withoutTimeout = { handler: fn } as unknown as Parameters<typeof approvalGate>[2];
+    expect(() => approvalGate(stack, 'Gate', withoutTimeout)).toThrow(ConfigurationInvalid);
+    expect(() => approvalGate(stack, 'Gate2', withoutTimeout)).toThrow(/a lost callback must never leave an execution waiting/);
+    expect(() => approvalGate(stack, 'Gate3', { handler: fn, taskTimeout: Duration.days(400) })).toThrow(/at most|between/);
+  });
+});

@@ -1,0 +1,84 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
+import { loadEnvironments, parseEnvironments, stageIdOf } from '../../../lib/config/environments.js';
+import { CDK_CONTEXT } from './synth.js';
+
+const fromCdkJson = CDK_CONTEXT['wardflow:environments'] as Record<string, Record<string, unknown>>;
+const dev = fromCdkJson.dev!;
+
+/** The error thrown by parseEnvironments, so its message can be read. */
+function failureOf(raw: unknown, stages?: string): ConfigurationInvalid {
+  try {
+    parseEnvironments(raw, stages);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationInvalid);
+    return error as ConfigurationInvalid;
+  }
+  throw new Error('expected parseEnvironments to throw');
+}
+
+describe('environment configuration', () => {
+  it('accepts cdk.json as shipped: dev and prod, prod protected for 7 years', () => {
+    const environments = parseEnvironments(fromCdkJson);
+    expect(environments.map((e) => e.name)).toEqual(['dev', 'prod']);
+    const prod = environments.find((e) => e.name === 'prod')!.config;
+    expect(prod.deletionProtection).toBe(true);
+    expect(prod.auditRetentionDays).toBe(2555);
+    expect(prod.allowedModels).toContain(prod.modelId);
+  });
+
+  it('refuses a modelId outside allowedModels, naming the key and the fix', () => {
+    const error = failureOf({ dev: { ...dev, modelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' } });
+    expect(error.message).toContain('wardflow:environments.dev.modelId is not in allowedModels');
+    expect(error.message).toContain('add it to allowedModels');
+  });
+
+  it('refuses wildcard model ids, which would widen the IAM allow-list', () => {
+    const error = failureOf({ dev: { ...dev, allowedModels: ['amazon.*'], modelId: 'amazon.*' } });
+    expect(error.message).toContain('wardflow:environments.dev.allowedModels.0');
+    expect(error.message).toContain('no wildcards');
+  });
+
+  it('names every bad key at once and never echoes a value', () => {
+    const error = failureOf({
+      dev: { ...dev, approverEmail: 'not-an-email-secretish', logRetentionDays: 8, paymentsApiUrl: 'http://pay.example.com' },
+    });
+    expect(error.message).toContain('wardflow:environments.dev.approverEmail');
+    expect(error.message).toContain('wardflow:environments.dev.logRetentionDays');
+    expect(error.message).toContain('wardflow:environments.dev.paymentsApiUrl');
+    expect(error.message).not.toContain('not-an-email-secretish');
+    expect(error.message).toContain('Fix these keys in cdk.json');
+  });
+
+  it('refuses unknown keys so a typo cannot silently fall back to nothing', () => {
+    const error = failureOf({ dev: { ...dev, deletionProtecton: true } });
+    expect(error.message).toContain('wardflow:environments.dev');
+    expect(error.message).toContain('deletionProtecton');
+  });
+
+  it('refuses a missing context and an empty one with a pointer to cdk.json', () => {
+    expect(failureOf(undefined).message).toContain('"wardflow:environments" is missing');
+    expect(failureOf({}).message).toContain('has no environments');
+  });
+
+  it('refuses environment names that cannot be used in resource names', () => {
+    expect(failureOf({ Dev_1: dev }).message).toContain('wardflow:environments.Dev_1 is not a valid environment name');
+  });
+
+  it('picks the stages named in wardflow:stages, and refuses unknown ones', () => {
+    expect(parseEnvironments(fromCdkJson, 'prod').map((e) => e.name)).toEqual(['prod']);
+    expect(parseEnvironments(fromCdkJson, ' dev , prod ').map((e) => e.name)).toEqual(['dev', 'prod']);
+    expect(failureOf(fromCdkJson, 'staging').message).toContain('(staging); use one of dev, prod');
+  });
+
+  it('reads both keys from the construct context', () => {
+    const app = new App({ context: { 'wardflow:environments': fromCdkJson, 'wardflow:stages': 'dev' } });
+    expect(loadEnvironments(app).map((e) => e.name)).toEqual(['dev']);
+  });
+
+  it('names stages after environments', () => {
+    expect(stageIdOf('dev')).toBe('Dev');
+    expect(stageIdOf('eu-prod')).toBe('EuProd');
+  });
+});

@@ -1,0 +1,274 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CDK_CONTEXT, synthWardflow, templateOf } from './synth.js';
+
+const STEPS = [
+  'record-start',
+  'extract-invoice',
+  'check-grounding',
+  'apply-policy',
+  'request-approval',
+  'record-decision',
+  'pay-invoice',
+  'record-outcome',
+];
+const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { auditRetentionDays: number }>;
+
+let dev: Template;
+let prod: Template;
+
+beforeAll(() => {
+  const app = synthWardflow();
+  dev = templateOf(app, 'dev');
+  prod = templateOf(app, 'prod');
+});
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+const resourcesOf = (template: Template, type: string): Resources => template.findResources(type) as Resources;
+
+/** The Environment.Variables of the function whose description names the step. */
+function variablesOf(template: Template, step: string): Record<string, unknown> {
+  const fns = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((f) =>
+    String(f.Properties.Description).endsWith(`: ${step}`),
+  );
+  expect(fns, `one function for ${step}`).toHaveLength(1);
+  return (fns[0]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** Every statement of the inline policy attached to the role of one step. */
+function statementsOf(template: Template, step: string): Array<Record<string, unknown>> {
+  const fn = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find((f) =>
+    String(f.Properties.Description).endsWith(`: ${step}`),
+  )!;
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+}
+
+const actionsOf = (statements: Array<Record<string, unknown>>): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+
+describe.each([
+  ['dev', () => dev],
+  ['prod', () => prod],
+] as const)('%s stack', (env, template) => {
+  const isProd = env === 'prod';
+
+  it('has five customer-managed keys, all with rotation on and a per-environment alias', () => {
+    template().resourceCountIs('AWS::KMS::Key', 5);
+    template().allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const purpose of ['table', 'sealing', 'audit', 'logs', 'secrets']) {
+      template().hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/wardflow/${env}/${purpose}` });
+    }
+  });
+
+  it('lets CloudWatch Logs use the logs key only for log groups of this account and region', () => {
+    template().hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('stores events in a table keyed by stream and version, encrypted with its CMK, with PITR and a NEW_IMAGE stream', () => {
+    template().resourceCountIs('AWS::DynamoDB::Table', 1);
+    template().hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'stream', KeyType: 'HASH' },
+        { AttributeName: 'version', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'stream', AttributeType: 'S' },
+        { AttributeName: 'version', AttributeType: 'N' },
+      ]),
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysTableKey'), 'Arn'] } },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      DeletionProtectionEnabled: isProd,
+    });
+    template().hasResource('AWS::DynamoDB::Table', { DeletionPolicy: isProd ? 'Retain' : 'Delete' });
+  });
+
+  it('archives to a bucket with Object Lock COMPLIANCE for the configured days, KMS, no public access and access logs', () => {
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: environments[env]!.auditRetentionDays } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysAuditKey'), 'Arn'] },
+            },
+          },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^AuditAccessLogs') } },
+    });
+    template().hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ ObjectLockEnabled: true }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('keeps access logs in an SSE-S3 bucket (server access logging cannot write to SSE-KMS)', () => {
+    template().hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+    });
+  });
+
+  it('denies every non-TLS request on both buckets', () => {
+    const policies = resourcesOf(template(), 'AWS::S3::BucketPolicy');
+    expect(Object.keys(policies)).toHaveLength(2);
+    for (const policy of Object.values(policies)) {
+      expect(policy.Properties.PolicyDocument).toMatchObject({
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      });
+    }
+  });
+
+  it('runs one nodejs22.x arm64 traced function per step, each with its own role and no managed policies', () => {
+    const fns = Object.values(resourcesOf(template(), 'AWS::Lambda::Function'));
+    expect(fns).toHaveLength(STEPS.length);
+    for (const fn of fns) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+      });
+    }
+    const roles = fns.map((fn) => JSON.stringify(fn.Properties.Role));
+    expect(new Set(roles).size).toBe(STEPS.length);
+    for (const role of Object.values(resourcesOf(template(), 'AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const step of STEPS) {
+      expect(variablesOf(template(), step)).toMatchObject({
+        WARDFLOW_ENV: env,
+        EVENTS_TABLE: { Ref: expect.stringMatching(/^EventsTable/) },
+        DATA_KEY_ID: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] },
+        SECRETS_CACHE_SECONDS: expect.stringMatching(/^\d+$/),
+        DATA_KEY_CACHE_SECONDS: expect.stringMatching(/^\d+$/),
+        LOG_LEVEL: expect.stringMatching(/^(DEBUG|INFO|WARN|ERROR)$/),
+        POWERTOOLS_SERVICE_NAME: 'wardflow',
+      });
+    }
+  });
+
+  it('gives every log group the logs key and a retention', () => {
+    const groups = Object.values(resourcesOf(template(), 'AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(STEPS.length + 1);
+    for (const group of groups) {
+      expect(group.Properties).toMatchObject({
+        KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^KeysLogsKey/), 'Arn'] },
+        RetentionInDays: expect.any(Number),
+      });
+    }
+  });
+
+  it('grants every step only its own logs, the event store and the sealing key, by named actions', () => {
+    for (const step of STEPS) {
+      const statements = statementsOf(template(), step);
+      const sid = (id: string) => statements.find((s) => s.Sid === id);
+      expect(sid('WriteOwnLogs')).toMatchObject({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] });
+      expect(sid('AppendAndReadEvents')).toMatchObject({
+        Action: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsTable/), 'Arn'] },
+      });
+      expect(sid('UseTableKeyThroughDynamoDB')).toMatchObject({
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
+      });
+      expect(sid('SealEventFields')).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'] });
+      // Nothing but named actions: no service-wide wildcard anywhere.
+      expect(actionsOf(statements).filter((a) => a.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('grants extras only where declared: models, the payments secret, task responses', () => {
+    const extrasOf = (step: string) =>
+      actionsOf(statementsOf(template(), step)).filter((a) => !/^(logs|dynamodb|kms|xray):/.test(a));
+    expect(extrasOf('extract-invoice')).toEqual(['bedrock:InvokeModel']);
+    expect(extrasOf('pay-invoice')).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(extrasOf('record-decision')).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
+    for (const step of ['record-start', 'check-grounding', 'apply-policy', 'request-approval', 'record-outcome']) {
+      expect(extrasOf(step), step).toEqual([]);
+    }
+    const models = statementsOf(template(), 'extract-invoice').find((s) => s.Sid === 'InvokeAllowedModels')!;
+    const modelArns = JSON.stringify(models.Resource);
+    const allowed = (CDK_CONTEXT['wardflow:environments'] as Record<string, { allowedModels: string[] }>)[env]!.allowedModels;
+    for (const model of allowed) expect(modelArns).toContain(`::foundation-model/${model}`);
+    expect(modelArns).not.toContain('*');
+  });
+
+  it('hands each step its extra configuration', () => {
+    const config = (CDK_CONTEXT['wardflow:environments'] as Record<string, Record<string, unknown>>)[env]!;
+    expect(variablesOf(template(), 'extract-invoice')).toMatchObject({
+      MODEL_PROVIDER: 'bedrock',
+      MODEL_ID: config.modelId,
+      ALLOWED_MODELS: (config.allowedModels as string[]).join(','),
+    });
+    const policy = variablesOf(template(), 'apply-policy').APPROVAL_POLICY;
+    expect(typeof policy).toBe('string');
+    expect(() => JSON.parse(policy as string)).not.toThrow();
+    expect(variablesOf(template(), 'request-approval')).toMatchObject({
+      APPROVER_EMAIL: config.approverEmail,
+      APPROVAL_TIMEOUT_SECONDS: String((config.approvalTimeoutHours as number) * 3600),
+    });
+    expect(variablesOf(template(), 'pay-invoice')).toMatchObject({ PAYMENTS_SECRET_ID: { Ref: expect.stringMatching(/^PaymentsApiKey/) } });
+  });
+
+  it('keeps the payments API key under wardflow/<env>/ encrypted with the secrets key', () => {
+    template().hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: `wardflow/${env}/payments-api-key`,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysSecretsKey'), 'Arn'] },
+      GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
+    });
+  });
+
+  it('runs the invoice workflow as a STANDARD, traced, CMK-encrypted state machine that logs ALL without execution data', () => {
+    template().resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template().hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: `wardflow-${env}-invoice-approval`,
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^InvoiceApprovalLogs'), 'Arn'] } } }],
+      },
+      TracingConfiguration: { Enabled: true },
+      EncryptionConfiguration: {
+        Type: 'CUSTOMER_MANAGED_KMS_KEY',
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysLogsKey'), 'Arn'] },
+      },
+    });
+  });
+});

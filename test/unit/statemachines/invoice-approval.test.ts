@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthWardflow, templateOf } from '../cdk/synth.js';
+
+type State = Record<string, unknown> & { Type: string };
+interface Asl {
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, State>;
+}
+
+/**
+ * The definition as deployed, with CloudFormation references replaced by stable placeholders:
+ * `{ "Fn::GetAtt": ["PayInvoiceFunctionD169EC0C", "Arn"] }` becomes `${PayInvoiceFunction.Arn}`
+ * (the hash suffix of logical ids is dropped so the snapshot reads like the process).
+ */
+function renderDefinition(definitionString: unknown): Asl {
+  const stable = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, '');
+  const part = (p: unknown): string => {
+    if (typeof p === 'string') return p;
+    const ref = p as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+    if (ref.Ref !== undefined) return `\${${stable(ref.Ref)}}`;
+    if (ref['Fn::GetAtt'] !== undefined) return `\${${stable(ref['Fn::GetAtt'][0])}.${ref['Fn::GetAtt'][1]}}`;
+    throw new Error(`test: unexpected intrinsic ${JSON.stringify(p)}`);
+  };
+  const join = (definitionString as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  const text = join === undefined ? String(definitionString) : join[1].map(part).join(join[0]);
+  return JSON.parse(text) as Asl;
+}
+
+let asl: Asl;
+let approvalTimeoutHours: number;
+
+beforeAll(() => {
+  const app = synthWardflow({ 'wardflow:stages': 'dev' });
+  const machines = templateOf(app, 'dev').findResources('AWS::StepFunctions::StateMachine');
+  const machine = Object.values(machines)[0] as { Properties: { DefinitionString: unknown } };
+  asl = renderDefinition(machine.Properties.DefinitionString);
+  approvalTimeoutHours = app.stages[0]!.stack.node.tryGetContext('wardflow:environments').dev.approvalTimeoutHours;
+});
+
+const statesOf = (type: string) => Object.entries(asl.States).filter(([, s]) => s.Type === type);
+const isCallback = (s: State) => String(s.Resource).endsWith('.waitForTaskToken');
+/** What the function receives: with payloadResponseOnly the Parameters are the payload; a callback wraps it in Payload. */
+const payloadOf = (s: State) =>
+  (isCallback(s) ? (s.Parameters as { Payload: Record<string, unknown> }).Payload : s.Parameters) as Record<string, unknown>;
+
+describe('invoice approval workflow (ASL)', () => {
+  it('matches the reviewed definition', () => {
+    expect(asl).toMatchSnapshot();
+  });
+
+  it('reads like the business process', () => {
+    const next = (name: string) => asl.States[name]!.Next;
+    expect(asl.StartAt).toBe('RecordStart');
+    expect(next('RecordStart')).toBe('ExtractInvoice');
+    expect(next('ExtractInvoice')).toBe('CheckGrounding');
+    expect(next('CheckGrounding')).toBe('ApplyPolicy');
+    expect(next('ApplyPolicy')).toBe('IsAutoApproved');
+    expect(asl.States.IsAutoApproved).toMatchObject({
+      Choices: [{ Variable: '$.policy.decision', StringEquals: 'auto-approve', Next: 'PayInvoice' }],
+      Default: 'ApprovalGate',
+    });
+    expect(next('ApprovalGate')).toBe('PayInvoice');
+    expect(next('PayInvoice')).toBe('RecordSuccess');
+    expect(next('RecordSuccess')).toBe('InvoicePaid');
+    expect(asl.States.InvoicePaid!.Type).toBe('Succeed');
+  });
+
+  it('gives every waitForTaskToken state a TimeoutSeconds equal to the approval timeout', () => {
+    const callbacks = statesOf('Task').filter(([, s]) => isCallback(s));
+    expect(callbacks.map(([name]) => name)).toEqual(['ApprovalGate']);
+    for (const [, state] of callbacks) {
+      expect(state.TimeoutSeconds).toBe(approvalTimeoutHours * 3600);
+    }
+  });
+
+  it('passes the gate the execution, the token and what to approve, and keeps the decision in $.approval', () => {
+    expect(asl.States.ApprovalGate).toMatchObject({
+      Parameters: {
+        Payload: {
+          'executionId.$': '$$.Execution.Name',
+          'taskToken.$': '$$.Task.Token',
+          input: { 'approvalId.$': '$.policy.approvalId', 'invoice.$': '$.invoice' },
+        },
+      },
+      ResultPath: '$.approval',
+    });
+  });
+
+  it('catches every error of every Task state', () => {
+    const tasks = statesOf('Task');
+    expect(tasks.length).toBe(8);
+    for (const [name, state] of tasks) {
+      const catchers = state.Catch as Array<{ ErrorEquals: string[] }> | undefined;
+      expect(catchers, name).toBeDefined();
+      expect(catchers!.some((c) => c.ErrorEquals.includes('States.ALL')), name).toBe(true);
+    }
+  });
+
+  it('sends the gate timeout and every step failure down the failure path, which ends failed', () => {
+    const happyPath = ['RecordStart', 'ExtractInvoice', 'CheckGrounding', 'ApplyPolicy', 'ApprovalGate', 'PayInvoice', 'RecordSuccess'];
+    for (const name of happyPath) {
+      expect(asl.States[name]!.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'WasApprovalOpened' }]);
+    }
+    expect(asl.States.WasApprovalOpened).toMatchObject({
+      Choices: [{ Variable: '$.policy.approvalId', IsPresent: true, Next: 'DescribeFailureWithApproval' }],
+      Default: 'DescribeFailure',
+    });
+    expect(asl.States.DescribeFailureWithApproval).toMatchObject({
+      Parameters: { outcome: 'failed', 'error.$': '$.error', 'approvalId.$': '$.policy.approvalId' },
+      Next: 'RecordFailure',
+    });
+    expect(asl.States.DescribeFailure!.Parameters).toEqual({ outcome: 'failed', 'error.$': '$.error' });
+    expect(asl.States.RecordFailure).toMatchObject({ Next: 'InvoiceApprovalFailed', Parameters: { 'input.$': '$.failure' } });
+    expect(asl.States.InvoiceApprovalFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error' });
+  });
+
+  it('retries transient failures a bounded number of times with backoff, and nothing else', () => {
+    for (const [name, state] of statesOf('Task')) {
+      const retries = state.Retry as Array<Record<string, unknown>>;
+      expect(retries, name).toHaveLength(1);
+      expect(retries[0]).toMatchObject({ MaxAttempts: 3, BackoffRate: 2, IntervalSeconds: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' });
+      expect(retries[0]!.ErrorEquals).toEqual(expect.arrayContaining(['Lambda.TooManyRequestsException', 'ConcurrencyConflict']));
+      expect(retries[0]!.ErrorEquals).not.toContain('States.ALL');
+      expect(retries[0]!.ErrorEquals).not.toContain('States.Timeout');
+    }
+  });
+
+  it('addresses every step by execution and returns only the function result for synchronous steps', () => {
+    for (const [name, state] of statesOf('Task')) {
+      expect(payloadOf(state)['executionId.$'], name).toBe('$$.Execution.Name');
+      // payloadResponseOnly: the state invokes the function ARN itself and its result is the return value.
+      if (!isCallback(state)) expect(String(state.Resource), name).toMatch(/^\$\{\w+Function\.Arn\}$/);
+    }
+    expect(asl.States.RecordStart).toMatchObject({ ResultPath: null, Parameters: { 'input.$': '$' } });
+    expect(asl.States.ExtractInvoice).toMatchObject({ ResultPath: '$.invoice', Parameters: { input: { 'invoiceText.$': '$.invoiceText' } } });
+    expect(asl.States.CheckGrounding).toMatchObject({ ResultPath: null, Parameters: { input: { 'invoiceText.$': '$.invoiceText', 'invoice.$': '$.invoice' } } });
+    expect(asl.States.ApplyPolicy).toMatchObject({ ResultPath: '$.policy', Parameters: { input: { 'invoice.$': '$.invoice' } } });
+    expect(asl.States.PayInvoice).toMatchObject({ ResultPath: '$.payment', Parameters: { input: { 'invoice.$': '$.invoice' } } });
+    expect(asl.States.RecordSuccess!.Parameters).toMatchObject({ input: { outcome: 'succeeded' } });
+  });
+
+  it('bounds the whole execution by the approval timeout plus one hour', () => {
+    expect(asl.TimeoutSeconds).toBe(approvalTimeoutHours * 3600 + 3600);
+  });
+});
