@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureEventsTable } from '../../lib/local/events-table.js';
 // dynalite ships no types; it returns an http.Server.
 // @ts-expect-error no declaration file
 import dynalite from 'dynalite';
@@ -45,19 +46,5 @@ export async function startDynalite(): Promise<LocalDynamo> {
 
 /** The events table as the CDK stack defines it: stream (S) + version (N). */
 export async function createEventsTable(client: DynamoDBClient, name: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'stream', AttributeType: 'S' },
-        { AttributeName: 'version', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'stream', KeyType: 'HASH' },
-        { AttributeName: 'version', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: name });
+  await ensureEventsTable(client, name);
 }

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * The local data folder: everything the local mode keeps lives here, never only in memory.
+ *
+ *   <folder>/dynamodb/          dynalite's LevelDB files (the event store)
+ *   <folder>/keys/sealing.key   the 256-bit key that seals sensitive event fields locally
+ *   <folder>/secrets.json       the local stand-ins for Secrets Manager secrets
+ *
+ * Keys and secrets are created on first use with owner-only permissions (0600). Deleting the
+ * folder deletes the data for good: without sealing.key the sealed fields cannot be opened.
+ */
+export interface DataFolder {
+  root: string;
+  dynamodbPath: string;
+  sealingKey: Buffer;
+  secrets: Record<string, string>;
+}
+
+export const DEFAULT_DATA_FOLDER = '.wardflow';
+
+/** `--data-dir` wins over WARDFLOW_DATA_DIR, which wins over `.wardflow/` in the working folder. */
+export function resolveDataFolder(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? env.WARDFLOW_DATA_DIR ?? DEFAULT_DATA_FOLDER);
+}
+
+/** Opens (or on first use creates) the data folder with its key and local secrets. */
+export function openDataFolder(root: string, secretIds: readonly string[]): DataFolder {
+  const dynamodbPath = join(root, 'dynamodb');
+  mkdirSync(dynamodbPath, { recursive: true, mode: 0o700 });
+  mkdirSync(join(root, 'keys'), { recursive: true, mode: 0o700 });
+
+  const keyFile = join(root, 'keys', 'sealing.key');
+  if (!existsSync(keyFile)) writePrivate(keyFile, randomBytes(32).toString('base64'));
+  const sealingKey = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
+  if (sealingKey.length !== 32) {
+    throw new Error(`${keyFile} does not hold a 256-bit base64 key. Restore it from a backup, or delete the whole data folder to start over.`);
+  }
+
+  const secretsFile = join(root, 'secrets.json');
+  const secrets: Record<string, string> = existsSync(secretsFile) ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as Record<string, string>) : {};
+  let added = false;
+  for (const id of secretIds) {
+    if (secrets[id] === undefined) {
+      // A random value per folder: nothing in the repository is a usable secret.
+      secrets[id] = `local-${randomBytes(18).toString('base64url')}`;
+      added = true;
+    }
+  }
+  if (added) writePrivate(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`);
+  return { root, dynamodbPath, sealingKey, secrets };
+}
+
+function writePrivate(file: string, content: string): void {
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
