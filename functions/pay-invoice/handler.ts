@@ -1,19 +1,25 @@
 import { z } from 'zod';
 import { requireEnv } from '../shared/config.js';
 import { PaymentFailed } from '../shared/errors.js';
-import { approvalStream } from '../shared/events/event.js';
+import { approvalStream, executionStream } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
 import { approvalIdFor } from '../shared/invoice/approval-id.js';
 import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep } from '../shared/middleware/step.js';
 import { paymentsApiFromEnvironment } from '../shared/payments/payments-api.js';
+import { recordedPayment } from '../shared/payments/recorded-payment.js';
 
 const STEP = 'pay-invoice';
 
 /**
  * Pays an approved invoice. Defence in depth: besides the state machine's ordering, the
  * approval's own stream must say `approved` (auto or human) before any money moves.
- * The execution id is the idempotency key, so a retried step pays once.
+ *
+ * Pays once per execution. Step Functions retries this task (Lambda.ServiceException,
+ * ConcurrencyConflict) possibly after the payment went through: a retry finds the
+ * PaymentRecorded in the execution stream and answers with its paymentId, calling no API and
+ * recording no second PaymentRecorded. Should the earlier attempt have paid but failed to
+ * record, the execution id as Idempotency-Key makes the provider answer with the same payment.
  */
 export const handler = defineStep(
   {
@@ -23,6 +29,12 @@ export const handler = defineStep(
     secrets: () => ({ paymentsApiKey: requireEnv('PAYMENTS_SECRET_ID') }),
   },
   async (input, ctx) => {
+    const { vendor, invoiceNumber, currency, amount } = input.invoice;
+    const paid = recordedPayment(await ctx.deps.store.read(executionStream(ctx.executionId)), { vendor, invoiceNumber, currency, amount });
+    if (paid) {
+      ctx.logger.info('payment already recorded for this execution; not paying again', { paymentVersion: paid.version });
+      return { paymentId: paid.paymentId };
+    }
     const approvalId = approvalIdFor(ctx.executionId);
     const approval = approvalState(await ctx.deps.store.read(approvalStream(approvalId)));
     if (approval.status !== 'approved') {
@@ -30,7 +42,6 @@ export const handler = defineStep(
       throw new PaymentFailed(`approval ${approvalId} is ${status}, not approved; nothing was paid`);
     }
     const api = paymentsApiFromEnvironment();
-    const { vendor, invoiceNumber, currency, amount } = input.invoice;
     const { paymentId } = await api.pay(
       { idempotencyKey: ctx.executionId, vendor, invoiceNumber, currency, amount },
       ctx.secrets.paymentsApiKey ?? '',
