@@ -10,6 +10,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { approvalStream, executionStream } from '../../functions/shared/events/event.js';
 
 /** The repository root: lib/constructs/ is two levels down. */
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,6 +30,31 @@ const BASE_VARIABLES = [
   'NODE_OPTIONS',
 ] as const;
 
+/**
+ * The encryption context the sealer (functions/shared/crypto/envelope-sealer.ts) binds to every
+ * sealed field and that therefore reaches KMS on GenerateDataKey and Decrypt:
+ * `{ 'wardflow:stream': 'execution#<id>' | 'approval#<id>', 'wardflow:version': '<n>' }`.
+ * Its committing suite signs nothing, so the Encryption SDK adds no `aws-crypto-public-key`.
+ * The sealing key grant is bound to exactly this shape, so a step role cannot use the key
+ * as a general-purpose encryption service (no context, other keys, other streams).
+ */
+const SEALING_CONTEXT_KEYS = ['wardflow:stream', 'wardflow:version'] as const;
+const SEALED_STREAM_PATTERNS = [executionStream('*'), approvalStream('*')];
+
+/**
+ * Conditions of the SealEventFields statement (a fresh object per step). All must hold:
+ * - ForAllValues:StringEquals: every context key is one of ours (no extra key slips in);
+ * - Null false: a context is present, with a version (ForAllValues alone is true for none);
+ * - StringLike: the stream is an execution or an approval stream.
+ */
+function sealingContextConditions(): Record<string, Record<string, string | string[]>> {
+  return {
+    'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...SEALING_CONTEXT_KEYS] },
+    Null: { 'kms:EncryptionContextKeys': 'false', 'kms:EncryptionContext:wardflow:version': 'false' },
+    StringLike: { 'kms:EncryptionContext:wardflow:stream': [...SEALED_STREAM_PATTERNS] },
+  };
+}
+
 // Our sources are ESM (NodeNext). The bundle is ESM too, so top-level await and import.meta work;
 // the banner gives CommonJS dependencies that call require() (e.g. @aws-crypto) a working require.
 const ESM_REQUIRE_BANNER =
@@ -43,7 +69,11 @@ export interface WorkflowStepProps {
   readonly table: dynamodb.ITable;
   /** Key of the events table: Encrypt/Decrypt/GenerateDataKey only through DynamoDB (kms:ViaService). */
   readonly tableKey: kms.IKey;
-  /** Key that wraps the data keys of sealed event fields: GenerateDataKey and Decrypt. */
+  /**
+   * Key that wraps the data keys of sealed event fields: GenerateDataKey and Decrypt, only with
+   * the sealer's encryption context (wardflow:stream of an execution or approval, wardflow:version).
+   * Passed to the step as DATA_KEY_ID by ARN, so no kms:DescribeKey is needed.
+   */
   readonly sealingKey: kms.IKey;
   /** Key of the step's own log group. */
   readonly logsKey: kms.IKey;
@@ -148,6 +178,7 @@ export class WorkflowStep extends Construct {
         sid: 'SealEventFields',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [props.sealingKey.keyArn],
+        conditions: sealingContextConditions(),
       }),
     );
 

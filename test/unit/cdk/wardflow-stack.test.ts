@@ -207,7 +207,15 @@ describe.each([
         Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
         Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
       });
-      expect(sid('SealEventFields')).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'] });
+      expect(sid('SealEventFields')).toMatchObject({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // Only with the sealer's encryption context; test/unit/cdk/sealing-key-context.test.ts has the details.
+        Condition: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['wardflow:stream', 'wardflow:version'] },
+          Null: { 'kms:EncryptionContextKeys': 'false', 'kms:EncryptionContext:wardflow:version': 'false' },
+          StringLike: { 'kms:EncryptionContext:wardflow:stream': ['execution#*', 'approval#*'] },
+        },
+      });
       // Nothing but named actions: no service-wide wildcard anywhere.
       expect(actionsOf(statements).filter((a) => a.includes('*'))).toEqual([]);
     }
