@@ -9,11 +9,16 @@ import { afterAll, describe, expect, it } from 'vitest';
  * the real handlers are bundled by esbuild, cdk-nag runs, and each stage gets its template.
  */
 const out = mkdtempSync(join(tmpdir(), 'wardflow-synth-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+// An empty home: no ~/.aws config or credentials file to fall back on.
+const home = mkdtempSync(join(tmpdir(), 'wardflow-home-'));
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
 
 describe('npx cdk synth', () => {
   it('succeeds offline without credentials and writes a template per stage', () => {
-    const env = { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'wardflow-home-')) };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) {
       delete env[name];
     }
