@@ -1,0 +1,100 @@
+/**
+ * `npm run bench`: every wardflow benchmark in one run, one table of medians.
+ *
+ *   npm run bench            table on stdout, progress on stderr
+ *   npm run bench -- --json  the same results as one JSON document on stdout
+ *
+ * Prints numbers and exits 0; it never judges them (timing depends on the machine). It
+ * writes no files. About a minute on 2 cores.
+ */
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { middlewareCases } from './cases/middleware.js';
+import { eventCases, ROW, SHA256_INPUT_BYTES } from './cases/events.js';
+import { buildArchive } from './fixtures/events.js';
+import { type BenchCase, type BenchResult, measure, REPETITIONS } from './harness.js';
+
+const ARCHIVE_EVENTS = 100_000;
+const json = process.argv.includes('--json');
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const machine = {
+  node: process.version,
+  v8: process.versions.v8,
+  openssl: process.versions.openssl,
+  platform: `${process.platform}/${process.arch}`,
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  cores: availableParallelism(),
+  memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  gcBetweenRepetitions: typeof (globalThis as { gc?: unknown }).gc === 'function',
+};
+
+progress(`building an archive of ${ARCHIVE_EVENTS.toLocaleString('en')} events ...`);
+const archive = buildArchive(ARCHIVE_EVENTS);
+
+// Per-call sizes chosen so each repetition takes roughly 0.1-1 s on a 2-core machine.
+const cases: BenchCase[] = [
+  ...eventCases(archive, { appends: 10_000, sealedAppends: 500 }),
+  ...middlewareCases().map(({ name, run }) => {
+    const n = name.startsWith('Redactor') ? 20_000 : 2_000;
+    return {
+      name,
+      n,
+      setup: () => async () => {
+        // Await only real promises: a microtask per synchronous call would be timed too.
+        for (let i = 0; i < n; i++) {
+          const pending = run();
+          if (pending instanceof Promise) await pending;
+        }
+      },
+    };
+  }),
+];
+
+const results: BenchResult[] = [];
+for (const bench of cases) {
+  progress(`  ${bench.name} ...`);
+  results.push(await measure(bench));
+}
+
+const rate = (name: string): number => results.find((r) => r.name === name)?.opsPerSecond ?? Number.NaN;
+const ratios = {
+  verifyOverSha256: rate(ROW.verify) / rate(ROW.sha256),
+  parseVerifyOverSha256: rate(ROW.parseVerify) / rate(ROW.sha256),
+};
+
+if (json) {
+  process.stdout.write(
+    `${JSON.stringify({ machine, repetitions: REPETITIONS, archive: { events: archive.events.length, streams: archive.streams.length, canonicalBytes: archive.canonicalBytes }, results, ratios }, null, 2)}\n`,
+  );
+} else {
+  const { mean, min, max } = archive.canonicalBytes;
+  const lines = [
+    '',
+    `node ${machine.node} (v8 ${machine.v8}, openssl ${machine.openssl}) on ${machine.platform}`,
+    `cpu: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; gc between repetitions: ${machine.gcBetweenRepetitions ? 'yes' : 'no'}`,
+    `archive: ${archive.events.length.toLocaleString('en')} events in ${archive.streams.length.toLocaleString('en')} streams; canonical size mean ${mean.toFixed(0)} B (min ${min}, max ${max}); sha256 input ${SHA256_INPUT_BYTES} B`,
+    `median of ${REPETITIONS} repetitions after 1 warm-up; spread = (max - min) / median / 2`,
+    '',
+    table(results),
+    '',
+    `ratio verify-only / sha256:    ${ratios.verifyOverSha256.toFixed(3)}  (verifyChain runs at ${(ratios.verifyOverSha256 * 100).toFixed(1)}% of raw SHA-256 speed)`,
+    `ratio parse+verify / sha256:   ${ratios.parseVerifyOverSha256.toFixed(3)}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+function table(rows: BenchResult[]): string {
+  const header = ['name', 'ops/s', 'ms/op', 'n', 'spread'];
+  const body = rows.map((r) => [
+    r.name,
+    Math.round(r.opsPerSecond).toLocaleString('en'),
+    r.msPerOp < 0.01 ? r.msPerOp.toExponential(2) : r.msPerOp.toFixed(4),
+    r.n.toLocaleString('en'),
+    `±${r.spreadPercent.toFixed(1)}%`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
+  const format = (row: string[]): string =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(format)].join('\n');
+}
