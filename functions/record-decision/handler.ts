@@ -71,8 +71,10 @@ export const handler = defineStep(
       },
     ]);
 
-    const { taskToken } = await openSealed(requested, sealer);
-    if (typeof taskToken !== 'string') throw new TamperDetected(stream, requested.version, 'the sealed part has no task token');
+    // The newest token wins: a retried gate task replaced the one it was first given.
+    const holder = events.filter((e) => e.type === 'ApprovalRequested' || e.type === 'ApprovalTokenReplaced').at(-1) ?? requested;
+    const { taskToken } = await openSealed(holder, sealer);
+    if (typeof taskToken !== 'string') throw new TamperDetected(stream, holder.version, 'the sealed part has no task token');
     await resume(taskToken, input.approvalId, approver, input.decision);
     return { approvalId: input.approvalId, status: input.decision === 'approve' ? ('approved' as const) : ('rejected' as const) };
   },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { requireEnv } from '../shared/config.js';
-import { ConfigurationInvalid, ValidationFailed } from '../shared/errors.js';
+import { ApprovalClosed, ConfigurationInvalid, ValidationFailed } from '../shared/errors.js';
 import { approvalStream } from '../shared/events/event.js';
+import { approvalState } from '../shared/events/fold.js';
 import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep } from '../shared/middleware/step.js';
 
@@ -30,7 +31,8 @@ function approvalSettings(): { approver: string; timeoutSeconds: number } {
  * ApprovalRequested, the task token sealed, never in clear. Step Functions ignores this
  * Lambda's return value and waits for record-decision to send the token back.
  * Emailing the approvers a signed link is a later issue: for now the request is on record
- * and record-decision is invoked directly.
+ * and record-decision is invoked directly. A retried task finds the approval open and records
+ * its new token (ApprovalTokenReplaced) instead of failing on the existing request.
  */
 export const handler = defineStep(
   {
@@ -44,10 +46,29 @@ export const handler = defineStep(
         { path: 'taskToken', expected: 'a task token: run this step as a waitForTaskToken task' },
       ]);
     }
+    const stream = approvalStream(input.approvalId);
+    const approval = approvalState(await ctx.deps.store.read(stream));
+    if (approval.status !== 'none') {
+      // Step Functions retried the gate task (or a runtime resumed it) and issued a new token:
+      // the approval stays the same one, only the token to send back changes.
+      if (approval.executionId !== ctx.executionId) {
+        throw new ValidationFailed(`${STEP} input`, [{ path: 'input.approvalId', expected: 'an approval id of this execution' }]);
+      }
+      if (approval.status !== 'pending') throw new ApprovalClosed(input.approvalId, approval.status);
+      await ctx.deps.store.append(stream, approval.version, [
+        {
+          type: 'ApprovalTokenReplaced',
+          actor: `step:${STEP}`,
+          data: { approvalId: input.approvalId, executionId: ctx.executionId },
+          sensitive: { taskToken: ctx.taskToken },
+        },
+      ]);
+      return { approvalId: input.approvalId };
+    }
     const { approver, timeoutSeconds } = approvalSettings();
     const expiresAt = new Date(ctx.deps.now().getTime() + timeoutSeconds * 1000).toISOString();
     const { vendor, invoiceNumber, currency, amount } = input.invoice;
-    await ctx.deps.store.append(approvalStream(input.approvalId), 0, [
+    await ctx.deps.store.append(stream, 0, [
       {
         type: 'ApprovalRequested',
         actor: `step:${STEP}`,

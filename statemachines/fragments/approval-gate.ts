@@ -70,7 +70,8 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
     retryOnServiceExceptions: false,
     comment: 'Waits for an approver decision; times out closed.',
   });
-  // Only the invocation is retried (the token was never handed out); decisions and timeouts are not.
+  // Only the invocation is retried, never decisions or timeouts. A retry gets a new token, which
+  // request-approval records as ApprovalTokenReplaced on the same approval.
   gate.addRetry(TRANSIENT_RETRY);
   return gate;
 }

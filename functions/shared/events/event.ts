@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'ModelInvoked',
   'GuardTriggered',
   'ApprovalRequested',
+  /** A retried or resumed gate task got a new task token; it replaces the sealed one. */
+  'ApprovalTokenReplaced',
   'ApprovalAutoDecided',
   'ApprovalDecided',
   'ApprovalExpired',

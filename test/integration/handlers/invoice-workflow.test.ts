@@ -156,6 +156,29 @@ describe('invoice-approval steps against dynalite', () => {
     expect(everything).not.toContain('contract renewal');
   });
 
+  it('records the new token when Step Functions retries the gate task, and answers with the newest one', async () => {
+    const id = 'exec-gate-retry';
+    const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
+    const retryToken = `${TASK_TOKEN}-retry-2`;
+    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    // The first attempt's ApprovalRequested landed, then Lambda reported a service error: a retry, new token.
+    expect(await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, retryToken)).toEqual({ approvalId: policy.approvalId });
+    const approval = await world.approvalEvents(policy.approvalId);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalTokenReplaced']);
+    expect(approvalState(approval).status).toBe('pending');
+    expect(JSON.stringify(approval.map((e) => e.data))).not.toContain(TASK_TOKEN);
+
+    // Another execution cannot hijack the approval by naming it.
+    expect(await failureOf(call(requestApproval, 'exec-other', { approvalId: policy.approvalId, invoice }, 'other-token'))).toBeInstanceOf(ValidationFailed);
+
+    await call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' });
+    const success = sfnMock.commandCalls(SendTaskSuccessCommand);
+    expect(success.map((c) => c.args[0].input.taskToken)).toEqual([retryToken]);
+
+    // Once decided, a late retry of the gate is refused rather than reopening the approval.
+    expect(await failureOf(call(requestApproval, id, { approvalId: policy.approvalId, invoice }, 'late-token'))).toBeInstanceOf(ApprovalClosed);
+  });
+
   it('routes the unknown vendor to a human and a rejection fails the task with ApprovalRejected', async () => {
     const id = 'exec-unknown';
     const { invoice, policy } = await runToPolicy(id, 'invoice-unknown-vendor.json');
