@@ -150,10 +150,11 @@ function useLocalEnvironment(secretsEndpoint: string): () => void {
     APPROVAL_TIMEOUT_SECONDS: String(72 * 3600),
     PAYMENTS_SECRET_ID,
   };
-  const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  delete process.env.PAYMENTS_API_URL; // ledger-only payments: no money moves locally
+  // Unset too: a profile or session token must not lead a step's client to a real account,
+  // and without PAYMENTS_API_URL payments are ledger-only (no money moves locally).
+  const unset = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'PAYMENTS_API_URL'];
+  const saved = Object.fromEntries([...Object.keys(settings), ...unset].map((k) => [k, process.env[k]]));
+  for (const k of unset) delete process.env[k];
   Object.assign(process.env, settings);
   return () => {
     for (const [k, v] of Object.entries(saved)) {
