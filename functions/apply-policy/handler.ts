@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ConcurrencyConflict, ConfigurationInvalid } from '../shared/errors.js';
-import { approvalStream } from '../shared/events/event.js';
+import { ConfigurationInvalid } from '../shared/errors.js';
+import { approvalStream, type StoredEvent } from '../shared/events/event.js';
+import { openStream } from '../shared/events/open-stream.js';
 import { requireEnv } from '../shared/config.js';
 import { approvalIdFor } from '../shared/invoice/approval-id.js';
 import { ApprovalPolicy, decideApproval } from '../shared/invoice/approval-policy.js';
@@ -8,6 +9,12 @@ import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep } from '../shared/middleware/step.js';
 
 const STEP = 'apply-policy';
+
+const PolicyOutput = z.object({
+  decision: z.enum(['auto-approve', 'require-approval']),
+  reason: z.string(),
+  approvalId: z.string(),
+});
 
 let cached: { raw: string; policy: ApprovalPolicy } | undefined;
 
@@ -33,35 +40,42 @@ function approvalPolicy(): ApprovalPolicy {
 /**
  * Applies the approval policy (data, not code). An auto-approval is itself a decision on
  * record: ApprovalAutoDecided opens and closes the approval's stream.
+ *
+ * The recorded decision wins over a fresh one: when Step Functions retries this step after
+ * its ApprovalAutoDecided was written, the answer is what was recorded, even if
+ * APPROVAL_POLICY changed in between (the payment step trusts the record, not the policy).
  */
 export const handler = defineStep(
   {
     name: STEP,
     input: z.object({ invoice: Invoice }),
-    output: z.object({
-      decision: z.enum(['auto-approve', 'require-approval']),
-      reason: z.string(),
-      approvalId: z.string(),
-    }),
+    output: PolicyOutput,
   },
   async (input, ctx) => {
     const outcome = decideApproval(input.invoice, approvalPolicy());
     const approvalId = approvalIdFor(ctx.executionId);
+    const stream = approvalStream(approvalId);
+    const isOwn = (first: StoredEvent): boolean => first.type === 'ApprovalAutoDecided' && first.data.executionId === ctx.executionId;
     if (outcome.decision === 'auto-approve') {
-      const stream = approvalStream(approvalId);
       const event = {
         type: 'ApprovalAutoDecided' as const,
         actor: `step:${STEP}`,
         data: { approvalId, executionId: ctx.executionId, decision: 'approve', reason: outcome.reason },
       };
-      try {
-        await ctx.deps.store.append(stream, 0, [event]);
-      } catch (error) {
-        // A retried invocation finds its own earlier auto-approval: that is success, not a conflict.
-        const [first] = error instanceof ConcurrencyConflict ? await ctx.deps.store.read(stream) : [];
-        if (first?.type !== 'ApprovalAutoDecided' || first.data.executionId !== ctx.executionId) throw error;
-      }
+      return recorded(await openStream(ctx.deps.store, stream, event, isOwn), approvalId);
+    }
+    // A policy that now asks for a human does not undo an auto-approval an earlier attempt recorded.
+    const [first] = await ctx.deps.store.read(stream);
+    if (first !== undefined && isOwn(first)) {
+      ctx.logger.info('auto-approval already on record for this execution; answering with it', { approvalId });
+      return recorded(first, approvalId);
     }
     return { ...outcome, approvalId };
   },
 );
+
+/** The step's answer from a recorded ApprovalAutoDecided. */
+function recorded(event: StoredEvent, approvalId: string): z.input<typeof PolicyOutput> {
+  const reason = event.data.reason;
+  return { decision: 'auto-approve', reason: typeof reason === 'string' ? reason : 'auto-approved (reason not recorded)', approvalId };
+}

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { GuardTriggered } from '../shared/errors.js';
-import { appendFacts } from '../shared/events/append-facts.js';
-import { executionStream } from '../shared/events/event.js';
 import { checkGrounding } from '../shared/invoice/grounding.js';
 import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep } from '../shared/middleware/step.js';
@@ -10,8 +8,8 @@ const STEP = 'check-grounding';
 
 /**
  * Blocks an extraction whose values do not occur in the source document. GuardTriggered
- * is appended directly: events queued with ctx.record are written only when the step
- * succeeds, and this one exists to explain a failure.
+ * is recorded `evenOnFailure`: it exists to explain the failure, and the audit middleware
+ * writes it (redacted) before the StepFailed.
  */
 export const handler = defineStep(
   {
@@ -22,9 +20,10 @@ export const handler = defineStep(
   async (input, ctx) => {
     const result = checkGrounding(input.invoice, input.invoiceText);
     if (!result.grounded) {
-      await appendFacts(ctx.deps.store, executionStream(ctx.executionId), [
+      ctx.record(
         { type: 'GuardTriggered', actor: `step:${STEP}`, data: { step: STEP, guard: 'grounding', fields: result.ungrounded } },
-      ]);
+        { evenOnFailure: true },
+      );
       throw new GuardTriggered(
         'grounding',
         `the extracted fields ${result.ungrounded.join(', ')} do not occur in the source document; a human must check the invoice`,

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { appendFacts } from '../shared/events/append-facts.js';
-import { executionStream } from '../shared/events/event.js';
 import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM_PROMPT, parseModelInvoice } from '../shared/invoice/extraction.js';
 import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep } from '../shared/middleware/step.js';
@@ -13,8 +11,8 @@ const STEP = 'extract-invoice';
  * Asks the configured model (Bedrock, or the labelled local stand-in) for the invoice's
  * fields and returns them as a validated Invoice.
  *
- * ModelInvoked is appended before the answer is validated, not queued with ctx.record:
- * a call that cost tokens must be on record even when its answer is then refused.
+ * ModelInvoked is recorded `evenOnFailure`: a call that cost tokens must be on record even
+ * when its answer is then refused (the audit middleware writes it before the failure event).
  */
 export const handler = defineStep(
   { name: STEP, input: z.object({ invoiceText: z.string().min(1).max(100_000) }), output: Invoice },
@@ -27,7 +25,7 @@ export const handler = defineStep(
       prompt: input.invoiceText,
       maxTokens: EXTRACTION_MAX_TOKENS,
     });
-    await appendFacts(ctx.deps.store, executionStream(ctx.executionId), [
+    ctx.record(
       {
         type: 'ModelInvoked',
         actor: `step:${STEP}`,
@@ -42,7 +40,8 @@ export const handler = defineStep(
         },
         sensitive: { system: EXTRACTION_SYSTEM_PROMPT, prompt: input.invoiceText },
       },
-    ]);
+      { evenOnFailure: true },
+    );
     // A gateway may answer with another model than asked (the stand-in always does): that one must be allowed too.
     assertModelAllowed(answer.modelId, settings.allowedModels);
     return parseModelInvoice(answer.text);

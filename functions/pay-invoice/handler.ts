@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requireEnv } from '../shared/config.js';
-import { PaymentFailed } from '../shared/errors.js';
+import { PaymentFailed, SecretUnavailable } from '../shared/errors.js';
 import { approvalStream, executionStream } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
 import { approvalIdFor } from '../shared/invoice/approval-id.js';
@@ -41,11 +41,11 @@ export const handler = defineStep(
       const status = approval.status === 'none' ? 'not on record' : approval.status;
       throw new PaymentFailed(`approval ${approvalId} is ${status}, not approved; nothing was paid`);
     }
+    const apiKey = ctx.secrets.paymentsApiKey;
+    // Never call the provider with an empty bearer token: fail, naming the secret, not paying.
+    if (!apiKey) throw new SecretUnavailable(requireEnv('PAYMENTS_SECRET_ID'), 'it is empty or was not loaded; nothing was paid');
     const api = paymentsApiFromEnvironment();
-    const { paymentId } = await api.pay(
-      { idempotencyKey: ctx.executionId, vendor, invoiceNumber, currency, amount },
-      ctx.secrets.paymentsApiKey ?? '',
-    );
+    const { paymentId } = await api.pay({ idempotencyKey: ctx.executionId, vendor, invoiceNumber, currency, amount }, apiKey);
     ctx.record({
       type: 'PaymentRecorded',
       actor: `step:${STEP}`,

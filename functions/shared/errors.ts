@@ -187,3 +187,20 @@ export const ERROR_NAMES = [
   'StepFailed',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];
+
+/**
+ * The name of an error when it is a plain identifier, safe for logs, events and messages;
+ * `fallback` otherwise. A thrown value's `name` is attacker-influenced (a parsed payload, a
+ * service answer) and could carry input text, so only short identifiers pass.
+ *
+ * @example
+ * safeErrorName(new TypeError('Jane Doe')); // 'TypeError'
+ * safeErrorName({ name: 'not a name: Jane' }); // 'Error'
+ * safeErrorName('boom', 'UnknownError'); // 'UnknownError'
+ */
+export function safeErrorName(error: unknown, fallback = 'Error'): string {
+  const name = error instanceof Error ? error.name : undefined;
+  return typeof name === 'string' && SAFE_NAME.test(name) ? name : fallback;
+}
+
+const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;

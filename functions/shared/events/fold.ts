@@ -25,6 +25,11 @@ export interface ExecutionState {
   steps: string[];
   /** The last error recorded (a safe error name or message, never input values). */
   lastError?: string;
+  /**
+   * While waiting for an approval: the actor (the gate step) that asked for it. That step's
+   * own StepSucceeded, its commit marker written after its facts, does not resume the execution.
+   */
+  awaitingFrom?: string;
 }
 
 export const initialExecutionState: ExecutionState = { status: 'not-started', steps: [] };
@@ -35,6 +40,8 @@ const isEnded = (status: ExecutionStatus): boolean => status === 'succeeded' || 
  * One step of the execution fold. An ended execution stays ended: events after
  * ExecutionSucceeded/ExecutionFailed do not reopen it. A decided or expired gate puts the
  * execution back to running; what follows (a step, or ExecutionFailed) says how it goes on.
+ * The gate step's own StepSucceeded (written after its ApprovalRequested) keeps it waiting;
+ * any other step succeeding (record-decision, the next step) means it runs again.
  *
  * @example
  * evolveExecution(initialExecutionState, startedEvent).status; // 'running'
@@ -47,22 +54,24 @@ export function evolveExecution(state: ExecutionState, event: StoredEvent): Exec
       return state.status === 'not-started' ? { ...state, status: 'running', startedAt: event.time } : state;
     case 'StepSucceeded': {
       const step = text(data.step);
-      return { ...state, status: 'running', steps: step === undefined ? state.steps : [...state.steps, step] };
+      const steps = step === undefined ? state.steps : [...state.steps, step];
+      if (state.status === 'waiting-for-approval' && event.actor === state.awaitingFrom) return { ...state, steps };
+      return { ...withoutAwaiting(state), status: 'running', steps };
     }
     case 'StepFailed':
     case 'ValidationFailed':
     case 'GuardTriggered':
       return withError(state, text(data.error) ?? event.type);
     case 'ApprovalRequested':
-      return { ...state, status: 'waiting-for-approval' };
+      return { ...state, status: 'waiting-for-approval', awaitingFrom: event.actor };
     case 'ApprovalDecided':
     case 'ApprovalAutoDecided':
     case 'ApprovalExpired':
-      return state.status === 'waiting-for-approval' ? { ...state, status: 'running' } : state;
+      return state.status === 'waiting-for-approval' ? { ...withoutAwaiting(state), status: 'running' } : state;
     case 'ExecutionSucceeded':
-      return { ...state, status: 'succeeded', endedAt: event.time };
+      return { ...withoutAwaiting(state), status: 'succeeded', endedAt: event.time };
     case 'ExecutionFailed':
-      return { ...withError(state, text(data.error) ?? 'ExecutionFailed'), status: 'failed', endedAt: event.time };
+      return { ...withError(withoutAwaiting(state), text(data.error) ?? 'ExecutionFailed'), status: 'failed', endedAt: event.time };
     default:
       return state;
   }
@@ -82,6 +91,12 @@ function withError(state: ExecutionState, error: string): ExecutionState {
   return { ...state, lastError: error };
 }
 
+function withoutAwaiting(state: ExecutionState): ExecutionState {
+  if (state.awaitingFrom === undefined) return state;
+  const { awaitingFrom: _gone, ...rest } = state;
+  return rest;
+}
+
 // ---- approval -------------------------------------------------------------------------
 
 export type ApprovalStatus = 'none' | 'pending' | 'approved' | 'rejected' | 'expired';
@@ -90,6 +105,14 @@ export interface ApprovalState {
   status: ApprovalStatus;
   approvalId?: string;
   executionId?: string;
+  /** Who may decide, as ApprovalRequested listed them ([] before a request, or when auto-decided). */
+  approvers: string[];
+  /** When the gate stops waiting: the request's, or the newest token replacement's (a retried task restarts its timeout). */
+  expiresAt?: string;
+  /** Version of the newest event (ApprovalRequested or ApprovalTokenReplaced) holding the sealed task token. */
+  tokenVersion?: number;
+  /** The decision of the closing ApprovalDecided or ApprovalAutoDecided. */
+  decision?: 'approve' | 'reject';
   /** The approver whose ApprovalDecided closed it (absent for auto-decided or expired). */
   approver?: string;
   requestedAt?: string;
@@ -100,11 +123,13 @@ export interface ApprovalState {
   version: number;
 }
 
-export const initialApprovalState: ApprovalState = { status: 'none', version: 0 };
+export const initialApprovalState: ApprovalState = { status: 'none', approvers: [], version: 0 };
 
 /**
  * One step of the approval fold. The first decision closes the approval; later decisions
  * or expiries leave the status unchanged (the handler refuses them with ApprovalClosed).
+ * A token replacement moves the token and the expiry whatever the status: a decided
+ * approval is still answered with the newest token of its gate.
  *
  * @example
  * evolveApproval(initialApprovalState, requestedEvent).status; // 'pending'
@@ -113,27 +138,48 @@ export function evolveApproval(state: ApprovalState, event: StoredEvent): Approv
   const next = { ...state, version: event.version };
   const data = event.data;
   switch (event.type) {
-    case 'ApprovalRequested':
+    case 'ApprovalRequested': {
       if (state.status !== 'none') return next;
+      const expiresAt = text(data.expiresAt);
       return {
         ...next,
         status: 'pending',
         approvalId: text(data.approvalId),
         executionId: text(data.executionId),
+        approvers: Array.isArray(data.approvers) ? data.approvers.filter((a): a is string => typeof a === 'string') : [],
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        tokenVersion: event.version,
         requestedAt: event.time,
       };
+    }
+    case 'ApprovalTokenReplaced': {
+      if (state.status === 'none') return next;
+      const expiresAt = text(data.expiresAt);
+      return { ...next, tokenVersion: event.version, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+    }
     case 'ApprovalDecided': {
       const decision = decisionOf(data.decision);
       if (state.status !== 'pending' || decision === undefined) return next;
-      return { ...next, status: decision, approver: text(data.approver), decidedAt: event.time, decidedBy: event.actor };
+      return {
+        ...next,
+        status: statusOf(decision),
+        decision,
+        approver: text(data.approver),
+        decidedAt: event.time,
+        decidedBy: event.actor,
+      };
     }
     case 'ApprovalAutoDecided': {
       const decision = decisionOf(data.decision);
       if ((state.status !== 'pending' && state.status !== 'none') || decision === undefined) return next;
+      const approvalId = state.approvalId ?? text(data.approvalId);
+      const executionId = state.executionId ?? text(data.executionId);
       return {
         ...next,
-        status: decision,
-        approvalId: state.approvalId ?? text(data.approvalId),
+        status: statusOf(decision),
+        decision,
+        ...(approvalId !== undefined ? { approvalId } : {}),
+        ...(executionId !== undefined ? { executionId } : {}),
         decidedAt: event.time,
         decidedBy: event.actor,
       };
@@ -157,10 +203,12 @@ export function approvalState(events: readonly StoredEvent[]): ApprovalState {
   return foldStream(events, evolveApproval, initialApprovalState);
 }
 
-function decisionOf(value: Json | undefined): 'approved' | 'rejected' | undefined {
-  if (value === 'approve') return 'approved';
-  if (value === 'reject') return 'rejected';
-  return undefined;
+function decisionOf(value: Json | undefined): 'approve' | 'reject' | undefined {
+  return value === 'approve' || value === 'reject' ? value : undefined;
+}
+
+function statusOf(decision: 'approve' | 'reject'): 'approved' | 'rejected' {
+  return decision === 'approve' ? 'approved' : 'rejected';
 }
 
 function text(value: Json | undefined): string | undefined {

@@ -3,14 +3,19 @@ import { appendFacts } from '../events/append-facts.js';
 import type { NewEvent } from '../events/event.js';
 import { executionStream } from '../events/event.js';
 import type { EventStore } from '../events/store.js';
-import { ValidationFailed, WardflowError } from '../errors.js';
+import { safeErrorName, ValidationFailed, WardflowError } from '../errors.js';
 import { readExecutionId } from './envelope.js';
 import { toStepError } from './errors.js';
 import { invocationOf } from './invocation.js';
 import type { Redactor } from './redact.js';
 
-/** appendFacts' shape: appends at the current head, re-reading it on conflict. */
-export type AppendFacts = (store: EventStore, stream: string, events: NewEvent[], options: { maxAttempts: number }) => Promise<unknown>;
+/** appendFacts' shape: appends at the current head, one event at a time, re-reading the head on conflict. */
+export type AppendFacts = (
+  store: EventStore,
+  stream: string,
+  events: NewEvent[],
+  options: { maxAttempts: number; oneAtATime: true },
+) => Promise<unknown>;
 
 export interface AuditOptions {
   step: string;
@@ -29,10 +34,15 @@ export interface AuditOptions {
 /**
  * Records what a step did in its execution's stream, the system of record.
  *
- * after: StepSucceeded {step, durationMs}, one SecretRead {name, versionId} per secret used,
- * then the events the handler queued with `context.wardflow.record(...)`.
- * onError: ValidationFailed {step, source, issues} or StepFailed {step, error, message},
- * with the same safe name and message Step Functions will see.
+ * after: one SecretRead {name, versionId} per secret used, the events the handler queued
+ * with `context.wardflow.record(...)`, then StepSucceeded {step, durationMs} LAST. There is
+ * no transaction (dynalite has none), so each is its own append; StepSucceeded is the commit
+ * marker: a stream that has it has every fact of that step before it, and an attempt that
+ * failed half-way has no StepSucceeded, so its retry does not leave two.
+ * onError: the queued events marked `evenOnFailure` (model calls, guards), then
+ * ValidationFailed {step, source, issues} or StepFailed {step, error, message}, with the
+ * same safe name and message Step Functions will see.
+ * Every queued event's data goes through the redactor, on both paths.
  *
  * Without a usable executionId there is no stream: the failure is logged and no event written.
  * onError never replaces or swallows the original error: a store failure there is logged and
@@ -50,7 +60,8 @@ export function audit(options: AuditOptions): middy.MiddlewareObj<unknown, unkno
   const maxAttempts = options.maxAttempts ?? 5;
   const now = options.now ?? Date.now;
   const actor = `step:${step}`;
-  const clean = (data: NewEvent['data']): NewEvent['data'] => (redactor ? (redactor.redact(data) as NewEvent['data']) : data);
+  const clean = (event: NewEvent): NewEvent => (redactor ? { ...event, data: redactor.redact(event.data) as NewEvent['data'] } : event);
+  const internalOf = (request: middy.Request) => request.internal as { auditFailed?: boolean; auditRecorded?: boolean };
 
   // Own start time, on the same clock as `now`, so durations never mix clocks.
   const startOf = (request: middy.Request): number => (request.internal as { auditStartedAt?: number }).auditStartedAt ?? now();
@@ -67,18 +78,17 @@ export function audit(options: AuditOptions): middy.MiddlewareObj<unknown, unkno
       return;
     }
     const events: NewEvent[] = [
-      { type: 'StepSucceeded', actor, data: { step, durationMs: Math.max(0, now() - startOf(request)) } },
       ...invocation.secretReads.map((read): NewEvent => ({ type: 'SecretRead', actor, data: { step, name: read.name, versionId: read.versionId } })),
-      ...invocation.recorded.map((event): NewEvent => ({ ...event, data: clean(event.data) })),
+      ...invocation.recorded.map(({ event }) => clean(event)),
+      // Last: the commit marker (see above).
+      { type: 'StepSucceeded', actor, data: { step, durationMs: Math.max(0, now() - startOf(request)) } },
     ];
     try {
-      const store = options.getStore();
-      const stream = executionStream(executionId);
-      // One event per append: dynalite (the local store) has no transactions for multi-item appends.
-      for (const event of events) await append(store, stream, [event], { maxAttempts });
+      await append(options.getStore(), executionStream(executionId), events, { maxAttempts, oneAtATime: true });
+      internalOf(request).auditRecorded = true;
     } catch (error) {
-      (request.internal as { auditFailed?: boolean }).auditFailed = true;
-      invocation.logger?.error('step events could not be recorded', { step, error: safeName(error) });
+      internalOf(request).auditFailed = true;
+      invocation.logger?.error('step events could not be recorded', { step, error: safeErrorName(error) });
       throw error instanceof WardflowError ? error : toStepError(step, error);
     }
   };
@@ -87,23 +97,25 @@ export function audit(options: AuditOptions): middy.MiddlewareObj<unknown, unkno
     const invocation = invocationOf(request);
     const original = request.error;
     try {
-      if ((request.internal as { auditFailed?: boolean }).auditFailed) return; // the store just failed; do not retry it here
+      if (internalOf(request).auditFailed) return; // the store just failed; do not retry it here
       const executionId = readExecutionId(request.event);
       if (!executionId) {
         invocation.logger?.warn('event has no usable executionId; failure not recorded as an event', {
           step,
-          error: safeName(original),
+          error: safeErrorName(original),
           executionId: describeRejectedId(request.event, redactor),
         });
         return;
       }
-      const event = failureEvent(step, actor, original, redactor, now() - startOf(request));
-      await append(options.getStore(), executionStream(executionId), [event], { maxAttempts });
+      // after() may have written them already when a middleware outside audit failed later.
+      const facts = internalOf(request).auditRecorded ? [] : invocation.recorded.filter((r) => r.evenOnFailure).map(({ event }) => clean(event));
+      const failure = failureEvent(step, actor, original, redactor, now() - startOf(request));
+      await append(options.getStore(), executionStream(executionId), [...facts, failure], { maxAttempts, oneAtATime: true });
     } catch (storeError) {
       invocation.logger?.error('failure event could not be recorded; the original error is kept', {
         step,
-        error: safeName(original),
-        storeError: safeName(storeError),
+        error: safeErrorName(original),
+        storeError: safeErrorName(storeError),
       });
     } finally {
       // Whatever happened above, the original error is what the invocation fails with.
@@ -125,13 +137,8 @@ export function failureEvent(step: string, actor: string, error: unknown, redact
     };
   }
   const data: NewEvent['data'] = { step, error: safe.name, message: safe.message, durationMs: Math.max(0, durationMs) };
-  if (!(error instanceof WardflowError)) data.cause = safeName(error);
+  if (!(error instanceof WardflowError)) data.cause = safeErrorName(error);
   return { type: 'StepFailed', actor, data };
-}
-
-function safeName(error: unknown): string {
-  const name = error instanceof Error ? error.name : typeof error;
-  return typeof name === 'string' && /^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(name) ? name : 'Error';
 }
 
 /** What the rejected executionId looked like: its type and length, redacted, cut short. */

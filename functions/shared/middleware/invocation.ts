@@ -11,6 +11,22 @@ export interface SecretRead {
   versionId: string | null;
 }
 
+/** How a queued event is recorded. */
+export interface RecordOptions {
+  /**
+   * Record it even when the step fails (before the failure event): for facts that happened
+   * whatever the outcome, like a model call that spent tokens or the guard that blocked.
+   * @default false: only if the step succeeds
+   */
+  evenOnFailure?: boolean;
+}
+
+/** An event the handler queued, with how to record it. */
+export interface RecordedEvent {
+  event: NewEvent;
+  evenOnFailure: boolean;
+}
+
 /**
  * What the middlewares of one invocation share. It lives in `request.internal` (new for every
  * invocation in middy) and is mirrored on the handler context as `context.wardflow`, so a
@@ -21,10 +37,10 @@ export interface Invocation {
   readonly startedAt: number;
   /** Secrets this invocation used (including cached ones), for SecretRead events. */
   readonly secretReads: SecretRead[];
-  /** Events the handler queued; the audit middleware appends them after success. */
-  readonly recorded: NewEvent[];
-  /** Queues an event for the audit middleware (appended only if the step succeeds). */
-  record(event: NewEvent): void;
+  /** Events the handler queued, in order; the audit middleware appends them (redacted). */
+  readonly recorded: RecordedEvent[];
+  /** Queues an event for the audit middleware: appended if the step succeeds, or also on failure with `evenOnFailure`. */
+  record(event: NewEvent, options?: RecordOptions): void;
   /** Set by the logging middleware; others log through it when present. */
   logger?: Logger;
   /** Set by defineStep's dependencies middleware for the handler. */
@@ -50,13 +66,13 @@ type AnyRequest = middy.Request<unknown, unknown, unknown, any, any>;
 export function invocationOf(request: AnyRequest, now: () => number = Date.now): Invocation {
   const internal = request.internal as { wardflow?: Invocation };
   if (internal.wardflow) return internal.wardflow;
-  const recorded: NewEvent[] = [];
+  const recorded: RecordedEvent[] = [];
   const invocation: Invocation = {
     startedAt: now(),
     secretReads: [],
     recorded,
-    record(event: NewEvent) {
-      recorded.push(event);
+    record(event: NewEvent, options: RecordOptions = {}) {
+      recorded.push({ event, evenOnFailure: options.evenOnFailure === true });
     },
   };
   internal.wardflow = invocation;

@@ -2,7 +2,7 @@ import type middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
-import { WardflowError } from '../errors.js';
+import { safeErrorName, WardflowError } from '../errors.js';
 import { readExecutionId, readTaskToken } from './envelope.js';
 import { invocationOf } from './invocation.js';
 import { REDACTED, type Redactor } from './redact.js';
@@ -149,7 +149,7 @@ export function describeForLog(error: unknown): Record<string, unknown> {
     return { name: error.name, message: error.message, details: error.details, stack: frames(error.stack) };
   }
   if (error instanceof Error) {
-    return { name: safeName(error.name), message: REDACTED, stack: frames(error.stack) };
+    return { name: safeErrorName(error), message: REDACTED, stack: frames(error.stack) };
   }
   return { name: `non-error ${typeof error}`, message: REDACTED };
 }
@@ -161,8 +161,4 @@ function frames(stack: string | undefined): string[] {
     .filter((line) => /^\s+at /.test(line))
     .slice(0, 10)
     .map((line) => line.trim());
-}
-
-function safeName(name: unknown): string {
-  return typeof name === 'string' && /^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(name) ? name : 'Error';
 }

@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getCache, modifyCache, processCache } from '@middy/util';
-import { ConfigurationInvalid, SecretUnavailable } from '../errors.js';
+import { ConfigurationInvalid, safeErrorName, SecretUnavailable } from '../errors.js';
 import { invocationOf, type SecretRead } from './invocation.js';
 import type { Redactor } from './redact.js';
 
@@ -111,6 +111,5 @@ export function secrets(options: SecretsOptions): middy.MiddlewareObj<unknown, u
 
 /** A reason that names the failure class, never the value or the raw service message. */
 function reasonOf(error: unknown): string {
-  const name = error instanceof Error && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(error.name) ? error.name : 'unknown error';
-  return `Secrets Manager answered ${name}`;
+  return `Secrets Manager answered ${safeErrorName(error, 'unknown error')}`;
 }

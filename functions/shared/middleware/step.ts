@@ -7,7 +7,7 @@ import { getDependencies, type StepDependencies } from '../runtime.js';
 import { audit } from './audit.js';
 import type { StepEnvelope } from './envelope.js';
 import { mapErrors } from './errors.js';
-import { invocationOf, type Invocation, type WardflowContext } from './invocation.js';
+import { invocationOf, type Invocation, type RecordOptions, type WardflowContext } from './invocation.js';
 import { createStepLogger, structuredLogging, type LogSink } from './logger.js';
 import { Redactor } from './redact.js';
 import { refuseSecretOutput } from './secret-output.js';
@@ -24,8 +24,12 @@ export interface StepContext {
   secrets: Record<string, string>;
   /** Structured, redacting logger with executionId, awsRequestId and step on every line. */
   logger: Logger;
-  /** Queues an event (e.g. ModelInvoked) appended to the execution's stream if the step succeeds. */
-  record(event: NewEvent): void;
+  /**
+   * Queues an event for the execution's stream, redacted like every audit event. Appended
+   * if the step succeeds; with `{ evenOnFailure: true }` also when it fails, before the
+   * failure event (a model call that spent tokens, the guard that blocked).
+   */
+  record(event: NewEvent, options?: RecordOptions): void;
   deps: StepDependencies;
 }
 
@@ -101,7 +105,7 @@ export function defineStep<I extends z.ZodType, O extends z.ZodType>(
       ...(envelope.taskToken !== undefined ? { taskToken: envelope.taskToken } : {}),
       secrets: { ...(context.secrets ?? {}) },
       logger,
-      record: (e) => invocation.record(e),
+      record: (e, options) => invocation.record(e, options),
       deps: invocation.deps ?? getDependencies(),
     };
     return impl(envelope.input as z.output<I>, ctx);

@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient, ConverseCommand, type ConverseResponse } from '@aws-sdk/client-bedrock-runtime';
-import { ModelFailed } from '../errors.js';
+import { ModelFailed, safeErrorName } from '../errors.js';
 import type { ModelGateway, ModelRequest, ModelResponse } from './gateway.js';
 import { estimateCost } from './prices.js';
 
@@ -38,8 +38,7 @@ export class BedrockGateway implements ModelGateway {
         }),
       );
     } catch (error) {
-      const name = error instanceof Error && /^[A-Za-z]{1,80}$/.test(error.name) ? error.name : 'UnknownError';
-      throw new ModelFailed(request.modelId, `Bedrock returned ${name}; check model access, quotas and the step's IAM role`);
+      throw new ModelFailed(request.modelId, `Bedrock returned ${safeErrorName(error, 'UnknownError')}; check model access, quotas and the step's IAM role`);
     }
 
     const stop = response.stopReason ? UNUSABLE_STOP_REASONS[response.stopReason] : undefined;

@@ -41,12 +41,35 @@ export function readModelSettings(env: NodeJS.ProcessEnv = process.env): ModelSe
   return { provider, modelId, allowedModels: parseAllowList(ALLOWED_MODELS) };
 }
 
+/** One gateway per provider and region for the container's lifetime: SDK clients keep their connections and credentials warm. */
+const gateways = new Map<string, ModelGateway>();
+
 /**
- * The gateway for a provider: Bedrock, or the local stand-in (not AI).
+ * The gateway for a provider: Bedrock, or the local stand-in (not AI). Cached per container
+ * (per provider, and AWS region for Bedrock), so a warm Lambda reuses its BedrockRuntimeClient
+ * instead of building one, and resolving credentials, on every invocation. The model id is
+ * per request, not per gateway. A `bedrockClient` passed in (tests) is used as is, uncached.
  *
  * @example
- * const gateway = selectGateway('local'); // LocalInvoiceParserGateway
+ * const gateway = selectGateway('local'); // LocalInvoiceParserGateway, the same one next time
  */
 export function selectGateway(provider: ModelSettings['provider'], bedrockClient?: BedrockRuntimeClient): ModelGateway {
-  return provider === 'bedrock' ? new BedrockGateway(bedrockClient ?? new BedrockRuntimeClient({})) : new LocalInvoiceParserGateway();
+  if (bedrockClient) return provider === 'bedrock' ? new BedrockGateway(bedrockClient) : localGateway();
+  if (provider === 'local') return localGateway();
+  const key = `bedrock:${process.env.AWS_REGION ?? ''}`;
+  let gateway = gateways.get(key);
+  if (!gateway) {
+    gateway = new BedrockGateway(new BedrockRuntimeClient({}));
+    gateways.set(key, gateway);
+  }
+  return gateway;
+}
+
+function localGateway(): ModelGateway {
+  let gateway = gateways.get('local');
+  if (!gateway) {
+    gateway = new LocalInvoiceParserGateway();
+    gateways.set('local', gateway);
+  }
+  return gateway;
 }

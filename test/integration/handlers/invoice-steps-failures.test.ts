@@ -185,8 +185,10 @@ describe('record-outcome', () => {
   it('stores the error name only, never the Cause, and replaces a name that is not one', async () => {
     await call(recordOutcome, 'exec-failed', { outcome: 'failed', error: { Error: 'GuardTriggered', Cause: 'vendor Acme Office Supplies' } });
     await call(recordOutcome, 'exec-odd', { outcome: 'failed', error: { Error: '<script>alert(1)</script>' } });
-    expect((await world.executionEvents('exec-failed')).at(-1)!.data).toEqual({ error: 'GuardTriggered' });
-    expect((await world.executionEvents('exec-odd')).at(-1)!.data).toEqual({ error: 'UnrecognisedError' });
+    // StepSucceeded is written last (the commit marker), so the outcome is the one before it.
+    expect((await world.executionEvents('exec-failed')).at(-1)!.type).toBe('StepSucceeded');
+    expect((await world.executionEvents('exec-failed')).at(-2)!.data).toEqual({ error: 'GuardTriggered' });
+    expect((await world.executionEvents('exec-odd')).at(-2)!.data).toEqual({ error: 'UnrecognisedError' });
   });
 
   it('leaves a decided approval alone when the gate times out afterwards', async () => {

@@ -50,4 +50,77 @@ describe('appendFacts', () => {
     await expect(bad).rejects.toBeInstanceOf(ValidationFailed);
     expect(delays).toBe(0);
   });
+  describe('oneAtATime', () => {
+    /** The memory store, counting head reads and appends, that lets `intrude` write before the n-th append. */
+    function countingStore(intrudeBeforeAppend?: number) {
+      const inner = new InMemoryEventStore({ sealer: testSealer() });
+      const counts = { headReads: 0, appends: 0 };
+      const store = {
+        async headVersion(stream: string) {
+          counts.headReads++;
+          return inner.headVersion(stream);
+        },
+        async append(stream: string, expected: number, events: NewEvent[]) {
+          counts.appends++;
+          if (counts.appends === intrudeBeforeAppend) await inner.append(stream, await inner.headVersion(stream), [stepSucceeded('intruder')]);
+          return inner.append(stream, expected, events);
+        },
+        read: (stream: string) => inner.read(stream),
+      };
+      return { store, counts, inner };
+    }
+
+    it('appends each event on its own, in order, reading the head once and chaining the returned versions', async () => {
+      const { store, counts } = countingStore();
+      await store.append('execution#f2', 0, [stepSucceeded('first')]);
+      counts.appends = 0;
+      const stored = await appendFacts(store, 'execution#f2', [stepSucceeded('a'), stepSucceeded('b'), stepSucceeded('c')], { oneAtATime: true });
+      expect(stored.map((e) => [e.version, e.data.step])).toEqual([[2, 'a'], [3, 'b'], [4, 'c']]);
+      expect(counts).toEqual({ headReads: 1, appends: 3 });
+    });
+
+    it('re-reads the head only after a conflict and still lands every event after the intruder', async () => {
+      const { store, counts, inner } = countingStore(2);
+      await appendFacts(store, 'execution#f3', [stepSucceeded('a'), stepSucceeded('b'), stepSucceeded('c')], { oneAtATime: true, retryDelayMs: () => 0 });
+      expect((await inner.read('execution#f3')).map((e) => e.data.step)).toEqual(['a', 'intruder', 'b', 'c']);
+      expect(counts).toEqual({ headReads: 2, appends: 4 });
+    });
+
+    it('counts maxAttempts per event and keeps what was written before the failure', async () => {
+      const inner = new InMemoryEventStore({ sealer: testSealer() });
+      let appends = 0;
+      const store: EventStore = {
+        async append(stream, expected, events) {
+          appends++;
+          if (appends > 1) throw new ConcurrencyConflict(stream, expected);
+          return inner.append(stream, expected, events);
+        },
+        read: (stream) => inner.read(stream),
+      };
+      const done = appendFacts(store, 'execution#f4', [stepSucceeded('a'), stepSucceeded('b')], { oneAtATime: true, maxAttempts: 3, retryDelayMs: () => 0 });
+      await expect(done).rejects.toBeInstanceOf(ConcurrencyConflict);
+      expect(appends).toBe(4);
+      expect((await inner.read('execution#f4')).map((e) => e.data.step)).toEqual(['a']);
+    });
+
+    it('writes nothing for an empty list', async () => {
+      const { store, counts } = countingStore();
+      expect(await appendFacts(store, 'execution#f5', [], { oneAtATime: true })).toEqual([]);
+      expect(counts).toEqual({ headReads: 0, appends: 0 });
+    });
+  });
+
+  it('without oneAtATime still appends the list in one atomic append', async () => {
+    const store = new InMemoryEventStore({ sealer: testSealer() });
+    let appends = 0;
+    const spy: EventStore = {
+      append: (s, v, e) => {
+        appends++;
+        return store.append(s, v, e);
+      },
+      read: (s) => store.read(s),
+    };
+    expect((await appendFacts(spy, 'execution#f6', [stepSucceeded('a'), stepSucceeded('b')])).map((e) => e.version)).toEqual([1, 2]);
+    expect(appends).toBe(1);
+  });
 });

@@ -43,6 +43,19 @@ describe('executionState', () => {
     expect(executionState(resumed).status).toBe('running');
   });
 
+  it("given the gate step's own StepSucceeded after its request, then still waiting; another step succeeding, then running", () => {
+    const waiting = given(
+      ['ExecutionStarted', { workflow: 'w' }],
+      ['ApprovalRequested', { approvalId: 'a1', expiresAt: 'x' }, 'step:request-approval'],
+      ['StepSucceeded', { step: 'request-approval', durationMs: 3 }, 'step:request-approval'],
+    );
+    expect(executionState(waiting)).toMatchObject({ status: 'waiting-for-approval', steps: ['request-approval'] });
+    const decided = [...waiting, ...given(['StepSucceeded', { step: 'record-decision', durationMs: 5 }, 'step:record-decision'])];
+    const state = executionState(decided);
+    expect(state).toMatchObject({ status: 'running', steps: ['request-approval', 'record-decision'] });
+    expect(state.awaitingFrom).toBeUndefined();
+  });
+
   it('given a failed step, then still running with the last error recorded', () => {
     const state = executionState(given(['ExecutionStarted', { workflow: 'w' }], ['StepFailed', { step: 'extract', error: 'ModelFailed' }]));
     expect(state).toMatchObject({ status: 'running', lastError: 'ModelFailed' });
@@ -75,33 +88,77 @@ describe('approvalState', () => {
   ];
 
   it('given no events, then none at version 0', () => {
-    expect(approvalState([])).toEqual({ status: 'none', version: 0 });
+    expect(approvalState([])).toEqual({ status: 'none', approvers: [], version: 0 });
   });
 
-  it('given requested, then pending with its ids and request time', () => {
+  it('given requested, then pending with its ids, approvers, expiry, token holder and request time', () => {
     expect(approvalState(given(requested))).toEqual({
       status: 'pending',
       approvalId: 'a1',
       executionId: 'e1',
+      approvers: ['user:alice'],
+      expiresAt: '2025-01-02T00:00:00.000Z',
+      tokenVersion: 1,
       requestedAt: '2025-01-01T00:00:00.000Z',
       version: 1,
     });
   });
 
+  it('given requested then a token replacement, then the newest token and its later expiry win', () => {
+    const state = approvalState(given(requested, ['ApprovalTokenReplaced', { approvalId: 'a1', executionId: 'e1', expiresAt: '2025-01-03T00:00:00.000Z' }]));
+    expect(state).toMatchObject({ status: 'pending', tokenVersion: 2, expiresAt: '2025-01-03T00:00:00.000Z', version: 2 });
+  });
+
+  it('given a token replacement without an expiry, then the token moves and the expiry stays', () => {
+    const state = approvalState(given(requested, ['ApprovalTokenReplaced', { approvalId: 'a1', executionId: 'e1' }]));
+    expect(state).toMatchObject({ tokenVersion: 2, expiresAt: '2025-01-02T00:00:00.000Z' });
+  });
+
+  it('given decided then a token replacement (a retried gate), then still decided, answered with the new token', () => {
+    const state = approvalState(
+      given(
+        requested,
+        ['ApprovalDecided', { approvalId: 'a1', approver: 'user:alice', decision: 'approve' }, 'user:alice'],
+        ['ApprovalTokenReplaced', { approvalId: 'a1', executionId: 'e1', expiresAt: '2025-01-04T00:00:00.000Z' }],
+      ),
+    );
+    expect(state).toMatchObject({ status: 'approved', decision: 'approve', approver: 'user:alice', tokenVersion: 3, expiresAt: '2025-01-04T00:00:00.000Z' });
+  });
+
+  it('given a token replacement with no request before it, then nothing but the version', () => {
+    expect(approvalState(given(['ApprovalTokenReplaced', { approvalId: 'a1', executionId: 'e1', expiresAt: 'x' }]))).toEqual({
+      status: 'none',
+      approvers: [],
+      version: 1,
+    });
+  });
+
+  it('given a request whose approvers are not all strings, then only the strings are approvers', () => {
+    const state = approvalState(given(['ApprovalRequested', { approvalId: 'a1', executionId: 'e1', approvers: ['a@x.org', 7, null] }]));
+    expect(state.approvers).toEqual(['a@x.org']);
+    expect(state.expiresAt).toBeUndefined();
+  });
+
   it('given requested then approved, then approved by that approver', () => {
     const state = approvalState(given(requested, ['ApprovalDecided', { approvalId: 'a1', approver: 'user:alice', decision: 'approve' }, 'user:alice']));
-    expect(state).toMatchObject({ status: 'approved', approver: 'user:alice', decidedBy: 'user:alice', decidedAt: '2025-01-01T00:00:01.000Z', version: 2 });
+    expect(state).toMatchObject({ status: 'approved', decision: 'approve', approver: 'user:alice', decidedBy: 'user:alice', decidedAt: '2025-01-01T00:00:01.000Z', version: 2 });
   });
 
   it('given requested then rejected, then rejected', () => {
     const state = approvalState(given(requested, ['ApprovalDecided', { approvalId: 'a1', approver: 'user:bob', decision: 'reject' }, 'user:bob']));
-    expect(state).toMatchObject({ status: 'rejected', approver: 'user:bob' });
+    expect(state).toMatchObject({ status: 'rejected', decision: 'reject', approver: 'user:bob' });
   });
 
   it('given auto-decided, then decided by the policy with no approver', () => {
     const state = approvalState(given(requested, ['ApprovalAutoDecided', { approvalId: 'a1', decision: 'approve', reason: 'under limit' }, 'policy:auto']));
-    expect(state).toMatchObject({ status: 'approved', decidedBy: 'policy:auto', version: 2 });
+    expect(state).toMatchObject({ status: 'approved', decision: 'approve', decidedBy: 'policy:auto', version: 2 });
     expect(state.approver).toBeUndefined();
+  });
+
+  it('given only an auto-decision, then its approval and execution ids come from its data', () => {
+    const state = approvalState(given(['ApprovalAutoDecided', { approvalId: 'a9', executionId: 'e9', decision: 'approve', reason: 'under limit' }, 'step:apply-policy']));
+    expect(state).toMatchObject({ status: 'approved', approvalId: 'a9', executionId: 'e9', approvers: [], version: 1 });
+    expect(state.tokenVersion).toBeUndefined();
   });
 
   it('given expired, then expired; a decision after that changes nothing but the version', () => {

@@ -39,7 +39,7 @@ const typesAndData = async (store: EventStore, id = 'exec-1') =>
   (await store.read(`execution#${id}`)).map((e) => ({ type: e.type, actor: e.actor, data: e.data }));
 
 describe('audit middleware', () => {
-  it('after success appends StepSucceeded, SecretRead per secret and the queued events, redacted, in order', async () => {
+  it('after success appends SecretRead per secret, the queued events redacted, then StepSucceeded last', async () => {
     const { handler, store } = setup(async (_input, context) => {
       context.wardflow.record({ type: 'ModelInvoked', actor: 'step:pay', data: { model: 'm', note: `used ${SECRET}` } });
       context.wardflow.record({ type: 'PaymentRecorded', actor: 'step:pay', data: { receiptId: 'r-1', apiKey: 'unregistered' } });
@@ -47,10 +47,10 @@ describe('audit middleware', () => {
     });
     await handler({ executionId: 'exec-1', input: { amount: 5 } }, lambdaContext());
     expect(await typesAndData(store)).toEqual([
-      { type: 'StepSucceeded', actor: 'step:pay', data: { step: 'pay', durationMs: 25 } },
       { type: 'SecretRead', actor: 'step:pay', data: { step: 'pay', name: 'wardflow/test/api-key', versionId: 'v-9' } },
       { type: 'ModelInvoked', actor: 'step:pay', data: { model: 'm', note: 'used [REDACTED]' } },
       { type: 'PaymentRecorded', actor: 'step:pay', data: { receiptId: 'r-1', apiKey: '[REDACTED]' } },
+      { type: 'StepSucceeded', actor: 'step:pay', data: { step: 'pay', durationMs: 25 } },
     ]);
   });
 
@@ -134,5 +134,88 @@ describe('audit middleware', () => {
     const warning = log.records().find((r) => r.message === 'event has no usable executionId; failure not recorded as an event');
     expect(warning).toMatchObject({ error: 'ValidationFailed', executionId: 'bad [REDACTED]' });
     expect(log.lines.join('\n')).not.toContain(SECRET);
+  });
+  it('writes StepSucceeded only after every fact: a failed fact write leaves no StepSucceeded, and the retry leaves one', async () => {
+    const store = memoryStore();
+    let failPayment = true;
+    const flaky: EventStore = {
+      append: async (s, v, events) => {
+        if (failPayment && events.some((e) => e.type === 'PaymentRecorded')) throw new Error('ServiceUnavailable');
+        return store.append(s, v, events);
+      },
+      read: (s) => store.read(s),
+    };
+    const { handler } = setup(async (_input, context) => {
+      context.wardflow.record({ type: 'PaymentRecorded', actor: 'step:pay', data: { receiptId: 'r-1' } });
+      return { ok: true };
+    }, flaky);
+    await expect(handler({ executionId: 'exec-1', input: { amount: 5 } }, lambdaContext())).rejects.toBeDefined();
+    expect((await typesAndData(store)).map((e) => e.type)).toEqual(['SecretRead']);
+    failPayment = false;
+    await handler({ executionId: 'exec-1', input: { amount: 5 } }, lambdaContext());
+    expect((await typesAndData(store)).map((e) => e.type)).toEqual(['SecretRead', 'SecretRead', 'PaymentRecorded', 'StepSucceeded']);
+  });
+
+  it('records evenOnFailure events, redacted, before the failure event; plain queued events only on success', async () => {
+    const { handler, store } = setup(async (_input, context) => {
+      context.wardflow.record({ type: 'ModelInvoked', actor: 'step:pay', data: { tokens: 12, note: `prompt had ${SECRET}` } }, { evenOnFailure: true });
+      context.wardflow.record({ type: 'PaymentRecorded', actor: 'step:pay', data: { receiptId: 'r-1' } });
+      throw new PaymentFailed('status 402');
+    });
+    await expect(handler({ executionId: 'exec-1', input: { amount: 5 } }, lambdaContext())).rejects.toBeInstanceOf(PaymentFailed);
+    const events = await typesAndData(store);
+    expect(events.map((e) => e.type)).toEqual(['ModelInvoked', 'StepFailed']);
+    expect(events[0]!.data).toEqual({ tokens: 12, note: 'prompt had [REDACTED]' });
+    expect(JSON.stringify(events)).not.toContain(SECRET);
+  });
+
+  it('records evenOnFailure events once, in order with the others, when the step succeeds', async () => {
+    const { handler, store } = setup(async (_input, context) => {
+      context.wardflow.record({ type: 'ModelInvoked', actor: 'step:pay', data: { tokens: 12 } }, { evenOnFailure: true });
+      context.wardflow.record({ type: 'GuardTriggered', actor: 'step:pay', data: { guard: 'g' } });
+      return { ok: true };
+    });
+    await handler({ executionId: 'exec-1', input: { amount: 5 } }, lambdaContext());
+    expect((await typesAndData(store)).map((e) => e.type)).toEqual(['SecretRead', 'ModelInvoked', 'GuardTriggered', 'StepSucceeded']);
+  });
+
+  it('does not write evenOnFailure events twice when a middleware outside audit fails after it recorded success', async () => {
+    const store = memoryStore();
+    const redactor = new Redactor();
+    const handler = middy(async (_event: unknown, context: Context) => {
+      (context as unknown as { wardflow: Invocation }).wardflow.record({ type: 'ModelInvoked', actor: 'step:pay', data: { tokens: 1 } }, { evenOnFailure: true });
+      return {};
+    })
+      .use({
+        after: async () => {
+          throw new PaymentFailed('late failure');
+        },
+      })
+      .use(audit({ step: 'pay', getStore: () => store, redactor }))
+      .use({
+        before: async (request) => {
+          invocationOf(request);
+        },
+      });
+    await expect(handler({ executionId: 'exec-1', input: {} }, lambdaContext())).rejects.toBeInstanceOf(PaymentFailed);
+    expect((await typesAndData(store)).map((e) => e.type)).toEqual(['ModelInvoked', 'StepSucceeded', 'StepFailed']);
+  });
+
+  it('appends the facts of one success with a single head read (versions chained)', async () => {
+    const store = memoryStore();
+    let headReads = 0;
+    const counting = Object.assign(Object.create(store) as typeof store, {
+      headVersion: async (s: string) => {
+        headReads++;
+        return store.headVersion(s);
+      },
+    });
+    const { handler } = setup(async (_input, context) => {
+      context.wardflow.record({ type: 'PaymentRecorded', actor: 'step:pay', data: { receiptId: 'r-1' } });
+      return { ok: true };
+    }, counting);
+    await handler({ executionId: 'exec-1', input: { amount: 5 } }, lambdaContext());
+    expect((await typesAndData(store)).map((e) => e.type)).toEqual(['SecretRead', 'PaymentRecorded', 'StepSucceeded']);
+    expect(headReads).toBe(1);
   });
 });

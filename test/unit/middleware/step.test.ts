@@ -64,9 +64,9 @@ describe('defineStep', () => {
     expect(ctx.deps).toBe(deps);
     const events = await store.read('execution#exec-42');
     expect(events.map((e) => [e.type, e.data])).toEqual([
-      ['StepSucceeded', { step: 'pay-invoice', durationMs: expect.any(Number) }],
       ['SecretRead', { step: 'pay-invoice', name: SECRET_ID, versionId: 'v-42' }],
       ['PaymentRecorded', { receiptId: 'r-1', debug: 'key=[REDACTED]' }],
+      ['StepSucceeded', { step: 'pay-invoice', durationMs: expect.any(Number) }],
     ]);
     for (const r of log.records()) expect(r).toMatchObject({ executionId: 'exec-42', awsRequestId: 'req-42', step: 'pay-invoice', service: 'wardflow' });
   });
