@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { foreignApproval } from '../shared/approvals/guard.js';
 import { ConcurrencyConflict } from '../shared/errors.js';
 import { approvalStream } from '../shared/events/event.js';
 import type { EventStore } from '../shared/events/store.js';
 import { approvalState } from '../shared/events/fold.js';
+import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
 import { defineStep } from '../shared/middleware/step.js';
 
 const STEP = 'record-outcome';
@@ -16,7 +18,7 @@ const Outcome = z.discriminatedUnion('outcome', [
     outcome: z.literal('failed'),
     // Cause is accepted and dropped: it may quote input (document text, values).
     error: z.object({ Error: z.string().max(256), Cause: z.string().optional() }),
-    approvalId: z.string().min(1).max(100).regex(/^[A-Za-z0-9_:-]+$/).optional(),
+    approvalId: ApprovalIdSchema.optional(),
   }),
 ]);
 
@@ -42,17 +44,30 @@ export const handler = defineStep(
   },
 );
 
-/** Appends ApprovalExpired while the approval is still pending; a decision that won the race stands. */
+const EXPIRE_ATTEMPTS = 3;
+
+/**
+ * Appends ApprovalExpired while the approval is still pending; a decision that won the race
+ * stands. The approval id comes from the state's input, so it must name an approval of this
+ * execution. Another writer moving the stream every time is rethrown (ConcurrencyConflict is
+ * retried by the state machine) rather than leaving the approval open unnoticed.
+ */
 async function expireApproval(store: EventStore, approvalId: string, executionId: string, actor: string): Promise<void> {
   const stream = approvalStream(approvalId);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  let conflict: ConcurrencyConflict | undefined;
+  for (let attempt = 0; attempt < EXPIRE_ATTEMPTS; attempt++) {
     const state = approvalState(await store.read(stream));
+    if (state.status === 'none') return;
+    const foreign = foreignApproval(state, executionId, `${STEP} input`);
+    if (foreign) throw foreign;
     if (state.status !== 'pending') return;
     try {
       await store.append(stream, state.version, [{ type: 'ApprovalExpired', actor, data: { approvalId, executionId } }]);
       return;
     } catch (error) {
       if (!(error instanceof ConcurrencyConflict)) throw error;
+      conflict = error;
     }
   }
+  throw conflict as ConcurrencyConflict;
 }

@@ -1,12 +1,16 @@
 import { z } from 'zod';
+import { deliverDecision } from '../shared/approvals/deliver-decision.js';
+import { closedApproval, foreignApproval, humanDecision } from '../shared/approvals/guard.js';
 import { requireEnv } from '../shared/config.js';
-import { ApprovalClosed, ConfigurationInvalid, ValidationFailed } from '../shared/errors.js';
-import { approvalStream } from '../shared/events/event.js';
+import { ConfigurationInvalid, ValidationFailed } from '../shared/errors.js';
+import { approvalStream, executionStream } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
+import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
 import { Invoice } from '../shared/invoice/invoice.js';
-import { defineStep } from '../shared/middleware/step.js';
+import { defineStep, type StepContext } from '../shared/middleware/step.js';
 
 const STEP = 'request-approval';
+const SOURCE = `${STEP} input`;
 
 const ApprovalEnvironment = z.object({
   APPROVER_EMAIL: z.email().max(254),
@@ -31,59 +35,84 @@ function approvalSettings(): { approver: string; timeoutSeconds: number } {
  * ApprovalRequested, the task token sealed, never in clear. Step Functions ignores this
  * Lambda's return value and waits for record-decision to send the token back.
  * Emailing the approvers a signed link is a later issue: for now the request is on record
- * and record-decision is invoked directly. A retried task finds the approval open and records
- * its new token (ApprovalTokenReplaced) instead of failing on the existing request.
+ * and record-decision is invoked directly.
+ *
+ * A retried task (new token, restarted timeout) finds the approval already open and records
+ * ApprovalTokenReplaced with the new token and expiry. If an approver decided meanwhile
+ * (possibly answering the old, dead token), the retried task is answered at once with that
+ * decision, so an approval made during a retry still resumes the execution.
  */
 export const handler = defineStep(
   {
     name: STEP,
-    input: z.object({ approvalId: z.string().min(1).max(100).regex(/^[A-Za-z0-9_:-]+$/), invoice: Invoice }),
+    input: z.object({ approvalId: ApprovalIdSchema, invoice: Invoice }),
     output: z.object({ approvalId: z.string() }),
   },
   async (input, ctx) => {
-    if (ctx.taskToken === undefined) {
-      throw new ValidationFailed(`${STEP} input`, [
-        { path: 'taskToken', expected: 'a task token: run this step as a waitForTaskToken task' },
-      ]);
+    const taskToken = ctx.taskToken;
+    if (taskToken === undefined) {
+      throw new ValidationFailed(SOURCE, [{ path: 'taskToken', expected: 'a task token: run this step as a waitForTaskToken task' }]);
     }
+    const { store, sealer, now } = ctx.deps;
     const stream = approvalStream(input.approvalId);
-    const approval = approvalState(await ctx.deps.store.read(stream));
-    if (approval.status !== 'none') {
-      // Step Functions retried the gate task (or a runtime resumed it) and issued a new token:
-      // the approval stays the same one, only the token to send back changes.
-      if (approval.executionId !== ctx.executionId) {
-        throw new ValidationFailed(`${STEP} input`, [{ path: 'input.approvalId', expected: 'an approval id of this execution' }]);
-      }
-      if (approval.status !== 'pending') throw new ApprovalClosed(input.approvalId, approval.status);
-      await ctx.deps.store.append(stream, approval.version, [
+    const events = await store.read(stream);
+    const approval = approvalState(events);
+    const { approver, timeoutSeconds } = approvalSettings();
+    // Step Functions starts the task timeout again on every attempt, so every attempt sets the expiry.
+    const expiresAt = new Date(now().getTime() + timeoutSeconds * 1000).toISOString();
+
+    if (approval.status === 'none') {
+      const { vendor, invoiceNumber, currency, amount } = input.invoice;
+      await store.append(stream, 0, [
         {
-          type: 'ApprovalTokenReplaced',
+          type: 'ApprovalRequested',
           actor: `step:${STEP}`,
-          data: { approvalId: input.approvalId, executionId: ctx.executionId },
-          sensitive: { taskToken: ctx.taskToken },
+          data: {
+            approvalId: input.approvalId,
+            executionId: ctx.executionId,
+            approvers: [approver],
+            expiresAt,
+            summary: { vendor, invoiceNumber, currency, amount },
+          },
+          sensitive: { taskToken },
         },
       ]);
+      recordWaiting(ctx, input.approvalId, expiresAt);
       return { approvalId: input.approvalId };
     }
-    const { approver, timeoutSeconds } = approvalSettings();
-    const expiresAt = new Date(ctx.deps.now().getTime() + timeoutSeconds * 1000).toISOString();
-    const { vendor, invoiceNumber, currency, amount } = input.invoice;
-    await ctx.deps.store.append(stream, 0, [
+
+    // Step Functions retried the gate task (or a runtime resumed it) and issued a new token:
+    // the approval stays the same one, only the token to answer changes.
+    const foreign = foreignApproval(approval, ctx.executionId, SOURCE);
+    if (foreign) throw foreign;
+    const decided = humanDecision(approval);
+    const closed = decided ? undefined : closedApproval(approval, input.approvalId);
+    if (closed) throw closed;
+    const replaced = await store.append(stream, approval.version, [
       {
-        type: 'ApprovalRequested',
+        type: 'ApprovalTokenReplaced',
         actor: `step:${STEP}`,
-        data: {
-          approvalId: input.approvalId,
-          executionId: ctx.executionId,
-          approvers: [approver],
-          expiresAt,
-          summary: { vendor, invoiceNumber, currency, amount },
-        },
-        sensitive: { taskToken: ctx.taskToken },
+        data: { approvalId: input.approvalId, executionId: ctx.executionId, expiresAt },
+        sensitive: { taskToken },
       },
     ]);
-    // The execution's own stream says it is waiting (its fold reads this), without the token.
-    ctx.record({ type: 'ApprovalRequested', actor: `step:${STEP}`, data: { approvalId: input.approvalId, expiresAt } });
+    if (!(await alreadyWaiting(ctx, input.approvalId))) recordWaiting(ctx, input.approvalId, expiresAt);
+    if (decided) {
+      const after = [...events, ...replaced];
+      // 'task-gone' here means the execution itself ended meanwhile: nobody left to tell.
+      await deliverDecision({ approvalId: input.approvalId, ...decided }, after, approvalState(after), sealer, STEP);
+    }
     return { approvalId: input.approvalId };
   },
 );
+
+/** The execution's own stream says it waits (its fold reads this), without the token. */
+function recordWaiting(ctx: StepContext, approvalId: string, expiresAt: string): void {
+  ctx.record({ type: 'ApprovalRequested', actor: `step:${STEP}`, data: { approvalId, expiresAt } });
+}
+
+/** Whether an earlier attempt already told the execution's stream (its audit may have failed after the approval landed). */
+async function alreadyWaiting(ctx: StepContext, approvalId: string): Promise<boolean> {
+  const events = await ctx.deps.store.read(executionStream(ctx.executionId));
+  return events.some((event) => event.type === 'ApprovalRequested' && event.data.approvalId === approvalId);
+}

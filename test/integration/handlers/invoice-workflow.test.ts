@@ -81,8 +81,8 @@ describe('invoice-approval steps against dynalite', () => {
       'ModelInvoked', 'StepSucceeded',
       'StepSucceeded',
       'StepSucceeded',
-      'StepSucceeded', 'SecretRead', 'PaymentRecorded',
-      'StepSucceeded', 'ExecutionSucceeded',
+      'SecretRead', 'PaymentRecorded', 'StepSucceeded',
+      'ExecutionSucceeded', 'StepSucceeded',
     ]);
     expect(executionState(events).status).toBe('succeeded');
     expect(events[0]!.data).toEqual({ workflow: 'invoice-approval', source: 'examples/invoice-small.json' });
@@ -102,9 +102,12 @@ describe('invoice-approval steps against dynalite', () => {
     expect(everything).not.toContain(PAYMENTS_KEY);
   });
 
-  it('refuses a second start of the same execution', async () => {
-    const { invoiceText } = exampleInput('invoice-small.json');
-    await call(recordStart, 'exec-twice', { invoiceText });
+  it('takes a retried start of the same execution as done, and refuses a start with other facts', async () => {
+    const { invoiceText, source } = exampleInput('invoice-small.json');
+    await call(recordStart, 'exec-twice', { invoiceText, source });
+    // A Step Functions retry after the write landed: succeeds without a second ExecutionStarted.
+    expect(await call(recordStart, 'exec-twice', { invoiceText, source })).toEqual({});
+    expect(await failureOf(call(recordStart, 'exec-twice', { invoiceText, source: 'examples/other.json' }))).toBeInstanceOf(ConcurrencyConflict);
     expect(await failureOf(call(recordStart, 'exec-twice', { invoiceText }))).toBeInstanceOf(ConcurrencyConflict);
     expect((await world.executionEvents('exec-twice')).filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
   });
@@ -175,8 +178,10 @@ describe('invoice-approval steps against dynalite', () => {
     const success = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(success.map((c) => c.args[0].input.taskToken)).toEqual([retryToken]);
 
-    // Once decided, a late retry of the gate is refused rather than reopening the approval.
-    expect(await failureOf(call(requestApproval, id, { approvalId: policy.approvalId, invoice }, 'late-token'))).toBeInstanceOf(ApprovalClosed);
+    // Once decided, a late retry of the gate does not reopen the approval: it is answered with the decision.
+    expect(await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, 'late-token')).toEqual({ approvalId: policy.approvalId });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([retryToken, 'late-token']);
+    expect(approvalState(await world.approvalEvents(policy.approvalId)).status).toBe('approved');
   });
 
   it('routes the unknown vendor to a human and a rejection fails the task with ApprovalRejected', async () => {
@@ -224,7 +229,9 @@ describe('invoice-approval steps against dynalite', () => {
       await call(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout', Cause: cause }, approvalId: policy.approvalId });
       expect(approvalState(await world.approvalEvents(policy.approvalId)).status).toBe('expired');
       const events = await world.executionEvents(id);
-      expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', data: { error: 'States.Timeout' } });
+      // StepSucceeded is the commit marker, written after the step's facts.
+      expect(events.at(-1)).toMatchObject({ type: 'StepSucceeded', data: { step: 'record-outcome' } });
+      expect(events.at(-2)).toMatchObject({ type: 'ExecutionFailed', data: { error: 'States.Timeout' } });
       expect(executionState(events).status).toBe('failed');
       expect(JSON.stringify(events.map((e) => e.data))).not.toContain('Northwind Traders Ltd');
     } finally {

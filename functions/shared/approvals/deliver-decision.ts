@@ -1,0 +1,91 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { Sealer } from '../crypto/sealer.js';
+import { StepFailed, TamperDetected } from '../errors.js';
+import type { StoredEvent } from '../events/event.js';
+import type { ApprovalState } from '../events/fold.js';
+import { openSealed } from '../events/open-sealed.js';
+
+let sfn: SFNClient | undefined;
+
+/**
+ * Replaces the Step Functions client every decision is delivered with (tests, the local
+ * runtime's task-token endpoint); `undefined` goes back to the default client.
+ *
+ * @example
+ * useSfnClient(new SFNClient({ endpoint: 'http://localhost:8083' }));
+ */
+export function useSfnClient(client: SFNClient | undefined): void {
+  sfn = client;
+}
+
+/** A decision on record, as the waiting gate task is told it. */
+export interface DecisionToDeliver {
+  approvalId: string;
+  approver: string;
+  decision: 'approve' | 'reject';
+}
+
+/** `sent`: the task took it. `task-gone`: no task waits on this token any more (ended, timed out, or its gate was retried). */
+export type Delivery = 'sent' | 'task-gone';
+
+/**
+ * Step Functions answers these when the task behind a well-formed token already ended.
+ * InvalidToken is not among them: a token we sealed ourselves that Step Functions does not
+ * recognise is a defect (or worse), not an expiry.
+ */
+const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
+
+/**
+ * Tells the gate task of an approval what was decided, with the newest sealed task token
+ * (ApprovalRequested's, or the last ApprovalTokenReplaced's): SendTaskSuccess for an
+ * approval, SendTaskFailure(ApprovalRejected) for a rejection. Re-sending is harmless, so
+ * both record-decision (an approver's click, or its retry) and request-approval (a retried
+ * gate that finds the approval already decided) call it.
+ *
+ * Throws TamperDetected when the token cannot be found or opened, StepFailed when Step
+ * Functions refuses the token or cannot be reached (retry delivery). Messages name the
+ * approval, never the token.
+ *
+ * @example
+ * const delivery = await deliverDecision({ approvalId, approver, decision: 'approve' }, events, approvalState(events), sealer, 'record-decision');
+ * if (delivery === 'task-gone') { ... the decision is on record, nobody is waiting for it ... }
+ */
+export async function deliverDecision(
+  decided: DecisionToDeliver,
+  events: readonly StoredEvent[],
+  state: ApprovalState,
+  sealer: Sealer,
+  step: string,
+): Promise<Delivery> {
+  const taskToken = await newestTaskToken(events, state, sealer);
+  const { approvalId, approver, decision } = decided;
+  sfn ??= new SFNClient({});
+  try {
+    if (decision === 'approve') {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approver }) }));
+    } else {
+      await sfn.send(
+        new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: `Approval ${approvalId} was rejected by an approver.` }),
+      );
+    }
+    return 'sent';
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    if (TASK_GONE.has(name)) return 'task-gone';
+    if (name === 'InvalidToken') {
+      throw new StepFailed(step, `Step Functions refused the recorded task token of approval ${approvalId} as invalid; investigate the approval stream`);
+    }
+    throw new StepFailed(step, `the decision on approval ${approvalId} is recorded but Step Functions could not be told; retry to deliver it`);
+  }
+}
+
+async function newestTaskToken(events: readonly StoredEvent[], state: ApprovalState, sealer: Sealer): Promise<string> {
+  const holder = events.find((event) => event.version === state.tokenVersion);
+  if (holder === undefined) {
+    const last = events.at(-1);
+    throw new TamperDetected(last?.stream ?? 'approval', state.version, 'no event of the approval holds its task token');
+  }
+  const { taskToken } = await openSealed(holder, sealer);
+  if (typeof taskToken !== 'string') throw new TamperDetected(holder.stream, holder.version, 'the sealed part has no task token');
+  return taskToken;
+}

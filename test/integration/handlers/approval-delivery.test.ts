@@ -1,0 +1,203 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as recordDecision, useSfnClient } from '../../../functions/record-decision/handler.js';
+import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
+import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
+import { ApprovalClosed, ConcurrencyConflict, StepFailed, ValidationFailed } from '../../../functions/shared/errors.js';
+import { approvalStream } from '../../../functions/shared/events/event.js';
+import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
+import type { EventStore } from '../../../functions/shared/events/store.js';
+import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
+import { setDependencies } from '../../../functions/shared/runtime.js';
+import { failureOf, lambdaContext, STEP_ENV, startWorld, type HandlerWorld } from './harness.js';
+
+/**
+ * The approval flow when delivery to Step Functions fails or races a retried gate task:
+ * a decision on record always reaches the execution, with the newest token.
+ */
+const FIRST_TOKEN = 'AQCEAAAA-first-secret-task-token-0123456789';
+const RETRY_TOKEN = 'AQCEAAAA-retry-secret-task-token-9876543210';
+const APPROVER = 'approver@example.com';
+const invoice: Invoice = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00', dueDate: '2026-12-31' };
+const sfnMock = mockClient(SFNClient);
+
+let world: HandlerWorld;
+beforeAll(async () => {
+  world = await startWorld();
+  useSfnClient(new SFNClient({ region: 'us-east-1' }));
+});
+afterAll(async () => {
+  useSfnClient(undefined);
+  await world.stop();
+});
+beforeEach(() => {
+  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
+  sfnMock.reset();
+  sfnMock.on(SendTaskSuccessCommand).resolves({});
+  sfnMock.on(SendTaskFailureCommand).resolves({});
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  world.setNow(new Date('2026-12-01T09:00:00.000Z'));
+  setDependencies(world.deps);
+});
+
+const call = <T>(handler: (event: unknown, context: never) => Promise<T>, executionId: string, input: unknown, taskToken?: string) =>
+  handler({ executionId, input, ...(taskToken ? { taskToken } : {}) }, lambdaContext() as never);
+const gate = (id: string, token: string) => call(requestApproval, id, { approvalId: `${id}-1`, invoice }, token);
+const decision = (id: string, choice: 'approve' | 'reject', approver = APPROVER) =>
+  call(recordDecision, id, { approvalId: `${id}-1`, approver, decision: choice });
+const sentTokens = () => sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken);
+const taskGone = (name: string) => Object.assign(new Error('Task Timed Out'), { name });
+
+describe('record-decision delivery', () => {
+  it('delivers on retry after Step Functions could not be told, without recording the decision twice', async () => {
+    const id = 'exec-redeliver';
+    await gate(id, FIRST_TOKEN);
+    sfnMock.on(SendTaskSuccessCommand).rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+
+    const first = await failureOf(decision(id, 'approve'));
+    expect(first).toBeInstanceOf(StepFailed);
+    expect(first.message).toContain('retry');
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).status).toBe('approved');
+
+    expect(await decision(id, 'approve', 'Approver@Example.com')).toEqual({ approvalId: `${id}-1`, status: 'approved' });
+    expect(sentTokens()).toEqual([FIRST_TOKEN, FIRST_TOKEN]);
+    expect((await world.approvalEvents(`${id}-1`)).map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
+
+    // A different decision after it is on record still changes nothing.
+    expect(await failureOf(decision(id, 'reject'))).toBeInstanceOf(ApprovalClosed);
+    expect(sfnMock.calls()).toHaveLength(2);
+  });
+
+  it('says the decision is recorded, not expired, when the task behind the token is gone', async () => {
+    const id = 'exec-gone';
+    await gate(id, FIRST_TOKEN);
+    sfnMock.on(SendTaskSuccessCommand).rejects(taskGone('TaskTimedOut'));
+    const error = await failureOf(decision(id, 'approve'));
+    expect(error).toBeInstanceOf(StepFailed);
+    expect(error.message).toContain('decision on approval exec-gone-1 is recorded');
+    expect(error.message).toContain('no longer waits');
+    expect(error.message).not.toContain(FIRST_TOKEN);
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).status).toBe('approved');
+  });
+
+  it('treats InvalidToken as a defect (StepFailed), never as an expiry', async () => {
+    const id = 'exec-invalid';
+    await gate(id, FIRST_TOKEN);
+    sfnMock.on(SendTaskSuccessCommand).rejects(taskGone('InvalidToken'));
+    const error = await failureOf(decision(id, 'approve'));
+    expect(error.name).toBe('StepFailed');
+    expect(error.message).toContain('invalid');
+  });
+});
+
+describe('a decision racing a retried gate task', () => {
+  it('answers the retried task with an approval made on the old token', async () => {
+    const id = 'exec-race-approve';
+    await gate(id, FIRST_TOKEN);
+    // The first attempt's Lambda failed after recording: Step Functions retries with a new token,
+    // and the approver answers the old one in between.
+    sfnMock.on(SendTaskSuccessCommand, { taskToken: FIRST_TOKEN }).rejects(taskGone('TaskDoesNotExist'));
+    expect(await failureOf(decision(id, 'approve'))).toBeInstanceOf(StepFailed);
+
+    world.setNow(new Date('2026-12-01T10:00:00.000Z'));
+    expect(await gate(id, RETRY_TOKEN)).toEqual({ approvalId: `${id}-1` });
+    expect(sentTokens()).toEqual([FIRST_TOKEN, RETRY_TOKEN]);
+    const retried = sfnMock.commandCalls(SendTaskSuccessCommand)[1]!.args[0].input;
+    expect(JSON.parse(retried.output!)).toEqual({ approved: true, approvalId: `${id}-1`, approver: APPROVER });
+
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided', 'ApprovalTokenReplaced']);
+    expect(approval[2]!.data).toEqual({ approvalId: `${id}-1`, executionId: id, expiresAt: '2026-12-02T10:00:00.000Z' });
+    expect(approvalState(approval)).toMatchObject({ status: 'approved', tokenVersion: 3 });
+    expect(JSON.stringify(approval.map((e) => e.data))).not.toContain(RETRY_TOKEN);
+  });
+
+  it('answers the retried task with a rejection made meanwhile', async () => {
+    const id = 'exec-race-reject';
+    await gate(id, FIRST_TOKEN);
+    await decision(id, 'reject');
+    await gate(id, RETRY_TOKEN);
+    const failures = sfnMock.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input);
+    expect(failures.map((f) => f.taskToken)).toEqual([FIRST_TOKEN, RETRY_TOKEN]);
+    expect(failures[1]).toMatchObject({ error: 'ApprovalRejected' });
+  });
+
+  it('still refuses a retried gate once the approval expired', async () => {
+    const id = 'exec-race-expired';
+    await gate(id, FIRST_TOKEN);
+    await call(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: `${id}-1` });
+    expect(await failureOf(gate(id, RETRY_TOKEN))).toBeInstanceOf(ApprovalClosed);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('gives a pending approval a fresh expiry with the new token, and a decision past the first expiry counts', async () => {
+    const id = 'exec-fresh-expiry';
+    await gate(id, FIRST_TOKEN);
+    world.setNow(new Date('2026-12-01T20:00:00.000Z'));
+    await gate(id, RETRY_TOKEN);
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).expiresAt).toBe('2026-12-02T20:00:00.000Z');
+    world.setNow(new Date('2026-12-02T12:00:00.000Z'));
+    expect(await decision(id, 'approve')).toEqual({ approvalId: `${id}-1`, status: 'approved' });
+    expect(sentTokens()).toEqual([RETRY_TOKEN]);
+  });
+});
+
+describe('the execution stream of a gate', () => {
+  it('shows waiting once, whichever attempt of the gate got through', async () => {
+    const id = 'exec-wait-once';
+    await gate(id, FIRST_TOKEN);
+    await gate(id, RETRY_TOKEN);
+    const events = await world.executionEvents(id);
+    expect(events.filter((e) => e.type === 'ApprovalRequested')).toHaveLength(1);
+    expect(executionState(events).status).toBe('waiting-for-approval');
+  });
+
+  it('shows waiting when only the approval stream has the first attempt (its audit never landed)', async () => {
+    const id = 'exec-wait-lost';
+    const data = { approvalId: `${id}-1`, executionId: id, approvers: [APPROVER], expiresAt: '2026-12-02T09:00:00.000Z' };
+    await world.deps.store.append(approvalStream(`${id}-1`), 0, [
+      { type: 'ApprovalRequested', actor: 'step:request-approval', data, sensitive: { taskToken: FIRST_TOKEN } },
+    ]);
+    expect(await world.executionEvents(id)).toEqual([]);
+    await gate(id, RETRY_TOKEN);
+    const events = await world.executionEvents(id);
+    expect(events.find((e) => e.type === 'ApprovalRequested')!.data).toEqual({ approvalId: `${id}-1`, expiresAt: '2026-12-02T09:00:00.000Z' });
+    expect(executionState(events).status).toBe('waiting-for-approval');
+  });
+});
+
+describe('record-outcome expiring an approval', () => {
+  it("refuses an approval id of another execution, naming input.approvalId, and leaves it open", async () => {
+    await gate('exec-owner', FIRST_TOKEN);
+    const error = await failureOf(call(recordOutcome, 'exec-intruder', { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: 'exec-owner-1' }));
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect(error.message).toContain('input.approvalId');
+    expect(approvalState(await world.approvalEvents('exec-owner-1')).status).toBe('pending');
+  });
+
+  it('rethrows ConcurrencyConflict when another writer moves the approval on every attempt', async () => {
+    const id = 'exec-busy';
+    await gate(id, FIRST_TOKEN);
+    const store = world.deps.store;
+    let attempts = 0;
+    const busy: EventStore = {
+      read: (stream) => store.read(stream),
+      append: async (stream, expected, events) => {
+        if (stream !== approvalStream(`${id}-1`)) return store.append(stream, expected, events);
+        attempts++;
+        throw new ConcurrencyConflict(stream, expected);
+      },
+    };
+    setDependencies({ ...world.deps, store: busy });
+    const error = await failureOf(call(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: `${id}-1` }));
+    expect(error).toBeInstanceOf(ConcurrencyConflict);
+    expect(attempts).toBe(3);
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).status).toBe('pending');
+  });
+});
