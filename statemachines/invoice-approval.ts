@@ -33,8 +33,12 @@ const ERROR_PATH = '$.error';
  *     -> RecordSuccess -> Succeeded
  *
  * Any failure (after bounded retries of transient errors), a rejection or a gate timeout goes to
- * RecordFailure, which records ExecutionFailed (with the approval id when an approval was opened),
+ * RecordFailure, which records ExecutionFailed (with the approval id once ApplyPolicy has run),
  * and the execution ends in a Fail state named after the original error.
+ *
+ * One exception: when RecordSuccess fails, the payment has already been made and recorded
+ * (PaymentRecorded). Recording ExecutionFailed and saying "not paid" would invite paying twice, so
+ * the execution ends in PaidButNotRecorded instead, without RecordFailure.
  *
  * Execution input: `{ invoiceText: string, ... }`.
  *
@@ -60,7 +64,9 @@ export function buildInvoiceApproval(scope: Construct, steps: InvoiceApprovalSte
   })
     .addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: '$.recordFailureError' })
     .next(failed);
-  // A JsonPath that does not exist fails the state, so the approval id is copied only when an approval was opened.
+  // A JsonPath that does not exist fails the state, so the approval id is copied only when it is there:
+  // apply-policy always returns one (an auto-approval is recorded on its approval stream too), so it is
+  // present for every failure from ApplyPolicy's successful return on, and absent before.
   const describeFailureWithApproval = new sfn.Pass(scope, 'DescribeFailureWithApproval', {
     parameters: {
       outcome: 'failed',
@@ -108,11 +114,17 @@ export function buildInvoiceApproval(scope: Construct, steps: InvoiceApprovalSte
     input: { invoice: sfn.JsonPath.objectAt('$.invoice') },
     resultPath: '$.payment',
   }).addCatch(onFailure, catchAll);
+  // After PayInvoice the money has moved: a failure here must not be reported as "not paid".
+  const paidButNotRecorded = new sfn.Fail(scope, 'PaidButNotRecorded', {
+    error: 'PaidButNotRecorded',
+    cause:
+      'The invoice WAS paid, but recording the success failed. Do not pay it again: the PaymentRecorded event of this execution stream holds the payment; check the record-outcome logs for this execution.',
+  });
   const recordSuccess = stepTask(scope, 'RecordSuccess', {
     handler: steps.recordOutcome,
     input: { outcome: 'succeeded' },
     resultPath: sfn.JsonPath.DISCARD,
-  }).addCatch(onFailure, catchAll);
+  }).addCatch(paidButNotRecorded, catchAll);
   const succeeded = new sfn.Succeed(scope, 'InvoicePaid');
 
   payInvoice.next(recordSuccess).next(succeeded);

@@ -19,14 +19,21 @@ const ModelId = z
   .string()
   .regex(/^[a-z0-9-]+\.[a-z0-9.:-]+$/, 'a Bedrock model id like "amazon.nova-lite-v1:0" (no wildcards)');
 
+/** One year of hours (Step Functions' execution limit) less the hour the execution gets on top of the gate. */
+export const MAX_APPROVAL_TIMEOUT_HOURS = 365 * 24 - 1;
+
 const EnvironmentConfigSchema = z
   .object({
     /** Object Lock COMPLIANCE retention of the audit bucket, in days. Cannot be shortened once objects are written. */
     auditRetentionDays: z.number().int().min(1).max(36_500),
     /** DynamoDB deletion protection for the events table; also turns on RETAIN removal policies. */
     deletionProtection: z.boolean(),
-    /** How long an approval gate waits for a decision before the execution fails closed. Step Functions caps it at a year. */
-    approvalTimeoutHours: z.number().int().min(1).max(8_760),
+    /**
+     * How long an approval gate waits for a decision before the execution fails closed. The execution
+     * may run this plus one hour (lib/stacks/wardflow-stack.ts), and Step Functions caps a STANDARD
+     * execution at one year (8,760 hours), so at most 8,759.
+     */
+    approvalTimeoutHours: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_HOURS),
     /** Who receives approval requests. */
     approverEmail: z.email('an email address'),
     modelProvider: z.literal('bedrock'),
@@ -71,7 +78,8 @@ export interface NamedEnvironment {
 
 const EnvironmentName = /^[a-z][a-z0-9-]{0,30}$/;
 
-function describeIssues(issues: z.core.$ZodIssue[]): string {
+/** The issues of one environment as `wardflow:environments.<env>.<key> <problem>`: keys, never values. */
+function describeConfigIssues(issues: z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const path = [ENVIRONMENTS_CONTEXT_KEY, ...issue.path.map(String)].join('.');
@@ -105,7 +113,7 @@ export function parseEnvironments(raw: unknown, stages?: string): NamedEnvironme
     }
     const parsed = EnvironmentConfigSchema.safeParse(value);
     if (parsed.success) environments.push({ name, config: parsed.data });
-    else problems.push(describeIssues(parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] }))));
+    else problems.push(describeConfigIssues(parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] }))));
   }
   if (problems.length > 0) {
     throw new ConfigurationInvalid(`${problems.join('; ')}. Fix these keys in cdk.json (context "${ENVIRONMENTS_CONTEXT_KEY}")`);

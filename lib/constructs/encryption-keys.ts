@@ -9,7 +9,8 @@ export interface EncryptionKeysProps {
   readonly environmentName: string;
   /**
    * What happens to the keys when the stack is deleted. Deleting a key makes everything it encrypted
-   * unreadable, so production keeps them.
+   * unreadable, so production keeps them. The audit key is kept whatever this says: the audit
+   * bucket is always retained, under Object Lock, and its objects must stay readable.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -25,8 +26,9 @@ export interface EncryptionKeysProps {
  * only ever opens one kind of data:
  * - tableKey: the events table (DynamoDB server-side encryption),
  * - sealingKey: client-side envelope encryption of sensitive event fields,
- * - auditKey: the audit bucket,
- * - logsKey: CloudWatch log groups and the state machine,
+ * - auditKey: the audit bucket (always retained),
+ * - logsKey: CloudWatch log groups,
+ * - stateMachineKey: Step Functions state machines (execution history holds invoice text and task tokens),
  * - secretsKey: Secrets Manager secrets of this environment.
  */
 export class EncryptionKeys extends Construct {
@@ -34,6 +36,7 @@ export class EncryptionKeys extends Construct {
   readonly sealingKey: kms.Key;
   readonly auditKey: kms.Key;
   readonly logsKey: kms.Key;
+  readonly stateMachineKey: kms.Key;
   readonly secretsKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
@@ -48,19 +51,22 @@ export class EncryptionKeys extends Construct {
     if (days < 7 || days > 30) {
       throw new ConfigurationInvalid('EncryptionKeys.pendingWindow must be between 7 and 30 days (a KMS limit)');
     }
-    const key = (keyId: string, purpose: string, description: string): kms.Key =>
+    const key = (keyId: string, purpose: string, description: string, removalPolicy = props.removalPolicy): kms.Key =>
       new kms.Key(this, keyId, {
         alias: `alias/wardflow/${props.environmentName}/${purpose}`,
         description: `wardflow ${props.environmentName}: ${description}`,
         enableKeyRotation: true,
         pendingWindow,
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+        removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN,
       });
 
     this.tableKey = key('TableKey', 'table', 'server-side encryption of the events table');
     this.sealingKey = key('SealingKey', 'sealing', 'envelope encryption of sensitive event fields');
-    this.auditKey = key('AuditKey', 'audit', 'encryption of the audit archive bucket');
-    this.logsKey = key('LogsKey', 'logs', 'CloudWatch log groups and the state machine');
+    // RETAIN in every environment: the archive bucket outlives the stack (Object Lock), and
+    // deleting its key would leave retained objects that nobody can ever read again.
+    this.auditKey = key('AuditKey', 'audit', 'encryption of the audit archive bucket', RemovalPolicy.RETAIN);
+    this.logsKey = key('LogsKey', 'logs', 'CloudWatch log groups');
+    this.stateMachineKey = key('StateMachineKey', 'state-machine', 'Step Functions execution data and history');
     this.secretsKey = key('SecretsKey', 'secrets', 'Secrets Manager secrets');
 
     // CloudWatch Logs encrypts a log group with the key only if the key policy lets the regional logs
@@ -86,5 +92,37 @@ export class EncryptionKeys extends Construct {
         },
       }),
     );
+
+    // A state machine that logs and is encrypted with a customer key needs CloudWatch Logs' delivery
+    // service to decrypt with it. CDK would add that grant without conditions (see
+    // stateMachineKeyReference), so it is granted here, only for log deliveries of this account and region
+    // (confused-deputy protection with aws:SourceAccount and aws:SourceArn).
+    this.stateMachineKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowLogDeliveryOfThisAccountAndRegion',
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+        },
+      }),
+    );
+  }
+
+  /**
+   * The state machine key as the state machine's encryptionConfiguration must see it. Given the key
+   * itself, CDK's StateMachine adds a key-policy statement letting delivery.logs.amazonaws.com call
+   * kms:Decrypt* with no condition at all; given this reference (same ARN, no key policy to edit),
+   * it cannot, and the conditioned statement above is the only one. The role grants CDK adds
+   * (kms:Decrypt and GenerateDataKey bound to the state machine's encryption context) are unchanged.
+   *
+   * @example
+   * new sfn.CustomerManagedEncryptionConfiguration(keys.stateMachineKeyReference());
+   */
+  stateMachineKeyReference(): kms.IKey {
+    const existing = this.node.tryFindChild('StateMachineKeyReference') as kms.IKey | undefined;
+    return existing ?? kms.Key.fromKeyArn(this, 'StateMachineKeyReference', this.stateMachineKey.keyArn);
   }
 }

@@ -30,29 +30,83 @@ const BASE_VARIABLES = [
   'NODE_OPTIONS',
 ] as const;
 
+/** The two kinds of event stream: `execution#<id>` and `approval#<id>` (functions/shared/events/event.ts). */
+export type StreamKind = 'execution' | 'approval';
+
+/** The stream-name pattern of a kind, as IAM matches it: `execution#*`, `approval#*`. */
+const STREAM_PATTERN: Record<StreamKind, string> = {
+  execution: executionStream('*'),
+  approval: approvalStream('*'),
+};
+
+/** Stream kinds in a fixed order, without repeats, so statements do not depend on how a caller lists them. */
+function patternsOf(kinds: readonly StreamKind[]): string[] {
+  return (['execution', 'approval'] as const).filter((kind) => kinds.includes(kind)).map((kind) => STREAM_PATTERN[kind]);
+}
+
 /**
  * The encryption context the sealer (functions/shared/crypto/envelope-sealer.ts) binds to every
  * sealed field and that therefore reaches KMS on GenerateDataKey and Decrypt:
  * `{ 'wardflow:stream': 'execution#<id>' | 'approval#<id>', 'wardflow:version': '<n>' }`.
  * Its committing suite signs nothing, so the Encryption SDK adds no `aws-crypto-public-key`.
- * The sealing key grant is bound to exactly this shape, so a step role cannot use the key
- * as a general-purpose encryption service (no context, other keys, other streams).
+ * The sealing key grants are bound to exactly this shape and to the stream kinds the step
+ * declares, so a step role cannot use the key as a general-purpose encryption service
+ * (no context, other keys, other streams, or opening what it only ever seals).
  */
 const SEALING_CONTEXT_KEYS = ['wardflow:stream', 'wardflow:version'] as const;
-const SEALED_STREAM_PATTERNS = [executionStream('*'), approvalStream('*')];
 
 /**
- * Conditions of the SealEventFields statement (a fresh object per step). All must hold:
+ * Conditions of a sealing-key statement (a fresh object per statement). All must hold:
  * - ForAllValues:StringEquals: every context key is one of ours (no extra key slips in);
  * - Null false: a context is present, with a version (ForAllValues alone is true for none);
- * - StringLike: the stream is an execution or an approval stream.
+ * - StringLike: the stream is of one of the given kinds.
  */
-function sealingContextConditions(): Record<string, Record<string, string | string[]>> {
+function sealingContextConditions(kinds: readonly StreamKind[]): Record<string, Record<string, string | string[]>> {
   return {
     'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...SEALING_CONTEXT_KEYS] },
     Null: { 'kms:EncryptionContextKeys': 'false', 'kms:EncryptionContext:wardflow:version': 'false' },
-    StringLike: { 'kms:EncryptionContext:wardflow:stream': [...SEALED_STREAM_PATTERNS] },
+    StringLike: { 'kms:EncryptionContext:wardflow:stream': patternsOf(kinds) },
   };
+}
+
+/**
+ * Conditions of an event-store statement: every partition key (`stream`) the request touches is
+ * a stream of the given kinds. Null false because ForAllValues alone is true for a request with no key.
+ */
+function leadingKeyConditions(kinds: readonly StreamKind[]): Record<string, Record<string, string | string[]>> {
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patternsOf(kinds) },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  };
+}
+
+/** Which sealed fields a step writes and reads, by stream kind. */
+export interface StepSealing {
+  /**
+   * Kinds of stream whose events this step appends with a `sensitive` part (kms:GenerateDataKey).
+   * @default - none
+   */
+  readonly seal?: readonly StreamKind[];
+  /**
+   * Kinds of stream whose sealed parts this step opens (kms:Decrypt; the Encryption SDK decrypts only to open).
+   * @default - none
+   */
+  readonly open?: readonly StreamKind[];
+}
+
+/** Which event streams a step touches, beyond its own execution stream (always both appended and read). */
+export interface StepEvents {
+  /**
+   * Extra kinds of stream the step appends to (PutItem). An append reads the stream head first,
+   * so these are readable too.
+   * @default - execution only
+   */
+  readonly append?: readonly StreamKind[];
+  /**
+   * Extra kinds of stream the step reads (Query).
+   * @default - execution only
+   */
+  readonly read?: readonly StreamKind[];
 }
 
 // Our sources are ESM (NodeNext). The bundle is ESM too, so top-level await and import.meta work;
@@ -65,16 +119,27 @@ export interface WorkflowStepProps {
   readonly name: string;
   /** Environment name (`dev`, `prod`), passed as WARDFLOW_ENV. */
   readonly environmentName: string;
-  /** The events table: the step may Query, PutItem and ConditionCheckItem on it, nothing else. */
+  /** The events table: the step may Query and PutItem on it, only on the streams `events` names. */
   readonly table: dynamodb.ITable;
+  /**
+   * The streams the step appends to and reads, enforced with dynamodb:LeadingKeys. Every step
+   * appends to and reads its execution stream (the audit middleware records each invocation there).
+   * @default - its execution stream only
+   */
+  readonly events?: StepEvents;
   /** Key of the events table: Encrypt/Decrypt/GenerateDataKey only through DynamoDB (kms:ViaService). */
   readonly tableKey: kms.IKey;
   /**
-   * Key that wraps the data keys of sealed event fields: GenerateDataKey and Decrypt, only with
-   * the sealer's encryption context (wardflow:stream of an execution or approval, wardflow:version).
-   * Passed to the step as DATA_KEY_ID by ARN, so no kms:DescribeKey is needed.
+   * Key that wraps the data keys of sealed event fields, passed to the step as DATA_KEY_ID by ARN
+   * (so no kms:DescribeKey is needed). The step may use it only as `sealing` declares, and only with
+   * the sealer's encryption context (wardflow:stream of a declared kind, wardflow:version).
    */
   readonly sealingKey: kms.IKey;
+  /**
+   * Which stream kinds the step seals fields into (GenerateDataKey) and opens fields of (Decrypt).
+   * @default - none: the step may neither seal nor open
+   */
+  readonly sealing?: StepSealing;
   /** Key of the step's own log group. */
   readonly logsKey: kms.IKey;
   /** Retention of the step's log group. */
@@ -118,11 +183,13 @@ export interface WorkflowStepProps {
 /**
  * One Lambda step of a workflow: a NodejsFunction bundled from functions/<name>/handler.ts with
  * its own role and its own KMS-encrypted log group. The role starts with only what every step
- * needs (write its logs, append to and read the event store, seal fields); anything more is
- * granted by the caller on `role`, one named action at a time.
+ * needs (write its logs, append to and read its execution stream) plus what it declares in
+ * `events` and `sealing`; anything more is granted by the caller on `role`, one named action at a time.
  *
  * @example
- * const step = new WorkflowStep(this, 'ExtractInvoice', { name: 'extract-invoice', environmentName: 'dev', ...shared });
+ * const step = new WorkflowStep(this, 'ExtractInvoice', {
+ *   name: 'extract-invoice', environmentName: 'dev', sealing: { seal: ['execution'] }, ...shared,
+ * });
  * step.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [modelArn] }));
  */
 export class WorkflowStep extends Construct {
@@ -158,11 +225,24 @@ export class WorkflowStep extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
+    // Appends and reads are split so a step that only reads a kind of stream cannot write to it.
+    // No ConditionCheckItem: the store appends with a conditional PutItem (or TransactWriteItems of Puts).
+    const appended: StreamKind[] = ['execution', ...(props.events?.append ?? [])];
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'AppendAndReadEvents',
-        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        sid: 'AppendEvents',
+        actions: ['dynamodb:PutItem'],
         resources: [props.table.tableArn],
+        conditions: leadingKeyConditions(appended),
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadEvents',
+        actions: ['dynamodb:Query'],
+        resources: [props.table.tableArn],
+        // An append reads the stream head first (expected-version check), so appended kinds are readable.
+        conditions: leadingKeyConditions([...appended, ...(props.events?.read ?? [])]),
       }),
     );
     this.role.addToPrincipalPolicy(
@@ -173,14 +253,29 @@ export class WorkflowStep extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SealEventFields',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.sealingKey.keyArn],
-        conditions: sealingContextConditions(),
-      }),
-    );
+    // Sealing calls GenerateDataKey only; opening calls Decrypt only. A step gets neither unless it declares it.
+    const seal = props.sealing?.seal ?? [];
+    if (seal.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SealEventFields',
+          actions: ['kms:GenerateDataKey'],
+          resources: [props.sealingKey.keyArn],
+          conditions: sealingContextConditions(seal),
+        }),
+      );
+    }
+    const open = props.sealing?.open ?? [];
+    if (open.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'OpenSealedFields',
+          actions: ['kms:Decrypt'],
+          resources: [props.sealingKey.keyArn],
+          conditions: sealingContextConditions(open),
+        }),
+      );
+    }
 
     this.fn = new NodejsFunction(this, 'Function', {
       entry,

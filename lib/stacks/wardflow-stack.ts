@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aspects, type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,7 +15,7 @@ import type { NamedEnvironment } from '../config/environments.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
-import { WorkflowStep } from '../constructs/workflow-step.js';
+import { type StepEvents, type StepSealing, WorkflowStep } from '../constructs/workflow-step.js';
 
 /** statemachines/invoice-approval/policy.json: the auto-approval policy, as data. */
 export const DEFAULT_APPROVAL_POLICY_FILE = path.resolve(
@@ -73,6 +73,8 @@ export class WardflowStack extends Stack {
     this.audit = new AuditBucket(this, 'Audit', {
       encryptionKey: this.keys.auditKey,
       retentionDays: config.auditRetentionDays,
+      // Who read or wrote the archive is part of the audit trail: kept as long as the archive itself.
+      accessLogRetentionDays: config.auditRetentionDays,
     });
 
     this.paymentsSecret = new secretsmanager.Secret(this, 'PaymentsApiKey', {
@@ -88,7 +90,8 @@ export class WardflowStack extends Stack {
         'Third-party payments API key: the provider issues and rotates it, so no rotation Lambda can; a later issue adds a rotation-overdue alarm.',
     });
 
-    const step = (stepId: string, name: string, extra: { environment?: Record<string, string>; timeout?: Duration } = {}) =>
+    type StepExtras = { environment?: Record<string, string>; timeout?: Duration; events?: StepEvents; sealing?: StepSealing };
+    const step = (stepId: string, name: string, extra: StepExtras = {}) =>
       new WorkflowStep(this, stepId, {
         name,
         environmentName: env,
@@ -105,13 +108,16 @@ export class WardflowStack extends Stack {
         ...extra,
       });
 
-    const recordStart = step('RecordStart', 'record-start');
+    // Streams and sealing per step, as the handlers use them (functions/<step>/handler.ts). Every step
+    // appends to and reads its execution stream; the rest is declared here and enforced in IAM.
+    const recordStart = step('RecordStart', 'record-start', { sealing: { seal: ['execution'] } }); // ExecutionStarted.invoiceText
     const extractInvoice = step('ExtractInvoice', 'extract-invoice', {
       environment: {
         MODEL_PROVIDER: config.modelProvider,
         MODEL_ID: config.modelId,
         ALLOWED_MODELS: config.allowedModels.join(','),
       },
+      sealing: { seal: ['execution'] }, // ModelInvoked.prompt
       timeout: Duration.seconds(120),
     });
     // The allow-list is enforced in IAM as well as in code: one ARN per allowed model, no wildcard.
@@ -125,22 +131,32 @@ export class WardflowStack extends Stack {
       }),
     );
     const checkGrounding = step('CheckGrounding', 'check-grounding');
-    const applyPolicy = step('ApplyPolicy', 'apply-policy', { environment: { APPROVAL_POLICY: approvalPolicy } });
+    const applyPolicy = step('ApplyPolicy', 'apply-policy', {
+      environment: { APPROVAL_POLICY: approvalPolicy },
+      events: { append: ['approval'] }, // ApprovalAutoDecided
+    });
     const requestApproval = step('RequestApproval', 'request-approval', {
       environment: {
         APPROVER_EMAIL: config.approverEmail,
         APPROVAL_TIMEOUT_SECONDS: String(approvalTimeout.toSeconds()),
       },
+      events: { append: ['approval'] }, // ApprovalRequested, ApprovalTokenReplaced
+      // Seals the task token; opens on a retry that finds the approval already decided, to deliver that decision.
+      sealing: { seal: ['approval'], open: ['approval'] },
     });
-    const recordDecision = step('RecordDecision', 'record-decision');
+    const recordDecision = step('RecordDecision', 'record-decision', {
+      events: { append: ['approval'] }, // ApprovalGranted / ApprovalRejected
+      sealing: { seal: ['approval'], open: ['approval'] }, // seals the comment, opens the task token
+    });
     const payInvoice = step('PayInvoice', 'pay-invoice', {
       environment: {
         PAYMENTS_SECRET_ID: this.paymentsSecret.secretArn,
         ...(config.paymentsApiUrl === undefined ? {} : { PAYMENTS_API_URL: config.paymentsApiUrl }),
       },
+      events: { read: ['approval'] }, // pays only what the approval stream says was approved
     });
     this.paymentsSecret.grantRead(payInvoice.role);
-    const recordOutcome = step('RecordOutcome', 'record-outcome');
+    const recordOutcome = step('RecordOutcome', 'record-outcome', { events: { append: ['approval'] } }); // ApprovalExpired
     this.steps = { recordStart, extractInvoice, checkGrounding, applyPolicy, requestApproval, recordDecision, payInvoice, recordOutcome };
 
     const stateMachineLogs = new logs.LogGroup(this, 'InvoiceApprovalLogs', {
@@ -150,8 +166,9 @@ export class WardflowStack extends Stack {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy,
     });
+    const stateMachineName = `wardflow-${env}-invoice-approval`;
     this.invoiceApproval = new sfn.StateMachine(this, 'InvoiceApproval', {
-      stateMachineName: `wardflow-${env}-invoice-approval`,
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(
         // States get their own scope: their ids (RecordStart, ...) read like the process and would clash with the steps.
@@ -168,13 +185,27 @@ export class WardflowStack extends Stack {
       // Execution data would carry invoice text and task tokens: log the events, never the data.
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
-      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(this.keys.logsKey),
+      // Its own key, not the logs key: execution history holds invoice text and task tokens.
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(this.keys.stateMachineKeyReference()),
       // The gate may wait approvalTimeout; the hour on top covers every other step with its retries.
       timeout: approvalTimeout.plus(Duration.hours(1)),
       removalPolicy,
     });
     // record-decision resumes executions waiting at the gate: SendTaskSuccess / SendTaskFailure only.
     this.invoiceApproval.grantTaskResponse(recordDecision.role);
+    // request-approval delivers a decision too, when a retried gate finds the approval already decided.
+    // grantTaskResponse would reference the state machine (Ref) from request-approval's policy, while the
+    // state machine's definition references request-approval's ARN and the function depends on its
+    // policy: a CloudFormation cycle. The ARN is built from the fixed name instead, which is the same ARN.
+    requestApproval.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeliverRecordedDecision',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [
+          this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ],
+      }),
+    );
 
     acknowledgeStateMachineRole(
       this.invoiceApproval,

@@ -25,6 +25,12 @@ export interface ApprovalGateProps {
    */
   readonly subjectPath?: string;
   /**
+   * The key under which the handler receives what is being approved (`input.<subjectKey>`);
+   * it must match the handler's input schema.
+   * @default 'invoice'
+   */
+  readonly subjectKey?: string;
+  /**
    * Where the decision (the SendTaskSuccess output) goes.
    * @default '$.approval'
    */
@@ -53,6 +59,10 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
   if (seconds < 1 || seconds > MAX_TIMEOUT_SECONDS) {
     throw new ConfigurationInvalid(`approval gate ${id}: taskTimeout must be between 1 second and 365 days`);
   }
+  const subjectKey = props.subjectKey ?? 'invoice';
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(subjectKey) || subjectKey === 'approvalId') {
+    throw new ConfigurationInvalid(`approval gate ${id}: subjectKey must be a plain field name (letters, digits, _) other than approvalId`);
+  }
   const gate = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.handler,
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -62,7 +72,7 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
       taskToken: sfn.JsonPath.taskToken,
       input: {
         approvalId: sfn.JsonPath.stringAt(props.approvalIdPath ?? '$.policy.approvalId'),
-        invoice: sfn.JsonPath.objectAt(props.subjectPath ?? '$.invoice'),
+        [subjectKey]: sfn.JsonPath.objectAt(props.subjectPath ?? '$.invoice'),
       },
     }),
     taskTimeout: sfn.Timeout.duration(timeout),

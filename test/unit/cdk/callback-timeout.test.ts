@@ -1,11 +1,11 @@
-import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
-import { CALLBACK_TIMEOUT_MESSAGE, CallbackTimeoutRequired } from '../../../lib/aspects/callback-timeout.js';
+import { CALLBACK_TIMEOUT_MESSAGE, CallbackTimeoutRequired, UNINSPECTABLE_RESOURCE_MESSAGE } from '../../../lib/aspects/callback-timeout.js';
 import { approvalGate } from '../../../statemachines/fragments/approval-gate.js';
 
 /** A stack with the aspect and one state machine whose only state is built by `build`. */
@@ -19,6 +19,8 @@ function stackWith(build: (stack: Stack, fn: lambda.IFunction) => sfn.IChainable
 
 const timeoutErrors = (stack: Stack) =>
   Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('a lost callback must never leave an execution waiting'));
+const uninspectableWarnings = (stack: Stack) =>
+  Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('cannot be read at synth'));
 
 describe('CallbackTimeoutRequired', () => {
   it('fails synth for a waitForTaskToken LambdaInvoke without a timeout', () => {
@@ -69,6 +71,44 @@ describe('CallbackTimeoutRequired', () => {
         .next(new tasks.LambdaInvoke(scope, 'PlainStep', { lambdaFunction: fn })),
     );
     expect(timeoutErrors(stack)).toEqual([]);
+    expect(uninspectableWarnings(stack)).toEqual([]);
+  });
+
+  it('warns about a Task whose Resource is a CloudFormation expression it cannot read, instead of passing silently', () => {
+    const stack = stackWith(
+      (scope) =>
+        new sfn.CustomState(scope, 'ImportedGate', {
+          stateJson: { Type: 'Task', Resource: Fn.importValue('shared-callback-resource'), Parameters: { 'token.$': '$$.Task.Token' } },
+        }),
+    );
+    const warnings = uninspectableWarnings(stack);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.id).toContain('ImportedGate');
+    expect(String(warnings[0]!.entry.data)).toContain(UNINSPECTABLE_RESOURCE_MESSAGE);
+    expect(timeoutErrors(stack)).toEqual([]);
+  });
+
+  it('reads tokenized resources it can: a function ARN is no callback, a joined ARN ending in .waitForTaskToken is', () => {
+    const stack = stackWith((scope) => {
+      const fn = new lambda.Function(scope, 'InStackFn', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+      });
+      return new tasks.LambdaInvoke(scope, 'DirectInvoke', { lambdaFunction: fn, payloadResponseOnly: true }).next(
+        new sfn.CustomState(scope, 'JoinedGate', {
+          stateJson: {
+            Type: 'Task',
+            Resource: Fn.join('', ['arn:', Stack.of(scope).partition, ':states:::sqs:sendMessage.waitForTaskToken']),
+            Parameters: { 'MessageBody.$': '$$.Task.Token' },
+          },
+        }),
+      );
+    });
+    expect(uninspectableWarnings(stack)).toEqual([]);
+    const errors = timeoutErrors(stack);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.id).toContain('JoinedGate');
   });
 });
 
@@ -80,5 +120,21 @@ describe('approvalGate', () => {
     expect(() => approvalGate(stack, 'Gate', withoutTimeout)).toThrow(ConfigurationInvalid);
     expect(() => approvalGate(stack, 'Gate2', withoutTimeout)).toThrow(/a lost callback must never leave an execution waiting/);
     expect(() => approvalGate(stack, 'Gate3', { handler: fn, taskTimeout: Duration.days(400) })).toThrow(/at most|between/);
+  });
+
+  it('hands the subject to the handler under subjectKey (default invoice), and refuses keys that are not plain names', () => {
+    const stack = new Stack(new App(), 'GateSubjectTest');
+    const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:request-approval');
+    const inputOf = (gate: tasks.LambdaInvoke) =>
+      (stack.resolve(gate.toStateJson()) as { Parameters: { Payload: { input: Record<string, string> } } }).Parameters.Payload.input;
+    const byDefault = approvalGate(stack, 'Default', { handler: fn, taskTimeout: Duration.hours(1) });
+    expect(inputOf(byDefault)).toEqual({ 'approvalId.$': '$.policy.approvalId', 'invoice.$': '$.invoice' });
+    const order = approvalGate(stack, 'Order', { handler: fn, taskTimeout: Duration.hours(1), subjectKey: 'purchaseOrder', subjectPath: '$.order' });
+    expect(inputOf(order)).toEqual({ 'approvalId.$': '$.policy.approvalId', 'purchaseOrder.$': '$.order' });
+    for (const subjectKey of ['', 'approvalId', 'a.b', 'taskToken.$']) {
+      expect(() => approvalGate(stack, `Bad${subjectKey.length}${subjectKey.charAt(0)}`, { handler: fn, taskTimeout: Duration.hours(1), subjectKey }), subjectKey).toThrow(
+        ConfigurationInvalid,
+      );
+    }
   });
 });

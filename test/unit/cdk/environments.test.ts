@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
-import { loadEnvironments, parseEnvironments, stageIdOf } from '../../../lib/config/environments.js';
+import { loadEnvironments, MAX_APPROVAL_TIMEOUT_HOURS, parseEnvironments, stageIdOf } from '../../../lib/config/environments.js';
 import { CDK_CONTEXT } from './synth.js';
 
 const fromCdkJson = CDK_CONTEXT['wardflow:environments'] as Record<string, Record<string, unknown>>;
@@ -49,6 +49,14 @@ describe('environment configuration', () => {
     expect(error.message).toContain('wardflow:environments.dev.paymentsApiUrl');
     expect(error.message).not.toContain('not-an-email-secretish');
     expect(error.message).toContain('Fix these keys in cdk.json');
+  });
+
+  it('caps approvalTimeoutHours so the gate plus the hour on top stays within the one-year execution limit', () => {
+    expect(MAX_APPROVAL_TIMEOUT_HOURS + 1).toBe(365 * 24);
+    expect(parseEnvironments({ dev: { ...dev, approvalTimeoutHours: 8_759 } })[0]!.config.approvalTimeoutHours).toBe(8_759);
+    const error = failureOf({ dev: { ...dev, approvalTimeoutHours: 8_760 } });
+    expect(error.message).toContain('wardflow:environments.dev.approvalTimeoutHours');
+    expect(error.message).not.toMatch(/\b8760\b|8,760/);
   });
 
   it('refuses unknown keys so a typo cannot silently fall back to nothing', () => {

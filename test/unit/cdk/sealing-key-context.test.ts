@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { approvalStream, executionStream } from '../../../functions/shared/events/event.js';
-import { synthWardflow, templateOf } from './synth.js';
+import { actionList, type PolicyStatementJson, STEP_NAMES, statementsOfStep, synthWardflow, templateOf } from './synth.js';
 
 // moto does not judge this: its KMS evaluates key-policy Deny statements only, ignoring
 // conditions, and never evaluates a caller's IAM policy. So the proof is in two halves: the
@@ -14,10 +14,28 @@ import { synthWardflow, templateOf } from './synth.js';
 
 type Conditions = Record<string, Record<string, string | string[]>>;
 
-const CONTEXT_CONDITIONS: Conditions = {
+/** The conditions a sealing-key statement carries, for the given stream patterns. */
+const contextConditions = (streams: string[]): Conditions => ({
   'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['wardflow:stream', 'wardflow:version'] },
   Null: { 'kms:EncryptionContextKeys': 'false', 'kms:EncryptionContext:wardflow:version': 'false' },
-  StringLike: { 'kms:EncryptionContext:wardflow:stream': ['execution#*', 'approval#*'] },
+  StringLike: { 'kms:EncryptionContext:wardflow:stream': streams },
+});
+
+/**
+ * Which stream kinds each step seals into (GenerateDataKey) and opens (Decrypt), as its handler does:
+ * record-start seals the invoice text, extract-invoice the model prompt (ModelInvoked), request-approval
+ * the task token (and opens it to deliver a decision on a retried gate), record-decision the comment
+ * (and opens the task token). Every other step neither seals nor opens.
+ */
+const SEALING: Record<(typeof STEP_NAMES)[number], { seal: string[]; open: string[] }> = {
+  'record-start': { seal: ['execution#*'], open: [] },
+  'extract-invoice': { seal: ['execution#*'], open: [] },
+  'check-grounding': { seal: [], open: [] },
+  'apply-policy': { seal: [], open: [] },
+  'request-approval': { seal: ['approval#*'], open: ['approval#*'] },
+  'record-decision': { seal: ['approval#*'], open: ['approval#*'] },
+  'pay-invoice': { seal: [], open: [] },
+  'record-outcome': { seal: [], open: [] },
 };
 
 let dev: Template;
@@ -28,12 +46,11 @@ beforeAll(() => {
   prod = templateOf(app, 'prod');
 });
 
-type Statement = { Sid?: string; Action: string | string[]; Condition?: Conditions; Resource: unknown };
-const statementsOf = (template: Template): Statement[] =>
+const statementsOf = (template: Template): PolicyStatementJson[] =>
   Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+    (p) => (p as { Properties: { PolicyDocument: { Statement: PolicyStatementJson[] } } }).Properties.PolicyDocument.Statement,
   );
-const sealStatements = (template: Template) => statementsOf(template).filter((s) => s.Sid === 'SealEventFields');
+const SEALING_SIDS = ['SealEventFields', 'OpenSealedFields'];
 
 /**
  * Whether a KMS request with `encryptionContext` satisfies `conditions`, as IAM evaluates the
@@ -67,39 +84,62 @@ function allows(conditions: Conditions, encryptionContext: Record<string, string
   );
 }
 
+/** Whether any of a role's statements lets it call `action` on the sealing key with `encryptionContext`. */
+function roleAllows(statements: PolicyStatementJson[], action: string, encryptionContext: Record<string, string> | undefined): boolean {
+  return statements
+    .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('KeysSealingKey') && actionList(s).includes(action))
+    .some((s) => allows(s.Condition ?? {}, encryptionContext));
+}
+
 describe.each([
   ['dev', () => dev],
   ['prod', () => prod],
-] as const)('sealing key grant in %s', (_env, template) => {
-  it('binds GenerateDataKey and Decrypt on the sealing key to the sealer\'s encryption context', () => {
-    template().hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Sid: 'SealEventFields',
-            Effect: 'Allow',
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysSealingKey'), 'Arn'] },
-            Condition: Match.exact(CONTEXT_CONDITIONS),
-          }),
-        ]),
-      },
-    });
+] as const)('sealing key grants in %s', (_env, template) => {
+  it.each(STEP_NAMES)('gives %s GenerateDataKey and Decrypt only for the stream kinds it seals and opens', (step) => {
+    const statements = statementsOfStep(template(), step);
+    const sid = (id: string) => statements.filter((s) => s.Sid === id);
+    const { seal, open } = SEALING[step];
+    if (seal.length === 0) expect(sid('SealEventFields')).toEqual([]);
+    else {
+      expect(sid('SealEventFields')).toEqual([
+        {
+          Sid: 'SealEventFields',
+          Effect: 'Allow',
+          Action: 'kms:GenerateDataKey',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] },
+          Condition: contextConditions(seal),
+        },
+      ]);
+    }
+    if (open.length === 0) expect(sid('OpenSealedFields')).toEqual([]);
+    else {
+      expect(sid('OpenSealedFields')).toEqual([
+        {
+          Sid: 'OpenSealedFields',
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] },
+          Condition: contextConditions(open),
+        },
+      ]);
+    }
   });
 
-  it('puts the same conditions on every step, and no step may DescribeKey (DATA_KEY_ID is the key ARN)', () => {
-    const seal = sealStatements(template());
-    expect(seal).toHaveLength(8);
-    for (const statement of seal) expect(statement.Condition).toEqual(CONTEXT_CONDITIONS);
-    const actions = statementsOf(template()).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-    expect(actions).not.toContain('kms:DescribeKey');
-    // Nothing else grants the sealing key without the context.
-    const sealingKeyGrants = statementsOf(template()).filter((s) => JSON.stringify(s.Resource).includes('KeysSealingKey'));
-    expect(sealingKeyGrants.map((s) => s.Sid)).toEqual(seal.map(() => 'SealEventFields'));
+  it('grants the sealing key nowhere else, always with the context, and no step may DescribeKey (DATA_KEY_ID is the key ARN)', () => {
+    const all = statementsOf(template());
+    expect(all.flatMap(actionList)).not.toContain('kms:DescribeKey');
+    const sealingKeyGrants = all.filter((s) => JSON.stringify(s.Resource).includes('KeysSealingKey'));
+    const expected = Object.values(SEALING).reduce((n, { seal, open }) => n + (seal.length > 0 ? 1 : 0) + (open.length > 0 ? 1 : 0), 0);
+    expect(sealingKeyGrants).toHaveLength(expected);
+    for (const statement of sealingKeyGrants) {
+      expect(SEALING_SIDS).toContain(statement.Sid);
+      expect(actionList(statement)).toHaveLength(1);
+      expect(Object.keys(statement.Condition ?? {}).sort()).toEqual(['ForAllValues:StringEquals', 'Null', 'StringLike']);
+    }
   });
 });
 
-describe('the KMS calls the sealer makes, judged by the synthesized conditions', () => {
+describe('the KMS calls the sealer makes, judged by the synthesized conditions of each step', () => {
   const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const kms = mockClient(KMSClient);
   afterAll(() => kms.restore());
@@ -121,28 +161,41 @@ describe('the KMS calls the sealer makes, judged by the synthesized conditions',
     }));
   }
 
-  it.each([0, 60])('sends only wardflow:stream and wardflow:version, which the grant allows (cache %ss)', async (cache) => {
-    const conditions = sealStatements(dev)[0]!.Condition!;
+  const ACTION_OF: Record<string, string> = { GenerateDataKeyCommand: 'kms:GenerateDataKey', DecryptCommand: 'kms:Decrypt' };
+
+  it.each([0, 60])('sends only wardflow:stream and wardflow:version; exactly the declared steps may make each call (cache %ss)', async (cache) => {
     const requests = await recordedRequests(cache);
+    // Sealing calls GenerateDataKey only, opening Decrypt only: one of each per stream kind.
     expect(requests.map((r) => r.command).sort()).toEqual(['DecryptCommand', 'DecryptCommand', 'GenerateDataKeyCommand', 'GenerateDataKeyCommand']);
     for (const request of requests) {
       expect(Object.keys(request.context ?? {}).sort()).toEqual(['wardflow:stream', 'wardflow:version']);
-      expect(allows(conditions, request.context), JSON.stringify(request.context)).toBe(true);
+      const kind = request.context!['wardflow:stream']!.startsWith('approval#') ? 'approval#*' : 'execution#*';
+      const declared = request.command === 'GenerateDataKeyCommand' ? 'seal' : 'open';
+      for (const step of STEP_NAMES) {
+        const expected = SEALING[step][declared].includes(kind);
+        expect(roleAllows(statementsOfStep(dev, step), ACTION_OF[request.command]!, request.context), `${step} ${request.command} ${kind}`).toBe(expected);
+      }
     }
     expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
   });
 
   it('refuses what the sealer never sends: no context, an extra key, a missing version, another stream', () => {
-    const conditions = sealStatements(dev)[0]!.Condition!;
+    const execution = statementsOfStep(dev, 'record-start').find((s) => s.Sid === 'SealEventFields')!.Condition!;
+    const approval = statementsOfStep(dev, 'record-decision').find((s) => s.Sid === 'OpenSealedFields')!.Condition!;
     const good = { 'wardflow:stream': 'execution#exec-1', 'wardflow:version': '3' };
-    expect(allows(conditions, good)).toBe(true);
-    expect(allows(conditions, { ...good, 'wardflow:stream': 'approval#exec-1-1' })).toBe(true);
-    expect(allows(conditions, undefined)).toBe(false);
-    expect(allows(conditions, {})).toBe(false);
-    expect(allows(conditions, { ...good, 'aws-crypto-public-key': 'AkF...' })).toBe(false);
-    expect(allows(conditions, { 'wardflow:stream': 'execution#exec-1' })).toBe(false);
-    expect(allows(conditions, { 'wardflow:version': '3' })).toBe(false);
-    expect(allows(conditions, { ...good, 'wardflow:stream': 'audit#batch-1' })).toBe(false);
-    expect(allows(conditions, { ...good, 'wardflow:stream': 'xexecution#exec-1' })).toBe(false);
+    expect(allows(execution, good)).toBe(true);
+    expect(allows(approval, { ...good, 'wardflow:stream': 'approval#exec-1-1' })).toBe(true);
+    // Each grant is for its own kind of stream only.
+    expect(allows(execution, { ...good, 'wardflow:stream': 'approval#exec-1-1' })).toBe(false);
+    expect(allows(approval, good)).toBe(false);
+    for (const conditions of [execution, approval]) {
+      expect(allows(conditions, undefined)).toBe(false);
+      expect(allows(conditions, {})).toBe(false);
+      expect(allows(conditions, { ...good, 'aws-crypto-public-key': 'AkF...' })).toBe(false);
+      expect(allows(conditions, { 'wardflow:stream': 'execution#exec-1' })).toBe(false);
+      expect(allows(conditions, { 'wardflow:version': '3' })).toBe(false);
+      expect(allows(conditions, { ...good, 'wardflow:stream': 'audit#batch-1' })).toBe(false);
+      expect(allows(conditions, { ...good, 'wardflow:stream': 'xexecution#exec-1' })).toBe(false);
+    }
   });
 });

@@ -31,3 +31,52 @@ export function templateOf(app: WardflowApp, environmentName: string): Template 
   if (stage === undefined) throw new Error(`test setup: no stage for ${environmentName}`);
   return Template.fromStack(stage.stack);
 }
+
+/** One statement of an IAM policy document, as synthesized. */
+export type PolicyStatementJson = {
+  Sid?: string;
+  Effect?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
+  Principal?: unknown;
+};
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+/** The steps of the invoice workflow, by folder name. */
+export const STEP_NAMES = [
+  'record-start',
+  'extract-invoice',
+  'check-grounding',
+  'apply-policy',
+  'request-approval',
+  'record-decision',
+  'pay-invoice',
+  'record-outcome',
+] as const;
+
+/** The logical id of the role of the step whose function description ends in `: <step>`. */
+export function roleIdOfStep(template: Template, step: string): string {
+  const fns = Object.values(template.findResources('AWS::Lambda::Function') as Resources).filter((f) =>
+    String(f.Properties.Description).endsWith(`: ${step}`),
+  );
+  if (fns.length !== 1) throw new Error(`test setup: expected one function for ${step}, found ${fns.length}`);
+  return (fns[0]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
+/** Every statement of every AWS::IAM::Policy attached to the given role. */
+export function statementsOfRole(template: Template, roleId: string): PolicyStatementJson[] {
+  return Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement);
+}
+
+/** Every statement of the policies attached to one step's role. */
+export function statementsOfStep(template: Template, step: string): PolicyStatementJson[] {
+  return statementsOfRole(template, roleIdOfStep(template, step));
+}
+
+/** A statement's actions as a list. */
+export const actionList = (statement: PolicyStatementJson): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];

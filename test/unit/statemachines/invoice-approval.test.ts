@@ -98,7 +98,8 @@ describe('invoice approval workflow (ASL)', () => {
   });
 
   it('sends the gate timeout and every step failure down the failure path, which ends failed', () => {
-    const happyPath = ['RecordStart', 'ExtractInvoice', 'CheckGrounding', 'ApplyPolicy', 'ApprovalGate', 'PayInvoice', 'RecordSuccess'];
+    // Every step before the money moves; RecordSuccess (after PaymentRecorded) has its own ending, tested below.
+    const happyPath = ['RecordStart', 'ExtractInvoice', 'CheckGrounding', 'ApplyPolicy', 'ApprovalGate', 'PayInvoice'];
     for (const name of happyPath) {
       expect(asl.States[name]!.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'WasApprovalOpened' }]);
     }
@@ -113,6 +114,22 @@ describe('invoice approval workflow (ASL)', () => {
     expect(asl.States.DescribeFailure!.Parameters).toEqual({ outcome: 'failed', 'error.$': '$.error' });
     expect(asl.States.RecordFailure).toMatchObject({ Next: 'InvoiceApprovalFailed', Parameters: { 'input.$': '$.failure' } });
     expect(asl.States.InvoiceApprovalFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error' });
+  });
+
+  it('ends a failed RecordSuccess in PaidButNotRecorded: the invoice was paid, so no ExecutionFailed and no "not paid"', () => {
+    expect(asl.States.RecordSuccess!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PaidButNotRecorded' }]);
+    const paidButNotRecorded = asl.States.PaidButNotRecorded as State & { Error: string; Cause: string };
+    expect(paidButNotRecorded).toMatchObject({ Type: 'Fail', Error: 'PaidButNotRecorded' });
+    expect(paidButNotRecorded.Cause).toContain('WAS paid');
+    expect(paidButNotRecorded.Cause).toContain('PaymentRecorded');
+    expect(paidButNotRecorded.Cause).not.toMatch(/not paid/i);
+    // Nothing leads from PaidButNotRecorded back to RecordFailure; only RecordSuccess leads to it.
+    const leadsTo = (target: string) =>
+      Object.entries(asl.States)
+        .filter(([name, state]) => name !== target && JSON.stringify(state).includes(`"${target}"`))
+        .map(([name]) => name);
+    expect(leadsTo('PaidButNotRecorded')).toEqual(['RecordSuccess']);
+    expect(leadsTo('RecordFailure')).not.toContain('RecordSuccess');
   });
 
   it('retries transient failures a bounded number of times with backoff, and nothing else', () => {
