@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GuardTriggered } from '../shared/errors.js';
 import { checkGrounding } from '../shared/invoice/grounding.js';
 import { Invoice } from '../shared/invoice/invoice.js';
+import { InvoiceText } from '../shared/invoice/invoice-text.js';
 import { defineStep } from '../shared/middleware/step.js';
 
 const STEP = 'check-grounding';
@@ -14,7 +15,7 @@ const STEP = 'check-grounding';
 export const handler = defineStep(
   {
     name: STEP,
-    input: z.object({ invoiceText: z.string().min(1).max(100_000), invoice: Invoice }),
+    input: z.object({ invoiceText: InvoiceText, invoice: Invoice }),
     output: z.object({ grounded: z.literal(true) }),
   },
   async (input, ctx) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM_PROMPT, parseModelInvoice } from '../shared/invoice/extraction.js';
 import { Invoice } from '../shared/invoice/invoice.js';
+import { InvoiceText } from '../shared/invoice/invoice-text.js';
 import { defineStep } from '../shared/middleware/step.js';
 import { assertModelAllowed } from '../shared/models/allow-list.js';
 import { readModelSettings, selectGateway } from '../shared/models/select-gateway.js';
@@ -15,7 +16,7 @@ const STEP = 'extract-invoice';
  * when its answer is then refused (the audit middleware writes it before the failure event).
  */
 export const handler = defineStep(
-  { name: STEP, input: z.object({ invoiceText: z.string().min(1).max(100_000) }), output: Invoice },
+  { name: STEP, input: z.object({ invoiceText: InvoiceText }), output: Invoice },
   async (input, ctx) => {
     const settings = readModelSettings();
     assertModelAllowed(settings.modelId, settings.allowedModels);

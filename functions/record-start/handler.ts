@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { executionStream, type NewEvent } from '../shared/events/event.js';
 import { openStream } from '../shared/events/open-stream.js';
+import { InvoiceText } from '../shared/invoice/invoice-text.js';
 import { defineStep } from '../shared/middleware/step.js';
 
 const STEP = 'record-start';
@@ -22,7 +23,7 @@ export const handler = defineStep(
   {
     name: STEP,
     input: z.object({
-      invoiceText: z.string().min(1).max(100_000),
+      invoiceText: InvoiceText,
       source: z.string().max(200).optional(),
     }),
     output: z.object({}),

@@ -76,8 +76,11 @@ function describeExpectation(issue: ZodIssue): string {
       return issue.values.length === 1
         ? `the value ${literal(issue.values[0])}`
         : `one of ${issue.values.slice(0, 10).map(literal).join(', ')}${issue.values.length > 10 ? ', ...' : ''}`;
-    case 'custom':
-      return 'a value that passes the custom check';
+    case 'custom': {
+      // A refinement may state its expectation in `params.expected`: schema text, never input.
+      const expected = (issue.params as { expected?: unknown } | undefined)?.expected;
+      return typeof expected === 'string' ? expected : 'a value that passes the custom check';
+    }
     default:
       return 'a valid value';
   }
