@@ -7,15 +7,24 @@ import { ConfigurationInvalid } from './errors.js';
  * Endpoints are not here: the AWS SDK v3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>
  * itself, which is how local mode, moto and LocalStack are reached without code changes.
  */
+/** An environment's name: it becomes part of resource names, key aliases and secret paths. */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** Bounds of the cache lifetimes, in seconds: the CDK config and the steps check the same ones. */
+export const CACHE_SECONDS_BOUNDS = {
+  dataKey: { min: 0, max: 300 },
+  secrets: { min: 0, max: 3_600 },
+} as const;
+
 const StepEnvironmentSchema = z.object({
-  WARDFLOW_ENV: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default('dev'),
+  WARDFLOW_ENV: z.string().regex(ENVIRONMENT_NAME).default('dev'),
   EVENTS_TABLE: z.string().min(3),
   /** KMS key (id, ARN or alias) that wraps the data keys of sealed event fields. */
   DATA_KEY_ID: z.string().min(1),
   /** How long a data key may be reused, in seconds; 0 turns caching off. */
-  DATA_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  DATA_KEY_CACHE_SECONDS: z.coerce.number().int().min(CACHE_SECONDS_BOUNDS.dataKey.min).max(CACHE_SECONDS_BOUNDS.dataKey.max).default(60),
   /** How long a secret value lives in memory before it is fetched again, in seconds. */
-  SECRETS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  SECRETS_CACHE_SECONDS: z.coerce.number().int().min(CACHE_SECONDS_BOUNDS.secrets.min).max(CACHE_SECONDS_BOUNDS.secrets.max).default(300),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 

@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
+import { CACHE_SECONDS_BOUNDS, ENVIRONMENT_NAME } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 
 /** cdk.json context key holding one entry per environment (dev, prod, ...). */
@@ -46,10 +47,10 @@ const EnvironmentConfigSchema = z
       .number()
       .int()
       .refine((d) => LOG_RETENTION_DAYS.includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`),
-    /** How long a step keeps a fetched secret in memory (same bounds as functions/shared/config.ts). */
-    secretsCacheSeconds: z.number().int().min(0).max(3_600),
-    /** How long a step reuses a data key for sealing (same bounds as functions/shared/config.ts). */
-    dataKeyCacheSeconds: z.number().int().min(0).max(300),
+    /** How long a step keeps a fetched secret in memory, in seconds. */
+    secretsCacheSeconds: z.number().int().min(CACHE_SECONDS_BOUNDS.secrets.min).max(CACHE_SECONDS_BOUNDS.secrets.max),
+    /** How long a step may reuse a data key, in seconds. */
+    dataKeyCacheSeconds: z.number().int().min(CACHE_SECONDS_BOUNDS.dataKey.min).max(CACHE_SECONDS_BOUNDS.dataKey.max),
     /** Base URL of the payments API; pay-invoice gets it as PAYMENTS_API_URL when set. */
     paymentsApiUrl: z.url({ protocol: /^https$/, error: 'an https:// URL' }).optional(),
     /** LOG_LEVEL of every step. */
@@ -76,7 +77,7 @@ export interface NamedEnvironment {
   readonly config: EnvironmentConfig;
 }
 
-const EnvironmentName = /^[a-z][a-z0-9-]{0,30}$/;
+const EnvironmentName = ENVIRONMENT_NAME;
 
 /** The issues of one environment as `wardflow:environments.<env>.<key> <problem>`: keys, never values. */
 function describeConfigIssues(issues: z.core.$ZodIssue[]): string {

@@ -2,6 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_NAME } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 
 export interface EncryptionKeysProps {
@@ -41,7 +42,7 @@ export class EncryptionKeys extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
     super(scope, id);
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(props.environmentName)) {
+    if (!ENVIRONMENT_NAME.test(props.environmentName)) {
       throw new ConfigurationInvalid(
         'EncryptionKeys.environmentName must be lower-case letters, digits and dashes (it becomes part of the key aliases)',
       );

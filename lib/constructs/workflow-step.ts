@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CACHE_SECONDS_BOUNDS } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { approvalStream, executionStream } from '../../functions/shared/events/event.js';
 
@@ -344,8 +345,8 @@ function validate(props: WorkflowStepProps): void {
     }
   }
   for (const [field, value, min, max] of [
-    ['secretsCacheSeconds', props.secretsCacheSeconds, 0, 3_600],
-    ['dataKeyCacheSeconds', props.dataKeyCacheSeconds, 0, 300],
+    ['secretsCacheSeconds', props.secretsCacheSeconds, CACHE_SECONDS_BOUNDS.secrets.min, CACHE_SECONDS_BOUNDS.secrets.max],
+    ['dataKeyCacheSeconds', props.dataKeyCacheSeconds, CACHE_SECONDS_BOUNDS.dataKey.min, CACHE_SECONDS_BOUNDS.dataKey.max],
     ['memorySize', props.memorySize ?? 512, 128, 10_240],
   ] as const) {
     if (!Number.isInteger(value) || value < min || value > max) {

@@ -11,7 +11,7 @@ import {
   RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { ConfigurationInvalid, SecretUnavailable, TamperDetected } from '../errors.js';
+import { ConfigurationInvalid, SecretUnavailable, TamperDetected, safeErrorName } from '../errors.js';
 import type { Json } from '../events/event.js';
 import { MAX_ITEM_BYTES } from '../events/item-size.js';
 import { esdkKmsClient, resolveKeyArn, runRecordingKmsFailures } from './kms-keyring-client.js';
@@ -192,7 +192,4 @@ function contextFor({ stream, version }: SealContext): Record<string, string> {
 }
 
 /** The error's class name only: SDK messages may echo request content. */
-function errorName(error: unknown): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : 'unknown error';
-}
+const errorName = (error: unknown): string => safeErrorName(error, 'unknown error');

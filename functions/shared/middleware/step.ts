@@ -59,11 +59,11 @@ export type StepHandler<O extends z.ZodType> = middy.MiddyfiedHandler<unknown, z
  * @example
  * ```ts
  * export const handler = defineStep(
- *   { name: 'pay-invoice', input: PayInput, output: PayOutput, secrets: () => ({ paymentsApiKey: requireEnv('PAYMENTS_API_KEY_SECRET') }) },
+ *   { name: 'pay-invoice', input: PayInput, output: PayOutput, secrets: () => ({ paymentsApiKey: requireEnv('PAYMENTS_SECRET_ID') }) },
  *   async (input, ctx) => {
  *     const receipt = await pay(input, ctx.secrets.paymentsApiKey);
- *     ctx.record({ type: 'PaymentRecorded', actor: 'step:pay-invoice', data: { receiptId: receipt.id } });
- *     return { receiptId: receipt.id };
+ *     ctx.record({ type: 'PaymentRecorded', actor: 'step:pay-invoice', data: { paymentId: receipt.paymentId } });
+ *     return { paymentId: receipt.paymentId };
  *   },
  * );
  * ```
