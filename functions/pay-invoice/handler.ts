@@ -8,6 +8,7 @@ import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep } from '../shared/middleware/step.js';
 import { paymentsApiFromEnvironment } from '../shared/payments/payments-api.js';
 import { recordedPayment } from '../shared/payments/recorded-payment.js';
+import { readVerified } from '../shared/events/read-verified.js';
 
 const STEP = 'pay-invoice';
 
@@ -30,13 +31,13 @@ export const handler = defineStep(
   },
   async (input, ctx) => {
     const { vendor, invoiceNumber, currency, amount } = input.invoice;
-    const paid = recordedPayment(await ctx.deps.store.read(executionStream(ctx.executionId)), { vendor, invoiceNumber, currency, amount });
+    const paid = recordedPayment(await readVerified(ctx.deps.store, executionStream(ctx.executionId)), { vendor, invoiceNumber, currency, amount });
     if (paid) {
       ctx.logger.info('payment already recorded for this execution; not paying again', { paymentVersion: paid.version });
       return { paymentId: paid.paymentId };
     }
     const approvalId = approvalIdFor(ctx.executionId);
-    const approval = approvalState(await ctx.deps.store.read(approvalStream(approvalId)));
+    const approval = approvalState(await readVerified(ctx.deps.store, approvalStream(approvalId)));
     if (approval.status !== 'approved') {
       const status = approval.status === 'none' ? 'not on record' : approval.status;
       throw new PaymentFailed(`approval ${approvalId} is ${status}, not approved; nothing was paid`);

@@ -6,6 +6,7 @@ import { approvalStream } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
 import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
 import { defineStep } from '../shared/middleware/step.js';
+import { readVerified } from '../shared/events/read-verified.js';
 
 // Kept here too: callers (tests, the local runtime) set the client through this handler.
 export { useSfnClient } from '../shared/approvals/deliver-decision.js';
@@ -38,7 +39,7 @@ export const handler = defineStep(
   async (input, ctx) => {
     const { store, sealer, now } = ctx.deps;
     const stream = approvalStream(input.approvalId);
-    const events = await store.read(stream);
+    const events = await readVerified(store, stream);
     const state = approvalState(events);
     const decided = decide({ ...input, executionId: ctx.executionId }, state, now());
     if (!decided.ok) throw decided.error;

@@ -6,6 +6,7 @@ import type { EventStore } from '../shared/events/store.js';
 import { approvalState } from '../shared/events/fold.js';
 import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
 import { defineStep } from '../shared/middleware/step.js';
+import { readVerified } from '../shared/events/read-verified.js';
 
 const STEP = 'record-outcome';
 
@@ -56,7 +57,7 @@ async function expireApproval(store: EventStore, approvalId: string, executionId
   const stream = approvalStream(approvalId);
   let conflict: ConcurrencyConflict | undefined;
   for (let attempt = 0; attempt < EXPIRE_ATTEMPTS; attempt++) {
-    const state = approvalState(await store.read(stream));
+    const state = approvalState(await readVerified(store, stream));
     if (state.status === 'none') return;
     const foreign = foreignApproval(state, executionId, `${STEP} input`);
     if (foreign) throw foreign;

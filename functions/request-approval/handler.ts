@@ -8,6 +8,7 @@ import { approvalState } from '../shared/events/fold.js';
 import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
 import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep, type StepContext } from '../shared/middleware/step.js';
+import { readVerified } from '../shared/events/read-verified.js';
 
 const STEP = 'request-approval';
 const SOURCE = `${STEP} input`;
@@ -55,7 +56,7 @@ export const handler = defineStep(
     }
     const { store, sealer, now } = ctx.deps;
     const stream = approvalStream(input.approvalId);
-    const events = await store.read(stream);
+    const events = await readVerified(store, stream);
     const approval = approvalState(events);
     const { approver, timeoutSeconds } = approvalSettings();
     // Step Functions starts the task timeout again on every attempt, so every attempt sets the expiry.
@@ -113,6 +114,6 @@ function recordWaiting(ctx: StepContext, approvalId: string, expiresAt: string):
 
 /** Whether an earlier attempt already told the execution's stream (its audit may have failed after the approval landed). */
 async function alreadyWaiting(ctx: StepContext, approvalId: string): Promise<boolean> {
-  const events = await ctx.deps.store.read(executionStream(ctx.executionId));
+  const events = await readVerified(ctx.deps.store, executionStream(ctx.executionId));
   return events.some((event) => event.type === 'ApprovalRequested' && event.data.approvalId === approvalId);
 }

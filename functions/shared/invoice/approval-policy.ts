@@ -30,8 +30,9 @@ export type ApprovalDecision =
 /**
  * Decides whether an invoice is auto-approved or needs a human. Auto-approval needs both a
  * known vendor and an amount strictly below the threshold of the invoice's currency; a
- * currency without a threshold always needs a human. Reasons name the rule, never the
- * vendor or the amount, because they are stored in clear in events.
+ * currency without a threshold always needs a human. Reasons name the rule, not the
+ * invoice's values: one reason text serves every invoice, and the values are recorded once,
+ * in the approval's summary.
  *
  * @example
  * decideApproval({ ...invoice, vendor: 'Acme Office Supplies', currency: 'EUR', amount: '4999.99' }, policy);
