@@ -1,7 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler as recordDecision, useSfnClient } from '../../../functions/record-decision/handler.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as recordDecision } from '../../../functions/record-decision/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { ApprovalClosed, ConcurrencyConflict, StepFailed, ValidationFailed } from '../../../functions/shared/errors.js';
@@ -10,7 +10,7 @@ import { approvalState, executionState } from '../../../functions/shared/events/
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { failureOf, lambdaContext, STEP_ENV, startWorld, type HandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, callStep, failureOf, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 /**
  * The approval flow when delivery to Step Functions fails or races a retried gate task:
@@ -22,35 +22,19 @@ const APPROVER = 'approver@example.com';
 const invoice: Invoice = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00', dueDate: '2026-12-31' };
 const sfnMock = mockClient(SFNClient);
 
-let world: HandlerWorld;
-beforeAll(async () => {
-  world = await startWorld();
-  useSfnClient(new SFNClient({ region: 'us-east-1' }));
-});
-afterAll(async () => {
-  useSfnClient(undefined);
-  await world.stop();
-});
+const world = useHandlerWorld({ stepFunctions: true });
 beforeEach(() => {
-  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
-  sfnMock.reset();
-  sfnMock.on(SendTaskSuccessCommand).resolves({});
-  sfnMock.on(SendTaskFailureCommand).resolves({});
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  stubStepEnvironment();
+  acceptTaskCallbacks(sfnMock);
+  silenceOutput();
 });
 afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
+  undoTestStubs(world);
   world.setNow(new Date('2026-12-01T09:00:00.000Z'));
-  setDependencies(world.deps);
 });
-
-const call = <T>(handler: (event: unknown, context: never) => Promise<T>, executionId: string, input: unknown, taskToken?: string) =>
-  handler({ executionId, input, ...(taskToken ? { taskToken } : {}) }, lambdaContext() as never);
-const gate = (id: string, token: string) => call(requestApproval, id, { approvalId: `${id}-1`, invoice }, token);
+const gate = (id: string, token: string) => callStep(requestApproval, id, { approvalId: `${id}-1`, invoice }, token);
 const decision = (id: string, choice: 'approve' | 'reject', approver = APPROVER) =>
-  call(recordDecision, id, { approvalId: `${id}-1`, approver, decision: choice });
+  callStep(recordDecision, id, { approvalId: `${id}-1`, approver, decision: choice });
 const sentTokens = () => sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken);
 const taskGone = (name: string) => Object.assign(new Error('Task Timed Out'), { name });
 
@@ -131,7 +115,7 @@ describe('a decision racing a retried gate task', () => {
   it('still refuses a retried gate once the approval expired', async () => {
     const id = 'exec-race-expired';
     await gate(id, FIRST_TOKEN);
-    await call(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: `${id}-1` });
+    await callStep(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: `${id}-1` });
     expect(await failureOf(gate(id, RETRY_TOKEN))).toBeInstanceOf(ApprovalClosed);
     expect(sfnMock.calls()).toHaveLength(0);
   });
@@ -175,7 +159,7 @@ describe('the execution stream of a gate', () => {
 describe('record-outcome expiring an approval', () => {
   it("refuses an approval id of another execution, naming input.approvalId, and leaves it open", async () => {
     await gate('exec-owner', FIRST_TOKEN);
-    const error = await failureOf(call(recordOutcome, 'exec-intruder', { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: 'exec-owner-1' }));
+    const error = await failureOf(callStep(recordOutcome, 'exec-intruder', { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: 'exec-owner-1' }));
     expect(error).toBeInstanceOf(ValidationFailed);
     expect(error.message).toContain('input.approvalId');
     expect(approvalState(await world.approvalEvents('exec-owner-1')).status).toBe('pending');
@@ -195,7 +179,7 @@ describe('record-outcome expiring an approval', () => {
       },
     };
     setDependencies({ ...world.deps, store: busy });
-    const error = await failureOf(call(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: `${id}-1` }));
+    const error = await failureOf(callStep(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: `${id}-1` }));
     expect(error).toBeInstanceOf(ConcurrencyConflict);
     expect(attempts).toBe(3);
     expect(approvalState(await world.approvalEvents(`${id}-1`)).status).toBe('pending');

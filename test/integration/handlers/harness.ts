@@ -1,9 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import {
+  GetSecretValueCommand,
+  type SecretsManagerClientResolvedConfig,
+  type ServiceInputTypes as SecretsManagerInput,
+  type ServiceOutputTypes as SecretsManagerOutput,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  type SFNClientResolvedConfig,
+  type ServiceInputTypes as SfnInput,
+  type ServiceOutputTypes as SfnOutput,
+} from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
+import type { AwsStub } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, vi } from 'vitest';
+import { useSfnClient } from '../../../functions/record-decision/handler.js';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
+import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import { setDependencies, type StepDependencies } from '../../../functions/shared/runtime.js';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
 
@@ -39,8 +57,22 @@ export interface HandlerWorld {
   stop(): Promise<void>;
 }
 
-/** dynalite with a fresh events table, a raw-AES sealer, and dependencies installed for the steps. */
-export async function startWorld(): Promise<HandlerWorld> {
+export interface WorldOptions {
+  /**
+   * Installs a real SFNClient for record-decision's delivery (so a file-level
+   * `mockClient(SFNClient)` answers it); `stop()` uninstalls it.
+   */
+  stepFunctions?: boolean;
+}
+
+/**
+ * dynalite with a fresh events table, a raw-AES sealer, and dependencies installed for the steps.
+ *
+ * @example
+ * beforeAll(async () => { world = await startWorld({ stepFunctions: true }); });
+ * afterAll(async () => { await world.stop(); });
+ */
+export async function startWorld(options: WorldOptions = {}): Promise<HandlerWorld> {
   const dynamo: LocalDynamo = await startDynalite();
   const tableName = await dynamo.createEventsTable();
   const sealer = EncryptionSdkSealer.rawAes({ keyName: 'test', keyNamespace: 'wardflow-test', key: randomBytes(32) });
@@ -60,6 +92,7 @@ export async function startWorld(): Promise<HandlerWorld> {
     now: () => now,
   };
   setDependencies(deps);
+  if (options.stepFunctions) useSfnClient(new SFNClient({ region: 'us-east-1' }));
   return {
     deps,
     read: (stream) => store.read(stream),
@@ -69,9 +102,43 @@ export async function startWorld(): Promise<HandlerWorld> {
       now = date;
     },
     async stop() {
+      if (options.stepFunctions) useSfnClient(undefined);
       setDependencies(undefined);
       await dynamo.stop();
     },
+  };
+}
+
+/**
+ * Starts a world before the file's tests and stops it after them (registers `beforeAll` and
+ * `afterAll`); call it at the top level of a test file. The returned world forwards to the
+ * started one, so it may be captured in a `const` but is usable only inside tests and hooks.
+ *
+ * @example
+ * const world = useHandlerWorld({ stepFunctions: true });
+ * it('records the start', async () => { expect(await world.executionEvents('exec-1')).toHaveLength(2); });
+ */
+export function useHandlerWorld(options: WorldOptions = {}): HandlerWorld {
+  let started: HandlerWorld | undefined;
+  beforeAll(async () => {
+    started = await startWorld(options);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const current = (): HandlerWorld => {
+    if (!started) throw new Error('the handler world starts in beforeAll; use it inside tests and hooks only');
+    return started;
+  };
+  return {
+    get deps() {
+      return current().deps;
+    },
+    read: (stream) => current().read(stream),
+    executionEvents: (id) => current().executionEvents(id),
+    approvalEvents: (id) => current().approvalEvents(id),
+    setNow: (date) => current().setNow(date),
+    stop: () => current().stop(),
   };
 }
 
@@ -83,4 +150,117 @@ export async function failureOf(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected the handler to fail, and it succeeded');
+}
+
+/** A step handler as the tests invoke it; the context type is the handler's own. */
+export type StepHandler<T> = (event: unknown, context: never) => Promise<T>;
+
+/**
+ * Invokes a step with the envelope the state machine sends: `{ executionId, input, taskToken? }`.
+ * `taskToken` is left out of the envelope entirely when not given, as for non-gate tasks.
+ *
+ * @example
+ * const policy = await callStep(applyPolicy, 'exec-1', { invoice: SAMPLE_INVOICE });
+ */
+export function callStep<T>(handler: StepHandler<T>, executionId: string, input: unknown, taskToken?: string): Promise<T> {
+  return handler({ executionId, input, ...(taskToken ? { taskToken } : {}) }, lambdaContext() as never);
+}
+
+/** The facts of examples/invoice-small.json: below the shipped auto-approve threshold, known vendor. */
+export const SAMPLE_INVOICE: Invoice = {
+  vendor: 'Acme Office Supplies',
+  invoiceNumber: 'INV-2026-0042',
+  currency: 'EUR',
+  amount: '4999.99',
+  dueDate: '2026-12-31',
+};
+
+/**
+ * Stubs {@link STEP_ENV} for the next test, and PAYMENTS_API_URL when given ('' selects the
+ * local ledger). Undone by {@link undoTestStubs}.
+ *
+ * @example
+ * beforeEach(() => stubStepEnvironment({ paymentsApiUrl: '' }));
+ */
+export function stubStepEnvironment(options: { paymentsApiUrl?: string } = {}): void {
+  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
+  if (options.paymentsApiUrl !== undefined) vi.stubEnv('PAYMENTS_API_URL', options.paymentsApiUrl);
+}
+
+export type SecretsManagerStub = AwsStub<SecretsManagerInput, SecretsManagerOutput, SecretsManagerClientResolvedConfig>;
+
+/**
+ * Resets the file's Secrets Manager mock and makes GetSecretValue answer with the payments key.
+ * With `onlyForSecretId`, only a read of {@link STEP_ENV}.PAYMENTS_SECRET_ID is answered, so a read
+ * of any other secret fails the test.
+ *
+ * @example
+ * const secretsManager = mockClient(SecretsManagerClient);
+ * beforeEach(() => answerPaymentsSecret(secretsManager, { secretString: 'sk_test_x', versionId: 'v-1' }));
+ */
+export function answerPaymentsSecret(
+  secretsManager: SecretsManagerStub,
+  answer: { secretString: string; versionId: string; onlyForSecretId?: boolean },
+): void {
+  secretsManager.reset();
+  const read = answer.onlyForSecretId
+    ? secretsManager.on(GetSecretValueCommand, { SecretId: STEP_ENV.PAYMENTS_SECRET_ID })
+    : secretsManager.on(GetSecretValueCommand);
+  read.resolves({ SecretString: answer.secretString, VersionId: answer.versionId });
+}
+
+export type SfnStub = AwsStub<SfnInput, SfnOutput, SFNClientResolvedConfig>;
+
+/**
+ * Resets the file's Step Functions mock and makes SendTaskSuccess and SendTaskFailure succeed.
+ *
+ * @example
+ * const sfnMock = mockClient(SFNClient);
+ * beforeEach(() => acceptTaskCallbacks(sfnMock));
+ */
+export function acceptTaskCallbacks(sfn: SfnStub): void {
+  sfn.reset();
+  sfn.on(SendTaskSuccessCommand).resolves({});
+  sfn.on(SendTaskFailureCommand).resolves({});
+}
+
+/**
+ * Swallows what the steps print for the current test (the logger writes to stdout/stderr),
+ * so logged failures do not clutter the test output. Undone by {@link undoTestStubs}.
+ */
+export function silenceOutput(): void {
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+}
+
+/**
+ * Like {@link silenceOutput}, but keeps every chunk written to stdout or stderr, in order,
+ * so a test can prove that no document text, secret or token reaches the logs.
+ *
+ * @example
+ * beforeEach(() => { output = captureOutput(); });
+ * // ... expect(output.join('')).not.toContain(PAYMENTS_KEY);
+ */
+export function captureOutput(): string[] {
+  const output: string[] = [];
+  const keep = (chunk: unknown) => {
+    output.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(keep);
+  vi.spyOn(process.stderr, 'write').mockImplementation(keep);
+  return output;
+}
+
+/**
+ * Undoes a test's spies and env stubs, and reinstalls the world's dependencies in case the
+ * test swapped in a failing store.
+ *
+ * @example
+ * afterEach(() => undoTestStubs(world));
+ */
+export function undoTestStubs(world: HandlerWorld): void {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  setDependencies(world.deps);
 }

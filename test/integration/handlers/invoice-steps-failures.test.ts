@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
@@ -13,43 +13,26 @@ import { handler as recordOutcome } from '../../../functions/record-outcome/hand
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { ConfigurationInvalid, GuardTriggered, ModelNotAllowed, PaymentFailed, ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalStream } from '../../../functions/shared/events/event.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
-import { exampleInput, failureOf, lambdaContext, STEP_ENV, startWorld, type HandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, exampleInput, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_77d0b3';
 const secretsManager = mockClient(SecretsManagerClient);
 const bedrock = mockClient(BedrockRuntimeClient);
-const invoice: Invoice = { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' };
 
-let world: HandlerWorld;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.stop();
-});
+const world = useHandlerWorld();
 beforeEach(() => {
-  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
-  vi.stubEnv('PAYMENTS_API_URL', '');
-  secretsManager.reset();
-  secretsManager.on(GetSecretValueCommand).resolves({ SecretString: PAYMENTS_KEY, VersionId: 'v-7' });
+  stubStepEnvironment({ paymentsApiUrl: '' });
+  answerPaymentsSecret(secretsManager, { secretString: PAYMENTS_KEY, versionId: 'v-7' });
   bedrock.reset();
   // The failures below are logged on purpose; keep the test output readable.
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  silenceOutput();
 });
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-const call = <T>(handler: (event: unknown, context: never) => Promise<T>, executionId: string, input: unknown, taskToken?: string) =>
-  handler({ executionId, input, ...(taskToken ? { taskToken } : {}) }, lambdaContext() as never);
+afterEach(() => undoTestStubs(world));
 
 describe('extract-invoice', () => {
   it('fails the malformed example with ValidationFailed from the model output, and still records the model call', async () => {
     const { invoiceText } = exampleInput('invoice-malformed.json');
-    const error = await failureOf(call(extractInvoice, 'exec-malformed', { invoiceText }));
+    const error = await failureOf(callStep(extractInvoice, 'exec-malformed', { invoiceText }));
     expect(error).toBeInstanceOf(ValidationFailed);
     expect((error as ValidationFailed).source).toBe('model output');
     expect((error as ValidationFailed).issues.map((i) => i.path)).toEqual(expect.arrayContaining(['currency', 'amount', 'dueDate']));
@@ -68,7 +51,7 @@ describe('extract-invoice', () => {
       usage: { inputTokens: 2000, outputTokens: 100, totalTokens: 2100 },
       metrics: { latencyMs: 300 },
     });
-    expect(await call(extractInvoice, 'exec-bedrock', { invoiceText: 'the document' })).toEqual(invoice);
+    expect(await callStep(extractInvoice, 'exec-bedrock', { invoiceText: 'the document' })).toEqual(invoice);
     const [invoked] = await world.executionEvents('exec-bedrock');
     expect(invoked!.data).toMatchObject({ provider: 'bedrock', inputTokens: 2000, outputTokens: 100, costUsd: 0.000625, costKnown: true });
   });
@@ -77,21 +60,21 @@ describe('extract-invoice', () => {
     vi.stubEnv('MODEL_PROVIDER', 'bedrock');
     vi.stubEnv('MODEL_ID', 'anthropic.claude-3-haiku-20240307-v1:0');
     vi.stubEnv('ALLOWED_MODELS', 'amazon.nova-micro-v1:0');
-    expect(await failureOf(call(extractInvoice, 'exec-denied', { invoiceText: 'x' }))).toBeInstanceOf(ModelNotAllowed);
+    expect(await failureOf(callStep(extractInvoice, 'exec-denied', { invoiceText: 'x' }))).toBeInstanceOf(ModelNotAllowed);
     expect(bedrock.calls()).toHaveLength(0);
   });
 
   it('refuses the local stand-in where only Bedrock models are allowed, even when it was asked for', async () => {
     vi.stubEnv('MODEL_ID', 'amazon.nova-micro-v1:0');
     vi.stubEnv('ALLOWED_MODELS', 'amazon.nova-micro-v1:0');
-    expect(await failureOf(call(extractInvoice, 'exec-standin', { invoiceText: 'From: Acme' }))).toBeInstanceOf(ModelNotAllowed);
+    expect(await failureOf(callStep(extractInvoice, 'exec-standin', { invoiceText: 'From: Acme' }))).toBeInstanceOf(ModelNotAllowed);
   });
 });
 
 describe('check-grounding', () => {
   it('blocks an invented amount and records which field, not its value', async () => {
     const { invoiceText } = exampleInput('invoice-small.json');
-    const error = await failureOf(call(checkGrounding, 'exec-invented', { invoiceText, invoice: { ...invoice, amount: '499.99' } }));
+    const error = await failureOf(callStep(checkGrounding, 'exec-invented', { invoiceText, invoice: { ...invoice, amount: '499.99' } }));
     expect(error).toBeInstanceOf(GuardTriggered);
     expect(error.message).not.toContain('499.99');
     const events = await world.executionEvents('exec-invented');
@@ -104,23 +87,23 @@ describe('check-grounding', () => {
 describe('apply-policy', () => {
   it('fails closed with ConfigurationInvalid on a malformed policy', async () => {
     vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: 5000 }, knownVendors: [] } }));
-    const error = await failureOf(call(applyPolicy, 'exec-policy', { invoice }));
+    const error = await failureOf(callStep(applyPolicy, 'exec-policy', { invoice }));
     expect(error).toBeInstanceOf(ConfigurationInvalid);
     expect(error.message).toContain('autoApprove.below.EUR');
     vi.stubEnv('APPROVAL_POLICY', '{not json');
-    expect(await failureOf(call(applyPolicy, 'exec-policy', { invoice }))).toBeInstanceOf(ConfigurationInvalid);
+    expect(await failureOf(callStep(applyPolicy, 'exec-policy', { invoice }))).toBeInstanceOf(ConfigurationInvalid);
   });
 
   it('is idempotent when Step Functions retries an auto-approval', async () => {
-    const first = await call(applyPolicy, 'exec-retry', { invoice });
-    expect(await call(applyPolicy, 'exec-retry', { invoice })).toEqual(first);
+    const first = await callStep(applyPolicy, 'exec-retry', { invoice });
+    expect(await callStep(applyPolicy, 'exec-retry', { invoice })).toEqual(first);
     expect((await world.approvalEvents('exec-retry-1')).map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
   });
 });
 
 describe('request-approval', () => {
   it('refuses to open a gate without a task token', async () => {
-    const error = await failureOf(call(requestApproval, 'exec-notoken', { approvalId: 'exec-notoken-1', invoice }));
+    const error = await failureOf(callStep(requestApproval, 'exec-notoken', { approvalId: 'exec-notoken-1', invoice }));
     expect(error).toBeInstanceOf(ValidationFailed);
     expect(await world.approvalEvents('exec-notoken-1')).toEqual([]);
   });
@@ -152,15 +135,15 @@ describe('pay-invoice', () => {
   });
 
   it('refuses to pay without an approval on record', async () => {
-    const error = await failureOf(call(payInvoice, 'exec-unapproved', { invoice }));
+    const error = await failureOf(callStep(payInvoice, 'exec-unapproved', { invoice }));
     expect(error).toBeInstanceOf(PaymentFailed);
     expect((await world.executionEvents('exec-unapproved')).some((e) => e.type === 'PaymentRecorded')).toBe(false);
   });
 
   it('pays over HTTP with the secret as bearer key and the execution as idempotency key', async () => {
     vi.stubEnv('PAYMENTS_API_URL', url);
-    await call(applyPolicy, 'exec-http', { invoice });
-    expect(await call(payInvoice, 'exec-http', { invoice })).toEqual({ paymentId: 'pay_123' });
+    await callStep(applyPolicy, 'exec-http', { invoice });
+    expect(await callStep(payInvoice, 'exec-http', { invoice })).toEqual({ paymentId: 'pay_123' });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${PAYMENTS_KEY}`);
     expect(seen[0]!.headers['idempotency-key']).toBe('exec-http');
@@ -172,8 +155,8 @@ describe('pay-invoice', () => {
   it('turns a refusal into PaymentFailed without the response body', async () => {
     vi.stubEnv('PAYMENTS_API_URL', url);
     status = 401;
-    await call(applyPolicy, 'exec-401', { invoice });
-    const error = await failureOf(call(payInvoice, 'exec-401', { invoice }));
+    await callStep(applyPolicy, 'exec-401', { invoice });
+    const error = await failureOf(callStep(payInvoice, 'exec-401', { invoice }));
     expect(error).toBeInstanceOf(PaymentFailed);
     expect(error.message).toContain('HTTP 401');
     expect(error.message).not.toContain(PAYMENTS_KEY);
@@ -183,8 +166,8 @@ describe('pay-invoice', () => {
 
 describe('record-outcome', () => {
   it('stores the error name only, never the Cause, and replaces a name that is not one', async () => {
-    await call(recordOutcome, 'exec-failed', { outcome: 'failed', error: { Error: 'GuardTriggered', Cause: 'vendor Acme Office Supplies' } });
-    await call(recordOutcome, 'exec-odd', { outcome: 'failed', error: { Error: '<script>alert(1)</script>' } });
+    await callStep(recordOutcome, 'exec-failed', { outcome: 'failed', error: { Error: 'GuardTriggered', Cause: 'vendor Acme Office Supplies' } });
+    await callStep(recordOutcome, 'exec-odd', { outcome: 'failed', error: { Error: '<script>alert(1)</script>' } });
     // StepSucceeded is written last (the commit marker), so the outcome is the one before it.
     expect((await world.executionEvents('exec-failed')).at(-1)!.type).toBe('StepSucceeded');
     expect((await world.executionEvents('exec-failed')).at(-2)!.data).toEqual({ error: 'GuardTriggered' });
@@ -192,8 +175,8 @@ describe('record-outcome', () => {
   });
 
   it('leaves a decided approval alone when the gate times out afterwards', async () => {
-    await call(applyPolicy, 'exec-raced', { invoice });
-    await call(recordOutcome, 'exec-raced', { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: 'exec-raced-1' });
+    await callStep(applyPolicy, 'exec-raced', { invoice });
+    await callStep(recordOutcome, 'exec-raced', { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: 'exec-raced-1' });
     expect((await world.read(approvalStream('exec-raced-1'))).map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
   });
 });

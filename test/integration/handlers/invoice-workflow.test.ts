@@ -1,12 +1,12 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
 import { handler as checkGrounding } from '../../../functions/check-grounding/handler.js';
 import { handler as extractInvoice } from '../../../functions/extract-invoice/handler.js';
 import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
-import { handler as recordDecision, useSfnClient } from '../../../functions/record-decision/handler.js';
+import { handler as recordDecision } from '../../../functions/record-decision/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
 import { handler as recordStart } from '../../../functions/record-start/handler.js';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
@@ -14,55 +14,31 @@ import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, ValidationFailed 
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
 import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
-import { exampleInput, failureOf, lambdaContext, STEP_ENV, startWorld, type HandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, exampleInput, failureOf, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_4f9a1c2e';
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAY-secret-task-token-0123456789';
 const secretsManager = mockClient(SecretsManagerClient);
 const sfnMock = mockClient(SFNClient);
 
-let world: HandlerWorld;
+const world = useHandlerWorld({ stepFunctions: true });
 let output: string[] = [];
-beforeAll(async () => {
-  world = await startWorld();
-  useSfnClient(new SFNClient({ region: 'us-east-1' }));
-});
-afterAll(async () => {
-  useSfnClient(undefined);
-  await world.stop();
-});
 beforeEach(() => {
-  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
-  vi.stubEnv('PAYMENTS_API_URL', '');
-  secretsManager.reset();
-  secretsManager.on(GetSecretValueCommand, { SecretId: STEP_ENV.PAYMENTS_SECRET_ID }).resolves({ SecretString: PAYMENTS_KEY, VersionId: 'v-1' });
-  sfnMock.reset();
-  sfnMock.on(SendTaskSuccessCommand).resolves({});
-  sfnMock.on(SendTaskFailureCommand).resolves({});
+  stubStepEnvironment({ paymentsApiUrl: '' });
+  answerPaymentsSecret(secretsManager, { secretString: PAYMENTS_KEY, versionId: 'v-1', onlyForSecretId: true });
+  acceptTaskCallbacks(sfnMock);
   // Everything the steps print, to prove that no document text, secret or token reaches the logs.
-  output = [];
-  const keep = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(keep);
-  vi.spyOn(process.stderr, 'write').mockImplementation(keep);
+  output = captureOutput();
 });
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-const call = <T>(handler: (event: unknown, context: never) => Promise<T>, executionId: string, input: unknown, taskToken?: string) =>
-  handler({ executionId, input, ...(taskToken ? { taskToken } : {}) }, lambdaContext() as never);
+afterEach(() => undoTestStubs(world));
 
 /** start -> extract -> grounding -> policy, as the state machine runs them. */
 async function runToPolicy(executionId: string, file: string) {
   const { invoiceText, source } = exampleInput(file);
-  await call(recordStart, executionId, { invoiceText, source });
-  const invoice = (await call(extractInvoice, executionId, { invoiceText })) as Invoice;
-  await call(checkGrounding, executionId, { invoiceText, invoice });
-  const policy = (await call(applyPolicy, executionId, { invoice })) as { decision: string; reason: string; approvalId: string };
+  await callStep(recordStart, executionId, { invoiceText, source });
+  const invoice = (await callStep(extractInvoice, executionId, { invoiceText })) as Invoice;
+  await callStep(checkGrounding, executionId, { invoiceText, invoice });
+  const policy = (await callStep(applyPolicy, executionId, { invoice })) as { decision: string; reason: string; approvalId: string };
   return { invoiceText, invoice, policy };
 }
 
@@ -72,8 +48,8 @@ describe('invoice-approval steps against dynalite', () => {
     const { invoiceText, invoice, policy } = await runToPolicy(id, 'invoice-small.json');
     expect(invoice).toEqual({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' });
     expect(policy).toMatchObject({ decision: 'auto-approve', approvalId: `${id}-1` });
-    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
-    expect(await call(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'succeeded' });
+    expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
+    expect(await callStep(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'succeeded' });
 
     const events = await world.executionEvents(id);
     expect(events.map((e) => e.type)).toEqual([
@@ -104,11 +80,11 @@ describe('invoice-approval steps against dynalite', () => {
 
   it('takes a retried start of the same execution as done, and refuses a start with other facts', async () => {
     const { invoiceText, source } = exampleInput('invoice-small.json');
-    await call(recordStart, 'exec-twice', { invoiceText, source });
+    await callStep(recordStart, 'exec-twice', { invoiceText, source });
     // A Step Functions retry after the write landed: succeeds without a second ExecutionStarted.
-    expect(await call(recordStart, 'exec-twice', { invoiceText, source })).toEqual({});
-    expect(await failureOf(call(recordStart, 'exec-twice', { invoiceText, source: 'examples/other.json' }))).toBeInstanceOf(ConcurrencyConflict);
-    expect(await failureOf(call(recordStart, 'exec-twice', { invoiceText }))).toBeInstanceOf(ConcurrencyConflict);
+    expect(await callStep(recordStart, 'exec-twice', { invoiceText, source })).toEqual({});
+    expect(await failureOf(callStep(recordStart, 'exec-twice', { invoiceText, source: 'examples/other.json' }))).toBeInstanceOf(ConcurrencyConflict);
+    expect(await failureOf(callStep(recordStart, 'exec-twice', { invoiceText }))).toBeInstanceOf(ConcurrencyConflict);
     expect((await world.executionEvents('exec-twice')).filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
   });
 
@@ -118,7 +94,7 @@ describe('invoice-approval steps against dynalite', () => {
     expect(policy).toMatchObject({ decision: 'require-approval', approvalId: `${id}-1` });
     expect(await world.approvalEvents(policy.approvalId)).toEqual([]);
 
-    expect(await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN)).toEqual({ approvalId: policy.approvalId });
+    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN)).toEqual({ approvalId: policy.approvalId });
     const [requested] = await world.approvalEvents(policy.approvalId);
     expect(requested!.data).toEqual({
       approvalId: policy.approvalId,
@@ -130,11 +106,11 @@ describe('invoice-approval steps against dynalite', () => {
     expect(executionState(await world.executionEvents(id)).status).toBe('waiting-for-approval');
 
     // Not an approver: refused, nothing recorded, Step Functions untouched.
-    const stranger = await failureOf(call(recordDecision, id, { approvalId: policy.approvalId, approver: 'mallory@example.com', decision: 'approve' }));
+    const stranger = await failureOf(callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'mallory@example.com', decision: 'approve' }));
     expect(stranger).toBeInstanceOf(ValidationFailed);
     expect(sfnMock.calls()).toHaveLength(0);
 
-    const decided = await call(recordDecision, id, { approvalId: policy.approvalId, approver: 'Approver@Example.com', decision: 'approve', comment: 'ok, contract renewal' });
+    const decided = await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'Approver@Example.com', decision: 'approve', comment: 'ok, contract renewal' });
     expect(decided).toEqual({ approvalId: policy.approvalId, status: 'approved' });
     const success = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(success).toHaveLength(1);
@@ -148,12 +124,12 @@ describe('invoice-approval steps against dynalite', () => {
     expect(approvalState(approval).status).toBe('approved');
 
     // A second click changes nothing.
-    const again = await failureOf(call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }));
+    const again = await failureOf(callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }));
     expect(again).toBeInstanceOf(ApprovalClosed);
     expect(sfnMock.calls()).toHaveLength(1);
 
     // The human approval lets the payment through.
-    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
+    expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
     const everything = JSON.stringify([...approval, ...(await world.executionEvents(id))].map((e) => e.data)) + output.join('');
     expect(everything).not.toContain(TASK_TOKEN);
     expect(everything).not.toContain('contract renewal');
@@ -163,23 +139,23 @@ describe('invoice-approval steps against dynalite', () => {
     const id = 'exec-gate-retry';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
     const retryToken = `${TASK_TOKEN}-retry-2`;
-    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
     // The first attempt's ApprovalRequested landed, then Lambda reported a service error: a retry, new token.
-    expect(await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, retryToken)).toEqual({ approvalId: policy.approvalId });
+    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, retryToken)).toEqual({ approvalId: policy.approvalId });
     const approval = await world.approvalEvents(policy.approvalId);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalTokenReplaced']);
     expect(approvalState(approval).status).toBe('pending');
     expect(JSON.stringify(approval.map((e) => e.data))).not.toContain(TASK_TOKEN);
 
     // Another execution cannot hijack the approval by naming it.
-    expect(await failureOf(call(requestApproval, 'exec-other', { approvalId: policy.approvalId, invoice }, 'other-token'))).toBeInstanceOf(ValidationFailed);
+    expect(await failureOf(callStep(requestApproval, 'exec-other', { approvalId: policy.approvalId, invoice }, 'other-token'))).toBeInstanceOf(ValidationFailed);
 
-    await call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' });
+    await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' });
     const success = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(success.map((c) => c.args[0].input.taskToken)).toEqual([retryToken]);
 
     // Once decided, a late retry of the gate does not reopen the approval: it is answered with the decision.
-    expect(await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, 'late-token')).toEqual({ approvalId: policy.approvalId });
+    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, 'late-token')).toEqual({ approvalId: policy.approvalId });
     expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([retryToken, 'late-token']);
     expect(approvalState(await world.approvalEvents(policy.approvalId)).status).toBe('approved');
   });
@@ -188,24 +164,24 @@ describe('invoice-approval steps against dynalite', () => {
     const id = 'exec-unknown';
     const { invoice, policy } = await runToPolicy(id, 'invoice-unknown-vendor.json');
     expect(policy).toMatchObject({ decision: 'require-approval', reason: 'vendor is not on the known-vendor list' });
-    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
-    await call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' });
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' });
 
     const failure = sfnMock.commandCalls(SendTaskFailureCommand);
     expect(failure).toHaveLength(1);
     expect(failure[0]!.args[0].input).toMatchObject({ taskToken: TASK_TOKEN, error: 'ApprovalRejected' });
     expect(failure[0]!.args[0].input.cause).not.toContain(TASK_TOKEN);
     // Rejected: the payment step refuses even if a broken state machine called it.
-    expect((await failureOf(call(payInvoice, id, { invoice }))).name).toBe('PaymentFailed');
+    expect((await failureOf(callStep(payInvoice, id, { invoice }))).name).toBe('PaymentFailed');
   });
 
   it('lets exactly one of two concurrent decisions through', async () => {
     const id = 'exec-race';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
-    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
     const results = await Promise.allSettled([
-      call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }),
-      call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }),
+      callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }),
+      callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }),
     ]);
     const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).name);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -218,15 +194,15 @@ describe('invoice-approval steps against dynalite', () => {
   it('refuses a decision after the approval expired, and the timeout closes the approval', async () => {
     const id = 'exec-late';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
-    await call(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
     world.setNow(new Date('2026-12-02T09:00:00.000Z'));
     try {
-      const late = await failureOf(call(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }));
+      const late = await failureOf(callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }));
       expect(late).toBeInstanceOf(ApprovalExpired);
       expect(sfnMock.calls()).toHaveLength(0);
 
       const cause = `{"invoiceText":"${exampleInput('invoice-large.json').invoiceText.slice(0, 40)}"}`;
-      await call(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout', Cause: cause }, approvalId: policy.approvalId });
+      await callStep(recordOutcome, id, { outcome: 'failed', error: { Error: 'States.Timeout', Cause: cause }, approvalId: policy.approvalId });
       expect(approvalState(await world.approvalEvents(policy.approvalId)).status).toBe('expired');
       const events = await world.executionEvents(id);
       // StepSucceeded is the commit marker, written after the step's facts.

@@ -1,31 +1,28 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
 import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
 import { ConcurrencyConflict, PaymentFailed } from '../../../functions/shared/errors.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { failureOf, lambdaContext, STEP_ENV, startWorld, type HandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 // Step Functions retries PayInvoice on Lambda.ServiceException and ConcurrencyConflict, possibly
 // after the money moved. These tests invoke the step again for the same execution, as a retry does.
 
 const PAYMENTS_KEY = 'sk_test_payments_retry_5e21';
 const secretsManager = mockClient(SecretsManagerClient);
-const invoice: Invoice = { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' };
 
-let world: HandlerWorld;
+const world = useHandlerWorld();
 let server: Server;
 let url: string;
 /** Idempotency-Key of every request the payments provider received. */
 let calls: string[] = [];
 beforeAll(async () => {
-  world = await startWorld();
   // A provider that honours Idempotency-Key the way real ones do: same key, same payment.
   server = createServer((req, res) => {
     req.resume();
@@ -42,25 +39,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await world.stop();
 });
 beforeEach(() => {
-  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
-  vi.stubEnv('PAYMENTS_API_URL', url);
+  stubStepEnvironment({ paymentsApiUrl: url });
   calls = [];
-  secretsManager.reset();
-  secretsManager.on(GetSecretValueCommand).resolves({ SecretString: PAYMENTS_KEY, VersionId: 'v-1' });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  answerPaymentsSecret(secretsManager, { secretString: PAYMENTS_KEY, versionId: 'v-1' });
+  silenceOutput();
 });
-afterEach(() => {
-  setDependencies(world.deps);
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-const call = <T>(handler: (event: unknown, context: never) => Promise<T>, executionId: string, input: unknown) =>
-  handler({ executionId, input }, lambdaContext() as never);
+afterEach(() => undoTestStubs(world));
 
 const payments = async (executionId: string) => (await world.executionEvents(executionId)).filter((e) => e.type === 'PaymentRecorded');
 const paySucceeded = async (executionId: string) =>
@@ -69,9 +55,9 @@ const paySucceeded = async (executionId: string) =>
 describe('pay-invoice retried for the same execution', () => {
   it('pays once over HTTP: one API call, one PaymentRecorded, the same paymentId both times', async () => {
     const id = 'exec-retry-http';
-    await call(applyPolicy, id, { invoice });
-    const first = await call(payInvoice, id, { invoice });
-    const second = await call(payInvoice, id, { invoice });
+    await callStep(applyPolicy, id, { invoice });
+    const first = await callStep(payInvoice, id, { invoice });
+    const second = await callStep(payInvoice, id, { invoice });
     expect(first).toEqual({ paymentId: `pay_${id}` });
     expect(second).toEqual(first);
     expect(calls).toEqual([id]);
@@ -85,15 +71,15 @@ describe('pay-invoice retried for the same execution', () => {
   it('pays once in ledger-only mode too', async () => {
     vi.stubEnv('PAYMENTS_API_URL', '');
     const id = 'exec-retry-ledger';
-    await call(applyPolicy, id, { invoice });
-    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
-    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
+    await callStep(applyPolicy, id, { invoice });
+    expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
+    expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
     expect(await payments(id)).toHaveLength(1);
   });
 
   it('when the first attempt paid but could not record, the retry records the provider\'s same payment once', async () => {
     const id = 'exec-retry-unrecorded';
-    await call(applyPolicy, id, { invoice });
+    await callStep(applyPolicy, id, { invoice });
     // The first attempt's audit append of PaymentRecorded keeps conflicting: the step fails after paying.
     const store = world.deps.store;
     const conflicting: EventStore = {
@@ -104,12 +90,12 @@ describe('pay-invoice retried for the same execution', () => {
       },
     };
     setDependencies({ ...world.deps, store: conflicting });
-    expect(await failureOf(call(payInvoice, id, { invoice }))).toBeInstanceOf(ConcurrencyConflict);
+    expect(await failureOf(callStep(payInvoice, id, { invoice }))).toBeInstanceOf(ConcurrencyConflict);
     expect(await payments(id)).toHaveLength(0);
 
     setDependencies(world.deps);
-    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `pay_${id}` });
-    expect(await call(payInvoice, id, { invoice })).toEqual({ paymentId: `pay_${id}` });
+    expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `pay_${id}` });
+    expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `pay_${id}` });
     // Two API calls with the same Idempotency-Key (the provider answers with one payment), then none.
     expect(calls).toEqual([id, id]);
     expect(await payments(id)).toHaveLength(1);
@@ -117,10 +103,10 @@ describe('pay-invoice retried for the same execution', () => {
 
   it('refuses a retry for other invoice facts than the recorded payment, without calling the API', async () => {
     const id = 'exec-retry-changed';
-    await call(applyPolicy, id, { invoice });
-    await call(payInvoice, id, { invoice });
+    await callStep(applyPolicy, id, { invoice });
+    await callStep(payInvoice, id, { invoice });
     calls = [];
-    const error = await failureOf(call(payInvoice, id, { invoice: { ...invoice, amount: '4000.00' } }));
+    const error = await failureOf(callStep(payInvoice, id, { invoice: { ...invoice, amount: '4000.00' } }));
     expect(error).toBeInstanceOf(PaymentFailed);
     expect(error.message).toContain('amount');
     expect(error.message).not.toContain('4000.00');

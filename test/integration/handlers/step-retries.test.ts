@@ -1,17 +1,16 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
 import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
 import { handler as recordStart } from '../../../functions/record-start/handler.js';
 import { ConcurrencyConflict, SecretUnavailable } from '../../../functions/shared/errors.js';
 import { approvalStream, type NewEvent } from '../../../functions/shared/events/event.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import { selectGateway } from '../../../functions/shared/models/select-gateway.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { exampleInput, failureOf, lambdaContext, STEP_ENV, startWorld, type HandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, exampleInput, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 /**
  * Step Functions retries a task whose invocation failed after its write landed
@@ -20,31 +19,14 @@ import { exampleInput, failureOf, lambdaContext, STEP_ENV, startWorld, type Hand
  */
 const PAYMENTS_KEY = 'sk_test_payments_retry_5e21';
 const secretsManager = mockClient(SecretsManagerClient);
-const invoice: Invoice = { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' };
 
-let world: HandlerWorld;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.stop();
-});
+const world = useHandlerWorld();
 beforeEach(() => {
-  for (const [name, value] of Object.entries(STEP_ENV)) vi.stubEnv(name, value);
-  vi.stubEnv('PAYMENTS_API_URL', '');
-  secretsManager.reset();
-  secretsManager.on(GetSecretValueCommand).resolves({ SecretString: PAYMENTS_KEY, VersionId: 'v-3' });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  stubStepEnvironment({ paymentsApiUrl: '' });
+  answerPaymentsSecret(secretsManager, { secretString: PAYMENTS_KEY, versionId: 'v-3' });
+  silenceOutput();
 });
-afterEach(() => {
-  setDependencies(world.deps);
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
-
-const call = <T>(handler: (event: unknown, context: never) => Promise<T>, executionId: string, input: unknown) =>
-  handler({ executionId, input }, lambdaContext() as never);
+afterEach(() => undoTestStubs(world));
 
 /** The world's store, except that the next `failures` appends matching `fails` throw a service error. */
 function flakyStore(fails: (events: NewEvent[]) => boolean, failures = 1): EventStore {
@@ -66,10 +48,10 @@ describe('record-start retried', () => {
   it('succeeds when its ExecutionStarted landed but the audit write failed, with one ExecutionStarted and one StepSucceeded', async () => {
     const { invoiceText, source } = exampleInput('invoice-small.json');
     setDependencies({ ...world.deps, store: flakyStore((events) => events.some((e) => e.type === 'StepSucceeded')) });
-    expect(await failureOf(call(recordStart, 'exec-start-retry', { invoiceText, source }))).toBeDefined();
+    expect(await failureOf(callStep(recordStart, 'exec-start-retry', { invoiceText, source }))).toBeDefined();
     expect((await world.executionEvents('exec-start-retry')).map((e) => e.type)).toEqual(['ExecutionStarted']);
 
-    expect(await call(recordStart, 'exec-start-retry', { invoiceText, source })).toEqual({});
+    expect(await callStep(recordStart, 'exec-start-retry', { invoiceText, source })).toEqual({});
     expect((await world.executionEvents('exec-start-retry')).map((e) => e.type)).toEqual(['ExecutionStarted', 'StepSucceeded']);
   });
 
@@ -78,24 +60,24 @@ describe('record-start retried', () => {
     await world.deps.store.append('execution#exec-start-other', 0, [
       { type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'another-workflow', source } },
     ]);
-    expect(await failureOf(call(recordStart, 'exec-start-other', { invoiceText, source }))).toBeInstanceOf(ConcurrencyConflict);
+    expect(await failureOf(callStep(recordStart, 'exec-start-other', { invoiceText, source }))).toBeInstanceOf(ConcurrencyConflict);
     expect((await world.executionEvents('exec-start-other')).filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
   });
 });
 
 describe('apply-policy retried', () => {
   it('answers with the recorded auto-approval even when the policy changed to require a human', async () => {
-    const first = await call(applyPolicy, 'exec-policy-changed', { invoice });
+    const first = await callStep(applyPolicy, 'exec-policy-changed', { invoice });
     expect(first).toMatchObject({ decision: 'auto-approve' });
     vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '10.00' }, knownVendors: [] } }));
-    expect(await call(applyPolicy, 'exec-policy-changed', { invoice })).toEqual(first);
+    expect(await callStep(applyPolicy, 'exec-policy-changed', { invoice })).toEqual(first);
     expect((await world.approvalEvents('exec-policy-changed-1')).map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
   });
 
   it('answers with the recorded reason when the threshold changed but still auto-approves', async () => {
-    const first = (await call(applyPolicy, 'exec-threshold-changed', { invoice })) as { reason: string };
+    const first = (await callStep(applyPolicy, 'exec-threshold-changed', { invoice })) as { reason: string };
     vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '9000.00' }, knownVendors: [invoice.vendor] } }));
-    const retried = (await call(applyPolicy, 'exec-threshold-changed', { invoice })) as { reason: string };
+    const retried = (await callStep(applyPolicy, 'exec-threshold-changed', { invoice })) as { reason: string };
     expect(retried.reason).toBe(first.reason);
     expect(retried.reason).toContain('5000.00');
   });
@@ -104,11 +86,11 @@ describe('apply-policy retried', () => {
     await world.deps.store.append(approvalStream('exec-hijacked-1'), 0, [
       { type: 'ApprovalAutoDecided', actor: 'step:apply-policy', data: { approvalId: 'exec-hijacked-1', executionId: 'someone-else', decision: 'approve', reason: 'r' } },
     ]);
-    expect(await failureOf(call(applyPolicy, 'exec-hijacked', { invoice }))).toBeInstanceOf(ConcurrencyConflict);
+    expect(await failureOf(callStep(applyPolicy, 'exec-hijacked', { invoice }))).toBeInstanceOf(ConcurrencyConflict);
   });
 
   it('still requires a human when nothing was recorded and the policy says so', async () => {
-    expect(await call(applyPolicy, 'exec-human', { invoice: { ...invoice, vendor: 'Unknown Vendor GmbH' } })).toMatchObject({
+    expect(await callStep(applyPolicy, 'exec-human', { invoice: { ...invoice, vendor: 'Unknown Vendor GmbH' } })).toMatchObject({
       decision: 'require-approval',
       approvalId: 'exec-human-1',
     });
@@ -119,8 +101,8 @@ describe('apply-policy retried', () => {
 describe('pay-invoice without a usable key', () => {
   it('fails with SecretUnavailable naming the secret, and pays nothing, when the secret is empty', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '', VersionId: 'v-4' });
-    await call(applyPolicy, 'exec-empty-key', { invoice });
-    const error = await failureOf(call(payInvoice, 'exec-empty-key', { invoice }));
+    await callStep(applyPolicy, 'exec-empty-key', { invoice });
+    const error = await failureOf(callStep(payInvoice, 'exec-empty-key', { invoice }));
     expect(error).toBeInstanceOf(SecretUnavailable);
     expect(error.message).toContain(STEP_ENV.PAYMENTS_SECRET_ID);
     expect(error.message).toContain('empty or was not loaded');
