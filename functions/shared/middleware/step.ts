@@ -48,7 +48,10 @@ export interface StepDefinition<I extends z.ZodType, O extends z.ZodType> {
 }
 
 /** The Lambda handler `defineStep` returns: event in, validated output out. */
-export type StepHandler<O extends z.ZodType> = middy.MiddyfiedHandler<unknown, z.output<O>, Error, LambdaContext>;
+export type StepHandler<O extends z.ZodType> = middy.MiddyfiedHandler<unknown, z.output<O>, Error, LambdaContext> & {
+  /** The step's name and schemas, so tests can hold a workflow's payloads against them. */
+  readonly step: { readonly name: string; readonly input: z.ZodType; readonly output: O };
+};
 
 /**
  * The one entry point handlers use. Wraps `impl` in, from outermost to innermost:
@@ -112,11 +115,12 @@ export function defineStep<I extends z.ZodType, O extends z.ZodType>(
   };
 
   // The handler returns the output's input type; validate() turns it into z.output<O>.
-  return middy<unknown, z.output<O>, Error, LambdaContext>(handler as unknown as (event: unknown, context: LambdaContext) => Promise<z.output<O>>)
+  const wrapped = middy<unknown, z.output<O>, Error, LambdaContext>(handler as unknown as (event: unknown, context: LambdaContext) => Promise<z.output<O>>)
     .use(structuredLogging({ logger, step: name, redactor }))
     .use(mapErrors({ step: name, redactor }))
     .use(audit({ step: name, getStore: () => getDependencies().store, redactor }))
     .use(dependencies)
     .use(refuseSecretOutput({ step: name, redactor }))
-    .use(validate({ input: definition.input, output: definition.output, source: `${name} input`, outputSource: `${name} output` })) as StepHandler<O>;
+    .use(validate({ input: definition.input, output: definition.output, source: `${name} input`, outputSource: `${name} output` }));
+  return Object.assign(wrapped, { step: { name, input: definition.input, output: definition.output } });
 }

@@ -1,31 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthWardflow, templateOf } from '../cdk/synth.js';
-
-type State = Record<string, unknown> & { Type: string };
-interface Asl {
-  StartAt: string;
-  TimeoutSeconds?: number;
-  States: Record<string, State>;
-}
-
-/**
- * The definition as deployed, with CloudFormation references replaced by stable placeholders:
- * `{ "Fn::GetAtt": ["PayInvoiceFunctionD169EC0C", "Arn"] }` becomes `${PayInvoiceFunction.Arn}`
- * (the hash suffix of logical ids is dropped so the snapshot reads like the process).
- */
-function renderDefinition(definitionString: unknown): Asl {
-  const stable = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, '');
-  const part = (p: unknown): string => {
-    if (typeof p === 'string') return p;
-    const ref = p as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-    if (ref.Ref !== undefined) return `\${${stable(ref.Ref)}}`;
-    if (ref['Fn::GetAtt'] !== undefined) return `\${${stable(ref['Fn::GetAtt'][0])}.${ref['Fn::GetAtt'][1]}}`;
-    throw new Error(`test: unexpected intrinsic ${JSON.stringify(p)}`);
-  };
-  const join = (definitionString as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  const text = join === undefined ? String(definitionString) : join[1].map(part).join(join[0]);
-  return JSON.parse(text) as Asl;
-}
+import { type Asl, type State, renderDefinition } from './asl.js';
 
 let asl: Asl;
 let approvalTimeoutHours: number;
