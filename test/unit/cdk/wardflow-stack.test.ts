@@ -1,17 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CDK_CONTEXT, roleIdOfStep, synthWardflow, templateOf } from './synth.js';
+import { CDK_CONTEXT, STEP_NAMES, roleIdOfStep, synthWardflow, templateOf } from './synth.js';
 
-const STEPS = [
-  'record-start',
-  'extract-invoice',
-  'check-grounding',
-  'apply-policy',
-  'request-approval',
-  'record-decision',
-  'pay-invoice',
-  'record-outcome',
-];
+const STEPS = STEP_NAMES;
 const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { auditRetentionDays: number }>;
 
 /** The streams each step writes (PutItem) and reads (Query), as its handler does; execution is every step's own. */
