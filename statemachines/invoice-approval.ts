@@ -51,7 +51,8 @@ export function buildInvoiceApproval(scope: Construct, steps: InvoiceApprovalSte
   const failed = new sfn.Fail(scope, 'InvoiceApprovalFailed', {
     comment: 'Ends with the name of the error that stopped the workflow; details are in the execution stream.',
     errorPath: `${ERROR_PATH}.Error`,
-    cause: 'The invoice was not paid. Read the ExecutionFailed event of this execution stream for the reason.',
+    cause:
+      'The workflow failed. Read the ExecutionFailed event of this execution stream for the reason; a PaymentRecorded event there means the invoice was paid and must not be paid again.',
   });
   const failureNotRecorded = new sfn.Fail(scope, 'FailureNotRecorded', {
     error: 'FailureNotRecorded',

@@ -96,17 +96,21 @@ export class EncryptionKeys extends Construct {
 
     // A state machine that logs and is encrypted with a customer key needs CloudWatch Logs' delivery
     // service to decrypt with it. CDK would add that grant without conditions (see
-    // stateMachineKeyReference), so it is granted here, only for log deliveries of this account and region
-    // (confused-deputy protection with aws:SourceAccount and aws:SourceArn).
+    // stateMachineKeyReference), so it is granted here, only for data keys made for CloudWatch Logs of
+    // this account and region.
     this.stateMachineKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowLogDeliveryOfThisAccountAndRegion',
         principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
         actions: ['kms:Decrypt'],
         resources: ['*'],
+        // The encryption context CDK's StateMachine binds the log data keys to (its role may call
+        // GenerateDataKey only with kms:EncryptionContext:SourceArn = arn:...:logs:<region>:<account>:*),
+        // so log delivery can decrypt exactly those keys and no other data under this key.
         conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+          ArnLike: {
+            'kms:EncryptionContext:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }),
+          },
         },
       }),
     );

@@ -145,7 +145,7 @@ export class WardflowStack extends Stack {
       sealing: { seal: ['approval'], open: ['approval'] },
     });
     const recordDecision = step('RecordDecision', 'record-decision', {
-      events: { append: ['approval'] }, // ApprovalGranted / ApprovalRejected
+      events: { append: ['approval'] }, // ApprovalDecided
       sealing: { seal: ['approval'], open: ['approval'] }, // seals the comment, opens the task token
     });
     const payInvoice = step('PayInvoice', 'pay-invoice', {

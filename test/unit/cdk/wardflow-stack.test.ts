@@ -103,7 +103,7 @@ describe.each([
     });
   });
 
-  it('lets log delivery decrypt with the state machine key only for this account and region, and no service on any key without a condition', () => {
+  it('lets log delivery decrypt with the state machine key only data keys made for logs of this account and region, and no service on any key without a condition', () => {
     const keys = template().findResources('AWS::KMS::Key') as Record<string, { Properties: { KeyPolicy: { Statement: Array<Record<string, unknown>> } } }>;
     const [stateMachineKey] = Object.entries(keys).filter(([id]) => id.startsWith('KeysStateMachineKey'));
     expect(stateMachineKey).toBeDefined();
@@ -112,8 +112,10 @@ describe.each([
       expect.objectContaining({
         Action: 'kms:Decrypt',
         Condition: {
-          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] } },
+          // The context the state machine role's GenerateDataKey for logs is bound to (CDK's grant).
+          ArnLike: {
+            'kms:EncryptionContext:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] },
+          },
         },
       }),
     ]);
