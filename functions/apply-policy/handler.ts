@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { ConfigurationInvalid } from '../shared/errors.js';
-import { approvalStream, type StoredEvent } from '../shared/events/event.js';
+import { ConcurrencyConflict, ConfigurationInvalid } from '../shared/errors.js';
+import { approvalStream, executionStream, type StoredEvent } from '../shared/events/event.js';
+import type { EventStore } from '../shared/events/store.js';
+import { executionState } from '../shared/events/fold.js';
 import { openStream } from '../shared/events/open-stream.js';
+import { readVerified } from '../shared/events/read-verified.js';
 import { requireEnv } from '../shared/config.js';
 import { approvalIdFor } from '../shared/invoice/approval-id.js';
 import { ApprovalPolicy, decideApproval } from '../shared/invoice/approval-policy.js';
@@ -44,6 +47,13 @@ function approvalPolicy(): ApprovalPolicy {
  * The recorded decision wins over a fresh one: when Step Functions retries this step after
  * its ApprovalAutoDecided was written, the answer is what was recorded, even if
  * APPROVAL_POLICY changed in between (the payment step trusts the record, not the policy).
+ *
+ * The recorded decision is matched by execution id only, and Step Functions lets a STANDARD
+ * execution name be reused 90 days after the first run: a new run under an old name would
+ * find the old run's ApprovalAutoDecided and be waved through. record-start already refuses
+ * to continue such a stream; as defence in depth this step also refuses (ConcurrencyConflict
+ * on the execution stream) to decide, or to reuse a decision, once the execution's stream
+ * has ended with ExecutionSucceeded/ExecutionFailed.
  */
 export const handler = defineStep(
   {
@@ -53,6 +63,7 @@ export const handler = defineStep(
   },
   async (input, ctx) => {
     const outcome = decideApproval(input.invoice, approvalPolicy());
+    await refuseEndedExecution(ctx.deps.store, ctx.executionId);
     const approvalId = approvalIdFor(ctx.executionId);
     const stream = approvalStream(approvalId);
     const isOwn = (first: StoredEvent): boolean => first.type === 'ApprovalAutoDecided' && first.data.executionId === ctx.executionId;
@@ -73,6 +84,14 @@ export const handler = defineStep(
     return { ...outcome, approvalId };
   },
 );
+
+/** Fails with ConcurrencyConflict when the execution's stream already ended: it belongs to an earlier run of the same name. */
+async function refuseEndedExecution(store: EventStore, executionId: string): Promise<void> {
+  const stream = executionStream(executionId);
+  const events = await readVerified(store, stream);
+  const { status } = executionState(events);
+  if (status === 'succeeded' || status === 'failed') throw new ConcurrencyConflict(stream, events.at(-1)?.version ?? 0);
+}
 
 /** The step's answer from a recorded ApprovalAutoDecided. */
 function recorded(event: StoredEvent, approvalId: string): z.input<typeof PolicyOutput> {

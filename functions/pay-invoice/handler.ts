@@ -47,11 +47,16 @@ export const handler = defineStep(
     if (!apiKey) throw new SecretUnavailable(requireEnv('PAYMENTS_SECRET_ID'), 'it is empty or was not loaded; nothing was paid');
     const api = paymentsApiFromEnvironment();
     const { paymentId } = await api.pay({ idempotencyKey: ctx.executionId, vendor, invoiceNumber, currency, amount }, apiKey);
-    ctx.record({
-      type: 'PaymentRecorded',
-      actor: `step:${STEP}`,
-      data: { paymentId, approvalId, vendor, invoiceNumber, currency, amount, mode: api.mode },
-    });
+    // The money has moved: the fact is recorded even if the step fails from here on (its
+    // output refused, ...), or the stream would say "not paid" about a paid invoice.
+    ctx.record(
+      {
+        type: 'PaymentRecorded',
+        actor: `step:${STEP}`,
+        data: { paymentId, approvalId, vendor, invoiceNumber, currency, amount, mode: api.mode },
+      },
+      { evenOnFailure: true },
+    );
     return { paymentId };
   },
 );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { foreignApproval } from '../shared/approvals/guard.js';
 import { ConcurrencyConflict } from '../shared/errors.js';
-import { approvalStream } from '../shared/events/event.js';
+import { approvalStream, executionStream, type StoredEvent } from '../shared/events/event.js';
 import type { EventStore } from '../shared/events/store.js';
 import { approvalState } from '../shared/events/fold.js';
 import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
@@ -27,11 +27,21 @@ const Outcome = z.discriminatedUnion('outcome', [
  * Last state of every path: ends the execution's stream with ExecutionSucceeded or
  * ExecutionFailed (the error's name only). A gate that timed out also closes its approval
  * with ApprovalExpired, so a late click finds it closed.
+ *
+ * Ends the stream once: Step Functions retries this task (Lambda.ServiceException, a failed
+ * audit write after the outcome landed), and a retry that finds ExecutionSucceeded or
+ * ExecutionFailed already on record records nothing more and answers with that recorded
+ * outcome (the first end is the one that happened).
  */
 export const handler = defineStep(
   { name: STEP, input: Outcome, output: z.object({ outcome: z.enum(['succeeded', 'failed']) }) },
   async (input, ctx) => {
     const actor = `step:${STEP}`;
+    const ended = recordedEnd(await readVerified(ctx.deps.store, executionStream(ctx.executionId)));
+    if (ended) {
+      ctx.logger.info('execution outcome already on record; not recording it again', { outcome: ended });
+      return { outcome: ended };
+    }
     if (input.outcome === 'succeeded') {
       ctx.record({ type: 'ExecutionSucceeded', actor, data: {} });
       return { outcome: 'succeeded' as const };
@@ -44,6 +54,13 @@ export const handler = defineStep(
     return { outcome: 'failed' as const };
   },
 );
+
+/** The outcome an earlier attempt already recorded, if the stream has ended. */
+function recordedEnd(events: readonly StoredEvent[]): 'succeeded' | 'failed' | undefined {
+  const end = events.find((event) => event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed');
+  if (end === undefined) return undefined;
+  return end.type === 'ExecutionSucceeded' ? 'succeeded' : 'failed';
+}
 
 const EXPIRE_ATTEMPTS = 3;
 

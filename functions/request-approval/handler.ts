@@ -13,6 +13,22 @@ import { readVerified } from '../shared/events/read-verified.js';
 const STEP = 'request-approval';
 const SOURCE = `${STEP} input`;
 
+/**
+ * How much earlier than the gate's TimeoutSeconds the approval expires. Step Functions starts
+ * the task's timer before this Lambda runs (cold start, retries of the invoke, the reads
+ * below), so `now + timeout` would lie slightly after the moment the gate stops listening:
+ * a decision in between would be recorded as approved yet never resume the execution.
+ * Expiring a minute early makes decide() refuse those instead. For short timeouts the
+ * margin is at most a tenth of the timeout (APPROVAL_TIMEOUT_SECONDS may be as low as 60),
+ * so an approval is never born expired.
+ */
+const EXPIRY_MARGIN_SECONDS = 60;
+
+/** Seconds from now until the approval expires: the gate's timeout less the safety margin. */
+function secondsUntilExpiry(timeoutSeconds: number): number {
+  return timeoutSeconds - Math.min(EXPIRY_MARGIN_SECONDS, Math.floor(timeoutSeconds / 10));
+}
+
 const ApprovalEnvironment = z.object({
   APPROVER_EMAIL: z.email().max(254),
   /** Must match the gate's TimeoutSeconds in the state machine. */
@@ -59,8 +75,9 @@ export const handler = defineStep(
     const events = await readVerified(store, stream);
     const approval = approvalState(events);
     const { approver, timeoutSeconds } = approvalSettings();
-    // Step Functions starts the task timeout again on every attempt, so every attempt sets the expiry.
-    const expiresAt = new Date(now().getTime() + timeoutSeconds * 1000).toISOString();
+    // Step Functions starts the task timeout again on every attempt, so every attempt sets the
+    // expiry, a margin before the gate's real timeout (see EXPIRY_MARGIN_SECONDS).
+    const expiresAt = new Date(now().getTime() + secondsUntilExpiry(timeoutSeconds) * 1000).toISOString();
 
     if (approval.status === 'none') {
       const { vendor, invoiceNumber, currency, amount } = input.invoice;
@@ -97,7 +114,9 @@ export const handler = defineStep(
         sensitive: { taskToken },
       },
     ]);
-    if (!(await alreadyWaiting(ctx, input.approvalId))) recordWaiting(ctx, input.approvalId, expiresAt);
+    // Already decided: the execution resumes as soon as the decision is delivered below, so a
+    // "waiting" ApprovalRequested now would race it and leave the stream showing a wait that is over.
+    if (!decided && !(await alreadyWaiting(ctx, input.approvalId))) recordWaiting(ctx, input.approvalId, expiresAt);
     if (decided) {
       const after = [...events, ...replaced];
       // 'task-gone' here means the execution itself ended meanwhile: nobody left to tell.

@@ -1,10 +1,10 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as recordDecision } from '../../../functions/record-decision/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
-import { ApprovalClosed, ConcurrencyConflict, StepFailed, ValidationFailed } from '../../../functions/shared/errors.js';
+import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, StepFailed, ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalStream } from '../../../functions/shared/events/event.js';
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
@@ -97,7 +97,7 @@ describe('a decision racing a retried gate task', () => {
 
     const approval = await world.approvalEvents(`${id}-1`);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided', 'ApprovalTokenReplaced']);
-    expect(approval[2]!.data).toEqual({ approvalId: `${id}-1`, executionId: id, expiresAt: '2026-12-02T10:00:00.000Z' });
+    expect(approval[2]!.data).toEqual({ approvalId: `${id}-1`, executionId: id, expiresAt: '2026-12-02T09:59:00.000Z' });
     expect(approvalState(approval)).toMatchObject({ status: 'approved', tokenVersion: 3 });
     expect(JSON.stringify(approval.map((e) => e.data))).not.toContain(RETRY_TOKEN);
   });
@@ -125,14 +125,49 @@ describe('a decision racing a retried gate task', () => {
     await gate(id, FIRST_TOKEN);
     world.setNow(new Date('2026-12-01T20:00:00.000Z'));
     await gate(id, RETRY_TOKEN);
-    expect(approvalState(await world.approvalEvents(`${id}-1`)).expiresAt).toBe('2026-12-02T20:00:00.000Z');
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).expiresAt).toBe('2026-12-02T19:59:00.000Z');
     world.setNow(new Date('2026-12-02T12:00:00.000Z'));
     expect(await decision(id, 'approve')).toEqual({ approvalId: `${id}-1`, status: 'approved' });
     expect(sentTokens()).toEqual([RETRY_TOKEN]);
   });
 });
 
+describe('the expiry of a gate', () => {
+  it('expires a minute before the task timeout, so a decision the gate could no longer hear is refused', async () => {
+    const id = 'exec-margin';
+    await gate(id, FIRST_TOKEN);
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).expiresAt).toBe('2026-12-02T08:59:00.000Z');
+    // 30 s before Step Functions' own timer (started before the Lambda ran) would fire.
+    world.setNow(new Date('2026-12-02T08:59:30.000Z'));
+    expect(await failureOf(decision(id, 'approve'))).toBeInstanceOf(ApprovalExpired);
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).status).toBe('pending');
+  });
+
+  it('keeps the margin to a tenth of a short timeout', async () => {
+    vi.stubEnv('APPROVAL_TIMEOUT_SECONDS', '60');
+    const id = 'exec-short-timeout';
+    await gate(id, FIRST_TOKEN);
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).expiresAt).toBe('2026-12-01T09:00:54.000Z');
+  });
+});
+
 describe('the execution stream of a gate', () => {
+  it('does not show waiting when a retried gate finds the approval already decided', async () => {
+    const id = 'exec-wait-decided';
+    // The first attempt's ApprovalRequested landed but its audit (the execution stream's "waiting") did not.
+    const data = { approvalId: `${id}-1`, executionId: id, approvers: [APPROVER], expiresAt: '2026-12-02T08:59:00.000Z' };
+    await world.deps.store.append(approvalStream(`${id}-1`), 0, [
+      { type: 'ApprovalRequested', actor: 'step:request-approval', data, sensitive: { taskToken: FIRST_TOKEN } },
+    ]);
+    await decision(id, 'approve');
+    expect(await gate(id, RETRY_TOKEN)).toEqual({ approvalId: `${id}-1` });
+    expect(sentTokens()).toEqual([FIRST_TOKEN, RETRY_TOKEN]);
+    const events = await world.executionEvents(id);
+    expect(events.filter((e) => e.type === 'ApprovalRequested')).toEqual([]);
+    expect(executionState(events).status).not.toBe('waiting-for-approval');
+  });
+
   it('shows waiting once, whichever attempt of the gate got through', async () => {
     const id = 'exec-wait-once';
     await gate(id, FIRST_TOKEN);
@@ -151,7 +186,8 @@ describe('the execution stream of a gate', () => {
     expect(await world.executionEvents(id)).toEqual([]);
     await gate(id, RETRY_TOKEN);
     const events = await world.executionEvents(id);
-    expect(events.find((e) => e.type === 'ApprovalRequested')!.data).toEqual({ approvalId: `${id}-1`, expiresAt: '2026-12-02T09:00:00.000Z' });
+    // The retry's own expiry: now + 86400 s less the 60 s margin.
+    expect(events.find((e) => e.type === 'ApprovalRequested')!.data).toEqual({ approvalId: `${id}-1`, expiresAt: '2026-12-02T08:59:00.000Z' });
     expect(executionState(events).status).toBe('waiting-for-approval');
   });
 });

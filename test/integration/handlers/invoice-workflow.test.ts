@@ -88,6 +88,35 @@ describe('invoice-approval steps against dynalite', () => {
     expect((await world.executionEvents('exec-twice')).filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
   });
 
+  it('refuses a new execution that reuses the name of a finished one, leaving the old record and its approval alone', async () => {
+    // Step Functions lets a STANDARD execution name be reused 90 days after the first run.
+    const id = 'exec-reused-name';
+    const { invoice } = await runToPolicy(id, 'invoice-small.json');
+    await callStep(payInvoice, id, { invoice });
+    await callStep(recordOutcome, id, { outcome: 'succeeded' });
+    const finished = await world.executionEvents(id);
+    expect(executionState(finished).status).toBe('succeeded');
+
+    // The new run: another invoice under the old name, with the same source and with none.
+    const { invoiceText: otherText, source } = exampleInput('invoice-large.json');
+    const small = exampleInput('invoice-small.json');
+    for (const input of [{ invoiceText: otherText, source: small.source }, { invoiceText: otherText, source }, { invoiceText: otherText }]) {
+      expect(await failureOf(callStep(recordStart, id, input))).toBeInstanceOf(ConcurrencyConflict);
+    }
+    const after = await world.executionEvents(id);
+    expect(after.slice(0, finished.length)).toEqual(finished);
+    // Only the refused attempts' own failure records (the audit of every invocation); no second start.
+    expect(after.slice(finished.length).map((e) => [e.type, e.data.step, e.data.error])).toEqual(
+      Array.from({ length: 3 }, () => ['StepFailed', 'record-start', 'ConcurrencyConflict']),
+    );
+    expect(after.filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
+    expect(executionState(after).status).toBe('succeeded');
+
+    // Should a new run get past the start anyway, the old auto-approval is not reused for it.
+    expect(await failureOf(callStep(applyPolicy, id, { invoice }))).toBeInstanceOf(ConcurrencyConflict);
+    expect((await world.approvalEvents(`${id}-1`)).map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
+  });
+
   it('stops the large invoice at the gate, then an approval sends the decrypted token to Step Functions', async () => {
     const id = 'exec-large';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
@@ -100,7 +129,8 @@ describe('invoice-approval steps against dynalite', () => {
       approvalId: policy.approvalId,
       executionId: id,
       approvers: ['approver@example.com'],
-      expiresAt: '2026-12-02T09:00:00.000Z',
+      // APPROVAL_TIMEOUT_SECONDS (86400) less the 60 s margin for the task timer started before the Lambda.
+      expiresAt: '2026-12-02T08:59:00.000Z',
       summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' },
     });
     expect(executionState(await world.executionEvents(id)).status).toBe('waiting-for-approval');

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
 import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
-import { ConcurrencyConflict, PaymentFailed } from '../../../functions/shared/errors.js';
+import { ConcurrencyConflict, GuardTriggered, PaymentFailed } from '../../../functions/shared/errors.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
 import { answerPaymentsSecret, callStep, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
@@ -22,6 +22,8 @@ let server: Server;
 let url: string;
 /** Idempotency-Key of every request the payments provider received. */
 let calls: string[] = [];
+/** The paymentId the provider answers with for an Idempotency-Key. */
+let paymentIdFor = (key: string) => `pay_${key}`;
 beforeAll(async () => {
   // A provider that honours Idempotency-Key the way real ones do: same key, same payment.
   server = createServer((req, res) => {
@@ -30,7 +32,7 @@ beforeAll(async () => {
       const key = String(req.headers['idempotency-key']);
       calls.push(key);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ paymentId: `pay_${key}` }));
+      res.end(JSON.stringify({ paymentId: paymentIdFor(key) }));
     });
   });
   server.listen(0, '127.0.0.1');
@@ -43,6 +45,7 @@ afterAll(async () => {
 beforeEach(() => {
   stubStepEnvironment({ paymentsApiUrl: url });
   calls = [];
+  paymentIdFor = (key) => `pay_${key}`;
   answerPaymentsSecret(secretsManager, { secretString: PAYMENTS_KEY, versionId: 'v-1' });
   silenceOutput();
 });
@@ -99,6 +102,22 @@ describe('pay-invoice retried for the same execution', () => {
     // Two API calls with the same Idempotency-Key (the provider answers with one payment), then none.
     expect(calls).toEqual([id, id]);
     expect(await payments(id)).toHaveLength(1);
+  });
+
+  it('records the payment even when the step fails after the provider paid', async () => {
+    const id = 'exec-paid-then-failed';
+    await callStep(applyPolicy, id, { invoice });
+    // The step fails after api.pay: here because its output would carry the API key (refused).
+    paymentIdFor = () => `pay_${PAYMENTS_KEY}`;
+    expect(await failureOf(callStep(payInvoice, id, { invoice }))).toBeInstanceOf(GuardTriggered);
+    expect(calls).toEqual([id]);
+    const recorded = await payments(id);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.data).toMatchObject({ approvalId: `${id}-1`, mode: 'http', amount: invoice.amount });
+    expect(JSON.stringify(recorded[0]!.data)).not.toContain(PAYMENTS_KEY);
+    const events = await world.executionEvents(id);
+    expect(events.map((e) => e.type).slice(-2)).toEqual(['PaymentRecorded', 'StepFailed']);
+    expect(await paySucceeded(id)).toHaveLength(0);
   });
 
   it('refuses a retry for other invoice facts than the recorded payment, without calling the API', async () => {

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
 import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
+import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
 import { handler as recordStart } from '../../../functions/record-start/handler.js';
 import { ConcurrencyConflict, SecretUnavailable } from '../../../functions/shared/errors.js';
 import { approvalStream, type NewEvent } from '../../../functions/shared/events/event.js';
@@ -95,6 +96,33 @@ describe('apply-policy retried', () => {
       approvalId: 'exec-human-1',
     });
     expect(await world.approvalEvents('exec-human-1')).toEqual([]);
+  });
+});
+
+describe('record-outcome retried', () => {
+  it('ends the stream once when the audit write of the first attempt failed after the outcome landed', async () => {
+    const id = 'exec-outcome-retry';
+    setDependencies({ ...world.deps, store: flakyStore((events) => events.some((e) => e.type === 'StepSucceeded')) });
+    expect(await failureOf(callStep(recordOutcome, id, { outcome: 'succeeded' }))).toBeDefined();
+    expect((await world.executionEvents(id)).map((e) => e.type)).toEqual(['ExecutionSucceeded']);
+
+    setDependencies(world.deps);
+    expect(await callStep(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'succeeded' });
+    expect((await world.executionEvents(id)).map((e) => e.type)).toEqual(['ExecutionSucceeded', 'StepSucceeded']);
+  });
+
+  it('answers a retry with the recorded end, not a second ExecutionFailed', async () => {
+    const id = 'exec-outcome-failed-twice';
+    const failed = { outcome: 'failed', error: { Error: 'PaymentFailed' } };
+    expect(await callStep(recordOutcome, id, failed)).toEqual({ outcome: 'failed' });
+    expect(await callStep(recordOutcome, id, failed)).toEqual({ outcome: 'failed' });
+    // A retry with another input still answers with what was recorded first.
+    expect(await callStep(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'failed' });
+    const events = await world.executionEvents(id);
+    expect(events.filter((e) => e.type === 'ExecutionFailed' || e.type === 'ExecutionSucceeded').map((e) => [e.type, e.data.error])).toEqual([
+      ['ExecutionFailed', 'PaymentFailed'],
+    ]);
+    expect(events.filter((e) => e.type === 'StepSucceeded')).toHaveLength(3);
   });
 });
 

@@ -26,6 +26,24 @@ describe('openStream', () => {
     expect((await store.read(STREAM)).map((e) => e.type)).toEqual(['ExecutionStarted', 'StepSucceeded']);
   });
 
+  it('gives isOwn every event of the stream, so a stream others wrote to can be refused', async () => {
+    const store = new InMemoryEventStore({ sealer: testSealer() });
+    await openStream(store, STREAM, started('a'), sameSource('a'));
+    await store.append(STREAM, 1, [{ type: 'StepSucceeded', actor: 'step:record-start', data: { step: 'record-start' } }]);
+    const seen: string[][] = [];
+    const onlyMine = (first: StoredEvent, all: readonly StoredEvent[]) => {
+      seen.push(all.map((e) => e.type));
+      return sameSource('a')(first) && all.every((e) => e.actor === 'step:record-start');
+    };
+    expect(await openStream(store, STREAM, started('a'), onlyMine)).toMatchObject({ version: 1, type: 'ExecutionStarted' });
+    expect(seen).toEqual([['ExecutionStarted', 'StepSucceeded']]);
+
+    await store.append(STREAM, 2, [{ type: 'ExecutionSucceeded', actor: 'step:record-outcome', data: {} }]);
+    const error = await openStream(store, STREAM, started('a'), onlyMine).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcurrencyConflict);
+    expect(await store.read(STREAM)).toHaveLength(3);
+  });
+
   it("rethrows the ConcurrencyConflict when the first event is someone else's", async () => {
     const store = new InMemoryEventStore({ sealer: testSealer() });
     await openStream(store, STREAM, started('a'), sameSource('a'));
