@@ -1,14 +1,17 @@
 import { z } from 'zod';
+import { approvalSummary } from '../shared/approvals/approval-summary.js';
 import { deliverDecision } from '../shared/approvals/deliver-decision.js';
+import { emailApprovers, type ApprovalToAnnounce } from '../shared/approvals/email-approvers.js';
 import { closedApproval, foreignApproval, humanDecision } from '../shared/approvals/guard.js';
-import { requireEnv } from '../shared/config.js';
-import { ConfigurationInvalid, ValidationFailed } from '../shared/errors.js';
+import { linkSignerFor } from '../shared/approvals/link-signer.js';
+import { ValidationFailed } from '../shared/errors.js';
 import { approvalStream, executionStream } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
 import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
 import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep, type StepContext } from '../shared/middleware/step.js';
 import { readVerified } from '../shared/events/read-verified.js';
+import { approvalSettings, notificationSettings, type NotificationSettings } from './settings.js';
 
 const STEP = 'request-approval';
 const SOURCE = `${STEP} input`;
@@ -29,33 +32,18 @@ function secondsUntilExpiry(timeoutSeconds: number): number {
   return timeoutSeconds - Math.min(EXPIRY_MARGIN_SECONDS, Math.floor(timeoutSeconds / 10));
 }
 
-const ApprovalEnvironment = z.object({
-  APPROVER_EMAIL: z.email().max(254),
-  /** Must match the gate's TimeoutSeconds in the state machine. */
-  APPROVAL_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(31_536_000),
-});
-
-function approvalSettings(): { approver: string; timeoutSeconds: number } {
-  const parsed = ApprovalEnvironment.safeParse({
-    APPROVER_EMAIL: requireEnv('APPROVER_EMAIL'),
-    APPROVAL_TIMEOUT_SECONDS: requireEnv('APPROVAL_TIMEOUT_SECONDS'),
-  });
-  if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
-    throw new ConfigurationInvalid(`${names} malformed (an email address; whole seconds between 60 and 31536000)`);
-  }
-  return { approver: parsed.data.APPROVER_EMAIL, timeoutSeconds: parsed.data.APPROVAL_TIMEOUT_SECONDS };
-}
-
 /**
  * The approval gate (a `waitForTaskToken` task): opens approval#<approvalId> with
- * ApprovalRequested, the task token sealed, never in clear. Step Functions ignores this
- * Lambda's return value and waits for record-decision to send the token back.
- * Emailing the approvers a signed link is a later issue: for now the request is on record
- * and record-decision is invoked directly.
+ * ApprovalRequested, the task token sealed, never in clear, and only then emails each
+ * approver a signed link to the approval page (functions/approval-page), recording
+ * ApprovalNotified (how many, never who) on the execution stream. Step Functions ignores
+ * this Lambda's return value and waits for the page (or record-decision) to send the token
+ * back. An email that cannot be sent fails the task with NotificationFailed, which the gate
+ * retries.
  *
  * A retried task (new token, restarted timeout) finds the approval already open and records
- * ApprovalTokenReplaced with the new token and expiry. If an approver decided meanwhile
+ * ApprovalTokenReplaced with the new token and expiry, then emails the approvers again: their
+ * new links carry the new expiry (older links keep their own). If an approver decided meanwhile
  * (possibly answering the old, dead token), the retried task is answered at once with that
  * decision, so an approval made during a retry still resumes the execution.
  */
@@ -75,13 +63,14 @@ export const handler = defineStep(
     const events = await readVerified(store, stream);
     const approval = approvalState(events);
     const { approver, timeoutSeconds } = approvalSettings();
+    const notification = notificationSettings();
     // Step Functions starts the task timeout again on every attempt, so every attempt sets the
     // expiry, a margin before the gate's real timeout (see EXPIRY_MARGIN_SECONDS).
     const expiresAt = new Date(now().getTime() + secondsUntilExpiry(timeoutSeconds) * 1000).toISOString();
 
     if (approval.status === 'none') {
       const { vendor, invoiceNumber, currency, amount } = input.invoice;
-      await store.append(stream, 0, [
+      const requested = await store.append(stream, 0, [
         {
           type: 'ApprovalRequested',
           actor: `step:${STEP}`,
@@ -96,6 +85,8 @@ export const handler = defineStep(
         },
       ]);
       recordWaiting(ctx, input.approvalId, expiresAt);
+      // The approval, token sealed, is on record: only now may a link to it go out.
+      await announce(ctx, { approvalId: input.approvalId, approvers: [approver], summary: approvalSummary(requested), expiresAt }, notification);
       return { approvalId: input.approvalId };
     }
 
@@ -121,6 +112,9 @@ export const handler = defineStep(
       const after = [...events, ...replaced];
       // 'task-gone' here means the execution itself ended meanwhile: nobody left to tell.
       await deliverDecision({ approvalId: input.approvalId, ...decided }, after, approvalState(after), sealer, STEP);
+    } else {
+      // Still open: the approvers get links with the new expiry (the ones they hold expire with the old one).
+      await announce(ctx, { approvalId: input.approvalId, approvers: approval.approvers, summary: approvalSummary(events), expiresAt }, notification);
     }
     return { approvalId: input.approvalId };
   },
@@ -129,6 +123,13 @@ export const handler = defineStep(
 /** The execution's own stream says it waits (its fold reads this), without the token. */
 function recordWaiting(ctx: StepContext, approvalId: string, expiresAt: string): void {
   ctx.record({ type: 'ApprovalRequested', actor: `step:${STEP}`, data: { approvalId, expiresAt } });
+}
+
+/** Emails the approvers their links and queues ApprovalNotified for the execution's stream: how many, never who. */
+async function announce(ctx: StepContext, approval: ApprovalToAnnounce, settings: NotificationSettings): Promise<void> {
+  const recipients = await emailApprovers(approval, settings, linkSignerFor(settings.linkKeyId));
+  ctx.logger.info('approvers notified', { approvalId: approval.approvalId, recipients });
+  ctx.record({ type: 'ApprovalNotified', actor: `step:${STEP}`, data: { approvalId: approval.approvalId, channel: 'email', recipients } });
 }
 
 /** Whether an earlier attempt already told the execution's stream (its audit may have failed after the approval landed). */

@@ -154,6 +154,24 @@ export class PaymentFailed extends WardflowError {
   }
 }
 
+/**
+ * An approval email could not be sent. Transient from the gate's point of view: the approval
+ * is on record (token sealed) before any email goes out, and the gate retries this error, so
+ * the retried task replaces the token and sends every approver a fresh link. The message
+ * names the approval, never an address.
+ */
+export class NotificationFailed extends WardflowError {
+  readonly name = 'NotificationFailed';
+  constructor(
+    readonly approvalId: string,
+    reason: string,
+  ) {
+    super(`The approval email for approval ${approvalId} could not be sent: ${reason}. The gate retries; if it keeps failing, check the sender identity and the email service's sending limits.`, {
+      approvalId,
+    });
+  }
+}
+
 /** Required configuration (environment variables) is missing or malformed. */
 export class ConfigurationInvalid extends WardflowError {
   readonly name = 'ConfigurationInvalid';
@@ -183,6 +201,7 @@ export const ERROR_NAMES = [
   'ApprovalClosed',
   'ApprovalExpired',
   'PaymentFailed',
+  'NotificationFailed',
   'ConfigurationInvalid',
   'StepFailed',
 ] as const;

@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   'ApprovalRequested',
   /** A retried or resumed gate task got a new task token; it replaces the sealed one. */
   'ApprovalTokenReplaced',
+  /** request-approval emailed the approvers their links (on the execution stream: how many, never who). */
+  'ApprovalNotified',
   'ApprovalAutoDecided',
   'ApprovalDecided',
   'ApprovalExpired',

@@ -14,16 +14,19 @@ import {
   type ServiceInputTypes as SfnInput,
   type ServiceOutputTypes as SfnOutput,
 } from '@aws-sdk/client-sfn';
-import type { Context } from 'aws-lambda';
+import { SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, vi } from 'vitest';
 import { useSfnClient } from '../../../functions/record-decision/handler.js';
+import { useEmailClient } from '../../../functions/shared/approvals/approval-email.js';
+import { HmacLinkSigner, useLinkSigner, type LinkSigner } from '../../../functions/shared/approvals/link-signer.js';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
 import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import { setDependencies, type StepDependencies } from '../../../functions/shared/runtime.js';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
+import { startDynalite, TEST_CREDENTIALS, TEST_REGION, type LocalDynamo } from '../../support/dynalite.js';
 
 /** A Lambda context without getRemainingTimeInMillis, so middy sets no timeout timer. */
 export function lambdaContext(awsRequestId = 'req-1'): Context {
@@ -45,6 +48,9 @@ export const STEP_ENV = {
   APPROVER_EMAIL: 'approver@example.com',
   APPROVAL_TIMEOUT_SECONDS: '86400',
   PAYMENTS_SECRET_ID: 'wardflow/test/payments-api-key',
+  APPROVAL_SITE_URL: 'https://approvals.example.test',
+  APPROVAL_LINK_KEY_ID: 'alias/wardflow-test-approval-links',
+  APPROVAL_EMAIL_FROM: 'wardflow@example.test',
 } as const;
 
 export interface HandlerWorld {
@@ -54,6 +60,10 @@ export interface HandlerWorld {
   approvalEvents(approvalId: string): Promise<StoredEvent[]>;
   /** Moves the clock the steps see. */
   setNow(date: Date): void;
+  /** The in-process HMAC signer installed in place of KMS for approval links. */
+  signer: LinkSigner;
+  /** Every approval email sent through the world's outbox, in order (a file-level `mockClient(SESv2Client)` bypasses it). */
+  sentEmails(): SendEmailCommandInput[];
   stop(): Promise<void>;
 }
 
@@ -66,7 +76,9 @@ export interface WorldOptions {
 }
 
 /**
- * dynalite with a fresh events table, a raw-AES sealer, and dependencies installed for the steps.
+ * dynalite with a fresh events table, a raw-AES sealer, and dependencies installed for the steps;
+ * approval links signed by an in-process HMAC key and approval emails kept in an outbox, so
+ * request-approval reaches neither KMS nor SES.
  *
  * @example
  * beforeAll(async () => { world = await startWorld({ stepFunctions: true }); });
@@ -93,6 +105,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<HandlerWor
   };
   setDependencies(deps);
   if (options.stepFunctions) useSfnClient(new SFNClient({ region: 'us-east-1' }));
+  const signer = new HmacLinkSigner(randomBytes(32));
+  useLinkSigner(signer);
+  const outbox = outboxEmailClient();
+  useEmailClient(outbox.client);
   return {
     deps,
     read: (stream) => store.read(stream),
@@ -101,8 +117,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<HandlerWor
     setNow(date) {
       now = date;
     },
+    signer,
+    sentEmails: () => [...outbox.sent],
     async stop() {
       if (options.stepFunctions) useSfnClient(undefined);
+      useLinkSigner(undefined);
+      useEmailClient(undefined);
+      outbox.client.destroy();
       setDependencies(undefined);
       await dynamo.stop();
     },
@@ -138,7 +159,80 @@ export function useHandlerWorld(options: WorldOptions = {}): HandlerWorld {
     executionEvents: (id) => current().executionEvents(id),
     approvalEvents: (id) => current().approvalEvents(id),
     setNow: (date) => current().setNow(date),
+    get signer() {
+      return current().signer;
+    },
+    sentEmails: () => current().sentEmails(),
     stop: () => current().stop(),
+  };
+}
+
+/**
+ * A real SESv2Client whose requests never leave the process: SendEmail inputs are kept in
+ * `sent` and answered with a message id, at the start of the SDK's middleware stack.
+ */
+function outboxEmailClient(): { client: SESv2Client; sent: SendEmailCommandInput[] } {
+  const sent: SendEmailCommandInput[] = [];
+  const client = new SESv2Client({ region: TEST_REGION, credentials: TEST_CREDENTIALS });
+  client.middlewareStack.add(
+    () => async (args) => {
+      sent.push(args.input as SendEmailCommandInput);
+      return { response: {}, output: { MessageId: `outbox-${sent.length}`, $metadata: {} } } as never;
+    },
+    { step: 'initialize', name: 'wardflowTestOutbox' },
+  );
+  return { client, sent };
+}
+
+/** The approval links (`.../approvals/<link>`) an email's text part carries, link part only. */
+export function linksIn(email: SendEmailCommandInput): string[] {
+  const text = email.Content?.Simple?.Body?.Text?.Data ?? '';
+  return [...text.matchAll(/\/approvals\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+}
+
+export interface PageRequest {
+  /** Form body, sent as application/x-www-form-urlencoded unless `contentType` says otherwise. */
+  form?: Record<string, string>;
+  /** A raw body instead of `form`. */
+  body?: string;
+  contentType?: string;
+  /** Sends the body base64-encoded, as API Gateway does for some clients. */
+  base64?: boolean;
+  requestId?: string;
+}
+
+/**
+ * An API Gateway HTTP API (payload 2.0) event for the approval page, shaped as the local
+ * runtime builds it from a node:http request.
+ *
+ * @example
+ * const response = await approvalPage(pageEvent('POST', link, { form: { decision: 'approve' } }), lambdaContext());
+ */
+export function pageEvent(method: string, link: string, request: PageRequest = {}): APIGatewayProxyEventV2 {
+  const text = request.body ?? (request.form ? new URLSearchParams(request.form).toString() : undefined);
+  const headers: Record<string, string> = { host: 'approvals.example.test', 'user-agent': 'vitest' };
+  if (text !== undefined) headers['content-type'] = request.contentType ?? 'application/x-www-form-urlencoded';
+  return {
+    version: '2.0',
+    routeKey: `${method} /approvals/{link}`,
+    rawPath: `/approvals/${link}`,
+    rawQueryString: '',
+    headers,
+    pathParameters: { link },
+    ...(text !== undefined ? { body: request.base64 ? Buffer.from(text, 'utf8').toString('base64') : text } : {}),
+    isBase64Encoded: request.base64 === true,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'approvals.example.test',
+      domainPrefix: 'approvals',
+      http: { method, path: `/approvals/${link}`, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: request.requestId ?? 'page-req-1',
+      routeKey: `${method} /approvals/{link}`,
+      stage: '$default',
+      time: '01/Dec/2026:09:00:00 +0000',
+      timeEpoch: 1_796_115_600_000,
+    },
   };
 }
 

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as recordDecision, useSfnClient } from '../../../functions/record-decision/handler.js';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
+import { useEmailClient } from '../../../functions/shared/approvals/approval-email.js';
+import { HmacLinkSigner, useLinkSigner } from '../../../functions/shared/approvals/link-signer.js';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { approvalStream } from '../../../functions/shared/events/event.js';
@@ -17,6 +20,7 @@ import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
  * before anything is appended or any task token leaves the store.
  */
 const sfn = mockClient(SFNClient);
+mockClient(SESv2Client).on(SendEmailCommand).resolves({ MessageId: 'm' });
 let dynamo: LocalDynamo;
 let table: string;
 let store: DynamoDbEventStore;
@@ -35,11 +39,18 @@ beforeAll(async () => {
   useSfnClient(new SFNClient({ region: 'us-east-1' }));
   vi.stubEnv('APPROVER_EMAIL', 'approver@example.com');
   vi.stubEnv('APPROVAL_TIMEOUT_SECONDS', '3600');
+  vi.stubEnv('APPROVAL_SITE_URL', 'https://approvals.example.test');
+  vi.stubEnv('APPROVAL_LINK_KEY_ID', 'alias/test-links');
+  vi.stubEnv('APPROVAL_EMAIL_FROM', 'wardflow@example.test');
+  useLinkSigner(new HmacLinkSigner(randomBytes(32)));
+  useEmailClient(new SESv2Client({ region: 'us-east-1' }));
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 });
 afterAll(async () => {
   vi.restoreAllMocks();
+  useLinkSigner(undefined);
+  useEmailClient(undefined);
   vi.unstubAllEnvs();
   useSfnClient(undefined);
   setDependencies(undefined);

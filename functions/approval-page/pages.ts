@@ -1,0 +1,243 @@
+import { formatUtc, type ApprovalSummary } from '../shared/approvals/approval-summary.js';
+import { escapeHtml } from '../shared/approvals/escape-html.js';
+
+/**
+ * The approval page's HTML, pure: what each answer says, escaped. No script anywhere (the
+ * CSP forbids it and the page must work without), styles inline, forms post back to the
+ * page's own address (no `action`), which is the signed link.
+ */
+
+/** An answer of the page: its status, what the logs call it, and the HTML. */
+export interface Page {
+  statusCode: number;
+  /** A short name for logs and tests ('form', 'approved', 'forged', ...). Never shown. */
+  outcome: string;
+  html: string;
+  /** Extra response headers (e.g. Allow on 405). */
+  headers?: Record<string, string>;
+}
+
+/** What the approver decides on, as the approval stream recorded it. */
+export interface ApprovalView {
+  approvalId: string;
+  summary: ApprovalSummary | undefined;
+  /** ISO-8601 expiry of the approval. */
+  expiresAt: string | undefined;
+}
+
+const STYLE = [
+  'body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;background:#f6f7f9;color:#1b1f24}',
+  'main{max-width:36rem;margin:2rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:8px}',
+  'h1{font-size:1.4rem;margin-top:0}',
+  'dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}',
+  'textarea{width:100%;box-sizing:border-box;font:inherit}',
+  'button{font:inherit;padding:.5rem 1.25rem;margin:.75rem .5rem 0 0;border-radius:6px;border:1px solid #1b1f24;cursor:pointer}',
+  'button.approve{background:#1a7f37;color:#fff;border-color:#1a7f37}button.reject{background:#cf222e;color:#fff;border-color:#cf222e}',
+  '.note{color:#57606a;font-size:.9rem}',
+].join('');
+
+/**
+ * The page a GET on a valid link shows: what is being approved, a comment box and two buttons.
+ *
+ * @example
+ * decisionForm({ approvalId: 'exec-42-1', summary, expiresAt: '2026-12-02T08:59:00.000Z' }).statusCode; // 200
+ */
+export function decisionForm(view: ApprovalView): Page {
+  const body = [
+    '<h1>Invoice approval</h1>',
+    '<p>Review this invoice, then approve or reject it.</p>',
+    facts(view),
+    '<form method="post">',
+    '<label for="comment">Comment (optional, at most 2000 characters)</label>',
+    '<textarea id="comment" name="comment" maxlength="2000" rows="4"></textarea>',
+    '<button class="approve" type="submit" name="decision" value="approve">Approve</button>',
+    '<button class="reject" type="submit" name="decision" value="reject">Reject</button>',
+    '</form>',
+    '<p class="note">Opening this page changed nothing. Only the buttons record a decision, and a recorded decision cannot be changed.</p>',
+  ];
+  return { statusCode: 200, outcome: 'form', html: document('Invoice approval', body) };
+}
+
+/**
+ * The answer to a decision that was recorded now.
+ *
+ * @example
+ * decisionRecorded('approve', 'sent', view).html; // '... Approved ... the workflow continues ...'
+ */
+export function decisionRecorded(decision: 'approve' | 'reject', delivery: 'sent' | 'task-gone', view: ApprovalView): Page {
+  const done = decision === 'approve' ? 'Approved' : 'Rejected';
+  const next =
+    delivery === 'sent'
+      ? decision === 'approve'
+        ? 'The workflow continues: the invoice goes on to payment.'
+        : 'The workflow ends here: the invoice will not be paid.'
+      : 'The workflow is not waiting on this request any more (it was restarted or stopped); it picks your decision up from the record if it asks again. Nothing more to do.';
+  return {
+    statusCode: 200,
+    outcome: decision === 'approve' ? 'approved' : 'rejected',
+    html: document(done, [`<h1>${done}</h1>`, `<p>Your decision is recorded. ${escapeHtml(next)}</p>`, facts(view), '<p class="note">You can close this page.</p>']),
+  };
+}
+
+/**
+ * A decision on record whose delivery failed: say so, and offer the same decision again
+ * (it is only delivered, never recorded twice).
+ *
+ * @example
+ * decisionNotDelivered('approve').statusCode; // 503
+ */
+export function decisionNotDelivered(decision: 'approve' | 'reject'): Page {
+  const label = decision === 'approve' ? 'Approve' : 'Reject';
+  return {
+    statusCode: 503,
+    outcome: 'not-delivered',
+    html: document('Decision recorded, not yet delivered', [
+      '<h1>Decision recorded, not yet delivered</h1>',
+      '<p>Your decision is on record, but the workflow could not be told just now. Try again in a minute with the button below; your decision will not be recorded twice.</p>',
+      '<form method="post">',
+      `<button type="submit" name="decision" value="${decision}">${label} again</button>`,
+      '</form>',
+    ]),
+  };
+}
+
+/** Why a link or a request cannot be served: each with its status and what to do next. */
+export type Problem =
+  | 'already-decided'
+  | 'conflict'
+  | 'expired'
+  | 'forged'
+  | 'unknown'
+  | 'malformed'
+  | 'bad-form'
+  | 'too-large'
+  | 'unsupported-media-type'
+  | 'method-not-allowed'
+  | 'unavailable'
+  | 'error';
+
+const PROBLEMS: Record<Problem, { statusCode: number; title: string; text: string }> = {
+  'already-decided': {
+    statusCode: 409,
+    title: 'Already decided',
+    text: 'This approval was already decided; nothing was changed. There is nothing more to do.',
+  },
+  conflict: {
+    statusCode: 409,
+    title: 'Decided at the same moment',
+    text: 'Another decision on this approval was recorded at the same moment; yours was not. Open the link again to see where it stands.',
+  },
+  expired: {
+    statusCode: 410,
+    title: 'Link expired',
+    text: 'This approval link has expired, so nothing was changed. If you received a newer approval email for this invoice, use its link; otherwise the request was closed unapproved.',
+  },
+  forged: {
+    statusCode: 403,
+    title: 'Link not valid',
+    text: 'This link was not issued by wardflow or was changed; nothing was changed. Open the link exactly as it is in your email.',
+  },
+  unknown: {
+    statusCode: 404,
+    title: 'Approval not found',
+    text: 'No approval matches this link; nothing was changed. Open the most recent approval email you received.',
+  },
+  malformed: {
+    statusCode: 400,
+    title: 'Link not readable',
+    text: 'This address is not a complete approval link; nothing was changed. Copy the whole link from your email, or click it there.',
+  },
+  'bad-form': {
+    statusCode: 400,
+    title: 'Decision not understood',
+    text: 'The decision could not be read (approve or reject, and a comment of at most 2000 characters); nothing was changed. Open the link again and use the buttons.',
+  },
+  'too-large': {
+    statusCode: 413,
+    title: 'Too much text',
+    text: 'The request was larger than a decision can be; nothing was changed. Open the link again and keep the comment under 2000 characters.',
+  },
+  'unsupported-media-type': {
+    statusCode: 415,
+    title: 'Decision not understood',
+    text: 'Decisions are sent by the buttons on the approval page; nothing was changed. Open the link again and use the buttons.',
+  },
+  'method-not-allowed': {
+    statusCode: 405,
+    title: 'Not supported',
+    text: 'An approval link can only be opened (GET) or answered with the page buttons (POST); nothing was changed.',
+  },
+  unavailable: {
+    statusCode: 503,
+    title: 'Temporarily unavailable',
+    text: 'The approval service cannot check this link right now; nothing was changed. Try again in a few minutes.',
+  },
+  error: {
+    statusCode: 500,
+    title: 'Something went wrong',
+    text: 'The approval could not be processed; nothing was changed that you need to repeat. Try again in a few minutes; if it keeps failing, tell your wardflow operators.',
+  },
+};
+
+/**
+ * The page for a problem, with its status. `reference` (a request id) lets an operator find
+ * the logs; it is the only variable part, never an internal detail.
+ *
+ * @example
+ * problemPage('forged').statusCode; // 403
+ * problemPage('error', { reference: 'req-1' }).html; // '... Reference: req-1 ...'
+ */
+export function problemPage(problem: Problem, options: { reference?: string; headers?: Record<string, string> } = {}): Page {
+  const { statusCode, title, text } = PROBLEMS[problem];
+  const body = [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(text)}</p>`];
+  if (options.reference !== undefined) body.push(`<p class="note">Reference: <code>${escapeHtml(options.reference)}</code></p>`);
+  return { statusCode, outcome: problem, html: document(title, body), ...(options.headers ? { headers: options.headers } : {}) };
+}
+
+/**
+ * The 409 page for an approval that is already closed, saying how, and when when known.
+ *
+ * @example
+ * alreadyDecided('approved', '2026-12-01T10:00:00.000Z').html; // '... already approved (2026-12-01 10:00 UTC); nothing was changed ...'
+ */
+export function alreadyDecided(status: 'approved' | 'rejected', decidedAt: string | undefined): Page {
+  const when = decidedAt === undefined ? '' : ` (${formatUtc(decidedAt)})`;
+  const title = 'Already decided';
+  return {
+    statusCode: 409,
+    outcome: 'already-decided',
+    html: document(title, [`<h1>${title}</h1>`, `<p>This approval was already ${status}${escapeHtml(when)}; nothing was changed. There is nothing more to do.</p>`]),
+  };
+}
+
+function facts(view: ApprovalView): string {
+  const { summary } = view;
+  const rows: [string, string][] = [
+    ['Vendor', summary?.vendor ?? '(not recorded)'],
+    ['Invoice number', summary?.invoiceNumber ?? '(not recorded)'],
+    ['Amount', summary ? `${summary.amount} ${summary.currency}` : '(not recorded)'],
+    ['Approval', view.approvalId],
+    ['Decide before', view.expiresAt === undefined ? '(no expiry recorded)' : formatUtc(view.expiresAt)],
+  ];
+  // <bdi> keeps right-to-left or override characters in a value from reordering the page around it.
+  return `<dl>${rows.map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd><bdi>${escapeHtml(value)}</bdi></dd>`).join('')}</dl>`;
+}
+
+function document(title: string, body: string[]): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="robots" content="noindex, nofollow">',
+    `<title>${escapeHtml(title)} - wardflow</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body><main>',
+    ...body,
+    '</main></body>',
+    '</html>',
+  ].join('\n');
+}

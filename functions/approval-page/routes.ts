@@ -1,0 +1,140 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { verifyApprovalLink } from '../shared/approvals/approval-link.js';
+import { approvalSummary } from '../shared/approvals/approval-summary.js';
+import { humanDecision } from '../shared/approvals/guard.js';
+import type { LinkSigner } from '../shared/approvals/link-signer.js';
+import { recordApproverDecision, type DecisionDependencies } from '../shared/approvals/record-approver-decision.js';
+import { WardflowError } from '../shared/errors.js';
+import { approvalStream } from '../shared/events/event.js';
+import { approvalState, type ApprovalState } from '../shared/events/fold.js';
+import { readVerified } from '../shared/events/read-verified.js';
+import { alreadyDecided, decisionForm, decisionNotDelivered, decisionRecorded, problemPage, type ApprovalView, type Page } from './pages.js';
+import { readDecisionForm, type DecisionForm } from './request.js';
+
+/** What the page needs: the event store, the sealer (to open the task token), the clock, and the link signer. */
+export interface PageDependencies extends DecisionDependencies {
+  signer: LinkSigner;
+}
+
+/** A page, and the approval it concerns once the link proved genuine (for the logs). */
+export type Served = Page & { approvalId?: string };
+
+/** Step name in errors and logs of decisions made on the page. */
+export const PAGE_STEP = 'approval-page';
+
+/** An approval a genuine link names, with the approver the link was issued to. */
+interface OpenedApproval {
+  approvalId: string;
+  /** The execution the approval belongs to, as its stream says. */
+  executionId: string;
+  approver: string;
+  state: ApprovalState;
+  view: ApprovalView;
+}
+
+/**
+ * GET: what is being approved, with the two buttons, when the link is genuine, unexpired and
+ * the approval still open; otherwise the page that says why not. Changes nothing, so mail
+ * scanners that fetch links are harmless.
+ *
+ * @example
+ * const page = await showApproval(link, deps); // page.statusCode 200, page.outcome 'form'
+ */
+export async function showApproval(link: string | undefined, deps: PageDependencies): Promise<Served> {
+  const found = await openApproval(link, deps);
+  if (!found.ok) return found.page;
+  const opened = found.approval;
+  const closed = closedPage(opened, deps.now());
+  return closed ?? { ...decisionForm(opened.view), approvalId: opened.approvalId };
+}
+
+/**
+ * POST: checks the link again, reads the form, and records the decision of the approver the
+ * link names through recordApproverDecision, the same path record-decision takes. A click on
+ * a closed approval changes nothing (409), except that the same approver repeating the same
+ * decision has it delivered again: a click after a failed delivery still resumes the workflow.
+ *
+ * @example
+ * const page = await decideApproval(link, event, deps); // page.outcome 'approved'
+ */
+export async function decideApproval(link: string | undefined, event: APIGatewayProxyEventV2, deps: PageDependencies): Promise<Served> {
+  const found = await openApproval(link, deps);
+  if (!found.ok) return found.page;
+  const opened = found.approval;
+  const reading = readDecisionForm(event);
+  if (!reading.ok) return { ...problemPage(reading.problem), approvalId: opened.approvalId };
+  const form = reading.form;
+  const closed = closedPage(opened, deps.now());
+  if (closed && !isRepeat(opened, form)) return closed;
+  const served = await record(opened, form, deps);
+  return { ...served, approvalId: opened.approvalId };
+}
+
+/** Verifies the link and finds its approval and approver, or the page that says why not. */
+async function openApproval(link: string | undefined, deps: PageDependencies): Promise<{ ok: true; approval: OpenedApproval } | { ok: false; page: Served }> {
+  const check = await verifyApprovalLink(link, deps.signer, deps.now());
+  if (!check.ok) {
+    const page = problemPage(check.problem);
+    // Which part of a malformed link failed is a fixed word, safe and useful in the logs.
+    return { ok: false, page: check.problem === 'malformed' ? { ...page, outcome: `malformed:${check.reason}` } : page };
+  }
+  const { approvalId, approverIndex } = check.claims;
+  const events = await readVerified(deps.store, approvalStream(approvalId));
+  const state = approvalState(events);
+  const approver = state.approvers[approverIndex];
+  const executionId = state.executionId;
+  if (state.status === 'none' || executionId === undefined || approver === undefined) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
+  return { ok: true, approval: { approvalId, executionId, approver, state, view: { approvalId, summary: approvalSummary(events), expiresAt: state.expiresAt } } };
+}
+
+/** The page for an approval that can no longer be decided, or undefined while it is open. */
+function closedPage({ approvalId, state }: OpenedApproval, now: Date): Served | undefined {
+  if (state.status === 'approved' || state.status === 'rejected') return { ...alreadyDecided(state.status, state.decidedAt), approvalId };
+  if (state.status !== 'pending') return { ...problemPage('expired'), approvalId };
+  if (state.expiresAt !== undefined && now.getTime() >= Date.parse(state.expiresAt)) return { ...problemPage('expired'), approvalId };
+  return undefined;
+}
+
+/** The approver this link names clicking the decision already on record. */
+function isRepeat({ approver, state }: OpenedApproval, form: DecisionForm): boolean {
+  const previous = humanDecision(state);
+  return previous !== undefined && previous.approver.toLowerCase() === approver.toLowerCase() && previous.decision === form.decision;
+}
+
+async function record(opened: OpenedApproval, form: DecisionForm, deps: PageDependencies): Promise<Page> {
+  const { approvalId, executionId, approver, state, view } = opened;
+  try {
+    const recorded = await recordApproverDecision(
+      { approvalId, executionId, approver, decision: form.decision, ...(form.comment !== undefined ? { comment: form.comment } : {}) },
+      deps,
+      PAGE_STEP,
+    );
+    if (!recorded.appended) return alreadyDecided(recorded.status, state.decidedAt);
+    return decisionRecorded(form.decision, recorded.delivery, view);
+  } catch (error) {
+    const page = pageForRefusal(error, form);
+    if (page) return page;
+    throw error;
+  }
+}
+
+/** The page for what recordApproverDecision refuses with; undefined for what only the error page may answer. */
+function pageForRefusal(error: unknown, form: DecisionForm): Page | undefined {
+  if (!(error instanceof WardflowError)) return undefined;
+  switch (error.name) {
+    case 'ApprovalClosed':
+      return problemPage('already-decided');
+    case 'ApprovalExpired':
+      return problemPage('expired');
+    case 'ConcurrencyConflict':
+      return problemPage('conflict');
+    case 'ValidationFailed':
+      // The link named an approval or approver decide() does not accept: as if unknown.
+      return problemPage('unknown');
+    case 'StepFailed':
+      // Only delivery raises it, after the decision is on record.
+      return decisionNotDelivered(form.decision);
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Sealer } from '../crypto/sealer.js';
+import { approvalStream } from '../events/event.js';
+import { approvalState } from '../events/fold.js';
+import { readVerified } from '../events/read-verified.js';
+import type { EventStore } from '../events/store.js';
+import { decide, type DecideCommand } from './decide.js';
+import { deliverDecision, type Delivery } from './deliver-decision.js';
+
+/** What recording a decision needs: the store to read and append, the sealer to open the token, the clock for the expiry. */
+export interface DecisionDependencies {
+  store: EventStore;
+  sealer: Sealer;
+  now: () => Date;
+}
+
+/** What happened: the decision on record, whether this call appended it, and whether the gate task took it. */
+export interface RecordedDecision {
+  status: 'approved' | 'rejected';
+  /** False when the same approver's same decision was already on record (a repeat): nothing was appended, it was only delivered again. */
+  appended: boolean;
+  /** `task-gone`: the decision is on record but no task waits on its token any more (see deliverDecision). */
+  delivery: Delivery;
+}
+
+/**
+ * An approver's decision, start to end: read the approval stream and prove its chain, ask
+ * `decide`, append at the version read (of two concurrent decisions one loses with
+ * ConcurrencyConflict), then deliver it to the gate with the newest sealed task token.
+ * record-decision (a CLI or a direct invocation) and the approval page both come through
+ * here, so a decision means the same whichever way it arrives.
+ *
+ * Throws what `decide` refuses with (ValidationFailed, ApprovalClosed, ApprovalExpired),
+ * TamperDetected for an altered stream, ConcurrencyConflict, and StepFailed (naming `step`)
+ * when Step Functions refuses the token or cannot be reached; the decision is then on record
+ * and calling again with the same decision delivers it without appending.
+ *
+ * @example
+ * const recorded = await recordApproverDecision(
+ *   { approvalId: 'exec-42-1', executionId: 'exec-42', approver: 'approver@example.com', decision: 'approve' },
+ *   getDependencies(),
+ *   'record-decision',
+ * );
+ * if (recorded.delivery === 'task-gone') { ... on record; the execution no longer waits on this token ... }
+ */
+export async function recordApproverDecision(command: DecideCommand, deps: DecisionDependencies, step: string): Promise<RecordedDecision> {
+  const { store, sealer, now } = deps;
+  const stream = approvalStream(command.approvalId);
+  const events = await readVerified(store, stream);
+  const state = approvalState(events);
+  const decided = decide(command, state, now());
+  if (!decided.ok) throw decided.error;
+  if (decided.events.length > 0) await store.append(stream, state.version, decided.events);
+  const delivery = await deliverDecision(decided.deliver, events, state, sealer, step);
+  return {
+    status: decided.deliver.decision === 'approve' ? 'approved' : 'rejected',
+    appended: decided.events.length > 0,
+    delivery,
+  };
+}
