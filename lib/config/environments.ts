@@ -37,6 +37,17 @@ const EnvironmentConfigSchema = z
     approvalTimeoutHours: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_HOURS),
     /** Who receives approval requests. */
     approverEmail: z.email('an email address'),
+    /**
+     * The From address of approval emails. request-approval may send only from it (IAM ses:FromAddress),
+     * and only through its SES identity: the operator verifies that address or its domain in SES before
+     * the first approval is requested (lib/constructs/approval-email-sender.ts).
+     */
+    approvalEmailFrom: z.email({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is missing: add the address approval emails are sent from (verified in SES), e.g. "approvals@example.com"'
+          : 'must be an email address to send approval emails from (verified in SES), e.g. "approvals@example.com"',
+    }),
     modelProvider: z.literal('bedrock'),
     /** The model extract-invoice calls; must be one of allowedModels. */
     modelId: ModelId,

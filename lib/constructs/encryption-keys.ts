@@ -23,14 +23,15 @@ export interface EncryptionKeysProps {
 }
 
 /**
- * One customer-managed KMS key per purpose, with rotation on, so that a key policy or a grant
- * only ever opens one kind of data:
+ * One customer-managed KMS key per purpose, so that a key policy or a grant only ever opens one
+ * kind of data. Every encryption key has automatic rotation on; the HMAC key cannot have it (a KMS limit):
  * - tableKey: the events table (DynamoDB server-side encryption),
  * - sealingKey: client-side envelope encryption of sensitive event fields,
  * - auditKey: the audit bucket (always retained),
  * - logsKey: CloudWatch log groups,
  * - stateMachineKey: Step Functions state machines (execution history holds invoice text and task tokens),
- * - secretsKey: Secrets Manager secrets of this environment.
+ * - secretsKey: Secrets Manager secrets of this environment,
+ * - approvalLinkKey: an HMAC key (not for encryption) that signs and verifies emailed approval links.
  */
 export class EncryptionKeys extends Construct {
   readonly tableKey: kms.Key;
@@ -39,6 +40,7 @@ export class EncryptionKeys extends Construct {
   readonly logsKey: kms.Key;
   readonly stateMachineKey: kms.Key;
   readonly secretsKey: kms.Key;
+  readonly approvalLinkKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
     super(scope, id);
@@ -69,6 +71,20 @@ export class EncryptionKeys extends Construct {
     this.logsKey = key('LogsKey', 'logs', 'CloudWatch log groups');
     this.stateMachineKey = key('StateMachineKey', 'state-machine', 'Step Functions execution data and history');
     this.secretsKey = key('SecretsKey', 'secrets', 'Secrets Manager secrets');
+    // The key material never leaves KMS: request-approval may only GenerateMac and the approval page
+    // only VerifyMac with it, so a link cannot be forged even by code that reads every event.
+    // KMS has no automatic rotation for HMAC keys (cdk-nag's KMS5 checks symmetric keys only, so it
+    // raises no finding). Rotating by hand means a new key, and links signed with the old one stop
+    // verifying: that is also how to revoke every outstanding link at once.
+    this.approvalLinkKey = new kms.Key(this, 'ApprovalLinkKey', {
+      alias: `alias/wardflow/${props.environmentName}/approval-links`,
+      description: `wardflow ${props.environmentName}: HMAC signatures of emailed approval links`,
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      enableKeyRotation: false,
+      pendingWindow,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
 
     // CloudWatch Logs encrypts a log group with the key only if the key policy lets the regional logs
     // service use it, bound by encryption context to log groups of this account and region

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { CACHE_SECONDS_BOUNDS } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { approvalStream, executionStream } from '../../functions/shared/events/event.js';
+import { HANDLER_METADATA_KEY } from './handler-metadata.js';
 
 /** The repository root: lib/constructs/ is two levels down. */
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -182,6 +183,12 @@ export interface WorkflowStepProps {
 }
 
 /**
+ * What every function of an environment shares (table, keys, logs, caches, functions directory):
+ * WorkflowStepProps less what each function decides for itself.
+ */
+export type SharedStepProps = Omit<WorkflowStepProps, 'name' | 'events' | 'sealing' | 'environment' | 'timeout'>;
+
+/**
  * One Lambda step of a workflow: a NodejsFunction bundled from functions/<name>/handler.ts with
  * its own role and its own KMS-encrypted log group. The role starts with only what every step
  * needs (write its logs, append to and read its execution stream) plus what it declares in
@@ -313,6 +320,9 @@ export class WorkflowStep extends Construct {
         externalModules: [],
       },
     });
+
+    // The local runtime maps the template's function to functions/<name>/handler.ts by this metadata.
+    (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.name);
 
     // X-Ray (tracing ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*":
     // those actions have no resource-level permissions.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Aspects, type CfnElement, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,10 +12,12 @@ import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { buildInvoiceApproval } from '../../statemachines/invoice-approval.js';
 import { CallbackTimeoutRequired } from '../aspects/callback-timeout.js';
 import type { NamedEnvironment } from '../config/environments.js';
+import { ApprovalSite } from '../constructs/approval-site.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
-import { type StepEvents, type StepSealing, WorkflowStep } from '../constructs/workflow-step.js';
+import { type SharedStepProps, type StepEvents, type StepSealing, WorkflowStep } from '../constructs/workflow-step.js';
+import { STACK_OUTPUTS } from './stack-outputs.js';
 
 /** statemachines/invoice-approval/policy.json: the auto-approval policy, as data. */
 export const DEFAULT_APPROVAL_POLICY_FILE = path.resolve(
@@ -47,8 +49,9 @@ export interface WardflowStackProps extends StackProps {
 
 /**
  * Everything one environment runs: keys, the event store, the audit bucket, the payments secret,
- * one Lambda per step and the invoice-approval state machine. Environment-agnostic (no lookups), so
- * it synthesizes offline; the account and region come from the deploy credentials.
+ * one Lambda per step, the invoice-approval state machine and the approval site its emails link to.
+ * Environment-agnostic (no lookups), so it synthesizes offline; the account and region come from the
+ * deploy credentials.
  */
 export class WardflowStack extends Stack {
   readonly keys: EncryptionKeys;
@@ -57,6 +60,7 @@ export class WardflowStack extends Stack {
   readonly paymentsSecret: secretsmanager.Secret;
   readonly steps: Readonly<Record<string, WorkflowStep>>;
   readonly invoiceApproval: sfn.StateMachine;
+  readonly approvalSite: ApprovalSite;
 
   constructor(scope: Construct, id: string, props: WardflowStackProps) {
     super(scope, id, props);
@@ -90,23 +94,22 @@ export class WardflowStack extends Stack {
         'Third-party payments API key: the provider issues and rotates it, so no rotation Lambda can; a later issue adds a rotation-overdue alarm.',
     });
 
+    // What every function of this environment shares: the steps and the approval page alike.
+    const shared: SharedStepProps = {
+      environmentName: env,
+      table: this.events.table,
+      tableKey: this.keys.tableKey,
+      sealingKey: this.keys.sealingKey,
+      logsKey: this.keys.logsKey,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: removalPolicy,
+      secretsCacheSeconds: config.secretsCacheSeconds,
+      dataKeyCacheSeconds: config.dataKeyCacheSeconds,
+      logLevel: config.logLevel,
+      functionsDirectory: props.functionsDirectory,
+    };
     type StepExtras = { environment?: Record<string, string>; timeout?: Duration; events?: StepEvents; sealing?: StepSealing };
-    const step = (stepId: string, name: string, extra: StepExtras = {}) =>
-      new WorkflowStep(this, stepId, {
-        name,
-        environmentName: env,
-        table: this.events.table,
-        tableKey: this.keys.tableKey,
-        sealingKey: this.keys.sealingKey,
-        logsKey: this.keys.logsKey,
-        logRetention: config.logRetentionDays as logs.RetentionDays,
-        logRemovalPolicy: removalPolicy,
-        secretsCacheSeconds: config.secretsCacheSeconds,
-        dataKeyCacheSeconds: config.dataKeyCacheSeconds,
-        logLevel: config.logLevel,
-        functionsDirectory: props.functionsDirectory,
-        ...extra,
-      });
+    const step = (stepId: string, name: string, extra: StepExtras = {}) => new WorkflowStep(this, stepId, { ...shared, name, ...extra });
 
     // Streams and sealing per step, as the handlers use them (functions/<step>/handler.ts). Every step
     // appends to and reads its execution stream; the rest is declared here and enforced in IAM.
@@ -206,6 +209,31 @@ export class WardflowStack extends Stack {
         ],
       }),
     );
+
+    // The page approvers reach through the emailed links; request-approval signs and sends those links.
+    this.approvalSite = new ApprovalSite(this, 'ApprovalSite', {
+      page: shared,
+      linkKey: this.keys.approvalLinkKey,
+      stateMachine: this.invoiceApproval,
+    });
+    this.approvalSite.addLinkSender(requestApproval, config.approvalEmailFrom);
+
+    new CfnOutput(this, STACK_OUTPUTS.eventsTableName, {
+      description: 'The events table (event store): execution and approval streams',
+      value: this.events.table.tableName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.invoiceApprovalStateMachineArn, {
+      description: 'The invoice-approval state machine',
+      value: this.invoiceApproval.stateMachineArn,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.approvalSiteUrl, {
+      description: 'Base URL of the approval site that emailed links point to',
+      value: this.approvalSite.url,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.auditBucketName, {
+      description: 'The audit archive bucket (Object Lock, compliance mode)',
+      value: this.audit.bucket.bucketName,
+    });
 
     acknowledgeStateMachineRole(
       this.invoiceApproval,

@@ -29,10 +29,22 @@ describe('npx cdk synth', () => {
       const assembly = join(out, `assembly-${stage}`);
       const template = readdirSync(assembly).find((f) => f.startsWith(prefix) && f.endsWith('.template.json'));
       expect(template, `no template in ${assembly}`).toBeDefined();
-      const resources = (JSON.parse(readFileSync(join(assembly, template as string), 'utf8')) as { Resources: Record<string, { Type: string }> }).Resources;
+      const { Resources: resources, Outputs: outputs } = JSON.parse(readFileSync(join(assembly, template as string), 'utf8')) as {
+        Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }>;
+        Outputs?: Record<string, unknown>;
+      };
       const types = Object.values(resources).map((r) => r.Type);
       expect(types).toContain('AWS::StepFunctions::StateMachine');
-      expect(types.filter((t) => t === 'AWS::Lambda::Function').length).toBeGreaterThanOrEqual(8);
+      expect(types).toContain('AWS::ApiGatewayV2::Api');
+      // Every function was bundled from its real handler and names it for the local runtime.
+      const handlers = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => r.Metadata?.['wardflow:handler']);
+      expect(handlers.length).toBeGreaterThanOrEqual(9);
+      expect(handlers).toEqual(expect.arrayContaining(['record-start', 'request-approval', 'approval-page']));
+      for (const handler of handlers) expect(existsSync(join('functions', String(handler), 'handler.ts')), String(handler)).toBe(true);
+      // What the CLI reads with DescribeStacks.
+      expect(Object.keys(outputs ?? {}).sort()).toEqual(['ApprovalSiteUrl', 'AuditBucketName', 'EventsTableName', 'InvoiceApprovalStateMachineArn']);
     }
     // cdk-nag runs as a validation plugin; a plugin reports only when it has findings left.
     const report = join(out, 'validation-report.json');

@@ -51,6 +51,24 @@ describe('environment configuration', () => {
     expect(error.message).toContain('Fix these keys in cdk.json');
   });
 
+  it('requires approvalEmailFrom, an email address, and says how to fix a missing or invalid one without echoing it', () => {
+    const { approvalEmailFrom, ...withoutSender } = dev;
+    expect(approvalEmailFrom).toEqual(expect.stringContaining('@'));
+    const missing = failureOf({ dev: withoutSender });
+    expect(missing.message).toContain('wardflow:environments.dev.approvalEmailFrom is missing');
+    expect(missing.message).toContain('verified in SES');
+    for (const invalid of ['approvals-at-example.com', '', 'two@@example.com', 42]) {
+      const error = failureOf({ dev: { ...dev, approvalEmailFrom: invalid } });
+      expect(error.message).toContain('wardflow:environments.dev.approvalEmailFrom must be an email address');
+      if (typeof invalid === 'string' && invalid !== '') expect(error.message).not.toContain(invalid);
+    }
+    // One bad environment fails the whole context, even when the others are fine.
+    expect(failureOf({ ...fromCdkJson, prod: { ...fromCdkJson.prod, approvalEmailFrom: undefined } }).message).toContain(
+      'wardflow:environments.prod.approvalEmailFrom is missing',
+    );
+    expect(parseEnvironments(fromCdkJson).map((e) => e.config.approvalEmailFrom)).toEqual([dev.approvalEmailFrom, fromCdkJson.prod!.approvalEmailFrom]);
+  });
+
   it('caps approvalTimeoutHours so the gate plus the hour on top stays within the one-year execution limit', () => {
     expect(MAX_APPROVAL_TIMEOUT_HOURS + 1).toBe(365 * 24);
     expect(parseEnvironments({ dev: { ...dev, approvalTimeoutHours: 8_759 } })[0]!.config.approvalTimeoutHours).toBe(8_759);

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { approvalStream, executionStream } from '../../../functions/shared/events/event.js';
-import { actionList, type PolicyStatementJson, STEP_NAMES, statementsOfStep, synthWardflow, templateOf } from './synth.js';
+import { actionList, FUNCTION_NAMES, type PolicyStatementJson, statementsOfStep, synthWardflow, templateOf } from './synth.js';
 
 // moto does not judge this: its KMS evaluates key-policy Deny statements only, ignoring
 // conditions, and never evaluates a caller's IAM policy. So the proof is in two halves: the
@@ -24,10 +24,10 @@ const contextConditions = (streams: string[]): Conditions => ({
 /**
  * Which stream kinds each step seals into (GenerateDataKey) and opens (Decrypt), as its handler does:
  * record-start seals the invoice text, extract-invoice the model prompt (ModelInvoked), request-approval
- * the task token (and opens it to deliver a decision on a retried gate), record-decision the comment
- * (and opens the task token). Every other step neither seals nor opens.
+ * the task token (and opens it to deliver a decision on a retried gate), record-decision and the
+ * approval page the comment (and open the task token). Every other step neither seals nor opens.
  */
-const SEALING: Record<(typeof STEP_NAMES)[number], { seal: string[]; open: string[] }> = {
+const SEALING: Record<(typeof FUNCTION_NAMES)[number], { seal: string[]; open: string[] }> = {
   'record-start': { seal: ['execution#*'], open: [] },
   'extract-invoice': { seal: ['execution#*'], open: [] },
   'check-grounding': { seal: [], open: [] },
@@ -36,6 +36,7 @@ const SEALING: Record<(typeof STEP_NAMES)[number], { seal: string[]; open: strin
   'record-decision': { seal: ['approval#*'], open: ['approval#*'] },
   'pay-invoice': { seal: [], open: [] },
   'record-outcome': { seal: [], open: [] },
+  'approval-page': { seal: ['approval#*'], open: ['approval#*'] },
 };
 
 let dev: Template;
@@ -95,7 +96,7 @@ describe.each([
   ['dev', () => dev],
   ['prod', () => prod],
 ] as const)('sealing key grants in %s', (_env, template) => {
-  it.each(STEP_NAMES)('gives %s GenerateDataKey and Decrypt only for the stream kinds it seals and opens', (step) => {
+  it.each(FUNCTION_NAMES)('gives %s GenerateDataKey and Decrypt only for the stream kinds it seals and opens', (step) => {
     const statements = statementsOfStep(template(), step);
     const sid = (id: string) => statements.filter((s) => s.Sid === id);
     const { seal, open } = SEALING[step];
@@ -171,7 +172,7 @@ describe('the KMS calls the sealer makes, judged by the synthesized conditions o
       expect(Object.keys(request.context ?? {}).sort()).toEqual(['wardflow:stream', 'wardflow:version']);
       const kind = request.context!['wardflow:stream']!.startsWith('approval#') ? 'approval#*' : 'execution#*';
       const declared = request.command === 'GenerateDataKeyCommand' ? 'seal' : 'open';
-      for (const step of STEP_NAMES) {
+      for (const step of FUNCTION_NAMES) {
         const expected = SEALING[step][declared].includes(kind);
         expect(roleAllows(statementsOfStep(dev, step), ACTION_OF[request.command]!, request.context), `${step} ${request.command} ${kind}`).toBe(expected);
       }

@@ -56,6 +56,12 @@ export const STEP_NAMES = [
   'record-outcome',
 ] as const;
 
+/** The approval site's function: not a state machine step, but built like one (WorkflowStep). */
+export const APPROVAL_PAGE = 'approval-page';
+
+/** Every Lambda function of the stack, by folder name under functions/. */
+export const FUNCTION_NAMES = [...STEP_NAMES, APPROVAL_PAGE] as const;
+
 /** The logical id of the role of the step whose function description ends in `: <step>`. */
 export function roleIdOfStep(template: Template, step: string): string {
   const fns = Object.values(template.findResources('AWS::Lambda::Function') as Resources).filter((f) =>

@@ -1,12 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CDK_CONTEXT, STEP_NAMES, roleIdOfStep, synthWardflow, templateOf } from './synth.js';
+import { CDK_CONTEXT, FUNCTION_NAMES, roleIdOfStep, synthWardflow, templateOf } from './synth.js';
 
-const STEPS = STEP_NAMES;
+/** Every function of the stack: the workflow steps and the approval page, all built by WorkflowStep. */
+const STEPS = FUNCTION_NAMES;
 const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { auditRetentionDays: number }>;
 
 /** The streams each step writes (PutItem) and reads (Query), as its handler does; execution is every step's own. */
-const APPROVAL_WRITERS = ['apply-policy', 'request-approval', 'record-decision', 'record-outcome'];
+const APPROVAL_WRITERS = ['apply-policy', 'request-approval', 'record-decision', 'record-outcome', 'approval-page'];
 const APPROVAL_READERS = [...APPROVAL_WRITERS, 'pay-invoice'];
 
 /**
@@ -71,10 +72,17 @@ describe.each([
 ] as const)('%s stack', (env, template) => {
   const isProd = env === 'prod';
 
-  it('has six customer-managed keys, all with rotation on and a per-environment alias', () => {
-    template().resourceCountIs('AWS::KMS::Key', 6);
-    template().allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    for (const purpose of ['table', 'sealing', 'audit', 'logs', 'state-machine', 'secrets']) {
+  it('has seven customer-managed keys with a per-environment alias, rotation on for every encryption key', () => {
+    template().resourceCountIs('AWS::KMS::Key', 7);
+    const keys = Object.entries(resourcesOf(template(), 'AWS::KMS::Key'));
+    const encryptionKeys = keys.filter(([, key]) => key.Properties.KeySpec === undefined);
+    expect(encryptionKeys).toHaveLength(6);
+    for (const [id, key] of encryptionKeys) expect(key.Properties.EnableKeyRotation, id).toBe(true);
+    // The seventh is the HMAC key of approval links, which KMS cannot rotate (approval-site.test.ts).
+    expect(keys.filter(([, key]) => key.Properties.KeySpec !== undefined).map(([id]) => id)).toEqual([
+      expect.stringMatching(/^KeysApprovalLinkKey/),
+    ]);
+    for (const purpose of ['table', 'sealing', 'audit', 'logs', 'state-machine', 'secrets', 'approval-links']) {
       template().hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/wardflow/${env}/${purpose}` });
     }
   });
@@ -243,7 +251,8 @@ describe.each([
 
   it('gives every log group the logs key and a retention', () => {
     const groups = Object.values(resourcesOf(template(), 'AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(STEPS.length + 1);
+    // One per function, the state machine's and the approval site's access logs.
+    expect(groups).toHaveLength(STEPS.length + 2);
     for (const group of groups) {
       expect(group.Properties).toMatchObject({
         KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^KeysLogsKey/), 'Arn'] },
@@ -317,14 +326,17 @@ describe.each([
     }
   });
 
-  it('grants extras only where declared: models, the payments secret, task responses', () => {
+  it('grants extras only where declared: models, the payments secret, task responses, approval email', () => {
     const extrasOf = (step: string) =>
       actionsOf(statementsOf(template(), step)).filter((a) => !/^(logs|dynamodb|kms|xray):/.test(a));
     expect(extrasOf('extract-invoice')).toEqual(['bedrock:InvokeModel']);
     expect(extrasOf('pay-invoice')).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(extrasOf('record-decision')).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
     // A retried gate that finds the approval decided delivers that decision: success or failure, nothing else.
-    expect(extrasOf('request-approval')).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+    // It also emails the signed links (approval-site.test.ts has the SES scoping).
+    expect(extrasOf('request-approval')).toEqual(['ses:SendEmail', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
+    // The approval page resumes the gate: no heartbeat, no email.
+    expect(extrasOf('approval-page')).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
     for (const step of ['record-start', 'check-grounding', 'apply-policy', 'record-outcome']) {
       expect(extrasOf(step), step).toEqual([]);
     }
