@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { Connection } from '../connection.js';
+import { ExecutionNameTaken, WorkflowUnknown } from '../errors.js';
+import { readExecutionInput } from '../input.js';
+import { type CliIo, printJson } from '../io.js';
+import type { CommandLine } from '../options.js';
+import { executionNameOf } from '../workflows.js';
+
+/**
+ * `wardflow start <workflow> --input <file|-> [--name NAME]`: starts an execution and prints
+ * its id (the execution name, which keys its event stream). The hint on how to follow it goes
+ * to stderr, so `id=$(wardflow start ...)` captures the id alone.
+ *
+ * @example
+ * await startCommand(connection, parseCommandLine(['start', 'invoice-approval', '--input', 'examples/invoice-small.json']), io);
+ */
+export async function startCommand(connection: Connection, line: CommandLine, io: CliIo): Promise<number> {
+  const workflow = line.args[0] as string;
+  const stateMachineArn = connection.workflows[workflow];
+  if (stateMachineArn === undefined) throw new WorkflowUnknown(workflow, Object.keys(connection.workflows));
+  const input = await readExecutionInput(line.input as string, io.stdin ?? process.stdin);
+  // Our own default name: Step Functions would pick a UUID too, but the id must be known for the event stream either way.
+  const name = line.name ?? randomUUID();
+  let started: { executionArn?: string; startDate?: Date };
+  try {
+    started = await connection.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name === 'ExecutionAlreadyExists') throw new ExecutionNameTaken(name);
+    throw error;
+  }
+  const executionArn = started.executionArn ?? '';
+  const id = executionArn ? executionNameOf(executionArn) : name;
+  if (line.json) {
+    printJson(io, { executionId: id, executionArn, workflow, startDate: started.startDate?.toISOString() ?? null });
+  } else {
+    io.out(id);
+    io.err(`Started ${workflow} execution ${id} on ${connection.where}. Follow it with: wardflow status ${id}`);
+  }
+  return 0;
+}

@@ -1,0 +1,115 @@
+import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
+import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
+import { approvalIdFor, ApprovalIdSchema } from '../../../functions/shared/invoice/approval-id.js';
+import type { Connection } from '../connection.js';
+import { openEventReader, readStream } from '../event-reader.js';
+import { summarizeEvent } from '../event-summary.js';
+import { describeExecution, type ExecutionDescription } from '../executions-source.js';
+import { type CliIo, printJson } from '../io.js';
+import { maskEmails, maskJson } from '../mask.js';
+import type { CommandLine } from '../options.js';
+import { alignColumns, renderTable, tableTime } from '../table.js';
+
+/** One verified stream of an execution's history, as `status` shows it. */
+export interface HistoryStream {
+  stream: string;
+  /** The fold of the stream: `waiting-for-approval`, `pending`, `approved`, ... */
+  state: string;
+  events: StoredEvent[];
+}
+
+/**
+ * `wardflow status <execution-id|arn>`: what Step Functions says (status, start, stop, error
+ * name; never input, output or cause) and the execution's recorded history: its stream
+ * `execution#<id>` and the streams of the approvals it names, each with the hash chain
+ * verified. Sealed parts are shown as sealed, never opened; addresses are masked.
+ *
+ * @example
+ * await statusCommand(connection, parseCommandLine(['status', 'invoice-large-450c9d63']), io);
+ */
+export async function statusCommand(connection: Connection, line: CommandLine, io: CliIo): Promise<number> {
+  const execution = await describeExecution(connection, line.args[0] as string);
+  const history = await readHistory(connection, execution.id);
+  if (line.json) {
+    printJson(io, {
+      execution: {
+        id: execution.id,
+        workflow: execution.workflow,
+        executionArn: execution.executionArn,
+        status: execution.status,
+        startDate: execution.startDate.toISOString(),
+        stopDate: execution.stopDate?.toISOString() ?? null,
+        error: execution.error ?? null,
+      },
+      history: history.map((part) => ({ stream: part.stream, state: part.state, verified: true, events: part.events.map(eventJson) })),
+    });
+  } else {
+    printHuman(io, execution, history);
+  }
+  return 0;
+}
+
+/**
+ * The execution's stream and the streams of its approvals: those its stream names
+ * (ApprovalRequested, ApprovalAutoDecided) and its first gate's (apply-policy records an
+ * auto-approval only in the approval's stream). Empty approval streams are left out.
+ */
+export async function readHistory(connection: Pick<Connection, 'dynamodb' | 'eventsTable'>, executionId: string): Promise<HistoryStream[]> {
+  const store = openEventReader(connection);
+  const stream = executionStream(executionId);
+  const events = await readStream(store, stream);
+  const history: HistoryStream[] = [{ stream, state: executionState(events).status, events }];
+  for (const approvalId of approvalIdsOf(events, executionId)) {
+    const approvalEvents = await readStream(store, approvalStream(approvalId));
+    if (approvalEvents.length > 0) history.push({ stream: approvalStream(approvalId), state: approvalState(approvalEvents).status, events: approvalEvents });
+  }
+  return history;
+}
+
+function approvalIdsOf(events: readonly StoredEvent[], executionId: string): string[] {
+  const named = events
+    .filter((e) => e.type === 'ApprovalRequested' || e.type === 'ApprovalAutoDecided')
+    .map((e) => e.data.approvalId);
+  const ids = new Set<string>();
+  for (const id of [...named, approvalIdFor(executionId)]) {
+    // Ids name streams: only well-formed ones are read.
+    if (ApprovalIdSchema.safeParse(id).success) ids.add(id as string);
+  }
+  return [...ids];
+}
+
+function eventJson(event: StoredEvent) {
+  return {
+    version: event.version,
+    time: event.time,
+    type: event.type,
+    actor: maskEmails(event.actor),
+    summary: summarizeEvent(event),
+    data: maskJson(event.data),
+    sealed: event.sealed !== null,
+    hash: event.hash,
+  };
+}
+
+function printHuman(io: CliIo, execution: ExecutionDescription, history: readonly HistoryStream[]): void {
+  const facts: [string, string][] = [
+    ['Execution', execution.id],
+    ['Workflow', execution.workflow],
+    ['Status', execution.status],
+    ['Started', tableTime(execution.startDate)],
+    ['Stopped', tableTime(execution.stopDate)],
+  ];
+  if (execution.error) facts.push(['Error', execution.error]);
+  for (const text of alignColumns(facts)) io.out(text);
+  for (const part of history) {
+    io.out('');
+    const count = `${part.events.length} ${part.events.length === 1 ? 'event' : 'events'}`;
+    if (part.events.length === 0) {
+      io.out(`${part.stream}: no events recorded yet`);
+      continue;
+    }
+    io.out(`${part.stream}: ${part.state} (${count}, hash chain verified)`);
+    const rows = part.events.map((e) => [String(e.version), tableTime(e.time), e.type, maskEmails(e.actor), e.sealed === null ? '' : 'sealed', summarizeEvent(e)]);
+    for (const text of renderTable(['VERSION', 'TIME', 'TYPE', 'ACTOR', 'SEALED', 'DATA'], rows)) io.out(text);
+  }
+}

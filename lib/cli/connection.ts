@@ -1,0 +1,127 @@
+import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { resolveDataFolder } from '../local/data-folder.js';
+import { readEndpointsFile, type EndpointsFile } from '../local/runtime/endpoints-file.js';
+import { asCliError } from './sdk-errors.js';
+import { RuntimeNotRunning, StackNotFound, StackOutputMissing } from './errors.js';
+import type { Target } from './options.js';
+import { KNOWN_WORKFLOWS, type WorkflowArns } from './workflows.js';
+
+/** The CloudFormation output naming the events table (the stack adds it beside the state machine ARNs). */
+export const EVENTS_TABLE_OUTPUT = 'EventsTableName';
+
+/** Everything a command needs to reach the system: the same SDK calls in local and AWS mode. */
+export interface Connection {
+  mode: 'local' | 'aws';
+  /** For messages: which runtime or stack this is (no credentials, no account secrets). */
+  where: string;
+  sfn: SFNClient;
+  dynamodb: DynamoDBClient;
+  eventsTable: string;
+  workflows: WorkflowArns;
+  close(): void;
+}
+
+/**
+ * Connects to the local runtime of a data folder (`--data-dir`, WARDFLOW_DATA_DIR, `.wardflow/`)
+ * through its endpoints.json, or, when the target is AWS, to the environment's stack
+ * `wardflow-<env>`, whose outputs name the events table and the state machines.
+ *
+ * AWS mode uses the SDK's default credential chain with the client `profile` option (the
+ * same resolution as `fromIni({ profile })`, and the profile's region when --region is not
+ * given). AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> are honoured by the SDK, so the same
+ * mode reaches LocalStack or moto.
+ *
+ * @example
+ * const connection = await connect({ mode: 'local', dataDir: undefined });
+ * try { ... connection.sfn.send(new ListExecutionsCommand({ stateMachineArn: connection.workflows['invoice-approval'] })) ... }
+ * finally { connection.close(); }
+ */
+export async function connect(target: Target, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+  return target.mode === 'local' ? connectLocal(resolveDataFolder(target.dataDir, env)) : connectAws(target);
+}
+
+function connectLocal(dataDir: string): Connection {
+  let file: EndpointsFile;
+  try {
+    file = readEndpointsFile(dataDir);
+  } catch (error) {
+    // JSON.parse's own message may quote the file; the file's name and the way out are enough.
+    if (error instanceof SyntaxError) {
+      throw new RuntimeNotRunning(`${dataDir}/endpoints.json is not valid JSON: the runtime may be writing it (retry), or left it broken (restart it with \`npm start\`).`);
+    }
+    throw new RuntimeNotRunning(error instanceof Error ? error.message : String(error));
+  }
+  if (!isAlive(file.pid)) {
+    throw new RuntimeNotRunning(
+      `the local runtime of ${dataDir} (pid ${file.pid}, started ${file.startedAt}) is no longer running; its endpoints.json was left behind. Start it again with \`npm start\`.`,
+    );
+  }
+  const client = { region: file.region, credentials: file.credentials };
+  const sfn = new SFNClient({ ...client, endpoint: file.endpoints.stepfunctions });
+  const dynamodb = new DynamoDBClient({ ...client, endpoint: file.endpoints.dynamodb });
+  return {
+    mode: 'local',
+    where: `the local runtime of ${dataDir}`,
+    sfn,
+    dynamodb,
+    eventsTable: file.resources.eventsTable,
+    workflows: { ...file.resources.stateMachines },
+    close() {
+      sfn.destroy();
+      dynamodb.destroy();
+    },
+  };
+}
+
+async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Connection> {
+  const stackName = `wardflow-${target.environment}`;
+  const where = [target.region ? `region ${target.region}` : 'the profile\'s region', target.profile ? `profile ${target.profile}` : 'default credentials'].join(', ');
+  const config = { ...(target.region ? { region: target.region } : {}), ...(target.profile ? { profile: target.profile } : {}) };
+  const cloudFormation = new CloudFormationClient(config);
+  let outputs: Output[];
+  try {
+    const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = answer.Stacks?.[0]?.Outputs ?? [];
+  } catch (error) {
+    // CloudFormation answers a missing stack with a ValidationError "Stack with id ... does not exist".
+    const name = (error as { name?: unknown } | null)?.name;
+    const message = error instanceof Error ? error.message : '';
+    if (name === 'ValidationError' && /does not exist/.test(message)) throw new StackNotFound(stackName, where);
+    throw asCliError(error, { mode: 'aws', where, profile: target.profile });
+  } finally {
+    cloudFormation.destroy();
+  }
+  const output = (key: string): string => {
+    const value = outputs.find((o) => o.OutputKey === key)?.OutputValue;
+    if (value === undefined || value === '') throw new StackOutputMissing(stackName, key);
+    return value;
+  };
+  const eventsTable = output(EVENTS_TABLE_OUTPUT);
+  const workflows = Object.fromEntries(Object.entries(KNOWN_WORKFLOWS).map(([workflow, { stackOutput }]) => [workflow, output(stackOutput)]));
+  const sfn = new SFNClient(config);
+  const dynamodb = new DynamoDBClient(config);
+  return {
+    mode: 'aws',
+    where: `stack ${stackName} (${where})`,
+    sfn,
+    dynamodb,
+    eventsTable,
+    workflows,
+    close() {
+      sfn.destroy();
+      dynamodb.destroy();
+    },
+  };
+}
+
+/** Whether a process of that id exists (EPERM: it does, owned by someone else). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

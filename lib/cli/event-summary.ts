@@ -1,0 +1,78 @@
+import { approvalStream, type EventType, type Json, type StoredEvent } from '../../functions/shared/events/event.js';
+import { maskEmails } from './mask.js';
+
+/**
+ * Which fields of each event type's clear data a one-line summary shows, in order (dotted
+ * paths reach into objects). The sealed part is never among them: it is never opened.
+ */
+const SUMMARY_FIELDS: Partial<Record<EventType, readonly string[]>> = {
+  ExecutionStarted: ['workflow', 'source'],
+  StepSucceeded: ['step', 'durationMs'],
+  StepFailed: ['step', 'error'],
+  ValidationFailed: ['step', 'source', 'issues'],
+  SecretRead: ['name', 'versionId'],
+  ModelInvoked: ['modelId', 'provider', 'inputTokens', 'outputTokens', 'costUsd'],
+  GuardTriggered: ['step', 'guard', 'fields'],
+  // The approval id last: it is long (execution name + gate), and left out in the approval's own stream.
+  ApprovalRequested: ['summary.vendor', 'summary.amount', 'summary.currency', 'expiresAt', 'approvers', 'approvalId'],
+  ApprovalTokenReplaced: ['expiresAt'],
+  ApprovalAutoDecided: ['decision', 'reason'],
+  ApprovalDecided: ['decision', 'approver'],
+  ApprovalExpired: ['approvalId'],
+  PaymentRecorded: ['paymentId', 'amount', 'currency', 'mode'],
+  ExecutionSucceeded: [],
+  ExecutionFailed: ['error'],
+};
+
+export const SUMMARY_MAX_LENGTH = 120;
+
+/**
+ * A short line about an event's clear data: `field=value` pairs, addresses masked, cut at
+ * {@link SUMMARY_MAX_LENGTH} characters. Types without an entry show their top-level plain values.
+ * An `approvalId` that names the event's own stream is left out: the stream heading says it.
+ *
+ * @example
+ * summarizeEvent(stepSucceeded); // 'step=extract-invoice durationMs=412'
+ */
+export function summarizeEvent(event: Pick<StoredEvent, 'type' | 'data'> & { stream?: string }): string {
+  const fields = SUMMARY_FIELDS[event.type] ?? Object.keys(event.data).filter((key) => isPlain(event.data[key]));
+  const parts: string[] = [];
+  for (const field of fields) {
+    const value = valueAt(event.data, field);
+    if (value === undefined || value === null) continue;
+    if (field === 'approvalId' && event.stream === approvalStream(String(value))) continue;
+    parts.push(`${field.split('.').at(-1)}=${maskEmails(render(value))}`);
+  }
+  return cut(parts.join(' '));
+}
+
+function valueAt(data: { [key: string]: Json }, path: string): Json | undefined {
+  let value: Json | undefined = data;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = value[key];
+  }
+  return value;
+}
+
+function render(value: Json): string {
+  if (Array.isArray(value)) return value.map(render).join(',');
+  if (value !== null && typeof value === 'object') {
+    // Validation issues and similar: the path says where, which is what a summary needs.
+    if (typeof value.path === 'string') return value.path;
+    return Object.entries(value)
+      .filter(([, item]) => isPlain(item))
+      .map(([key, item]) => `${key}:${render(item)}`)
+      .join(',');
+  }
+  return String(value);
+}
+
+function isPlain(value: Json | undefined): boolean {
+  return value !== undefined && (value === null || typeof value !== 'object');
+}
+
+function cut(text: string): string {
+  const chars = Array.from(text);
+  return chars.length <= SUMMARY_MAX_LENGTH ? text : `${chars.slice(0, SUMMARY_MAX_LENGTH - 1).join('')}…`;
+}

@@ -1,0 +1,157 @@
+import { parseArgs } from 'node:util';
+import { ENVIRONMENT_NAME } from '../../functions/shared/config.js';
+import { UsageError } from './errors.js';
+import { EXECUTION_NAME } from './workflows.js';
+
+export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'help'] as const;
+export type CliCommand = (typeof CLI_COMMANDS)[number];
+
+export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+export type ExecutionStatusFilter = (typeof EXECUTION_STATUSES)[number];
+
+/** `executions` lists this many unless --limit says otherwise; ListExecutions pages hold at most 1000. */
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 1000;
+export const DEFAULT_ENVIRONMENT = 'dev';
+
+/** Where the CLI connects: the local runtime of a data folder, or a deployed environment. */
+export type Target =
+  | { mode: 'local'; dataDir: string | undefined }
+  | { mode: 'aws'; profile: string | undefined; region: string | undefined; environment: string };
+
+export interface CommandLine {
+  command: CliCommand;
+  /** Positionals after the command. */
+  args: string[];
+  json: boolean;
+  target: Target;
+  /** start */
+  input?: string;
+  name?: string;
+  /** executions */
+  limit: number;
+  status?: ExecutionStatusFilter;
+}
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  profile: { type: 'string' },
+  region: { type: 'string' },
+  env: { type: 'string' },
+  input: { type: 'string' },
+  name: { type: 'string' },
+  limit: { type: 'string' },
+  status: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type OptionName = keyof typeof OPTIONS;
+
+const COMMON: readonly OptionName[] = ['data-dir', 'json', 'profile', 'region', 'env', 'help'];
+/** Options that only make sense for one command, and how many positionals each command takes. */
+const COMMAND_SHAPES: Record<CliCommand, { options: readonly OptionName[]; positionals: readonly string[] }> = {
+  start: { options: ['input', 'name'], positionals: ['<workflow>'] },
+  executions: { options: ['limit', 'status'], positionals: [] },
+  status: { options: [], positionals: ['<execution-id>'] },
+  approvals: { options: [], positionals: [] },
+  help: { options: [], positionals: [] },
+};
+
+/**
+ * Parses and checks a command line: the command, its positionals, and options that belong to
+ * it. Anything wrong is a `UsageError` that names the option and what was expected.
+ * `-h`/`--help` anywhere parses as the `help` command; no command at all is a usage error.
+ *
+ * @example
+ * parseCommandLine(['executions', '--status', 'RUNNING', '--json']);
+ * // { command: 'executions', args: [], json: true, limit: 20, status: 'RUNNING', target: { mode: 'local', dataDir: undefined } }
+ */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  let parsed: { values: Partial<Record<OptionName, string | boolean>>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    // node's messages name the option and what is wrong with it; they quote only the command line.
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '.') : 'cannot parse the command line');
+  }
+  const { values, positionals } = parsed;
+  const [first, ...args] = positionals;
+  if (values.help === true) return { command: 'help', args: [], json: values.json === true, target: { mode: 'local', dataDir: undefined }, limit: DEFAULT_LIMIT };
+  if (first === undefined) throw new UsageError('no command given.', { showUsage: true });
+  if (!isCommand(first)) throw new UsageError(`unknown command "${first}".`, { showUsage: true });
+  const command = first;
+  const shape = COMMAND_SHAPES[command];
+
+  for (const option of Object.keys(values) as OptionName[]) {
+    if (!COMMON.includes(option) && !shape.options.includes(option)) {
+      const owners = (Object.keys(COMMAND_SHAPES) as CliCommand[]).filter((c) => COMMAND_SHAPES[c].options.includes(option));
+      throw new UsageError(`--${option} is an option of \`${owners.join('`, `')}\`, not of \`${command}\`.`);
+    }
+  }
+  if (args.length !== shape.positionals.length) {
+    const expected = shape.positionals.length === 0 ? 'no arguments' : shape.positionals.join(' ');
+    throw new UsageError(`\`${command}\` takes ${expected}; got ${args.length === 0 ? 'none' : `"${args.join(' ')}"`}.`);
+  }
+
+  const line: CommandLine = { command, args, json: values.json === true, target: targetOf(values), limit: DEFAULT_LIMIT };
+  if (command === 'start') {
+    if (typeof values.input !== 'string' || values.input === '') throw new UsageError('`start` needs --input FILE (or --input - to read standard input).');
+    line.input = values.input;
+    if (typeof values.name === 'string') {
+      if (!EXECUTION_NAME.test(values.name)) throw new UsageError('--name must be 1 to 80 characters without whitespace or any of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /.');
+      line.name = values.name;
+    }
+  }
+  if (command === 'status' && !isExecutionRef(args[0] as string)) {
+    throw new UsageError('<execution-id> must be an execution name (as `wardflow executions` lists it) or an execution ARN.');
+  }
+  if (typeof values.limit === 'string') line.limit = limitOf(values.limit);
+  if (typeof values.status === 'string') line.status = statusOf(values.status);
+  return line;
+}
+
+function isCommand(value: string): value is CliCommand {
+  return (CLI_COMMANDS as readonly string[]).includes(value);
+}
+
+function isExecutionRef(value: string): boolean {
+  if (value.startsWith('arn:')) return /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/.test(value);
+  return EXECUTION_NAME.test(value);
+}
+
+/** Local mode unless --profile or --region asks for AWS; the options of the other mode are refused, not ignored. */
+function targetOf(values: Partial<Record<OptionName, string | boolean>>): Target {
+  const profile = stringOption(values, 'profile');
+  const region = stringOption(values, 'region');
+  const environment = stringOption(values, 'env');
+  const dataDir = stringOption(values, 'data-dir');
+  if (profile === undefined && region === undefined) {
+    if (environment !== undefined) throw new UsageError('--env picks a deployed environment: give --profile or --region with it (without them the CLI talks to the local runtime).');
+    return { mode: 'local', dataDir };
+  }
+  if (dataDir !== undefined) throw new UsageError('--data-dir is for the local runtime; it cannot be combined with --profile or --region (AWS mode).');
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) throw new UsageError(`--region must be an AWS region name such as eu-west-1; got "${region}".`);
+  if (environment !== undefined && !ENVIRONMENT_NAME.test(environment)) {
+    throw new UsageError('--env must be an environment name as cdk.json defines them: a lowercase letter, then up to 30 lowercase letters, digits or dashes.');
+  }
+  return { mode: 'aws', profile, region, environment: environment ?? DEFAULT_ENVIRONMENT };
+}
+
+function stringOption(values: Partial<Record<OptionName, string | boolean>>, name: OptionName): string | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} needs a value.`);
+  return value;
+}
+
+function limitOf(raw: string): number {
+  const limit = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}; got "${raw}".`);
+  return limit;
+}
+
+function statusOf(raw: string): ExecutionStatusFilter {
+  const status = EXECUTION_STATUSES.find((s) => s === raw.toUpperCase());
+  if (status === undefined) throw new UsageError(`--status must be one of ${EXECUTION_STATUSES.join(', ')}; got "${raw}".`);
+  return status;
+}

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
+import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
+import { approvalStream, executionStream, type NewEvent } from '../../../functions/shared/events/event.js';
+import { TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
+import { describeWithMoto } from '../../support/moto.js';
+import { localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
+
+/**
+ * AWS mode against moto, the second judge: the stack `wardflow-dev` (a DynamoDB table and a
+ * Step Functions state machine, created through CloudFormation, with the outputs the real
+ * stack has) and the CLI reaching it through the SDK's default credential chain (environment
+ * variables) and AWS_ENDPOINT_URL, as it would reach LocalStack. moto does not run the state
+ * machine: its executions stay RUNNING, which is what a gate-waiting execution looks like.
+ */
+const APPROVER = 'erin.approver@example.net';
+
+describeWithMoto('wardflow CLI in AWS mode', (moto) => {
+  const config = () => ({ endpoint: moto().endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+  const inputFolder = localRuntimeFolder();
+  let store: DynamoDbEventStore;
+  let storeClient: DynamoDBClient;
+
+  beforeAll(async () => {
+    const template = {
+      Resources: {
+        Events: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            TableName: 'wardflow-dev-events',
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [
+              { AttributeName: 'stream', AttributeType: 'S' },
+              { AttributeName: 'version', AttributeType: 'N' },
+            ],
+            KeySchema: [
+              { AttributeName: 'stream', KeyType: 'HASH' },
+              { AttributeName: 'version', KeyType: 'RANGE' },
+            ],
+          },
+        },
+        InvoiceApproval: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: {
+            StateMachineName: 'wardflow-dev-invoice-approval',
+            RoleArn: 'arn:aws:iam::123456789012:role/wardflow-dev-states',
+            DefinitionString: JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Pass', End: true } } }),
+          },
+        },
+      },
+      Outputs: {
+        EventsTableName: { Value: { Ref: 'Events' } },
+        InvoiceApprovalStateMachineArn: { Value: { Ref: 'InvoiceApproval' } },
+      },
+    };
+    const cloudFormation = new CloudFormationClient(config());
+    await cloudFormation.send(new CreateStackCommand({ StackName: 'wardflow-dev', TemplateBody: JSON.stringify(template) }));
+    // A stack from before the state machine output existed.
+    const oldTable = { ...template.Resources.Events, Properties: { ...template.Resources.Events.Properties, TableName: 'wardflow-old-events' } };
+    await cloudFormation.send(
+      new CreateStackCommand({ StackName: 'wardflow-old', TemplateBody: JSON.stringify({ Resources: { Events: oldTable }, Outputs: { EventsTableName: template.Outputs.EventsTableName } }) }),
+    );
+    cloudFormation.destroy();
+
+    const sealer = EncryptionSdkSealer.rawAes({ keyName: 'test', keyNamespace: 'wardflow-test', key: randomBytes(32) });
+    storeClient = new DynamoDBClient(config());
+    store = new DynamoDbEventStore({ client: storeClient, tableName: 'wardflow-dev-events', sealer });
+
+    vi.stubEnv('AWS_ENDPOINT_URL', moto().endpoint);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    storeClient?.destroy();
+    inputFolder.remove();
+  });
+
+  const aws = (...args: string[]) => runCliCaptured([...args, '--region', TEST_REGION]);
+
+  async function append(stream: string, events: NewEvent[]): Promise<void> {
+    for (const event of events) await store.append(stream, await store.headVersion(stream), [event]);
+  }
+
+  it('starts an execution, lists it, and shows its recorded history and pending approval', async () => {
+    const input = join(inputFolder.dir, 'invoice.json');
+    writeFileSync(input, JSON.stringify({ invoiceText: 'Total due: USD 12,480.00', source: 'test' }));
+    const started = await aws('start', 'invoice-approval', '--input', input, '--name', 'moto-run-1', '--json');
+    expect(started.err).toEqual([]);
+    expect(started.code).toBe(0);
+    const { executionArn, executionId } = JSON.parse(started.stdout) as { executionArn: string; executionId: string };
+    expect(executionId).toBe('moto-run-1');
+    expect(executionArn).toMatch(/:execution:wardflow-dev-invoice-approval:moto-run-1$/);
+    // moto has it, with the input as given.
+    const sfn = new SFNClient(config());
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    sfn.destroy();
+    expect(JSON.parse(described.input!)).toEqual({ invoiceText: 'Total due: USD 12,480.00', source: 'test' });
+
+    const listed = await aws('executions', '--status', 'RUNNING', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: 'moto-run-1', workflow: 'invoice-approval', status: 'RUNNING', executionArn })]);
+
+    // The steps' records, as the gate leaves them.
+    const approvalId = 'moto-run-1-1';
+    await append(executionStream(executionId), [
+      { type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'invoice-approval', source: 'test' }, sensitive: { invoiceText: 'Total due: USD 12,480.00' } },
+      { type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId, expiresAt: '2026-12-02T08:59:00.000Z' } },
+    ]);
+    await append(approvalStream(approvalId), [
+      {
+        type: 'ApprovalRequested',
+        actor: 'step:request-approval',
+        data: { approvalId, executionId, approvers: [APPROVER], expiresAt: '2026-12-02T08:59:00.000Z', summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-1', currency: 'USD', amount: '12480.00' } },
+        sensitive: { taskToken: 'planted-token' },
+      },
+    ]);
+
+    const status = await aws('status', executionId, '--json');
+    expect(status.code).toBe(0);
+    const doc = JSON.parse(status.stdout) as { execution: { status: string }; history: { stream: string; state: string }[] };
+    expect(doc.execution.status).toBe('RUNNING');
+    expect(doc.history.map((h) => [h.stream, h.state])).toEqual([
+      ['execution#moto-run-1', 'waiting-for-approval'],
+      ['approval#moto-run-1-1', 'pending'],
+    ]);
+
+    const approvals = await aws('approvals');
+    expect(approvals.code).toBe(0);
+    expect(approvals.out[1]).toMatch(/^moto-run-1-1\s+moto-run-1\s+Northwind Traders\s+NW-1\s+12480.00\s+USD\s+2026-12-02T08:59:00Z\s+1$/);
+    for (const run of [status, approvals]) {
+      expect(run.stdout).not.toContain(APPROVER);
+      expect(run.stdout).not.toContain('planted-token');
+    }
+  });
+
+  it('names a stack that does not exist, and one that lacks an output', async () => {
+    const missing = await aws('executions', '--env', 'qa');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toEqual([
+      `wardflow: CloudFormation stack wardflow-qa not found (region ${TEST_REGION}, default credentials). Deploy it with \`npx cdk deploy\`, or pass the --env, --region or --profile it was deployed with.`,
+    ]);
+    const old = await aws('executions', '--env', 'old');
+    expect(old.code).toBe(1);
+    expect(old.err).toEqual(['wardflow: CloudFormation stack wardflow-old has no output InvoiceApprovalStateMachineArn. It was deployed by an older wardflow: redeploy it with `npx cdk deploy`.']);
+  });
+
+  it('names an execution moto does not have', async () => {
+    const run = await aws('status', 'never-started');
+    expect(run.code).toBe(1);
+    expect(run.err).toEqual(['wardflow: no execution "never-started" in workflow invoice-approval. `wardflow executions` lists the recent ones.']);
+  });
+});

@@ -1,0 +1,318 @@
+import { randomBytes } from 'node:crypto';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type ExecutionStatus } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
+import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
+import { approvalStream, executionStream, type NewEvent } from '../../../functions/shared/events/event.js';
+import { refusingSealer } from '../../../lib/cli/event-reader.js';
+import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
+import { executionArn, INVOICE_MACHINE_ARN, localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
+
+/**
+ * `status` and `approvals` against real events in dynalite, appended through the
+ * DynamoDbEventStore with a raw-AES sealer (as the handler tests build them), in the shapes
+ * the invoice-approval steps write. The CLI reads the same table through a local runtime's
+ * endpoints.json; Step Functions' side (DescribeExecution, ListExecutions) is mocked.
+ *
+ * Planted: an approver address, a task token, invoice text, an approver's comment and a
+ * failure cause. None may appear in any output.
+ */
+const APPROVER = 'dana.approver@example.org';
+const MASKED_APPROVER = 'd•••@example.org';
+const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAY-planted-task-token-9f8e7d';
+const CAUSE = 'Model output for Jane Roe, 12 Secret Lane, was not an invoice';
+const DOCUMENT_LINE = 'Quarterly coffee and pantry supply contract, Q1 2027';
+const COMMENT = 'known to us now, see thread with Jane';
+const NORTHWIND = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' };
+const EXPIRES = '2026-12-02T08:59:00.000Z';
+
+const sfn = mockClient(SFNClient);
+let dynamo: LocalDynamo;
+let table: string;
+let store: DynamoDbEventStore;
+let folder: ReturnType<typeof localRuntimeFolder>;
+
+/** What Step Functions says about each execution. */
+const EXECUTIONS: Record<string, { status: ExecutionStatus; start: string; stop?: string; error?: string; cause?: string }> = {
+  'cli-small': { status: 'SUCCEEDED', start: '2026-12-01T09:00:00Z', stop: '2026-12-01T09:00:03Z' },
+  'cli-large': { status: 'RUNNING', start: '2026-12-01T09:01:00Z' },
+  'cli-unknown': { status: 'RUNNING', start: '2026-12-01T09:02:00Z' },
+  'cli-malformed': { status: 'FAILED', start: '2026-12-01T09:03:00Z', stop: '2026-12-01T09:03:01Z', error: 'ValidationFailed', cause: CAUSE },
+  'cli-tampered': { status: 'RUNNING', start: '2026-12-01T09:04:00Z' },
+};
+
+function answerStepFunctions(names: readonly string[]): void {
+  sfn.reset();
+  const items = names.map((name) => {
+    const e = EXECUTIONS[name]!;
+    return { executionArn: executionArn(name), stateMachineArn: INVOICE_MACHINE_ARN, name, status: e.status, startDate: new Date(e.start), ...(e.stop ? { stopDate: new Date(e.stop) } : {}) };
+  });
+  sfn.on(ListExecutionsCommand).callsFake((input: { statusFilter?: string }) => ({
+    executions: items.filter((i) => input.statusFilter === undefined || i.status === input.statusFilter).sort((a, b) => b.startDate.getTime() - a.startDate.getTime()),
+  }));
+  sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+    const item = items.find((i) => i.executionArn === input.executionArn);
+    if (!item) throw Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' });
+    const e = EXECUTIONS[item.name]!;
+    return { ...item, input: JSON.stringify({ invoiceText: DOCUMENT_LINE }), ...(e.error ? { error: e.error, cause: e.cause } : {}) };
+  });
+}
+
+/** Appends one event at a time, as the steps do (dynalite has no transactions). */
+async function append(stream: string, events: NewEvent[]): Promise<void> {
+  for (const event of events) await store.append(stream, await store.headVersion(stream), [event]);
+}
+
+const step = (name: string, durationMs = 5): NewEvent => ({ type: 'StepSucceeded', actor: `step:${name}`, data: { step: name, durationMs } });
+const started = (source: string): NewEvent => ({
+  type: 'ExecutionStarted',
+  actor: 'step:record-start',
+  data: { workflow: 'invoice-approval', source },
+  sensitive: { invoiceText: `NORTHWIND TRADERS\n${DOCUMENT_LINE}\nTotal: USD 12,480.00` },
+});
+const modelInvoked: NewEvent = {
+  type: 'ModelInvoked',
+  actor: 'step:extract-invoice',
+  data: { step: 'extract-invoice', modelId: 'local.invoice-parser-v1', provider: 'local-stand-in', inputTokens: 120, outputTokens: 40, costUsd: 0, costKnown: true },
+  sensitive: { prompt: DOCUMENT_LINE },
+};
+
+/** An execution that reached the gate: its stream says it waits, the approval stream holds the request with the token sealed. */
+async function reachGate(executionId: string): Promise<string> {
+  const approvalId = `${executionId}-1`;
+  await append(executionStream(executionId), [started('examples/invoice-large.json'), step('record-start'), modelInvoked, step('extract-invoice'), step('check-grounding'), step('apply-policy')]);
+  await append(approvalStream(approvalId), [
+    {
+      type: 'ApprovalRequested',
+      actor: 'step:request-approval',
+      data: { approvalId, executionId, approvers: [APPROVER], expiresAt: EXPIRES, summary: NORTHWIND },
+      sensitive: { taskToken: TASK_TOKEN },
+    },
+  ]);
+  await append(executionStream(executionId), [{ type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId, expiresAt: EXPIRES } }, step('request-approval')]);
+  return approvalId;
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  table = await dynamo.createEventsTable();
+  const sealer = EncryptionSdkSealer.rawAes({ keyName: 'test', keyNamespace: 'wardflow-test', key: randomBytes(32) });
+  store = new DynamoDbEventStore({ client: dynamo.client, tableName: table, sealer, now: () => new Date('2026-12-01T09:00:00.000Z') });
+
+  // Auto-approved and paid: apply-policy records the decision in the approval stream only.
+  await append(executionStream('cli-small'), [started('examples/invoice-small.json'), step('record-start'), modelInvoked, step('extract-invoice'), step('check-grounding'), step('apply-policy')]);
+  await append(approvalStream('cli-small-1'), [
+    { type: 'ApprovalAutoDecided', actor: 'step:apply-policy', data: { approvalId: 'cli-small-1', executionId: 'cli-small', decision: 'approve', reason: 'known vendor below 5000.00 EUR' } },
+  ]);
+  await append(executionStream('cli-small'), [
+    { type: 'SecretRead', actor: 'step:pay-invoice', data: { step: 'pay-invoice', name: 'wardflow/test/payments-api-key', versionId: 'v-1' } },
+    { type: 'PaymentRecorded', actor: 'step:pay-invoice', data: { paymentId: 'ledger-cli-small', approvalId: 'cli-small-1', vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', mode: 'ledger-only' } },
+    step('pay-invoice'),
+    { type: 'ExecutionSucceeded', actor: 'step:record-outcome', data: {} },
+    step('record-outcome'),
+  ]);
+
+  await reachGate('cli-large');
+
+  // Decided by the approver (record-decision): the approval is closed though the execution still runs.
+  const decided = await reachGate('cli-unknown');
+  await append(approvalStream(decided), [
+    { type: 'ApprovalDecided', actor: `user:${APPROVER}`, data: { approvalId: decided, executionId: 'cli-unknown', approver: APPROVER, decision: 'approve' }, sensitive: { comment: COMMENT } },
+  ]);
+  await append(executionStream('cli-unknown'), [step('record-decision')]);
+
+  await append(executionStream('cli-malformed'), [
+    started('examples/invoice-malformed.json'),
+    step('record-start'),
+    modelInvoked,
+    { type: 'ValidationFailed', actor: 'step:extract-invoice', data: { step: 'extract-invoice', source: 'model output', issues: [{ path: 'amount', expected: 'a decimal amount' }] } },
+    { type: 'ExecutionFailed', actor: 'step:record-outcome', data: { error: 'ValidationFailed' } },
+    step('record-outcome'),
+  ]);
+
+  // Someone with write access to the table lowers the amount of a pending request in place.
+  const tampered = await reachGate('cli-tampered');
+  const [requested] = await store.read(approvalStream(tampered));
+  const forged = { ...requested!.data, summary: { ...NORTHWIND, amount: '12.48' } };
+  await dynamo.client.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { stream: { S: approvalStream(tampered) }, version: { N: '1' } },
+      UpdateExpression: 'SET #data = :data',
+      ExpressionAttributeNames: { '#data': 'data' },
+      ExpressionAttributeValues: { ':data': { S: JSON.stringify(forged) } },
+    }),
+  );
+  folder = localRuntimeFolder({ dynamodb: dynamo.endpoint, eventsTable: table });
+});
+
+afterAll(async () => {
+  folder?.remove();
+  await dynamo?.stop();
+});
+
+beforeEach(() => answerStepFunctions(['cli-small', 'cli-large', 'cli-unknown', 'cli-malformed']));
+
+const cli = (...args: string[]) => runCliCaptured([...args, '--data-dir', folder.dir]);
+
+/** Nothing planted may leave the store through the CLI, in any mode. */
+function expectNothingPlanted(text: string): void {
+  expect(text).not.toContain(APPROVER);
+  expect(text).not.toContain(TASK_TOKEN);
+  expect(text).not.toContain(DOCUMENT_LINE);
+  expect(text).not.toContain(COMMENT);
+  expect(text).not.toContain('Jane');
+}
+
+describe('wardflow status', () => {
+  it('shows what Step Functions says and the verified history of the execution and its approval, approver masked', async () => {
+    const run = await cli('status', 'cli-unknown');
+    expect(run.code).toBe(0);
+    expect(run.err).toEqual([]);
+    expect(run.out.slice(0, 5)).toEqual([
+      'Execution  cli-unknown',
+      'Workflow   invoice-approval',
+      'Status     RUNNING',
+      'Started    2026-12-01T09:02:00Z',
+      'Stopped    -',
+    ]);
+    expect(run.stdout).toContain('execution#cli-unknown: running (');
+    expect(run.stdout).toContain('hash chain verified)');
+    expect(run.stdout).toContain('approval#cli-unknown-1: approved (2 events, hash chain verified)');
+    expect(run.out[7]).toMatch(/^VERSION\s+TIME\s+TYPE\s+ACTOR\s+SEALED\s+DATA$/);
+    // ExecutionStarted's invoice text is sealed: shown as such, never opened.
+    expect(run.out[8]).toMatch(/^1\s+2026-12-01T09:00:00Z\s+ExecutionStarted\s+step:record-start\s+sealed\s+workflow=invoice-approval source=examples\/invoice-large.json$/);
+    // The request's data, without the approval id the stream already names.
+    expect(run.out.find((line) => line.includes('ApprovalRequested  step:request-approval  sealed'))).toMatch(
+      new RegExp(`sealed  vendor=Northwind Traders amount=12480.00 currency=USD expiresAt=2026-12-02T08:59:00.000Z approvers=${MASKED_APPROVER}$`),
+    );
+    const decided = run.out.find((line) => line.includes('ApprovalDecided'));
+    expect(decided).toMatch(new RegExp(`ApprovalDecided\\s+user:${MASKED_APPROVER}\\s+sealed\\s+decision=approve approver=${MASKED_APPROVER}$`));
+    expectNothingPlanted(run.stdout + run.stderr);
+  });
+
+  it('prints one JSON document with --json: the execution, and every event with its data masked and sealed parts flagged', async () => {
+    const run = await cli('status', executionArn('cli-large'), '--json');
+    expect(run.code).toBe(0);
+    expect(run.out).toHaveLength(1);
+    const doc = JSON.parse(run.stdout) as {
+      execution: Record<string, unknown>;
+      history: { stream: string; state: string; verified: boolean; events: { version: number; type: string; actor: string; data: Record<string, unknown>; sealed: boolean }[] }[];
+    };
+    expect(doc.execution).toEqual({
+      id: 'cli-large',
+      workflow: 'invoice-approval',
+      executionArn: executionArn('cli-large'),
+      status: 'RUNNING',
+      startDate: '2026-12-01T09:01:00.000Z',
+      stopDate: null,
+      error: null,
+    });
+    expect(doc.history.map((h) => [h.stream, h.state, h.verified])).toEqual([
+      ['execution#cli-large', 'waiting-for-approval', true],
+      ['approval#cli-large-1', 'pending', true],
+    ]);
+    const [requested] = doc.history[1]!.events;
+    expect(requested).toMatchObject({ version: 1, type: 'ApprovalRequested', actor: 'step:request-approval', sealed: true });
+    expect(requested!.data).toMatchObject({ approvers: [MASKED_APPROVER], summary: { vendor: 'Northwind Traders', amount: '12480.00' } });
+    expect(doc.history[0]!.events.map((e) => e.version)).toEqual(doc.history[0]!.events.map((_, i) => i + 1));
+    expectNothingPlanted(run.stdout + run.stderr);
+  });
+
+  it('shows the auto-approval of an execution whose own stream does not name it, and a failure by its error name only', async () => {
+    const small = await cli('status', 'cli-small', '--json');
+    const doc = JSON.parse(small.stdout) as { history: { stream: string; state: string; events: { type: string }[] }[] };
+    expect(doc.history.map((h) => [h.stream, h.state])).toEqual([
+      ['execution#cli-small', 'succeeded'],
+      ['approval#cli-small-1', 'approved'],
+    ]);
+    expect(doc.history[1]!.events.map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
+
+    const failed = await cli('status', 'cli-malformed');
+    expect(failed.code).toBe(0);
+    expect(failed.out).toContain('Error      ValidationFailed');
+    expect(failed.stdout).toContain('execution#cli-malformed: failed (');
+    expect(failed.stdout).not.toContain('approval#');
+    expectNothingPlanted(failed.stdout + failed.stderr);
+  });
+
+  it('names an unknown execution and where to find the ids', async () => {
+    const run = await cli('status', 'no-such-run');
+    expect(run.code).toBe(1);
+    expect(run.out).toEqual([]);
+    expect(run.err).toEqual(['wardflow: no execution "no-such-run" in workflow invoice-approval. `wardflow executions` lists the recent ones.']);
+  });
+
+  it('refuses to show a history whose hash chain is broken, naming the first bad event', async () => {
+    answerStepFunctions(['cli-tampered']);
+    const run = await cli('status', 'cli-tampered', '--json');
+    expect(run.code).toBe(1);
+    expect(run.out).toEqual([]);
+    expect(JSON.parse(run.stderr)).toEqual({
+      error: {
+        name: 'HistoryUnverified',
+        message:
+          'the history of approval#cli-tampered-1 failed verification at version 1 (hash mismatch: content changed); it is not shown. Treat the stream as compromised: compare it with the audit archive and investigate.',
+      },
+    });
+  });
+});
+
+describe('wardflow approvals', () => {
+  it('lists the approvals waiting for a human, with the invoice and the number of approvers', async () => {
+    const run = await cli('approvals');
+    expect(run.code).toBe(0);
+    expect(run.err).toEqual([]);
+    // cli-unknown is RUNNING too, but its approval is decided; cli-small and cli-malformed have ended.
+    expect(run.out).toEqual([
+      'APPROVAL     EXECUTION  VENDOR             INVOICE   AMOUNT    CURRENCY  EXPIRES               APPROVERS',
+      'cli-large-1  cli-large  Northwind Traders  NW-88213  12480.00  USD       2026-12-02T08:59:00Z  1',
+    ]);
+    expectNothingPlanted(run.stdout);
+  });
+
+  it('prints a JSON array with --json, approvers masked', async () => {
+    const run = await cli('approvals', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      {
+        approvalId: 'cli-large-1',
+        executionId: 'cli-large',
+        workflow: 'invoice-approval',
+        vendor: 'Northwind Traders',
+        invoiceNumber: 'NW-88213',
+        amount: '12480.00',
+        currency: 'USD',
+        requestedAt: '2026-12-01T09:00:00.000Z',
+        expiresAt: '2026-12-02T08:59:00.000Z',
+        approverCount: 1,
+        approvers: [MASKED_APPROVER],
+      },
+    ]);
+    expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input).toMatchObject({ stateMachineArn: INVOICE_MACHINE_ARN, statusFilter: 'RUNNING' });
+    expectNothingPlanted(run.stdout + run.stderr);
+  });
+
+  it('leaves out an approval whose stream fails verification, says so on stderr and exits 1', async () => {
+    answerStepFunctions(['cli-large', 'cli-tampered']);
+    const run = await cli('approvals', '--json');
+    expect(run.code).toBe(1);
+    expect((JSON.parse(run.stdout) as { approvalId: string }[]).map((a) => a.approvalId)).toEqual(['cli-large-1']);
+    expect(run.err).toEqual([expect.stringContaining('wardflow: the history of approval#cli-tampered-1 failed verification at version 1')]);
+  });
+
+  it('says so when nothing waits', async () => {
+    answerStepFunctions(['cli-small']);
+    const run = await cli('approvals');
+    expect(run.out).toEqual([`No approvals are waiting on the local runtime of ${folder.dir}.`]);
+  });
+});
+
+describe('the read-only sealer', () => {
+  it('refuses to seal or open, so the CLI can never decrypt or append', async () => {
+    await expect(refusingSealer.open('AAAA', { stream: 'execution#x', version: 1 })).rejects.toThrow(/never opens sealed event data/);
+    await expect(refusingSealer.seal({ a: 1 }, { stream: 'execution#x', version: 1 })).rejects.toThrow(/cannot seal, and never appends/);
+  });
+});

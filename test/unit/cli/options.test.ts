@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../lib/cli/errors.js';
+import { CLI_USAGE, runCli } from '../../../lib/cli/main.js';
+import { parseCommandLine } from '../../../lib/cli/options.js';
+import { runCliCaptured } from './cli-harness.js';
+
+function usageErrorOf(argv: string[]): UsageError {
+  try {
+    parseCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return error;
+    throw error;
+  }
+  throw new Error(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('parseCommandLine', () => {
+  it('reads each command with its own options, local mode by default', () => {
+    expect(parseCommandLine(['executions', '--status', 'running', '--limit', '5', '--json'])).toEqual({
+      command: 'executions',
+      args: [],
+      json: true,
+      limit: 5,
+      status: 'RUNNING',
+      target: { mode: 'local', dataDir: undefined },
+    });
+    expect(parseCommandLine(['start', 'invoice-approval', '--input', '-', '--name', 'run-1', '--data-dir', '/tmp/d'])).toMatchObject({
+      command: 'start',
+      args: ['invoice-approval'],
+      input: '-',
+      name: 'run-1',
+      target: { mode: 'local', dataDir: '/tmp/d' },
+    });
+    expect(parseCommandLine(['status', 'arn:aws:states:us-east-1:123456789012:execution:invoice-approval:e-1']).args).toEqual([
+      'arn:aws:states:us-east-1:123456789012:execution:invoice-approval:e-1',
+    ]);
+  });
+
+  it('selects AWS mode with --profile or --region, environment dev unless --env names another', () => {
+    expect(parseCommandLine(['approvals', '--profile', 'ops']).target).toEqual({ mode: 'aws', profile: 'ops', region: undefined, environment: 'dev' });
+    expect(parseCommandLine(['approvals', '--region', 'eu-west-1', '--env', 'prod']).target).toEqual({ mode: 'aws', profile: undefined, region: 'eu-west-1', environment: 'prod' });
+  });
+
+  it.each([
+    [['start', 'invoice-approval'], /--input/],
+    [['start', '--input', 'x.json'], /takes <workflow>; got none/],
+    [['status'], /takes <execution-id>/],
+    [['status', 'a', 'b'], /got "a b"/],
+    [['status', 'bad:name'], /execution name .* or an execution ARN/],
+    [['status', 'arn:aws:states:us-east-1:123456789012:stateMachine:invoice-approval'], /execution ARN/],
+    [['executions', 'extra'], /takes no arguments/],
+    [['executions', '--limit', '0'], /--limit must be a whole number from 1 to 1000; got "0"/],
+    [['executions', '--limit', '2.5'], /--limit/],
+    [['executions', '--limit', '1001'], /--limit/],
+    [['executions', '--status', 'DONE'], /--status must be one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED; got "DONE"/],
+    [['executions', '--input', 'x.json'], /--input is an option of `start`, not of `executions`/],
+    [['approvals', '--limit', '3'], /--limit is an option of `executions`, not of `approvals`/],
+    [['start', 'invoice-approval', '--input', 'x', '--name', 'has space'], /--name must be 1 to 80 characters/],
+    [['start', 'invoice-approval', '--input', 'x', '--name', 'a'.repeat(81)], /--name must be 1 to 80 characters/],
+    [['executions', '--env', 'prod'], /--env picks a deployed environment: give --profile or --region/],
+    [['executions', '--region', 'eu-west-1', '--data-dir', 'd'], /--data-dir is for the local runtime/],
+    [['executions', '--region', 'Europe'], /--region must be an AWS region name/],
+    [['executions', '--profile', 'p', '--env', 'Prod!'], /--env must be an environment name/],
+    [['executions', '--verbose'], /--verbose/],
+    [['executions', '--data-dir'], /--data-dir/],
+  ])('refuses %j, naming what is wrong', (argv, message) => {
+    expect(usageErrorOf(argv).message).toMatch(message);
+  });
+});
+
+describe('runCli usage errors and help', () => {
+  it('prints the usage on stderr and exits 2 for an unknown command, with nothing on stdout', async () => {
+    const run = await runCliCaptured(['deploy']);
+    expect(run.code).toBe(2);
+    expect(run.out).toEqual([]);
+    expect(run.stderr).toContain('unknown command "deploy"');
+    expect(run.stderr).toContain(CLI_USAGE);
+  });
+
+  it('exits 2 with the usage when no command is given', async () => {
+    const run = await runCliCaptured([]);
+    expect(run.code).toBe(2);
+    expect(run.out).toEqual([]);
+    expect(run.stderr).toContain(CLI_USAGE);
+  });
+
+  it('names a bad option without the whole usage, and exits 2', async () => {
+    const run = await runCliCaptured(['executions', '--limit', 'many']);
+    expect(run.code).toBe(2);
+    expect(run.out).toEqual([]);
+    expect(run.err).toEqual(['wardflow: --limit must be a whole number from 1 to 1000; got "many".', 'Run `wardflow help` for the commands and their options.']);
+  });
+
+  it('prints the usage on stdout for help, -h and --help, and exits 0', async () => {
+    for (const argv of [['help'], ['-h'], ['status', '--help']]) {
+      const run = await runCliCaptured(argv);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(CLI_USAGE);
+      expect(run.err).toEqual([]);
+    }
+  });
+
+  it('prints the caller\'s usage instead when given one', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => err.push(line) };
+    expect(await runCli(['help'], io, { usage: 'Usage: wardflow dev|demo|start ...' })).toBe(0);
+    expect(await runCli(['deploy'], io, { usage: 'Usage: wardflow dev|demo|start ...' })).toBe(2);
+    expect(out).toEqual(['Usage: wardflow dev|demo|start ...']);
+    expect(err).toEqual(['wardflow: unknown command "deploy".', '\nUsage: wardflow dev|demo|start ...']);
+  });
+
+  it('documents every command and option it accepts', () => {
+    for (const word of ['start <workflow>', 'executions', 'status <execution-id>', 'approvals', '--data-dir', '--json', '--profile', '--region', '--env', '--input', '--name', '--limit', '--status', 'WARDFLOW_DATA_DIR']) {
+      expect(CLI_USAGE).toContain(word);
+    }
+  });
+});
+
+describe('runCli on any command line', () => {
+  it('always settles with 0, 1 or 2, and prints nothing on stdout when it fails', async () => {
+    // Local mode only (no --profile/--region: no network), against a folder with no runtime.
+    const word = fc.constantFrom('start', 'executions', 'status', 'approvals', 'help', 'invoice-approval', 'e-1', 'a:b', '-', '--json', '--input', '--name', '--limit', '--status', '--env', '--data-dir', '-h', '5', 'RUNNING', '', 'x y');
+    await fc.assert(
+      fc.asyncProperty(fc.array(word, { maxLength: 7 }), async (argv) => {
+        const run = await runCliCaptured([...argv, '--data-dir', '/nonexistent/wardflow-cli-fuzz']);
+        expect([0, 1, 2]).toContain(run.code);
+        if (run.code !== 0) {
+          expect(run.out).toEqual([]);
+          expect(run.err.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
