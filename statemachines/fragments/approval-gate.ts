@@ -1,4 +1,4 @@
-import type { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -36,6 +36,19 @@ export interface ApprovalGateProps {
    */
   readonly resultPath?: string;
 }
+
+/**
+ * Retries of a gate whose approval email failed (NotificationFailed) or whose link could not be
+ * signed or token sealed because KMS was unreachable (SecretUnavailable): 30 s, 60 s, 120 s, with
+ * jitter. Each attempt gets a new token; nothing half-written stays behind.
+ */
+export const NOTIFICATION_RETRY: sfn.RetryProps = {
+  errors: ['NotificationFailed', 'SecretUnavailable'],
+  interval: Duration.seconds(30),
+  maxAttempts: 3,
+  backoffRate: 2,
+  jitterStrategy: sfn.JitterType.FULL,
+};
 
 /** Step Functions' ceiling for a task timeout. */
 const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
@@ -83,5 +96,9 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
   // Only the invocation is retried, never decisions or timeouts. A retry gets a new token, which
   // request-approval records as ApprovalTokenReplaced on the same approval.
   gate.addRetry(TRANSIENT_RETRY);
+  // An approval email that could not be sent (SES throttled or down), or KMS out of reach: the approval
+  // is on record or not written at all, so a retry replaces the token and sends the link again.
+  // Slower than the transient retry: such outages last.
+  gate.addRetry(NOTIFICATION_RETRY);
   return gate;
 }

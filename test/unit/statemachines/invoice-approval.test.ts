@@ -110,12 +110,19 @@ describe('invoice approval workflow (ASL)', () => {
   it('retries transient failures a bounded number of times with backoff, and nothing else', () => {
     for (const [name, state] of statesOf('Task')) {
       const retries = state.Retry as Array<Record<string, unknown>>;
-      expect(retries, name).toHaveLength(1);
+      // The gate also retries a failed approval email or an unreachable KMS (below).
+      expect(retries, name).toHaveLength(isCallback(state) ? 2 : 1);
       expect(retries[0]).toMatchObject({ MaxAttempts: 3, BackoffRate: 2, IntervalSeconds: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' });
       expect(retries[0]!.ErrorEquals).toEqual(expect.arrayContaining(['Lambda.TooManyRequestsException', 'ConcurrencyConflict']));
       expect(retries[0]!.ErrorEquals).not.toContain('States.ALL');
       expect(retries[0]!.ErrorEquals).not.toContain('States.Timeout');
     }
+  });
+
+  it('retries the gate, slowly and a bounded number of times, when the approval email or KMS failed', () => {
+    const [gate] = statesOf('Task').filter(([, state]) => isCallback(state));
+    const retries = gate![1].Retry as Array<Record<string, unknown>>;
+    expect(retries[1]).toMatchObject({ ErrorEquals: ['NotificationFailed', 'SecretUnavailable'], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 });
   });
 
   it('addresses every step by execution and returns only the function result for synchronous steps', () => {
