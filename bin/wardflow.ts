@@ -1,66 +1,89 @@
 #!/usr/bin/env -S npx tsx
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CLI_COMMANDS_HELP, CLI_OPTIONS_HELP, runCli } from '../lib/cli/main.js';
 import { resolveDataFolder } from '../lib/local/data-folder.js';
-import { runWalkthrough } from '../lib/local/walkthrough.js';
+import { formatDemoTable, runDemo } from '../lib/local/runtime/demo.js';
+import { runDev } from '../lib/local/runtime/dev.js';
+import { DEFAULT_BASE_PORT } from '../lib/local/runtime/endpoints-file.js';
+import { divertProcessOutput, toTerminal } from '../lib/local/runtime/step-log.js';
 
 const USAGE = `Usage: wardflow <command> [options]
+       (in a checkout: npm run wardflow -- <command> [options]; npm start is wardflow dev)
 
-Commands:
-  walkthrough   Run the example invoices through the real step handlers on an embedded
-                DynamoDB (dynalite), print what happened, and check it against
-                examples/expected.json. (What \`npm start\` runs.)
+Local runtime:
+  dev           Start the embedded local runtime and keep it running until Ctrl-C. On the
+                first start of a data folder it runs the example invoices.
+                --port N (default $WARDFLOW_PORT or ${DEFAULT_BASE_PORT}; servers use N to N+4),
+                --data-dir DIR, --no-examples
+  demo          The whole story once, in a temporary folder on free ports: exits 0 only if
+                every example ends as examples/expected.json says (npm run demo). --keep, --json
+
+Workflows:
+${CLI_COMMANDS_HELP}
 
 Options:
-  --data-dir DIR   where local data lives (default: $WARDFLOW_DATA_DIR or .wardflow/)
-  --json           machine-readable output
-  -h, --help       this text`;
+${CLI_OPTIONS_HELP}
+
+Without --profile or --region the commands talk to the local runtime, found through
+<data folder>/endpoints.json. With them they use the AWS SDK's credential chain and the outputs
+of the CloudFormation stack wardflow-<env>. Exit codes: 0 ok, 1 failed, 2 usage error.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'data-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-  });
-  const [command] = positionals;
-  if (values.help || command === undefined) {
+  const [command, ...rest] = argv;
+  if (command === 'dev') return dev(rest);
+  if (command === 'demo') return demo(rest);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
-    return values.help ? 0 : 2;
+    return command === undefined ? 2 : 0;
   }
-  if (command !== 'walkthrough') {
-    console.error(`Unknown command "${command}".\n\n${USAGE}`);
+  return runCli(argv, undefined, { usage: USAGE });
+}
+
+async function dev(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-examples': { type: 'boolean', default: false } },
+  });
+  const portText = values.port ?? process.env.WARDFLOW_PORT ?? String(DEFAULT_BASE_PORT);
+  const basePort = Number(portText);
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_530) {
+    console.error(`wardflow dev: --port must be a whole number from 1024 to 65530 (got "${portText}")`);
     return 2;
   }
+  return runDev({ dataDir: resolveDataFolder(values['data-dir']), basePort, examples: !values['no-examples'] });
+}
 
-  const examplesDir = new URL('../examples/', import.meta.url).pathname;
-  const expected = JSON.parse(readFileSync(join(examplesDir, 'expected.json'), 'utf8')) as Record<string, string>;
-  const examples = readdirSync(examplesDir)
-    .filter((f) => f in expected)
-    .sort()
-    .map((f) => join(examplesDir, f));
-  const results = await runWalkthrough({
-    dataFolder: resolveDataFolder(values['data-dir']),
-    examples,
-    print: values.json ? () => undefined : (line) => console.log(line),
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { keep: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+  let print: (line: string) => void = (line) => console.log(line);
+  const { rows, dataDir, ok } = await runDemo({
+    keep: values.keep,
+    print: (line) => {
+      if (!values.json) print(line);
+    },
+    stepLogFile: (folder) => {
+      print = divertProcessOutput(`${folder}/logs/steps.log`);
+    },
   });
-  const mismatches = results.filter((r) => expected[r.example] !== r.outcome);
-  if (values.json) {
-    console.log(JSON.stringify({ results, mismatches: mismatches.map((m) => m.example) }, null, 2));
-  } else if (mismatches.length === 0) {
-    console.log(`\nAll ${results.length} examples ended as examples/expected.json says.`);
-    console.log('Invoices that need a human stop at waiting-for-approval: emailed approval links and resuming');
-    console.log('executions come with the embedded local runtime. Each execution\'s events are in the data folder.');
-  } else {
-    for (const m of mismatches) console.error(`${m.example}: expected ${expected[m.example]}, got ${m.outcome} (events: ${m.events.join(', ')})`);
+  if (values.json) print(JSON.stringify({ ok, rows, dataDir: ok && !values.keep ? undefined : dataDir }, null, 2));
+  else {
+    print('');
+    for (const line of formatDemoTable(rows)) print(line);
+    print('');
+    print(ok ? 'Every execution ended as examples/expected.json says.' : `Not every execution ended as expected; the data folder is kept: ${dataDir}`);
   }
-  return mismatches.length === 0 ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    // exitCode, not exit(): a large --json document on a pipe must be written out in full.
+    process.exitCode = code;
+    // The runtime's servers are closed by now; anything still holding the loop would be a leak, not work.
+    setTimeout(() => process.exit(code), 2_000).unref();
+  },
   (error: unknown) => {
-    console.error(`wardflow: ${error instanceof Error ? error.message : String(error)}`);
+    toTerminal(`wardflow: ${error instanceof Error ? error.message : String(error)}`, 'stderr');
     process.exit(1);
   },
 );

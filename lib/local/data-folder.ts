@@ -3,14 +3,20 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 
 /**
- * The local data folder: everything the local mode keeps lives here, never only in memory.
+ * The local data folder: everything the local runtime keeps lives here, never only in memory.
  *
  *   <folder>/dynamodb/          dynalite's LevelDB files (the event store)
- *   <folder>/keys/sealing.key   the 256-bit key that seals sensitive event fields locally
- *   <folder>/secrets.json       the local stand-ins for Secrets Manager secrets
+ *   <folder>/s3/                s3rver's objects (the audit bucket)
+ *   <folder>/executions/        one JSON record per execution (status, input, where to resume)
+ *   <folder>/inbox.json         the approval emails the local SES received
+ *   <folder>/keys/kms.json      the local KMS keys (sealing key, approval-link HMAC key), 0600
+ *   <folder>/keys/sealing.key   a local 256-bit key; secret version ids are derived from it, 0600
+ *   <folder>/secrets.json       the local stand-ins for Secrets Manager secrets, 0600
+ *   <folder>/logs/steps.log     every handler's JSON log lines
+ *   <folder>/endpoints.json     while a runtime runs: its endpoints (lib/local/runtime/endpoints-file.ts)
  *
  * Keys and secrets are created on first use with owner-only permissions (0600). Deleting the
- * folder deletes the data for good: without sealing.key the sealed fields cannot be opened.
+ * folder deletes the data for good: without keys/kms.json the sealed fields cannot be opened.
  */
 export interface DataFolder {
   root: string;

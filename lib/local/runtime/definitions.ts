@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildWardflowApp } from '../../app.js';
+import { ENVIRONMENTS_CONTEXT_KEY, STAGES_CONTEXT_KEY } from '../../config/environments.js';
+import { HANDLER_METADATA_KEY } from '../../constructs/handler-metadata.js';
+
+/**
+ * The state machines `cdk synth` produces, taken from the synthesized template and made
+ * runnable locally: every `Fn::GetAtt <function>.Arn` in a definition becomes a local Lambda
+ * ARN named after the handler folder (CloudFormation metadata `wardflow:handler`), so the
+ * local runtime executes exactly the States, Retry, Catch and timeouts that AWS would.
+ *
+ * Synthesized in process with bundling skipped (no esbuild, about 5 s): the definitions do not
+ * depend on the bundles, only on the constructs.
+ */
+export interface LocalStateMachine {
+  /** `invoice-approval`: the name without the `wardflow-<env>-` prefix; what the CLI calls a workflow. */
+  workflow: string;
+  /** The StateMachineName, e.g. `wardflow-local-invoice-approval`. */
+  name: string;
+  arn: string;
+  definition: Record<string, unknown>;
+}
+
+/** What the runtime needs of each Lambda function of the template. */
+export interface LocalFunction {
+  /** Folder under functions/ (`record-start`, `approval-page`). */
+  handler: string;
+  arn: string;
+  timeoutSeconds: number;
+  /** The function's environment variables whose values are plain strings in the template. */
+  literalEnvironment: Record<string, string>;
+  /** Names of the variables whose values are CloudFormation references (tables, keys, URLs): the runtime supplies local ones. */
+  referencedEnvironment: string[];
+}
+
+export interface LocalApplication {
+  environmentName: string;
+  stateMachines: LocalStateMachine[];
+  functions: LocalFunction[];
+}
+
+export const LOCAL_ACCOUNT = '000000000000';
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+type CfnValue = unknown;
+type CfnResource = { Type: string; Properties?: Record<string, CfnValue>; Metadata?: Record<string, unknown> };
+
+/**
+ * Synthesizes the app for one local environment, built from the settings of `baseEnvironment`
+ * in cdk.json (default `dev`), and returns its state machines and functions.
+ *
+ * @example
+ * const app = synthesizeLocalApplication({ environmentName: 'local', region: 'us-east-1' });
+ * app.stateMachines[0].definition.StartAt; // 'RecordStart'
+ */
+export function synthesizeLocalApplication(options: { environmentName: string; region: string; baseEnvironment?: string }): LocalApplication {
+  const cdkContext = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+  const environments = cdkContext[ENVIRONMENTS_CONTEXT_KEY] as Record<string, unknown>;
+  const base = options.baseEnvironment ?? 'dev';
+  if (environments?.[base] === undefined) throw new Error(`cdk.json has no "${base}" environment to run locally`);
+  const { app } = buildWardflowApp({
+    context: {
+      ...cdkContext,
+      [ENVIRONMENTS_CONTEXT_KEY]: { [options.environmentName]: environments[base] },
+      [STAGES_CONTEXT_KEY]: options.environmentName,
+      'aws:cdk:bundling-stacks': [],
+      'aws:cdk:disable-stack-trace': true,
+    },
+  });
+  const assembly = app.synth();
+  const stack = assembly.stacksRecursively.find((s) => s.stackName === `wardflow-${options.environmentName}`);
+  if (stack === undefined) throw new Error(`synthesis produced no stack wardflow-${options.environmentName}`);
+  return fromTemplate(stack.template as { Resources: Record<string, CfnResource> }, options.environmentName, options.region);
+}
+
+/** Reads state machines and functions out of a CloudFormation template (exported for tests). */
+export function fromTemplate(template: { Resources: Record<string, CfnResource> }, environmentName: string, region: string): LocalApplication {
+  const functionArns = new Map<string, string>();
+  const functions: LocalFunction[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const handler = resource.Metadata?.[HANDLER_METADATA_KEY];
+    // Functions CDK adds itself (log retention, custom resources) have no wardflow handler and are not run locally.
+    if (typeof handler !== 'string') continue;
+    const arn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:wardflow-${environmentName}-${handler}`;
+    functionArns.set(logicalId, arn);
+    const variables = ((resource.Properties?.Environment as { Variables?: Record<string, CfnValue> } | undefined)?.Variables ?? {}) as Record<string, CfnValue>;
+    const literalEnvironment: Record<string, string> = {};
+    const referencedEnvironment: string[] = [];
+    for (const [name, value] of Object.entries(variables)) {
+      if (typeof value === 'string') literalEnvironment[name] = value;
+      else referencedEnvironment.push(name);
+    }
+    const timeout = resource.Properties?.Timeout;
+    functions.push({ handler, arn, timeoutSeconds: typeof timeout === 'number' ? timeout : 3, literalEnvironment, referencedEnvironment });
+  }
+
+  const stateMachines: LocalStateMachine[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const name = resource.Properties?.StateMachineName;
+    if (typeof name !== 'string') throw new Error(`state machine ${logicalId} has no fixed StateMachineName; the local runtime names workflows by it`);
+    const text = resolveDefinition(resource.Properties?.DefinitionString, functionArns, pseudoParameters(region), logicalId);
+    const prefix = `wardflow-${environmentName}-`;
+    stateMachines.push({
+      workflow: name.startsWith(prefix) ? name.slice(prefix.length) : name,
+      name,
+      arn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${name}`,
+      definition: JSON.parse(text) as Record<string, unknown>,
+    });
+  }
+  return { environmentName, stateMachines, functions };
+}
+
+/** CloudFormation's pseudo parameters as the local runtime answers them. */
+function pseudoParameters(region: string): Record<string, string> {
+  return { 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
+}
+
+/** DefinitionString is a string or `Fn::Join` of strings and function ARNs; anything else cannot run locally. */
+function resolveDefinition(value: CfnValue, functionArns: Map<string, string>, pseudo: Record<string, string>, owner: string): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, CfnValue[]] } | undefined)?.['Fn::Join'];
+  if (join === undefined) throw new Error(`state machine ${owner}: DefinitionString is neither a string nor Fn::Join`);
+  const [separator, parts] = join;
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: string }).Ref;
+      if (ref !== undefined && pseudo[ref] !== undefined) return pseudo[ref];
+      const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      const arn = getAtt?.[1] === 'Arn' ? functionArns.get(getAtt[0]) : undefined;
+      if (arn === undefined) {
+        throw new Error(`state machine ${owner} references ${JSON.stringify(part)}, which is neither a wardflow function's ARN nor a pseudo parameter; the local runtime cannot run it`);
+      }
+      return arn;
+    })
+    .join(separator);
+}

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type Example, executionNameFor, loadExamples, outcomeOf } from './examples.js';
+import { freeBasePort } from './free-ports.js';
+import { localEventReader } from './event-reader.js';
+import { followApprovalLink, waitForApprovalLink } from './inbox-client.js';
+import { startLocalRuntime } from './runtime.js';
+
+export interface DemoRow {
+  example: string;
+  execution: string;
+  approver: string;
+  status: string;
+  outcome: string;
+  expected: string;
+}
+
+export interface DemoOptions {
+  print?: (line: string) => void;
+  /** Keep the temporary data folder (it is kept anyway when something did not end as expected). */
+  keep?: boolean;
+  /** How long every execution may take to end, in ms. @default 120000 */
+  timeoutMs?: number;
+  /** Where the handlers' own log lines go; the demo prints only its story. */
+  stepLogFile?: (dataDir: string) => void;
+}
+
+/**
+ * `npm run demo`: the whole story, non-interactive. Starts the runtime in a temporary data
+ * folder on free ports, starts every example invoice through the Step Functions API, answers
+ * each approval email the way expected.json says (reads the inbox's API, follows the link with
+ * GET then POSTs the decision, like a browser), waits for every execution to end and returns
+ * one row per example. The caller exits 0 only if every outcome is the expected one.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRow[]; dataDir: string; ok: boolean }> {
+  const print = options.print ?? (() => undefined);
+  const dataDir = mkdtempSync(join(tmpdir(), 'wardflow-demo-'));
+  options.stepLogFile?.(dataDir);
+  const runtime = await startLocalRuntime({ dataDir, basePort: await freeBasePort() });
+  const { endpoints } = runtime;
+  print(`local runtime up in ${dataDir} (inbox ${endpoints.endpoints.inbox})`);
+  const sfn = new SFNClient({ endpoint: endpoints.endpoints.stepfunctions, region: endpoints.region, credentials: endpoints.credentials });
+  const reader = localEventReader(endpoints);
+  const stateMachineArn = endpoints.resources.stateMachines['invoice-approval'];
+  let ok = false;
+  try {
+    if (stateMachineArn === undefined) throw new Error('the local runtime has no invoice-approval state machine');
+    const examples = loadExamples();
+    const started = await Promise.all(
+      examples.map(async (example) => {
+        const name = executionNameFor(example);
+        const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: example.input }));
+        print(`started ${example.file} as ${name}`);
+        return { example, name, executionArn: executionArn! };
+      }),
+    );
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    await Promise.all(started.filter((s) => s.example.expected.approver).map((s) => answerApproval(s.example, s.name, endpoints.endpoints.inbox, deadline, print)));
+    const rows: DemoRow[] = [];
+    for (const run of started) {
+      const status = await waitForEnd(sfn, run.executionArn, deadline);
+      const outcome = outcomeOf(await reader.execution(run.name));
+      rows.push({
+        example: run.example.file,
+        execution: run.name,
+        approver: run.example.expected.approver ?? '-',
+        status,
+        outcome,
+        expected: run.example.expected.outcome,
+      });
+    }
+    ok = rows.every((row) => row.outcome === row.expected && row.status !== 'RUNNING');
+    return { rows, dataDir, ok };
+  } finally {
+    sfn.destroy();
+    reader.close();
+    await runtime.stop();
+    if (ok && !options.keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function answerApproval(example: Example, executionName: string, inbox: string, deadline: number, print: (line: string) => void): Promise<void> {
+  const decision = example.expected.approver!;
+  const link = await waitForApprovalLink(inbox, executionName, deadline);
+  print(`approval email for ${executionName} arrived; following its link and clicking "${decision}"`);
+  const answer = await followApprovalLink(link, decision);
+  print(`  the approval page answered ${answer.status} after the ${decision} click`);
+}
+
+async function waitForEnd(sfn: SFNClient, executionArn: string, deadline: number): Promise<string> {
+  for (;;) {
+    const { status = 'RUNNING' } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (status !== 'RUNNING' || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The demo's table, one line per example. */
+export function formatDemoTable(rows: readonly DemoRow[]): string[] {
+  const header: DemoRow = { example: 'example', execution: 'execution', approver: 'approver', status: 'status', outcome: 'outcome', expected: 'expected' };
+  const all = [header, ...rows];
+  const keys = Object.keys(header) as (keyof DemoRow)[];
+  const widths = keys.map((key) => Math.max(...all.map((row) => row[key].length)));
+  return all.map((row, i) =>
+    [...keys.map((key, k) => row[key].padEnd(widths[k]!)), i === 0 ? '' : row.outcome === row.expected ? 'ok' : 'MISMATCH'].join('  ').trimEnd(),
+  );
+}

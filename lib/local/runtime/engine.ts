@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AwsProtocolError } from '../aws-endpoint/protocol-error.js';
+import type {
+  LocalExecutionDescription,
+  LocalExecutionListItem,
+  LocalExecutionStatus,
+  LocalStepFunctions,
+} from '../aws-endpoint/step-functions-service.js';
+import type { LocalStateMachine } from './definitions.js';
+import { ExecutionRecords, type ExecutionRecord } from './execution-records.js';
+import type { LocalLambda } from './lambda-invoke.js';
+import { assertRunnableLocally, TASK_TOKEN_PLACEHOLDER, taskResourceHandlers } from './task-resources.js';
+import { TaskTokens } from './task-tokens.js';
+
+/** Step Functions' rule for execution names, narrowed to what is safe in a file name. */
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** Step Functions' limit on execution input and task output. */
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+export interface EngineOptions {
+  dataDir: string;
+  stateMachines: readonly LocalStateMachine[];
+  functions: readonly LocalLambda[];
+  /** Progress lines (execution started, resumed, ended). */
+  log?: (line: string) => void;
+}
+
+interface Running {
+  abort(): void;
+  done: Promise<void>;
+}
+
+/**
+ * The local Step Functions: runs the synthesized definitions with aws-local-stepfunctions,
+ * every Task calling the real handler in process, and answers the API calls the handlers and
+ * the CLI make (through the local AWS endpoint). Executions are kept on disk as they go
+ * (ExecutionRecords); `resumeInterrupted()` picks up the ones a stop or crash left RUNNING.
+ *
+ * @example
+ * const engine = new LocalEngine({ dataDir, stateMachines, functions });
+ * await engine.resumeInterrupted();
+ * const { executionArn } = await engine.startExecution({ stateMachineArn, input: '{}' });
+ */
+export class LocalEngine implements LocalStepFunctions {
+  readonly tokens = new TaskTokens();
+  private readonly records: ExecutionRecords;
+  private readonly machines: Map<string, LocalStateMachine>;
+  private readonly running = new Map<string, Running>();
+  /** Handler invocations under way: a stop lets them finish, so no step is cut off halfway through its writes. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly functions: readonly LocalLambda[];
+  private readonly log: (line: string) => void;
+  private stopping = false;
+
+  constructor(options: EngineOptions) {
+    this.records = new ExecutionRecords(options.dataDir);
+    this.machines = new Map(options.stateMachines.map((m) => [m.arn, m]));
+    this.functions = options.functions.map((fn) => ({ ...fn, run: (event, context) => this.track(fn.run(event, context)) }));
+    for (const machine of options.stateMachines) {
+      assertRunnableLocally(machine.definition, options.functions);
+      // Validated once as synthesized; a resumed run starts elsewhere, which the validator would call unreachable states.
+      new StateMachine(machine.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
+    }
+    this.log = options.log ?? (() => undefined);
+  }
+
+  async startExecution(request: { stateMachineArn: string; name?: string; input?: string }): Promise<{ executionArn: string; startDate: Date }> {
+    const machine = this.machineOf(request.stateMachineArn);
+    const name = request.name ?? randomUUID();
+    if (!EXECUTION_NAME.test(name)) {
+      throw new AwsProtocolError('InvalidName', 'Execution names are 1 to 80 letters, digits, hyphens and underscores.');
+    }
+    const input = request.input ?? '{}';
+    if (Buffer.byteLength(input, 'utf8') > MAX_PAYLOAD_BYTES) throw new AwsProtocolError('InvalidExecutionInput', 'The input is larger than 256 KB.');
+    try {
+      JSON.parse(input);
+    } catch {
+      throw new AwsProtocolError('InvalidExecutionInput', 'The input is not valid JSON.');
+    }
+    const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = this.records.get(executionArn);
+    if (existing !== undefined) {
+      // As AWS: the same name and input while it runs is the same request again; anything else is refused.
+      if (existing.status === 'RUNNING' && existing.input === input) return { executionArn, startDate: new Date(existing.startDate) };
+      throw new AwsProtocolError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      name,
+      status: 'RUNNING',
+      startDate: new Date().toISOString(),
+      input,
+    };
+    this.records.save(record);
+    this.log(`execution ${name} started (${machine.workflow})`);
+    this.run(record, machine, String(machine.definition.StartAt), JSON.parse(input) as unknown);
+    return { executionArn, startDate: new Date(record.startDate) };
+  }
+
+  async describeExecution(request: { executionArn: string }): Promise<LocalExecutionDescription> {
+    const record = this.recordOf(request.executionArn);
+    return {
+      ...listItem(record),
+      input: record.input,
+      ...(record.output === undefined ? {} : { output: record.output }),
+      ...(record.error === undefined ? {} : { error: record.error }),
+      ...(record.cause === undefined ? {} : { cause: record.cause }),
+    };
+  }
+
+  async listExecutions(request: { stateMachineArn: string; statusFilter?: LocalExecutionStatus; maxResults?: number; nextToken?: string }) {
+    this.machineOf(request.stateMachineArn);
+    const matching = this.records
+      .all()
+      .filter((r) => r.stateMachineArn === request.stateMachineArn && (request.statusFilter === undefined || r.status === request.statusFilter));
+    const start = request.nextToken === undefined ? 0 : Number.parseInt(request.nextToken, 10);
+    if (!Number.isInteger(start) || start < 0) throw new AwsProtocolError('InvalidToken', 'Invalid nextToken.');
+    const size = Math.min(Math.max(request.maxResults || 100, 1), 1000);
+    const page = matching.slice(start, start + size);
+    const next = start + size < matching.length ? String(start + size) : undefined;
+    return { executions: page.map(listItem), ...(next === undefined ? {} : { nextToken: next }) };
+  }
+
+  async listStateMachines() {
+    return {
+      stateMachines: [...this.machines.values()].map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD' as const, creationDate: new Date(0) })),
+    };
+  }
+
+  async stopExecution(request: { executionArn: string; error?: string; cause?: string }): Promise<{ stopDate: Date }> {
+    const record = this.recordOf(request.executionArn);
+    const stopDate = new Date();
+    if (record.status !== 'RUNNING') return { stopDate: new Date(record.stopDate ?? stopDate) };
+    this.finish(record.executionArn, {
+      status: 'ABORTED',
+      ...(request.error === undefined ? {} : { error: request.error }),
+      ...(request.cause === undefined ? {} : { cause: request.cause }),
+    });
+    this.running.get(record.executionArn)?.abort();
+    return { stopDate };
+  }
+
+  async sendTaskSuccess(request: { taskToken: string; output: string }): Promise<void> {
+    this.tokens.succeed(request.taskToken, request.output);
+  }
+
+  async sendTaskFailure(request: { taskToken: string; error?: string; cause?: string }): Promise<void> {
+    this.tokens.fail(request.taskToken, request.error, request.cause);
+  }
+
+  async sendTaskHeartbeat(request: { taskToken: string }): Promise<void> {
+    this.tokens.heartbeat(request.taskToken);
+  }
+
+  /**
+   * Resumes every execution a stop or crash left RUNNING, from the last state it entered, with
+   * that state's input and what is left of its execution timeout. One that cannot be resumed
+   * (its state is gone from the definition, or its time is up) ends FAILED with
+   * `Wardflow.Interrupted` or `States.Timeout`, never left hanging.
+   */
+  async resumeInterrupted(): Promise<{ resumed: string[]; ended: string[] }> {
+    const resumed: string[] = [];
+    const ended: string[] = [];
+    for (const record of this.records.all().filter((r) => r.status === 'RUNNING')) {
+      const machine = this.machines.get(record.stateMachineArn);
+      const states = machine?.definition.States as Record<string, unknown> | undefined;
+      const from = record.resumeFrom ?? { state: String(machine?.definition.StartAt), input: JSON.parse(record.input) as unknown };
+      if (machine === undefined || states?.[from.state] === undefined) {
+        this.finish(record.executionArn, {
+          status: 'FAILED',
+          error: 'Wardflow.Interrupted',
+          cause: `The local runtime stopped while this execution was in state ${from.state}, which its state machine no longer has.`,
+        });
+        ended.push(record.name);
+        continue;
+      }
+      if (remainingSeconds(machine, record) <= 0) {
+        this.finish(record.executionArn, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution timed out while the local runtime was stopped.' });
+        ended.push(record.name);
+        continue;
+      }
+      const again = this.records.update(record.executionArn, { resumed: (record.resumed ?? 0) + 1 });
+      this.log(`execution ${record.name} resumed at ${from.state}`);
+      this.run(again, machine, from.state, from.input);
+      resumed.push(record.name);
+    }
+    return { resumed, ended };
+  }
+
+  /**
+   * Stops running executions without ending them: their records stay RUNNING, to be resumed at
+   * the next start. No new state begins; handler invocations under way may finish (up to
+   * `graceMs`), so a step is not cut off between its writes.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    const runs = [...this.running.values()];
+    for (const run of runs) run.abort();
+    await Promise.allSettled(runs.map((run) => run.done));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    clearTimeout(timer);
+  }
+
+  private track<T>(invocation: Promise<T>): Promise<T> {
+    this.inFlight.add(invocation);
+    const forget = () => this.inFlight.delete(invocation);
+    invocation.then(forget, forget);
+    return invocation;
+  }
+
+  /** Resolves when the execution is no longer RUNNING (tests, the demo). */
+  async waitUntilEnded(executionArn: string, timeoutMs: number): Promise<LocalExecutionDescription> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const description = await this.describeExecution({ executionArn });
+      if (description.status !== 'RUNNING' || Date.now() > deadline) return description;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private run(record: ExecutionRecord, machine: LocalStateMachine, startAt: string, input: unknown): void {
+    const definition = {
+      ...machine.definition,
+      StartAt: startAt,
+      TimeoutSeconds: Math.max(1, Math.ceil(remainingSeconds(machine, record))),
+    } as unknown as StateMachineDefinition;
+    const stateMachine = new StateMachine(definition, { validationOptions: { noValidate: true } });
+    const execution = stateMachine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: taskResourceHandlers(machine.definition, {
+          functions: this.functions,
+          tokens: this.tokens,
+          executionArn: record.executionArn,
+        }) as never,
+      },
+      context: {
+        Execution: { Id: record.executionArn, Name: record.name, StartTime: record.startDate, RoleArn: 'arn:aws:iam::000000000000:role/local' },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
+      },
+    });
+    const follow = this.followStates(record.executionArn, machine, execution.eventLogs);
+    const done = execution.result.then(
+      (output) => {
+        const text = JSON.stringify(output ?? null);
+        if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES) {
+          this.finish(record.executionArn, { status: 'FAILED', error: 'States.DataLimitExceeded', cause: 'The execution output is larger than 256 KB.' });
+        } else this.finish(record.executionArn, { status: 'SUCCEEDED', output: text });
+      },
+      (error: unknown) => this.failed(record.executionArn, error),
+    );
+    const settled = Promise.allSettled([done, follow]).then(() => {
+      this.running.delete(record.executionArn);
+      for (const token of this.tokens.ofExecution(record.executionArn)) this.tokens.abandon(token, 'ended');
+    });
+    this.running.set(record.executionArn, { abort: execution.abort, done: settled });
+  }
+
+  /** Keeps `resumeFrom` at the last top-level state entered, with its input. */
+  private async followStates(executionArn: string, machine: LocalStateMachine, events: AsyncGenerator<{ type: string; state?: { name: string; input: unknown }; index?: number; parentState?: unknown }>): Promise<void> {
+    const topLevel = machine.definition.States as Record<string, unknown>;
+    for await (const event of events) {
+      if (event.type !== 'StateEntered' || event.state === undefined || event.index !== undefined || event.parentState !== undefined) continue;
+      if (topLevel[event.state.name] === undefined || this.stopping) continue;
+      const record = this.records.get(executionArn);
+      if (record?.status !== 'RUNNING') continue;
+      this.records.update(executionArn, { resumeFrom: { state: event.state.name, input: event.state.input } });
+    }
+  }
+
+  private failed(executionArn: string, error: unknown): void {
+    if (error instanceof ExecutionAbortedError) return; // stopped by StopExecution (already recorded) or by a runtime stop (to resume)
+    if (this.stopping) return;
+    if (error instanceof ExecutionTimeoutError) {
+      this.finish(executionArn, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds.' });
+      return;
+    }
+    const inner = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error instanceof Error ? error : new Error(String(error));
+    this.finish(executionArn, { status: 'FAILED', error: inner.name, cause: inner.message });
+  }
+
+  private finish(executionArn: string, change: Partial<ExecutionRecord>): void {
+    const record = this.records.get(executionArn);
+    if (record === undefined || record.status !== 'RUNNING') return;
+    const { resumeFrom: _resumeFrom, ...rest } = record;
+    this.records.save({ ...rest, ...change, stopDate: new Date().toISOString() });
+    this.log(`execution ${record.name} ended ${change.status}${change.error ? ` (${change.error})` : ''}`);
+  }
+
+  private machineOf(stateMachineArn: string): LocalStateMachine {
+    const machine = this.machines.get(stateMachineArn);
+    if (machine === undefined) throw new AwsProtocolError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    return machine;
+  }
+
+  private recordOf(executionArn: string): ExecutionRecord {
+    const record = this.records.get(executionArn);
+    if (record === undefined) throw new AwsProtocolError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+}
+
+function listItem(record: ExecutionRecord): LocalExecutionListItem {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: new Date(record.startDate),
+    ...(record.stopDate === undefined ? {} : { stopDate: new Date(record.stopDate) }),
+  };
+}
+
+/** What is left of the execution's TimeoutSeconds, counted from its first start. */
+function remainingSeconds(machine: LocalStateMachine, record: ExecutionRecord): number {
+  const timeout = machine.definition.TimeoutSeconds;
+  if (typeof timeout !== 'number') return 365 * 24 * 3600;
+  return timeout - (Date.now() - Date.parse(record.startDate)) / 1000;
+}

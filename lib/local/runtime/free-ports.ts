@@ -1,0 +1,29 @@
+import { createServer } from 'node:net';
+import { PORT_OFFSETS } from './endpoints-file.js';
+
+const SPAN = Math.max(...Object.values(PORT_OFFSETS)) + 1;
+
+function isFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose whole block (base .. base + offsets) is free right now: for the demo and
+ * tests, which must not collide with a runtime already on the default ports.
+ *
+ * @example
+ * const basePort = await freeBasePort('127.0.0.1');
+ */
+export async function freeBasePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let free = true;
+    for (let offset = 0; offset < SPAN && free; offset += 1) free = await isFree(base + offset, host);
+    if (free) return base;
+  }
+  throw new Error(`found no block of ${SPAN} free ports on ${host}`);
+}

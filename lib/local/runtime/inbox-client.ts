@@ -1,0 +1,69 @@
+/**
+ * The approval emails in the local inbox (aws-ses-v2-local's `GET /store`), read the way a
+ * person would use them: find the email for an execution, follow its link.
+ */
+interface StoredEmail {
+  subject: string;
+  destination: { to: string[] };
+  body: { text?: string; html?: string };
+  at: number;
+}
+
+const LINK = /https?:\/\/[^\s"'<>]+\/approvals\/([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)/g;
+
+export interface ApprovalLink {
+  url: string;
+  approvalId: string;
+  recipient: string;
+}
+
+/** Every approval link in the inbox, with the approval it names (read from the link's claims, which are not secret). */
+export async function approvalLinks(inboxUrl: string): Promise<ApprovalLink[]> {
+  const response = await fetch(new URL('store', inboxUrl));
+  if (!response.ok) throw new Error(`the inbox answered ${response.status}`);
+  const { emails } = (await response.json()) as { emails: StoredEmail[] };
+  const links: ApprovalLink[] = [];
+  for (const email of emails) {
+    for (const match of `${email.body.text ?? ''}\n${email.body.html ?? ''}`.matchAll(LINK)) {
+      const approvalId = claimsOf(match[1] ?? '')?.a;
+      if (typeof approvalId === 'string') links.push({ url: match[0], approvalId, recipient: email.destination.to[0] ?? '' });
+    }
+  }
+  return links;
+}
+
+/** Waits for the approval email of an execution (its approval ids are `<execution>-<gate>`). */
+export async function waitForApprovalLink(inboxUrl: string, executionName: string, deadline: number): Promise<string> {
+  for (;;) {
+    const links = await approvalLinks(inboxUrl);
+    const link = links.filter((l) => l.approvalId.startsWith(`${executionName}-`)).at(-1);
+    if (link !== undefined) return link.url;
+    if (Date.now() > deadline) throw new Error(`no approval email for ${executionName} arrived in the inbox in time`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * What a browser does: GET the page (it only shows), then POST the form's decision to the
+ * same address. Returns the status of the POST and the page it showed.
+ */
+export async function followApprovalLink(url: string, decision: 'approve' | 'reject'): Promise<{ status: number; page: string }> {
+  const shown = await fetch(url);
+  const page = await shown.text();
+  if (shown.status !== 200) throw new Error(`the approval page answered ${shown.status} to GET`);
+  if (!page.includes(`value="${decision}"`)) throw new Error(`the approval page offers no "${decision}" button`);
+  const answer = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ decision }).toString(),
+  });
+  return { status: answer.status, page: await answer.text() };
+}
+
+function claimsOf(payload: string): { a?: unknown } | undefined {
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { a?: unknown };
+  } catch {
+    return undefined;
+  }
+}

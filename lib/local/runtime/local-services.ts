@@ -1,0 +1,100 @@
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+// dynalite and s3rver ship no types; dynalite returns an http.Server.
+// @ts-expect-error no declaration file
+import dynalite from 'dynalite';
+// @ts-expect-error no declaration file
+import S3rver from 's3rver';
+import sesLocal from 'aws-ses-v2-local';
+import { getStoreReadonly, saveEmail, type Email } from 'aws-ses-v2-local/dist/store.js';
+
+export interface RunningService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections?.();
+  });
+}
+
+/**
+ * DynamoDB: dynalite with its LevelDB files in the data folder.
+ *
+ * @example
+ * const dynamodb = await startDynamoDb({ host: '127.0.0.1', port: 7702, path: '.wardflow/dynamodb' });
+ */
+export async function startDynamoDb(options: { host: string; port: number; path: string }): Promise<RunningService> {
+  const server: Server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+  return { url: `http://${options.host}:${options.port}`, stop: () => closeServer(server) };
+}
+
+/**
+ * S3: s3rver with its objects in the data folder, creating the given buckets on start.
+ * It keeps no Object Lock: retention is enforced only on AWS (the README says so).
+ */
+export async function startS3(options: { host: string; port: number; directory: string; buckets: string[] }): Promise<RunningService> {
+  mkdirSync(options.directory, { recursive: true, mode: 0o700 });
+  const s3 = new S3rver({
+    address: options.host,
+    port: options.port,
+    directory: options.directory,
+    silent: true,
+    configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
+  });
+  await s3.run();
+  return {
+    url: `http://${options.host}:${options.port}`,
+    stop: () => new Promise<void>((resolve) => s3.close(() => resolve())),
+  };
+}
+
+/**
+ * SES: aws-ses-v2-local, whose page at `/` is the inbox where approval emails appear and whose
+ * `GET /store` lists them. It keeps mail in memory only, so the inbox is saved to
+ * `<data>/inbox.json` after every request and loaded again at start: a restart keeps the
+ * approval emails already sent. (aws-ses-v2-local has one store per process, so one inbox per process.)
+ *
+ * @example
+ * const ses = await startInbox({ host: '127.0.0.1', port: 7701, file: '.wardflow/inbox.json' });
+ */
+export async function startInbox(options: { host: string; port: number; file: string }): Promise<RunningService> {
+  const known = new Set(getStoreReadonly().emails.map((email) => email.messageId));
+  if (existsSync(options.file)) {
+    for (const email of JSON.parse(readFileSync(options.file, 'utf8')) as Email[]) {
+      if (!known.has(email.messageId)) saveEmail(email);
+    }
+  }
+  // A CommonJS module: under ESM its default export is module.exports, whose `default` is the server factory.
+  const server = await sesLocal.default({ host: options.host, port: options.port });
+  if (!server.listening) await once(server, 'listening');
+  const persist = () => {
+    const temporary = `${options.file}.tmp`;
+    writeFileSync(temporary, JSON.stringify(getStoreReadonly().emails), { mode: 0o600 });
+    renameSync(temporary, options.file);
+  };
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => response.on('finish', persist));
+  return {
+    url: `http://${options.host}:${options.port}`,
+    stop: async () => {
+      persist();
+      await closeServer(server);
+    },
+  };
+}
+
+/** Where a service keeps its files inside the data folder. */
+export function servicePaths(dataDir: string) {
+  return {
+    dynamodb: join(dataDir, 'dynamodb'),
+    s3: join(dataDir, 's3'),
+    inbox: join(dataDir, 'inbox.json'),
+    logs: join(dataDir, 'logs'),
+  };
+}

@@ -1,0 +1,250 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { useEmailClient } from '../../../functions/shared/approvals/approval-email.js';
+import { useSfnClient } from '../../../functions/shared/approvals/deliver-decision.js';
+import { useLinkSigner } from '../../../functions/shared/approvals/link-signer.js';
+import { setDependencies } from '../../../functions/shared/runtime.js';
+import { LocalKms } from '../aws-endpoint/kms.js';
+import { LocalSecrets } from '../aws-endpoint/secrets.js';
+import { startLocalAwsEndpoint } from '../aws-endpoint/server.js';
+import { openDataFolder } from '../data-folder.js';
+import { ensureEventsTable } from '../events-table.js';
+import { startApprovalSite, type HttpApiHandler } from './approval-site.js';
+import { synthesizeLocalApplication, type LocalStateMachine } from './definitions.js';
+import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from './endpoints-file.js';
+import { LocalEngine } from './engine.js';
+import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
+import type { LocalLambda, LambdaHandler } from './lambda-invoke.js';
+import { servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
+
+export interface LocalRuntimeOptions {
+  /** Absolute path of the data folder. */
+  dataDir: string;
+  /** Base port; every server has a fixed offset from it (endpoints-file.ts). @default 7700 */
+  basePort?: number;
+  /** @default 127.0.0.1: nothing local listens beyond this machine. */
+  host?: string;
+  /** Progress lines. @default none */
+  log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  endpoints: EndpointsFile;
+  engine: LocalEngine;
+  stateMachines: readonly LocalStateMachine[];
+  /** True the first time this data folder is used. */
+  firstStart: boolean;
+  resumed: string[];
+  stop(): Promise<void>;
+}
+
+export const LOCAL_REGION = 'us-east-1';
+const ENVIRONMENT = 'local';
+const EVENTS_TABLE = 'wardflow-local-events';
+const AUDIT_BUCKET = 'wardflow-local-audit';
+const PAYMENTS_SECRET_ID = 'wardflow/local/payments-api-key';
+const FUNCTIONS = new URL('../../../functions/', import.meta.url);
+
+let active = false;
+
+/**
+ * Starts the embedded local runtime: DynamoDB (dynalite), S3 (s3rver), SES with its inbox
+ * (aws-ses-v2-local), the local AWS endpoint (Step Functions, KMS, Secrets Manager), the
+ * approval site, and the engine running the synthesized state machines with the real handlers.
+ * Everything lives in `dataDir`; `endpoints.json` is written there once all of it is ready
+ * and removed by `stop()`.
+ *
+ * One runtime per process: the handlers read their settings from the process environment.
+ * Two runtimes run side by side as two processes with different ports and data folders.
+ *
+ * @example
+ * const runtime = await startLocalRuntime({ dataDir: '/tmp/wardflow', basePort: 7800 });
+ * console.log(runtime.endpoints.endpoints.inbox);
+ * await runtime.stop();
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  if (active) throw new Error('a local runtime already runs in this process; start another process for a second one');
+  active = true;
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    return await start(options, stops);
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    active = false;
+    throw error;
+  }
+}
+
+async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<void>>): Promise<LocalRuntime> {
+  const host = options.host ?? '127.0.0.1';
+  const basePort = options.basePort ?? DEFAULT_BASE_PORT;
+  const log = options.log ?? (() => undefined);
+  const dataDir = options.dataDir;
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  refuseIfInUse(dataDir);
+  const firstStart = !existsSync(join(dataDir, 'executions'));
+  const paths = servicePaths(dataDir);
+  const url = (offset: number) => `http://${host}:${basePort + offset}`;
+
+  const folder = openDataFolder(dataDir, [PAYMENTS_SECRET_ID]);
+  const kms = LocalKms.open(dataDir, LOCAL_REGION);
+  const endpoints = {
+    approvalSite: url(PORT_OFFSETS.approvalSite),
+    ses: url(PORT_OFFSETS.ses),
+    dynamodb: url(PORT_OFFSETS.dynamodb),
+    s3: url(PORT_OFFSETS.s3),
+    aws: url(PORT_OFFSETS.aws),
+  };
+
+  log('synthesizing the state machines (cdk synth, in process, without bundling)...');
+  const app = synthesizeLocalApplication({ environmentName: ENVIRONMENT, region: LOCAL_REGION });
+  const environment = localHandlerEnvironment(app.functions, {
+    region: LOCAL_REGION,
+    eventsTable: EVENTS_TABLE,
+    sealingKeyArn: kms.sealingKeyArn,
+    linkKeyArn: kms.linkKeyArn,
+    approvalSiteUrl: endpoints.approvalSite,
+    paymentsSecretId: PAYMENTS_SECRET_ID,
+    endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3, sesv2: endpoints.ses, aws: endpoints.aws },
+  });
+  const restoreEnvironment = useEnvironment(environment);
+  forgetHandlerClients();
+  stops.push(async () => {
+    restoreEnvironment();
+    forgetHandlerClients();
+  });
+
+  const functions: LocalLambda[] = [];
+  for (const fn of app.functions) functions.push({ ...fn, run: await loadHandler(fn.handler) });
+
+  const dynamodb = await startDynamoDb({ host, port: basePort + PORT_OFFSETS.dynamodb, path: paths.dynamodb });
+  stops.push(dynamodb.stop);
+  const s3 = await startS3({ host, port: basePort + PORT_OFFSETS.s3, directory: paths.s3, buckets: [AUDIT_BUCKET] });
+  stops.push(s3.stop);
+  const inbox: RunningService = await startInbox({ host, port: basePort + PORT_OFFSETS.ses, file: paths.inbox });
+  stops.push(inbox.stop);
+
+  const engine = new LocalEngine({ dataDir, stateMachines: app.stateMachines, functions, log });
+  const aws = await startLocalAwsEndpoint({
+    host,
+    port: basePort + PORT_OFFSETS.aws,
+    region: LOCAL_REGION,
+    kms,
+    secrets: LocalSecrets.fromDataFolder(folder, LOCAL_REGION),
+    stepFunctions: engine,
+  });
+  stops.push(aws.stop);
+
+  const client = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureEventsTable(client, EVENTS_TABLE);
+  client.destroy();
+
+  const page = functions.find((fn) => fn.handler === 'approval-page');
+  if (page === undefined) throw new Error('the synthesized application has no approval-page function');
+  const site = await startApprovalSite({ host, port: basePort + PORT_OFFSETS.approvalSite, handler: page.run as HttpApiHandler, inboxUrl: `${endpoints.ses}/` });
+  stops.push(site.stop);
+
+  // Stopped first (stops run in reverse): handlers under way finish while every server they call is still up.
+  stops.push(() => engine.stop());
+  const { resumed, ended } = await engine.resumeInterrupted();
+  for (const name of ended) log(`execution ${name} could not be resumed and ended; see \`wardflow status ${name}\``);
+
+  const file: EndpointsFile = {
+    version: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    dataDir,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpoints: {
+      approvalSite: endpoints.approvalSite,
+      inbox: `${endpoints.ses}/`,
+      sesv2: endpoints.ses,
+      dynamodb: endpoints.dynamodb,
+      s3: endpoints.s3,
+      stepfunctions: endpoints.aws,
+      kms: endpoints.aws,
+      secretsmanager: endpoints.aws,
+    },
+    resources: {
+      eventsTable: EVENTS_TABLE,
+      auditBucket: AUDIT_BUCKET,
+      stateMachines: Object.fromEntries(app.stateMachines.map((m) => [m.workflow, m.arn])),
+      sealingKeyArn: kms.sealingKeyArn,
+      linkKeyArn: kms.linkKeyArn,
+    },
+  };
+  const endpointsPath = join(dataDir, ENDPOINTS_FILE);
+  writeFileSync(endpointsPath, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  stops.push(async () => rmSync(endpointsPath, { force: true }));
+
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoints: file,
+    engine,
+    stateMachines: app.stateMachines,
+    firstStart,
+    resumed,
+    stop: () => {
+      stopped ??= (async () => {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+        active = false;
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** A data folder serves one runtime at a time: two would write one dynalite store. */
+function refuseIfInUse(dataDir: string): void {
+  const file = join(dataDir, ENDPOINTS_FILE);
+  if (!existsSync(file)) return;
+  let pid: number | undefined;
+  try {
+    pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
+  } catch {
+    pid = undefined;
+  }
+  if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
+    throw new Error(`another local runtime (pid ${pid}) uses ${dataDir}; stop it, or give this one another --data-dir and --port`);
+  }
+  // Left behind by a runtime that was killed: it is stale.
+  rmSync(file, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function loadHandler(folder: string): Promise<LambdaHandler> {
+  const module = (await import(new URL(`${folder}/handler.ts`, FUNCTIONS).href)) as { handler?: LambdaHandler };
+  if (typeof module.handler !== 'function') throw new Error(`functions/${folder}/handler.ts exports no handler`);
+  return module.handler;
+}
+
+/** Handlers build their clients once from the environment; a new runtime in this process must not reuse the last one's. */
+function forgetHandlerClients(): void {
+  setDependencies(undefined);
+  useSfnClient(undefined);
+  useLinkSigner(undefined);
+  useEmailClient(undefined);
+}
+
+function useEnvironment(settings: Record<string, string>): () => void {
+  const names = [...Object.keys(settings), ...UNSET_LOCALLY];
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  for (const name of UNSET_LOCALLY) delete process.env[name];
+  Object.assign(process.env, settings);
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}

@@ -1,0 +1,147 @@
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/inbox-client.js';
+import { localEventReader } from '../../lib/local/runtime/event-reader.js';
+import { outcomeOf } from '../../lib/local/runtime/examples.js';
+import { eventually, runCliProcess, startRuntimeProcess, stepLog, type RuntimeProcess } from '../support/local-runtime.js';
+
+/**
+ * The local runtime driven like a user: `wardflow dev` as its own process, the inbox's API,
+ * the approval links followed over HTTP, the CLI as a process, Ctrl-C and kill -9.
+ */
+const started: RuntimeProcess[] = [];
+async function runtime(options: Parameters<typeof startRuntimeProcess>[0] = {}): Promise<RuntimeProcess> {
+  const r = await startRuntimeProcess(options);
+  started.push(r);
+  return r;
+}
+afterAll(async () => {
+  for (const r of started) {
+    await r.stop('SIGKILL');
+    rmSync(r.dataDir, { recursive: true, force: true });
+  }
+});
+
+function sfnOf(r: RuntimeProcess): SFNClient {
+  const { endpoints, region, credentials } = r.endpoints;
+  return new SFNClient({ endpoint: endpoints.stepfunctions, region, credentials });
+}
+
+async function statusOf(r: RuntimeProcess, name: string): Promise<string | undefined> {
+  const arn = `${r.endpoints.resources.stateMachines['invoice-approval']!.replace(':stateMachine:', ':execution:')}:${name}`;
+  const { status } = await sfnOf(r).send(new DescribeExecutionCommand({ executionArn: arn }));
+  return status;
+}
+
+async function endedStatus(r: RuntimeProcess, name: string): Promise<string> {
+  return eventually(async () => {
+    const status = await statusOf(r, name);
+    return status === 'RUNNING' ? undefined : status;
+  }, `execution ${name} to end`);
+}
+
+function names(r: RuntimeProcess): Record<string, string> {
+  // "started example invoice-large.json as execution invoice-large-1a2b3c4d"
+  return Object.fromEntries([...r.output().matchAll(/started example (\S+) as execution (\S+)/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
+  it('on a first start runs the examples: an approval email arrives, its link approves, the execution completes', async () => {
+    const r = await runtime();
+    const out = r.output();
+    expect(out).toContain(`inbox (approval emails):  ${r.endpoints.endpoints.inbox}`);
+    expect(out).toContain(`approval site:            ${r.endpoints.endpoints.approvalSite}`);
+    expect(out).toContain(r.dataDir);
+    const examples = names(r);
+    expect(Object.keys(examples).sort()).toEqual(['invoice-large.json', 'invoice-malformed.json', 'invoice-small.json', 'invoice-unknown-vendor.json']);
+    const large = examples['invoice-large.json']!;
+
+    const link = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${large}-`)), 'the approval email');
+    const answer = await followApprovalLink(link.url, 'approve');
+    expect(answer.status).toBe(200);
+    expect(await endedStatus(r, large)).toBe('SUCCEEDED');
+    expect(await endedStatus(r, examples['invoice-small.json']!)).toBe('SUCCEEDED');
+    expect(await endedStatus(r, examples['invoice-malformed.json']!)).toBe('FAILED');
+
+    const reader = localEventReader(r.endpoints);
+    expect(outcomeOf(await reader.execution(large))).toBe('succeeded-approved');
+    expect(outcomeOf(await reader.execution(examples['invoice-malformed.json']!))).toBe('failed-validation');
+    reader.close();
+
+    // A second click changes nothing and says so.
+    const again = await followApprovalLink(link.url, 'approve').catch((error: Error) => error);
+    expect(again instanceof Error ? again.message : String(again.status)).toMatch(/409|GET/);
+
+    // Task tokens never reach the step log or the terminal in clear.
+    const log = stepLog(r.dataDir) + r.output();
+    expect(log).not.toMatch(/wflt1\.[A-Za-z0-9_-]{64}/);
+  });
+
+  it('starts a workflow through the Step Functions API on its endpoint, with the real SDK client', async () => {
+    const r = await runtime({ examples: false });
+    const sfn = sfnOf(r);
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: r.endpoints.resources.stateMachines['invoice-approval'],
+        name: 'sdk-started',
+        input: JSON.stringify({ invoiceText: 'not an invoice at all' }),
+      }),
+    );
+    expect(executionArn).toMatch(/:execution:wardflow-local-invoice-approval:sdk-started$/);
+    expect(await endedStatus(r, 'sdk-started')).toBe('FAILED');
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope' }))).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
+  });
+
+  it('keeps a pending approval across Ctrl-C and across kill -9: resumed with a new token, the emailed link still approves', async () => {
+    const first = await runtime();
+    const waiting = names(first)['invoice-unknown-vendor.json']!;
+    const firstLink = await eventually(
+      async () => (await approvalLinks(first.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${waiting}-`)),
+      'the first approval email',
+    );
+    const code = await first.stop('SIGINT');
+    expect(code, first.output()).toBe(0);
+    expect(first.output()).toContain('stopped');
+
+    // Ctrl-C, then start again: the execution is still running, resumed at its gate.
+    const second = await runtime({ dataDir: first.dataDir, basePort: first.basePort });
+    expect(second.output()).toMatch(/execution .* resumed at ApprovalGate/);
+    expect(second.output()).not.toContain('started example');
+    expect(await statusOf(second, waiting)).toBe('RUNNING');
+    const reader = localEventReader(second.endpoints);
+    // The resumed gate holds a new token: recorded (sealed) in place of the old one, and the approver emailed again.
+    await eventually(async () => {
+      const events = await reader.approval(firstLink.approvalId);
+      return events.some((e) => e.type === 'ApprovalTokenReplaced') ? true : undefined;
+    }, 'the resumed gate to replace the token');
+    await eventually(async () => {
+      const events = await reader.execution(waiting);
+      return events.filter((e) => e.type === 'ApprovalNotified').length >= 2 ? true : undefined;
+    }, 'the resumed gate to notify again');
+    reader.close();
+
+    // A crash (kill -9) leaves a stale endpoints.json; the next start takes over and resumes again.
+    second.child.kill('SIGKILL');
+    await second.stop('SIGKILL');
+    const third = await runtime({ dataDir: first.dataDir, basePort: first.basePort });
+    expect(third.output()).toMatch(/resumed at ApprovalGate/);
+
+    // The link emailed before both restarts names the approval, not the token: it still decides.
+    const answer = await followApprovalLink(firstLink.url, 'reject');
+    expect(answer.status).toBe(200);
+    expect(await endedStatus(third, waiting)).toBe('FAILED');
+    const events = await localEventReader(third.endpoints).execution(waiting);
+    expect(outcomeOf(events)).toBe('failed-rejected');
+  });
+
+  it('runs two runtimes side by side on different ports and folders, and refuses a second one on a folder in use', async () => {
+    const [a, b] = await Promise.all([runtime({ examples: false }), runtime({ examples: false })]);
+    expect(a.endpoints.endpoints.stepfunctions).not.toBe(b.endpoints.endpoints.stepfunctions);
+    const clash = runCliProcess(['dev', '--port', String(a.basePort + 10)], a.dataDir);
+    expect(clash.code).toBe(1);
+    expect(clash.stdout + clash.stderr).toMatch(/another local runtime \(pid \d+\) uses/);
+  });
+});
