@@ -1,9 +1,10 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/inbox-client.js';
 import { localEventReader } from '../../lib/local/runtime/event-reader.js';
-import { outcomeOf } from '../../lib/local/runtime/examples.js';
+import { EXAMPLES_FOLDER as EXAMPLES, outcomeOf } from '../../lib/local/runtime/examples.js';
 import { eventually, runCliProcess, startRuntimeProcess, stepLog, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
@@ -73,9 +74,29 @@ describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
     const again = await followApprovalLink(link.url, 'approve').catch((error: Error) => error);
     expect(again instanceof Error ? again.message : String(again.status)).toMatch(/409|GET/);
 
-    // Task tokens never reach the step log or the terminal in clear.
-    const log = stepLog(r.dataDir) + r.output();
-    expect(log).not.toMatch(/wflt1\.[A-Za-z0-9_-]{64}/);
+    // The CLI, as a process, against this runtime.
+    const listed = runCliProcess(['executions', '--json'], r.dataDir);
+    expect(listed.code, listed.stderr).toBe(0);
+    const executions = JSON.parse(listed.stdout) as { id: string; status: string }[];
+    expect(executions.find((e) => e.id === large)?.status).toBe('SUCCEEDED');
+    const status = runCliProcess(['status', large, '--json'], r.dataDir);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('ApprovalDecided');
+    const pending = runCliProcess(['approvals', '--json'], r.dataDir);
+    expect(pending.code, pending.stderr).toBe(0);
+    expect(pending.stdout).toContain(`${examples['invoice-unknown-vendor.json']}-1`);
+    const startedByCli = runCliProcess(['start', 'invoice-approval', '--input', '-'], r.dataDir, readFileSync(join(EXAMPLES, 'invoice-small.json'), 'utf8'));
+    expect(startedByCli.code, startedByCli.stderr).toBe(0);
+    expect(await endedStatus(r, startedByCli.stdout.trim())).toBe('SUCCEEDED');
+
+    // Planted values never leave in clear: the payments secret, the approver's address, the invoice
+    // text and task tokens are absent from the step log, the terminal, the CLI and the pages.
+    const secret = Object.values(JSON.parse(readFileSync(join(r.dataDir, 'secrets.json'), 'utf8')) as Record<string, string>)[0]!;
+    const everything = [stepLog(r.dataDir), r.output(), listed.stdout, status.stdout, pending.stdout, startedByCli.stdout, startedByCli.stderr, answer.page].join('\n');
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain('approvers-dev@example.com');
+    expect(everything).not.toContain('Quarterly coffee and pantry supply contract');
+    expect(everything).not.toMatch(/wflt1\.[A-Za-z0-9_-]{64}/);
   });
 
   it('starts a workflow through the Step Functions API on its endpoint, with the real SDK client', async () => {

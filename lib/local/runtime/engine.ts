@@ -94,7 +94,6 @@ export class LocalEngine implements LocalStepFunctions {
       input,
     };
     this.records.save(record);
-    this.log(`execution ${name} started (${machine.workflow})`);
     this.run(record, machine, String(machine.definition.StartAt), JSON.parse(input) as unknown);
     return { executionArn, startDate: new Date(record.startDate) };
   }
