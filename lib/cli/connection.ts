@@ -7,6 +7,7 @@ import { asCliError } from './sdk-errors.js';
 import { RuntimeNotRunning, StackNotFound, StackOutputMissing } from './errors.js';
 import type { Target } from './options.js';
 import { KNOWN_WORKFLOWS, type WorkflowArns } from './workflows.js';
+import { isProcessAlive } from '../local/process-alive.js';
 
 /** The CloudFormation output naming the events table (the stack adds it beside the state machine ARNs). */
 export const EVENTS_TABLE_OUTPUT = 'EventsTableName';
@@ -53,7 +54,7 @@ function connectLocal(dataDir: string): Connection {
     }
     throw new RuntimeNotRunning(error instanceof Error ? error.message : String(error));
   }
-  if (!isAlive(file.pid)) {
+  if (!isProcessAlive(file.pid)) {
     throw new RuntimeNotRunning(
       `the local runtime of ${dataDir} (pid ${file.pid}, started ${file.startedAt}) is no longer running; its endpoints.json was left behind. Start it again with \`npm start\`.`,
     );
@@ -116,12 +117,3 @@ async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Con
   };
 }
 
-/** Whether a process of that id exists (EPERM: it does, owned by someone else). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -17,6 +17,7 @@ import { LocalEngine } from './engine.js';
 import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
 import type { LocalLambda, LambdaHandler } from './lambda-invoke.js';
 import { servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
+import { isProcessAlive } from '../process-alive.js';
 
 export interface LocalRuntimeOptions {
   /** Absolute path of the data folder. */
@@ -206,21 +207,13 @@ function refuseIfInUse(dataDir: string): void {
   } catch {
     pid = undefined;
   }
-  if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
+  if (pid !== undefined && pid !== process.pid && isProcessAlive(pid)) {
     throw new Error(`another local runtime (pid ${pid}) uses ${dataDir}; stop it, or give this one another --data-dir and --port`);
   }
   // Left behind by a runtime that was killed: it is stale.
   rmSync(file, { force: true });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function loadHandler(folder: string): Promise<LambdaHandler> {
   const module = (await import(new URL(`${folder}/handler.ts`, FUNCTIONS).href)) as { handler?: LambdaHandler };
