@@ -5,7 +5,7 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws
 import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/inbox-client.js';
 import { localEventReader } from '../../lib/local/runtime/event-reader.js';
 import { EXAMPLES_FOLDER as EXAMPLES, outcomeOf } from '../../lib/local/runtime/examples.js';
-import { eventually, runCliProcess, startRuntimeProcess, stepLog, type RuntimeProcess } from '../support/local-runtime.js';
+import { eventually, runCliProcess, startRuntimeProcess, stepLog, tempDataDir, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
  * The local runtime driven like a user: `wardflow dev` as its own process, the inbox's API,
@@ -164,5 +164,8 @@ describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
     const clash = runCliProcess(['dev', '--port', String(a.basePort + 10)], a.dataDir);
     expect(clash.code).toBe(1);
     expect(clash.stdout + clash.stderr).toMatch(/another local runtime \(pid \d+\) uses/);
+    const portClash = runCliProcess(['dev', '--port', String(b.basePort)], tempDataDir());
+    expect(portClash.code).toBe(1);
+    expect(portClash.stdout + portClash.stderr).toContain(`port ${b.basePort} (approvalSite)`);
   });
 });

@@ -27,3 +27,22 @@ export async function freeBasePort(host = '127.0.0.1'): Promise<number> {
   }
   throw new Error(`found no block of ${SPAN} free ports on ${host}`);
 }
+
+/**
+ * Refuses a base port whose block is partly taken, naming each taken port and the server it
+ * was meant for, before anything starts (EADDRINUSE halfway through would say much less).
+ *
+ * @example
+ * await assertPortsFree('127.0.0.1', 7700);
+ */
+export async function assertPortsFree(host: string, basePort: number): Promise<void> {
+  const taken: string[] = [];
+  for (const [server, offset] of Object.entries(PORT_OFFSETS)) {
+    if (!(await isFree(basePort + offset, host))) taken.push(`${basePort + offset} (${server})`);
+  }
+  if (taken.length > 0) {
+    throw new Error(
+      `port ${taken.join(', ')} on ${host} is already in use (another wardflow runtime or another program). Choose another base port with --port or WARDFLOW_PORT; the runtime uses ${basePort} to ${basePort + SPAN - 1}.`,
+    );
+  }
+}

@@ -16,6 +16,7 @@ import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } f
 import { LocalEngine } from './engine.js';
 import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
 import type { LocalLambda, LambdaHandler } from './lambda-invoke.js';
+import { assertPortsFree } from './free-ports.js';
 import { servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
 import { isProcessAlive } from '../process-alive.js';
 
@@ -84,6 +85,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   refuseIfInUse(dataDir);
+  await assertPortsFree(host, basePort);
   const firstStart = !existsSync(join(dataDir, 'executions'));
   const paths = servicePaths(dataDir);
   const url = (offset: number) => `http://${host}:${basePort + offset}`;
