@@ -55,7 +55,13 @@ export async function runDev(options: DevOptions): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  print('wardflow: stopping (waiting executions are kept and resume at the next start)...');
+  print('wardflow: stopping: running steps finish first; waiting executions resume at the next start (Ctrl-C again to quit at once)...');
+  const force = () => {
+    print('wardflow: quitting at once; executions still running resume at the next start.');
+    process.exit(130);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
   await runtime.stop();
   print('wardflow: stopped.');
   return 0;
