@@ -10,7 +10,7 @@ import type { TaskTokens } from './task-tokens.js';
 export const TASK_TOKEN_PLACEHOLDER = 'wardflow-local-task-token-placeholder';
 
 type TaskHandler = (input: unknown) => Promise<unknown>;
-type State = { Type?: string; Resource?: string; TimeoutSeconds?: number; Branches?: Definition[]; Iterator?: Definition; ItemProcessor?: Definition };
+type State = { Type?: string; Resource?: string; TimeoutSeconds?: number; HeartbeatSeconds?: number; Branches?: Definition[]; Iterator?: Definition; ItemProcessor?: Definition };
 type Definition = { States?: Record<string, State> };
 
 const LAMBDA_ARN = /^arn:aws:lambda:/;
@@ -33,7 +33,8 @@ export interface TaskResourceOptions {
  * - `...lambda:invoke.waitForTaskToken`: the function is invoked with a new task token and its
  *   result ignored; the task waits for SendTaskSuccess (its output is the result) or
  *   SendTaskFailure (the task fails with that error), or times out (States.Timeout, enforced by
- *   aws-local-stepfunctions from TimeoutSeconds).
+ *   aws-local-stepfunctions from TimeoutSeconds; States.HeartbeatTimeout from HeartbeatSeconds,
+ *   enforced here).
  * Any other Resource is refused when the definition is loaded, not halfway through a run.
  *
  * @example
@@ -88,10 +89,23 @@ function handlerFor(stateName: string, state: State, options: TaskResourceOption
   if (resource === INVOKE_WAIT) {
     return async (input) => {
       const { fn, payload } = invocationOf(input, options.functions, stateName);
-      const { token, answer } = options.tokens.issue({ executionArn: options.executionArn, stateName });
+      // aws-local-stepfunctions has no HeartbeatSeconds: without a heartbeat in time the task fails
+      // with States.HeartbeatTimeout, as on AWS; SendTaskHeartbeat restarts the clock.
+      const heartbeatSeconds = state.HeartbeatSeconds;
+      let heartbeat: NodeJS.Timeout | undefined;
+      const beat = () => {
+        clearTimeout(heartbeat);
+        if (heartbeatSeconds === undefined) return;
+        heartbeat = setTimeout(
+          () => options.tokens.expire(token, 'States.HeartbeatTimeout', `No heartbeat within ${heartbeatSeconds} seconds.`),
+          heartbeatSeconds * 1000,
+        );
+      };
+      const { token, answer } = options.tokens.issue({ executionArn: options.executionArn, stateName, onHeartbeat: beat });
       const timeoutSeconds = state.TimeoutSeconds;
       // aws-local-stepfunctions fails the task with States.Timeout at the same moment; the token must die with it.
       const timer = timeoutSeconds === undefined ? undefined : setTimeout(() => options.tokens.abandon(token, 'timed-out'), timeoutSeconds * 1000);
+      beat();
       try {
         await invokeLocalLambda(fn, withToken(payload, token));
         return await answer;
@@ -100,6 +114,7 @@ function handlerFor(stateName: string, state: State, options: TaskResourceOption
         throw error;
       } finally {
         clearTimeout(timer);
+        clearTimeout(heartbeat);
       }
     };
   }

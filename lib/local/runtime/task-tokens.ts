@@ -18,6 +18,7 @@ export interface WaitingTask {
 interface Pending extends WaitingTask {
   resolve(output: unknown): void;
   reject(error: Error): void;
+  onHeartbeat?: () => void;
 }
 
 /** A task failure sent with SendTaskFailure: Retry and Catch match on its name. */
@@ -42,7 +43,7 @@ export class TaskTokens {
    * @example
    * const { token, answer } = tokens.issue({ executionArn, stateName: 'ApprovalGate' });
    */
-  issue(task: WaitingTask): { token: string; answer: Promise<unknown> } {
+  issue(task: WaitingTask & { onHeartbeat?: () => void }): { token: string; answer: Promise<unknown> } {
     const token = `wflt1.${randomBytes(48).toString('base64url')}`;
     let resolve!: (output: unknown) => void;
     let reject!: (error: Error) => void;
@@ -71,7 +72,15 @@ export class TaskTokens {
   }
 
   heartbeat(token: string): void {
-    this.find(token);
+    this.find(token).onHeartbeat?.();
+  }
+
+  /** Fails a waiting task from the runtime's side (HeartbeatSeconds passed without a heartbeat). */
+  expire(token: string, error: string, cause: string): void {
+    const task = this.pending.get(token);
+    if (task === undefined) return;
+    this.abandon(token, 'timed-out');
+    task.reject(new TaskFailure(error, cause));
   }
 
   /** The task stopped waiting (timed out, failed to start, execution ended): later answers get TaskTimedOut. */

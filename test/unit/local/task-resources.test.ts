@@ -69,6 +69,30 @@ describe('taskResourceHandlers', () => {
     await expect(first).rejects.toMatchObject({ name: 'ApprovalRejected', message: 'rejected' });
   });
 
+  it('fails a waiting task with States.HeartbeatTimeout unless heartbeats keep it alive', async () => {
+    const tokens = new TaskTokens();
+    const seen: string[] = [];
+    const gate: LocalLambda = { ...echo, run: async (e) => (seen.push((e as { token: string }).token), null) };
+    const handlers = taskResourceHandlers(definition('arn:aws:states:::lambda:invoke.waitForTaskToken', { HeartbeatSeconds: 0.15 }), {
+      ...options,
+      functions: [gate],
+      tokens,
+    });
+    const input = { FunctionName: ARN, Payload: { token: TASK_TOKEN_PLACEHOLDER } };
+    const kept = handlers.Call!(input);
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tokens.heartbeat(seen[0]!);
+    }
+    tokens.succeed(seen[0]!, '{"alive":true}');
+    expect(await kept).toEqual({ alive: true });
+
+    const lapsed = handlers.Call!(input);
+    await expect(lapsed).rejects.toMatchObject({ name: 'States.HeartbeatTimeout' });
+    expect(() => tokens.heartbeat(seen[1]!)).toThrow(expect.objectContaining({ name: 'TaskTimedOut' }));
+  });
+
   it('refuses, before running, resources the local runtime cannot run', () => {
     expect(() => assertRunnableLocally(definition('arn:aws:states:::dynamodb:putItem'), [echo])).toThrow(/dynamodb:putItem.*Lambda functions only/);
     expect(() => assertRunnableLocally(definition('arn:aws:lambda:us-east-1:000000000000:function:other'), [echo])).toThrow(/not a function of this application/);
