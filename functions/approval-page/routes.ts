@@ -11,7 +11,7 @@ import { readVerified } from '../shared/events/read-verified.js';
 import { alreadyDecided, decisionForm, decisionNotDelivered, decisionRecorded, problemPage, type ApprovalView, type Page } from './pages.js';
 import { readDecisionForm, type DecisionForm } from './request.js';
 
-/** What the page needs: the event store, the sealer (to open the task token), the clock, and the link signer. */
+/** What the page needs: the event store, the sealer (to open the approvers and the task token), the clock, and the link signer. */
 export interface PageDependencies extends DecisionDependencies {
   signer: LinkSigner;
 }
@@ -27,7 +27,8 @@ interface OpenedApproval {
   approvalId: string;
   /** The execution the approval belongs to, as its stream says. */
   executionId: string;
-  approver: string;
+  /** The approver's position in the request's approvers (the link's claim); their address stays sealed until a decision needs it. */
+  approverIndex: number;
   state: ApprovalState;
   view: ApprovalView;
 }
@@ -70,7 +71,11 @@ export async function decideApproval(link: string | undefined, event: APIGateway
   return { ...served, approvalId: opened.approvalId };
 }
 
-/** Verifies the link and finds its approval and approver, or the page that says why not. */
+/**
+ * Verifies the link and finds its approval and approver, or the page that says why not. The
+ * approver is checked by position against the request's approverCount: showing the page
+ * opens nothing sealed (mail scanners fetch links), only recording a decision does.
+ */
 async function openApproval(link: string | undefined, deps: PageDependencies): Promise<{ ok: true; approval: OpenedApproval } | { ok: false; page: Served }> {
   const check = await verifyApprovalLink(link, deps.signer, deps.now());
   if (!check.ok) {
@@ -81,10 +86,9 @@ async function openApproval(link: string | undefined, deps: PageDependencies): P
   const { approvalId, approverIndex } = check.claims;
   const events = await readVerified(deps.store, approvalStream(approvalId));
   const state = approvalState(events);
-  const approver = state.approvers[approverIndex];
   const executionId = state.executionId;
-  if (state.status === 'none' || executionId === undefined || approver === undefined) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
-  return { ok: true, approval: { approvalId, executionId, approver, state, view: { approvalId, summary: approvalSummary(events), expiresAt: state.expiresAt } } };
+  if (state.status === 'none' || executionId === undefined || approverIndex >= state.approverCount) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
+  return { ok: true, approval: { approvalId, executionId, approverIndex, state, view: { approvalId, summary: approvalSummary(events), expiresAt: state.expiresAt } } };
 }
 
 /** The page for an approval that can no longer be decided, or undefined while it is open. */
@@ -96,16 +100,16 @@ function closedPage({ approvalId, state }: OpenedApproval, now: Date): Served | 
 }
 
 /** The approver this link names clicking the decision already on record. */
-function isRepeat({ approver, state }: OpenedApproval, form: DecisionForm): boolean {
+function isRepeat({ approverIndex, state }: OpenedApproval, form: DecisionForm): boolean {
   const previous = humanDecision(state);
-  return previous !== undefined && previous.approver.toLowerCase() === approver.toLowerCase() && previous.decision === form.decision;
+  return previous !== undefined && previous.approverIndex === approverIndex && previous.decision === form.decision;
 }
 
 async function record(opened: OpenedApproval, form: DecisionForm, deps: PageDependencies): Promise<Page> {
-  const { approvalId, executionId, approver, state, view } = opened;
+  const { approvalId, executionId, approverIndex, state, view } = opened;
   try {
     const recorded = await recordApproverDecision(
-      { approvalId, executionId, approver, decision: form.decision, ...(form.comment !== undefined ? { comment: form.comment } : {}) },
+      { approvalId, executionId, approver: { index: approverIndex }, decision: form.decision, ...(form.comment !== undefined ? { comment: form.comment } : {}) },
       deps,
       PAGE_STEP,
     );

@@ -13,7 +13,9 @@ const STEP = 'record-decision';
  * An approver's decision. Not a workflow step: a CLI or an operator invokes it with the envelope `{ executionId: <the approval's execution>, input: { approvalId,
  * approver, decision, comment? } }`. Naming the execution puts this step's own audit events
  * in that execution's stream (rather than a shared "decision" stream) and is checked
- * against the approval.
+ * against the approval. `approver` is an address: it is matched (case-insensitively) against
+ * the approvers sealed in the request, and recorded as their position in clear, the address
+ * sealed; an address the request does not list is ValidationFailed naming input.approver.
  *
  * The work is recordApproverDecision (functions/shared/approvals/record-approver-decision.ts),
  * which the approval page shares: the rule is `decide`, the decision is appended at the
@@ -33,7 +35,8 @@ export const handler = defineStep(
     output: z.object({ approvalId: z.string(), status: z.enum(['approved', 'rejected']) }),
   },
   async (input, ctx) => {
-    const recorded = await recordApproverDecision({ ...input, executionId: ctx.executionId }, ctx.deps, STEP);
+    const { approver, ...decision } = input;
+    const recorded = await recordApproverDecision({ ...decision, approver: { address: approver }, executionId: ctx.executionId }, ctx.deps, STEP);
     if (recorded.delivery === 'task-gone') {
       // Not an expiry: decide() refused those. The execution was stopped, or its gate was retried
       // with a new token, and the retried gate answers itself from this decision.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { approvalSummary } from '../shared/approvals/approval-summary.js';
+import { approversOnRecord } from '../shared/approvals/approvers-on-record.js';
 import { deliverDecision } from '../shared/approvals/deliver-decision.js';
 import { emailApprovers, type ApprovalToAnnounce } from '../shared/approvals/email-approvers.js';
 import { closedApproval, foreignApproval, humanDecision } from '../shared/approvals/guard.js';
@@ -34,7 +35,8 @@ function secondsUntilExpiry(timeoutSeconds: number): number {
 
 /**
  * The approval gate (a `waitForTaskToken` task): opens approval#<approvalId> with
- * ApprovalRequested, the task token sealed, never in clear, and only then emails each
+ * ApprovalRequested, the task token and the approvers' addresses sealed, never in clear (the
+ * clear part says how many approvers: `approverCount`), and only then emails each
  * approver a signed link to the approval page (functions/approval-page), recording
  * ApprovalNotified (how many, never who) on the execution stream. Step Functions ignores
  * this Lambda's return value and waits for the page (or record-decision) to send the token
@@ -42,7 +44,8 @@ function secondsUntilExpiry(timeoutSeconds: number): number {
  * retries.
  *
  * A retried task (new token, restarted timeout) finds the approval already open and records
- * ApprovalTokenReplaced with the new token and expiry, then emails the approvers again: their
+ * ApprovalTokenReplaced with the new token and expiry, then emails the approvers on record again
+ * (opened from the request, not APPROVER_EMAIL: the links name positions in that list): their
  * new links carry the new expiry (older links keep their own). If an approver decided meanwhile
  * (possibly answering the old, dead token), the retried task is answered at once with that
  * decision, so an approval made during a retry still resumes the execution.
@@ -69,6 +72,7 @@ export const handler = defineStep(
     const expiresAt = new Date(now().getTime() + secondsUntilExpiry(timeoutSeconds) * 1000).toISOString();
 
     if (approval.status === 'none') {
+      const approvers = [approver];
       const { vendor, invoiceNumber, currency, amount } = input.invoice;
       const requested = await store.append(stream, 0, [
         {
@@ -77,16 +81,16 @@ export const handler = defineStep(
           data: {
             approvalId: input.approvalId,
             executionId: ctx.executionId,
-            approvers: [approver],
+            approverCount: approvers.length,
             expiresAt,
             summary: { vendor, invoiceNumber, currency, amount },
           },
-          sensitive: { taskToken },
+          sensitive: { taskToken, approvers },
         },
       ]);
       recordWaiting(ctx, input.approvalId, expiresAt);
       // The approval, token sealed, is on record: only now may a link to it go out.
-      await announce(ctx, { approvalId: input.approvalId, approvers: [approver], summary: approvalSummary(requested), expiresAt }, notification);
+      await announce(ctx, { approvalId: input.approvalId, approvers, summary: approvalSummary(requested), expiresAt }, notification);
       return { approvalId: input.approvalId };
     }
 
@@ -113,8 +117,9 @@ export const handler = defineStep(
       // 'task-gone' here means the execution itself ended meanwhile: nobody left to tell.
       await deliverDecision({ approvalId: input.approvalId, ...decided }, after, approvalState(after), sealer, STEP);
     } else {
-      // Still open: the approvers get links with the new expiry (the ones they hold expire with the old one).
-      await announce(ctx, { approvalId: input.approvalId, approvers: approval.approvers, summary: approvalSummary(events), expiresAt }, notification);
+      // Still open: the approvers on record get links with the new expiry (the ones they hold expire with the old one).
+      const approvers = await approversOnRecord(events, sealer);
+      await announce(ctx, { approvalId: input.approvalId, approvers, summary: approvalSummary(events), expiresAt }, notification);
     }
     return { approvalId: input.approvalId };
   },

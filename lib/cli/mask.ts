@@ -1,9 +1,11 @@
 import type { Json } from '../../functions/shared/events/event.js';
 
 /**
- * Approver addresses are personal data, and CLI output ends up in shared terminals and CI
- * logs: every address the CLI prints keeps only the first character of its local part and
- * the domain, enough to tell approvers apart without naming them.
+ * Addresses are personal data, and CLI output ends up in shared terminals and CI logs. The
+ * steps record approvers' addresses only sealed, but some clear fields are free text from
+ * outside (ExecutionStarted's `source`, the values of event types the CLI does not know): every
+ * address the CLI prints from them keeps only the first character of its local part and the
+ * domain.
  */
 const EMAIL = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+/g;
 const HIDDEN = '•••';
@@ -34,7 +36,7 @@ export function maskEmails(text: string): string {
  * The same JSON value with every address in every string masked (keys included).
  *
  * @example
- * maskJson({ approvers: ['alice@example.com'] }); // { approvers: ['a•••@example.com'] }
+ * maskJson({ source: 'forwarded by alice@example.com' }); // { source: 'forwarded by a•••@example.com' }
  */
 export function maskJson<T extends Json>(value: T): T;
 export function maskJson(value: Json): Json {

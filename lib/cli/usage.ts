@@ -9,8 +9,9 @@ export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
                 --limit N (default ${DEFAULT_LIMIT}), --status ${EXECUTION_STATUSES.join('|')}
   status <execution-id>
                 An execution's state and its event history (the execution's stream and its
-                approvals'), hash chains verified. Sealed data stays sealed; addresses masked.
-  approvals     Approvals waiting for a human: vendor, invoice, amount, expiry, approvers.
+                approvals'), hash chains verified. Sealed data stays sealed: approvers are shown
+                by number (approver #1), never by address.
+  approvals     Approvals waiting for a human: vendor, invoice, amount, expiry, number of approvers.
   help          This text.`;
 
 /** The options of those commands. */

@@ -62,7 +62,8 @@ export interface ApprovalSiteProps {
  *
  * The page's role gets exactly what the page does: read the approval and execution streams, append
  * ApprovalDecided to the approval stream and its audit events to the execution stream, open the sealed
- * task token and seal the decision's comment, VerifyMac on the link key, and resume the state machine.
+ * approvers and task token and seal the decider's address and comment, VerifyMac on the link key, and
+ * resume the state machine.
  *
  * @example
  * const site = new ApprovalSite(this, 'ApprovalSite', { page: shared, linkKey: keys.approvalLinkKey, stateMachine });
@@ -89,7 +90,7 @@ export class ApprovalSite extends Construct {
       name: APPROVAL_PAGE_FUNCTION,
       environment: { APPROVAL_LINK_KEY_ID: props.linkKey.keyArn },
       events: { append: ['approval'] }, // ApprovalDecided
-      sealing: { seal: ['approval'], open: ['approval'] }, // seals the comment, opens the task token
+      sealing: { seal: ['approval'], open: ['approval'] }, // seals the decider's address and comment, opens the approvers and the task token
       // Under API Gateway's 30-second integration limit: the function stops before API Gateway gives up,
       // so API Gateway never shows the approver an error while the function goes on to record the decision.
       timeout: Duration.seconds(25),

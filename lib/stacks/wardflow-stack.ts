@@ -144,12 +144,13 @@ export class WardflowStack extends Stack {
         APPROVAL_TIMEOUT_SECONDS: String(approvalTimeout.toSeconds()),
       },
       events: { append: ['approval'] }, // ApprovalRequested, ApprovalTokenReplaced
-      // Seals the task token; opens on a retry that finds the approval already decided, to deliver that decision.
+      // Seals the task token and the approvers' addresses; opens them on a retry (to email the approvers on
+      // record, or to deliver a decision made meanwhile).
       sealing: { seal: ['approval'], open: ['approval'] },
     });
     const recordDecision = step('RecordDecision', 'record-decision', {
       events: { append: ['approval'] }, // ApprovalDecided
-      sealing: { seal: ['approval'], open: ['approval'] }, // seals the comment, opens the task token
+      sealing: { seal: ['approval'], open: ['approval'] }, // seals the decider's address and comment, opens the approvers and the task token
     });
     const payInvoice = step('PayInvoice', 'pay-invoice', {
       environment: {

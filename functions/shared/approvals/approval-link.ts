@@ -15,7 +15,7 @@ import type { LinkSigner } from './link-signer.js';
 /** Claims as the code uses them. */
 export interface LinkClaims {
   approvalId: string;
-  /** Position of the approver in ApprovalRequested's `approvers`. */
+  /** Position of the approver in ApprovalRequested's `approvers` (sealed; the clear part holds only `approverCount`). */
   approverIndex: number;
   /** Epoch seconds after which the link is refused. */
   expiresAt: number;

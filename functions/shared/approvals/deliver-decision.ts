@@ -18,10 +18,14 @@ export function useSfnClient(client: SFNClient | undefined): void {
   sfn = client;
 }
 
-/** A decision on record, as the waiting gate task is told it. */
+/**
+ * A decision on record, as the waiting gate task is told it. The approver is their position in
+ * the request's approvers, never an address: the output lands in the execution's history and
+ * state, which are not sealed.
+ */
 export interface DecisionToDeliver {
   approvalId: string;
-  approver: string;
+  approverIndex: number;
   decision: 'approve' | 'reject';
 }
 
@@ -44,10 +48,10 @@ const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
  *
  * Throws TamperDetected when the token cannot be found or opened, StepFailed when Step
  * Functions refuses the token or cannot be reached (retry delivery). Messages name the
- * approval, never the token.
+ * approval, never the token. SendTaskSuccess's output is `{ approved: true, approvalId, approverIndex }`.
  *
  * @example
- * const delivery = await deliverDecision({ approvalId, approver, decision: 'approve' }, events, approvalState(events), sealer, 'record-decision');
+ * const delivery = await deliverDecision({ approvalId, approverIndex: 0, decision: 'approve' }, events, approvalState(events), sealer, 'record-decision');
  * if (delivery === 'task-gone') { ... the decision is on record, nobody is waiting for it ... }
  */
 export async function deliverDecision(
@@ -58,11 +62,11 @@ export async function deliverDecision(
   step: string,
 ): Promise<Delivery> {
   const taskToken = await newestTaskToken(events, state, sealer);
-  const { approvalId, approver, decision } = decided;
+  const { approvalId, approverIndex, decision } = decided;
   sfn ??= new SFNClient({});
   try {
     if (decision === 'approve') {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approver }) }));
+      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approverIndex }) }));
     } else {
       await sfn.send(
         new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: `Approval ${approvalId} was rejected by an approver.` }),

@@ -35,12 +35,13 @@ export function closedApproval(state: ApprovalState, approvalId: string): Approv
 
 /**
  * The human decision that closed the approval (ApprovalDecided), or undefined when it is
- * open, expired or was decided by a policy. A retried gate answers its new token with it.
+ * open, expired or was decided by a policy. The approver is a position in the request's
+ * approvers (their addresses are sealed). A retried gate answers its new token with it.
  *
  * @example
- * const decided = humanDecision(state); // { approver: 'approver@example.com', decision: 'approve' }
+ * const decided = humanDecision(state); // { approverIndex: 0, decision: 'approve' }
  */
-export function humanDecision(state: ApprovalState): { approver: string; decision: 'approve' | 'reject' } | undefined {
-  if ((state.status !== 'approved' && state.status !== 'rejected') || state.approver === undefined || state.decision === undefined) return undefined;
-  return { approver: state.approver, decision: state.decision };
+export function humanDecision(state: ApprovalState): { approverIndex: number; decision: 'approve' | 'reject' } | undefined {
+  if ((state.status !== 'approved' && state.status !== 'rejected') || state.approverIndex === undefined || state.decision === undefined) return undefined;
+  return { approverIndex: state.approverIndex, decision: state.decision };
 }

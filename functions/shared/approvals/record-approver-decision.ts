@@ -3,10 +3,12 @@ import { approvalStream } from '../events/event.js';
 import { approvalState } from '../events/fold.js';
 import { readVerified } from '../events/read-verified.js';
 import type { EventStore } from '../events/store.js';
-import { decide, type DecideCommand } from './decide.js';
+import { approversOnRecord } from './approvers-on-record.js';
+import { decide, DECISION_SOURCE, type DecideCommand } from './decide.js';
 import { deliverDecision, type Delivery } from './deliver-decision.js';
+import { foreignApproval } from './guard.js';
 
-/** What recording a decision needs: the store to read and append, the sealer to open the token, the clock for the expiry. */
+/** What recording a decision needs: the store to read and append, the sealer to open the approvers and the token, the clock for the expiry. */
 export interface DecisionDependencies {
   store: EventStore;
   sealer: Sealer;
@@ -23,11 +25,13 @@ export interface RecordedDecision {
 }
 
 /**
- * An approver's decision, start to end: read the approval stream and prove its chain, ask
- * `decide`, append at the version read (of two concurrent decisions one loses with
- * ConcurrencyConflict), then deliver it to the gate with the newest sealed task token.
- * record-decision (a CLI or a direct invocation) and the approval page both come through
- * here, so a decision means the same whichever way it arrives.
+ * An approver's decision, start to end: read the approval stream and prove its chain, open
+ * the approvers sealed in its request (only once the approval proved to be the named
+ * execution's: another execution's approvers stay sealed), ask `decide`, append at the
+ * version read (of two concurrent decisions one loses with ConcurrencyConflict), then
+ * deliver it to the gate with the newest sealed task token. record-decision (an operator
+ * naming the approver by address) and the approval page (the link naming them by position)
+ * both come through here, so a decision means the same whichever way it arrives.
  *
  * Throws what `decide` refuses with (ValidationFailed, ApprovalClosed, ApprovalExpired),
  * TamperDetected for an altered stream, ConcurrencyConflict, and StepFailed (naming `step`)
@@ -36,7 +40,7 @@ export interface RecordedDecision {
  *
  * @example
  * const recorded = await recordApproverDecision(
- *   { approvalId: 'exec-42-1', executionId: 'exec-42', approver: 'approver@example.com', decision: 'approve' },
+ *   { approvalId: 'exec-42-1', executionId: 'exec-42', approver: { address: 'approver@example.com' }, decision: 'approve' },
  *   getDependencies(),
  *   'record-decision',
  * );
@@ -47,7 +51,9 @@ export async function recordApproverDecision(command: DecideCommand, deps: Decis
   const stream = approvalStream(command.approvalId);
   const events = await readVerified(store, stream);
   const state = approvalState(events);
-  const decided = decide(command, state, now());
+  const foreign = foreignApproval(state, command.executionId, DECISION_SOURCE);
+  if (foreign) throw foreign;
+  const decided = decide(command, state, await approversOnRecord(events, sealer), now());
   if (!decided.ok) throw decided.error;
   if (decided.events.length > 0) await store.append(stream, state.version, decided.events);
   const delivery = await deliverDecision(decided.deliver, events, state, sealer, step);

@@ -4,8 +4,9 @@
  * Streams are `execution#<id>` and `approval#<id>`; versions start at 1 and have no gaps.
  * `hash` is SHA-256 (hex) over the canonical encoding of every other field, and
  * `prevHash` is the previous event's `hash` (null for version 1), so a stream is a chain.
- * Sensitive values never sit in `data`: they are sealed (envelope-encrypted, see
- * functions/shared/crypto) into `sealed`, whose ciphertext is covered by the hash.
+ * Sensitive values (documents, prompts, task tokens, approvers' addresses, comments) never sit
+ * in `data` or `actor`: they are sealed (envelope-encrypted, see functions/shared/crypto) into
+ * `sealed`, whose ciphertext is covered by the hash.
  */
 export const EVENT_TYPES = [
   'ExecutionStarted',
@@ -36,7 +37,10 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 /** What a caller hands to `append`: the store fills in stream, version, time, hashes. */
 export interface NewEvent {
   type: EventType;
-  /** Who caused it: a user (`user:alice@example.com`) or a role (`step:extract-invoice`). */
+  /**
+   * Who caused it: an approver by position in the request's approvers (`approver:0`), or a role
+   * (`step:extract-invoice`). Never an address or a name: actors are stored in clear.
+   */
   actor: string;
   /** Non-sensitive facts, stored in clear. */
   data: { [key: string]: Json };

@@ -105,25 +105,29 @@ export interface ApprovalState {
   status: ApprovalStatus;
   approvalId?: string;
   executionId?: string;
-  /** Who may decide, as ApprovalRequested listed them ([] before a request, or when auto-decided). */
-  approvers: string[];
+  /**
+   * How many approvers ApprovalRequested named (0 before a request, or when auto-decided).
+   * Who they are is sealed in the request (see approvers-on-record.ts); in clear an approver
+   * is only a position, 0 to approverCount - 1, the same one their signed link carries.
+   */
+  approverCount: number;
   /** When the gate stops waiting: the request's, or the newest token replacement's (a retried task restarts its timeout). */
   expiresAt?: string;
   /** Version of the newest event (ApprovalRequested or ApprovalTokenReplaced) holding the sealed task token. */
   tokenVersion?: number;
   /** The decision of the closing ApprovalDecided or ApprovalAutoDecided. */
   decision?: 'approve' | 'reject';
-  /** The approver whose ApprovalDecided closed it (absent for auto-decided or expired). */
-  approver?: string;
+  /** Position (in the request's approvers) of the approver whose ApprovalDecided closed it (absent for auto-decided or expired). */
+  approverIndex?: number;
   requestedAt?: string;
   decidedAt?: string;
-  /** The actor of the closing event: a user, or the policy/role that auto-decided or expired it. */
+  /** The actor of the closing event: an approver (`approver:<index>`), or the policy/role that auto-decided or expired it. */
   decidedBy?: string;
   /** Version of the last event: the expectedVersion for the next append to this stream. */
   version: number;
 }
 
-export const initialApprovalState: ApprovalState = { status: 'none', approvers: [], version: 0 };
+export const initialApprovalState: ApprovalState = { status: 'none', approverCount: 0, version: 0 };
 
 /**
  * One step of the approval fold. The first decision closes the approval; later decisions
@@ -146,7 +150,7 @@ export function evolveApproval(state: ApprovalState, event: StoredEvent): Approv
         status: 'pending',
         approvalId: text(data.approvalId),
         executionId: text(data.executionId),
-        approvers: Array.isArray(data.approvers) ? data.approvers.filter((a): a is string => typeof a === 'string') : [],
+        approverCount: position(data.approverCount) ?? 0,
         ...(expiresAt !== undefined ? { expiresAt } : {}),
         tokenVersion: event.version,
         requestedAt: event.time,
@@ -160,11 +164,12 @@ export function evolveApproval(state: ApprovalState, event: StoredEvent): Approv
     case 'ApprovalDecided': {
       const decision = decisionOf(data.decision);
       if (state.status !== 'pending' || decision === undefined) return next;
+      const approverIndex = position(data.approverIndex);
       return {
         ...next,
         status: statusOf(decision),
         decision,
-        approver: text(data.approver),
+        ...(approverIndex !== undefined ? { approverIndex } : {}),
         decidedAt: event.time,
         decidedBy: event.actor,
       };
@@ -213,4 +218,9 @@ function statusOf(decision: 'approve' | 'reject'): 'approved' | 'rejected' {
 
 function text(value: Json | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** A count or a position: a whole number, 0 or more. */
+function position(value: Json | undefined): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }

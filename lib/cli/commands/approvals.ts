@@ -6,11 +6,10 @@ import { HistoryUnverified } from '../errors.js';
 import { openEventReader, readStream } from '../event-reader.js';
 import { listExecutions, type ExecutionSummary } from '../executions-source.js';
 import { type CliIo, printJson } from '../io.js';
-import { maskEmail } from '../mask.js';
 import type { CommandLine } from '../options.js';
 import { renderTable, tableTime } from '../table.js';
 
-/** An approval that waits for a human, as `approvals` lists it. Approvers are masked. */
+/** An approval that waits for a human, as `approvals` lists it. Approvers are counted, never named: their addresses are sealed. */
 export interface PendingApproval {
   approvalId: string;
   executionId: string;
@@ -22,8 +21,6 @@ export interface PendingApproval {
   requestedAt: string | null;
   expiresAt: string | null;
   approverCount: number;
-  /** `a•••@example.com`: enough to tell approvers apart, not to name them. */
-  approvers: string[];
 }
 
 /**
@@ -71,8 +68,7 @@ async function pendingApprovalOf(store: EventStore, execution: ExecutionSummary)
     currency: text(summary.currency),
     requestedAt: state.requestedAt ?? null,
     expiresAt: state.expiresAt ?? null,
-    approverCount: state.approvers.length,
-    approvers: state.approvers.map(maskEmail),
+    approverCount: state.approverCount,
   };
 }
 

@@ -3,7 +3,7 @@ import { approvalState, executionState } from '../../../functions/shared/events/
 import { approvalIdFor, ApprovalIdSchema } from '../../../functions/shared/invoice/approval-id.js';
 import type { Connection } from '../connection.js';
 import { openEventReader, readStream } from '../event-reader.js';
-import { summarizeEvent } from '../event-summary.js';
+import { displayActor, summarizeEvent } from '../event-summary.js';
 import { describeExecution, type ExecutionDescription } from '../executions-source.js';
 import { type CliIo, printJson } from '../io.js';
 import { maskEmails, maskJson } from '../mask.js';
@@ -22,7 +22,9 @@ export interface HistoryStream {
  * `wardflow status <execution-id|arn>`: what Step Functions says (status, start, stop, error
  * name; never input, output or cause) and the execution's recorded history: its stream
  * `execution#<id>` and the streams of the approvals it names, each with the hash chain
- * verified. Sealed parts are shown as sealed, never opened; addresses are masked.
+ * verified. Sealed parts are shown as sealed, never opened (approvers' addresses are among
+ * them: a request shows how many approvers, a decision which one by number); any address in
+ * clear text (a caller's `source`) is masked.
  *
  * @example
  * await statusCommand(connection, parseCommandLine(['status', 'invoice-large-450c9d63']), io);
@@ -109,7 +111,7 @@ function printHuman(io: CliIo, execution: ExecutionDescription, history: readonl
       continue;
     }
     io.out(`${part.stream}: ${part.state} (${count}, hash chain verified)`);
-    const rows = part.events.map((e) => [String(e.version), tableTime(e.time), e.type, maskEmails(e.actor), e.sealed === null ? '' : 'sealed', summarizeEvent(e)]);
+    const rows = part.events.map((e) => [String(e.version), tableTime(e.time), e.type, displayActor(e.actor), e.sealed === null ? '' : 'sealed', summarizeEvent(e)]);
     for (const text of renderTable(['VERSION', 'TIME', 'TYPE', 'ACTOR', 'SEALED', 'DATA'], rows)) io.out(text);
   }
 }

@@ -119,8 +119,8 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
       {
         type: 'ApprovalRequested',
         actor: 'step:request-approval',
-        data: { approvalId, executionId, approvers: [APPROVER], expiresAt: '2026-12-02T08:59:00.000Z', summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-1', currency: 'USD', amount: '12480.00' } },
-        sensitive: { taskToken: 'planted-token' },
+        data: { approvalId, executionId, approverCount: 1, expiresAt: '2026-12-02T08:59:00.000Z', summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-1', currency: 'USD', amount: '12480.00' } },
+        sensitive: { taskToken: 'planted-token', approvers: [APPROVER] },
       },
     ]);
 

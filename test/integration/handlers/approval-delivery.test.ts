@@ -93,7 +93,7 @@ describe('a decision racing a retried gate task', () => {
     expect(await gate(id, RETRY_TOKEN)).toEqual({ approvalId: `${id}-1` });
     expect(sentTokens()).toEqual([FIRST_TOKEN, RETRY_TOKEN]);
     const retried = sfnMock.commandCalls(SendTaskSuccessCommand)[1]!.args[0].input;
-    expect(JSON.parse(retried.output!)).toEqual({ approved: true, approvalId: `${id}-1`, approver: APPROVER });
+    expect(JSON.parse(retried.output!)).toEqual({ approved: true, approvalId: `${id}-1`, approverIndex: 0 });
 
     const approval = await world.approvalEvents(`${id}-1`);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided', 'ApprovalTokenReplaced']);
@@ -156,9 +156,9 @@ describe('the execution stream of a gate', () => {
   it('does not show waiting when a retried gate finds the approval already decided', async () => {
     const id = 'exec-wait-decided';
     // The first attempt's ApprovalRequested landed but its audit (the execution stream's "waiting") did not.
-    const data = { approvalId: `${id}-1`, executionId: id, approvers: [APPROVER], expiresAt: '2026-12-02T08:59:00.000Z' };
+    const data = { approvalId: `${id}-1`, executionId: id, approverCount: 1, expiresAt: '2026-12-02T08:59:00.000Z' };
     await world.deps.store.append(approvalStream(`${id}-1`), 0, [
-      { type: 'ApprovalRequested', actor: 'step:request-approval', data, sensitive: { taskToken: FIRST_TOKEN } },
+      { type: 'ApprovalRequested', actor: 'step:request-approval', data, sensitive: { taskToken: FIRST_TOKEN, approvers: [APPROVER] } },
     ]);
     await decision(id, 'approve');
     expect(await gate(id, RETRY_TOKEN)).toEqual({ approvalId: `${id}-1` });
@@ -179,9 +179,9 @@ describe('the execution stream of a gate', () => {
 
   it('shows waiting when only the approval stream has the first attempt (its audit never landed)', async () => {
     const id = 'exec-wait-lost';
-    const data = { approvalId: `${id}-1`, executionId: id, approvers: [APPROVER], expiresAt: '2026-12-02T09:00:00.000Z' };
+    const data = { approvalId: `${id}-1`, executionId: id, approverCount: 1, expiresAt: '2026-12-02T09:00:00.000Z' };
     await world.deps.store.append(approvalStream(`${id}-1`), 0, [
-      { type: 'ApprovalRequested', actor: 'step:request-approval', data, sensitive: { taskToken: FIRST_TOKEN } },
+      { type: 'ApprovalRequested', actor: 'step:request-approval', data, sensitive: { taskToken: FIRST_TOKEN, approvers: [APPROVER] } },
     ]);
     expect(await world.executionEvents(id)).toEqual([]);
     await gate(id, RETRY_TOKEN);

@@ -66,9 +66,9 @@ describe('the approval email', () => {
     expect(notified[0]).toMatchObject({ actor: 'step:request-approval', data: { approvalId: `${id}-1`, channel: 'email', recipients: 1 }, sealed: null });
     const executionAndLogs = JSON.stringify(events) + output.join('');
     for (const secret of [STEP_ENV.APPROVER_EMAIL, link!, TOKEN]) expect(executionAndLogs).not.toContain(secret);
-    // The approval stream lists its approvers by design; the link and the token are on record nowhere.
+    // The approval stream seals its approvers with the token (clear: how many); the link is on record nowhere.
     const approval = JSON.stringify(await world.approvalEvents(`${id}-1`));
-    for (const secret of [link!, link!.split('.')[1]!, TOKEN]) expect(approval).not.toContain(secret);
+    for (const secret of [link!, link!.split('.')[1]!, TOKEN, STEP_ENV.APPROVER_EMAIL]) expect(approval).not.toContain(secret);
   });
 
   it('goes out only once the approval, token sealed, is on record', async () => {
@@ -121,6 +121,20 @@ describe('when the email cannot be sent', () => {
     } finally {
       ses.restore();
     }
+  });
+
+  it('sends the links of a retried gate to the approvers on record, not to whoever the settings name now', async () => {
+    const id = 'exec-notify-on-record';
+    await gate(id);
+    // Between the attempts the configuration changed (a redeploy): the request's approvers still decide.
+    vi.stubEnv('APPROVER_EMAIL', 'newcomer@example.test');
+    const before = world.sentEmails().length;
+    await gate(id, RETRY_TOKEN);
+    const resent = newEmails(before);
+    expect(resent.map((email) => email.Destination?.ToAddresses)).toEqual([[STEP_ENV.APPROVER_EMAIL]]);
+    const [link] = linksIn(resent[0]!);
+    expect(await verifyApprovalLink(link, world.signer, new Date('2026-12-01T09:00:00.000Z'))).toMatchObject({ ok: true, claims: { approvalId: `${id}-1`, approverIndex: 0 } });
+    expect(JSON.stringify(await world.approvalEvents(`${id}-1`))).not.toContain('newcomer@example.test');
   });
 
   it('sends nothing when a retried gate finds the approval already decided', async () => {

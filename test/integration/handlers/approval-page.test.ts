@@ -150,13 +150,14 @@ describe('POST /approvals/{link}', () => {
     const sent = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.args[0].input.taskToken).toBe(TOKEN);
-    expect(JSON.parse(sent[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: `${id}-1`, approver: APPROVER });
+    expect(JSON.parse(sent[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: `${id}-1`, approverIndex: 0 });
     expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
 
     const approval = await world.approvalEvents(`${id}-1`);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
-    expect(approval[1]).toMatchObject({ actor: `user:${APPROVER}`, data: { approvalId: `${id}-1`, executionId: id, approver: APPROVER, decision: 'approve' } });
-    expect(await openSealed(approval[1]!, world.deps.sealer)).toEqual({ comment: COMMENT });
+    expect(approval[1]).toMatchObject({ actor: 'approver:0', data: { approvalId: `${id}-1`, executionId: id, approverIndex: 0, decision: 'approve' } });
+    // Who decided, for whoever holds the key: the address as the request listed it, sealed with the comment.
+    expect(await openSealed(approval[1]!, world.deps.sealer)).toEqual({ approver: APPROVER, comment: COMMENT });
     expectNoLeaks(link);
   });
 

@@ -128,11 +128,13 @@ describe('invoice-approval steps against dynalite', () => {
     expect(requested!.data).toEqual({
       approvalId: policy.approvalId,
       executionId: id,
-      approvers: ['approver@example.com'],
+      approverCount: 1,
       // APPROVAL_TIMEOUT_SECONDS (86400) less the 60 s margin for the task timer started before the Lambda.
       expiresAt: '2026-12-02T08:59:00.000Z',
       summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' },
     });
+    // Who may decide is sealed with the task token: personal data stays out of the clear part.
+    expect(await openSealed(requested!, world.deps.sealer)).toEqual({ taskToken: TASK_TOKEN, approvers: ['approver@example.com'] });
     expect(executionState(await world.executionEvents(id)).status).toBe('waiting-for-approval');
 
     // Not an approver: refused, nothing recorded, Step Functions untouched.
@@ -145,12 +147,13 @@ describe('invoice-approval steps against dynalite', () => {
     const success = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(success).toHaveLength(1);
     expect(success[0]!.args[0].input.taskToken).toBe(TASK_TOKEN);
-    expect(JSON.parse(success[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: policy.approvalId, approver: 'approver@example.com' });
+    expect(JSON.parse(success[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: policy.approvalId, approverIndex: 0 });
 
     const approval = await world.approvalEvents(policy.approvalId);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
-    expect(approval[1]!.actor).toBe('user:approver@example.com');
-    expect(await openSealed(approval[1]!, world.deps.sealer)).toEqual({ comment: 'ok, contract renewal' });
+    expect(approval[1]).toMatchObject({ actor: 'approver:0', data: { approvalId: policy.approvalId, executionId: id, approverIndex: 0, decision: 'approve' } });
+    // The address as the request listed it (not as typed), sealed with the comment.
+    expect(await openSealed(approval[1]!, world.deps.sealer)).toEqual({ approver: 'approver@example.com', comment: 'ok, contract renewal' });
     expect(approvalState(approval).status).toBe('approved');
 
     // A second click changes nothing.
@@ -163,6 +166,7 @@ describe('invoice-approval steps against dynalite', () => {
     const everything = JSON.stringify([...approval, ...(await world.executionEvents(id))].map((e) => e.data)) + output.join('');
     expect(everything).not.toContain(TASK_TOKEN);
     expect(everything).not.toContain('contract renewal');
+    expect(everything.toLowerCase()).not.toContain('approver@example.com');
   });
 
   it('records the new token when Step Functions retries the gate task, and answers with the newest one', async () => {

@@ -15,8 +15,8 @@ import { setDependencies } from '../../../functions/shared/runtime.js';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
 
 /**
- * Someone with write access to the table (not to the steps) edits an event in place: adds
- * themselves to the approvers of a pending approval. The hash chain must stop the decision
+ * Someone with write access to the table (not to the steps) edits an event in place: makes
+ * room for one more approver of a pending approval. The hash chain must stop the decision
  * before anything is appended or any task token leaves the store.
  */
 const sfn = mockClient(SFNClient);
@@ -66,9 +66,11 @@ describe('decisions on a tampered approval stream', () => {
     const approvalId = `${executionId}-1`;
     await requestApproval({ executionId, taskToken: 'token-that-must-stay-sealed', input: { approvalId, invoice } }, context);
 
-    // Edit the request in place: mallory becomes an approver. The hash no longer matches.
+    // Edit the request in place: room for a second approver (the addresses are sealed; without the key
+    // nobody can add one there). The hash no longer matches.
     const [requested] = await store.read(approvalStream(approvalId));
-    const forged = { ...requested!.data, approvers: ['approver@example.com', 'mallory@example.com'] };
+    expect(requested!.data.approverCount).toBe(1);
+    const forged = { ...requested!.data, approverCount: 2 };
     await dynamo.client.send(
       new UpdateItemCommand({
         TableName: table,

@@ -18,46 +18,66 @@ function given(...specs: [EventType, { [key: string]: Json }, string?][]): Store
   }));
 }
 
-/** When: the command against the folded state, at `now`. */
-const when = (events: StoredEvent[], command: Partial<DecideCommand> = {}, now = '2026-12-01T10:00:00.000Z'): Decided =>
-  decide({ approvalId: 'e1-1', executionId: 'e1', approver: 'approver@example.com', decision: 'approve', ...command }, approvalState(events), new Date(now));
+/** The approvers the request's sealed part holds, as the caller opened them. */
+const LISTED = ['Approver@Example.com'];
+
+/** When: the command against the folded state and the opened approvers, at `now`. */
+const when = (events: StoredEvent[], command: Partial<DecideCommand> = {}, now = '2026-12-01T10:00:00.000Z', approvers: readonly string[] = LISTED): Decided =>
+  decide({ approvalId: 'e1-1', executionId: 'e1', approver: { address: 'approver@example.com' }, decision: 'approve', ...command }, approvalState(events), approvers, new Date(now));
 
 const errorOf = (decided: Decided): string => (decided.ok ? 'none' : decided.error.name);
 
 const requested: [EventType, { [key: string]: Json }] = [
   'ApprovalRequested',
-  { approvalId: 'e1-1', executionId: 'e1', approvers: ['Approver@Example.com'], expiresAt: '2026-12-02T09:00:00.000Z' },
+  { approvalId: 'e1-1', executionId: 'e1', approverCount: 1, expiresAt: '2026-12-02T09:00:00.000Z' },
 ];
 const approved: [EventType, { [key: string]: Json }, string] = [
   'ApprovalDecided',
-  { approvalId: 'e1-1', executionId: 'e1', approver: 'Approver@Example.com', decision: 'approve' },
-  'user:Approver@Example.com',
+  { approvalId: 'e1-1', executionId: 'e1', approverIndex: 0, decision: 'approve' },
+  'approver:0',
 ];
 
 describe('decide', () => {
-  it('given a pending approval, when a listed approver approves, then ApprovalDecided with the listed spelling, to deliver', () => {
-    const decided = when(given(requested), { approver: 'APPROVER@example.com' });
+  it('given a pending approval, when a listed approver approves by address, then ApprovalDecided by position, the listed spelling sealed, to deliver', () => {
+    const decided = when(given(requested), { approver: { address: 'APPROVER@example.com' } });
     expect(decided).toEqual({
       ok: true,
       events: [
         {
           type: 'ApprovalDecided',
-          actor: 'user:Approver@Example.com',
-          data: { approvalId: 'e1-1', executionId: 'e1', approver: 'Approver@Example.com', decision: 'approve' },
+          actor: 'approver:0',
+          data: { approvalId: 'e1-1', executionId: 'e1', approverIndex: 0, decision: 'approve' },
+          sensitive: { approver: 'Approver@Example.com' },
         },
       ],
-      deliver: { approvalId: 'e1-1', approver: 'Approver@Example.com', decision: 'approve' },
+      deliver: { approvalId: 'e1-1', approverIndex: 0, decision: 'approve' },
     });
   });
 
-  it('given a pending approval, when rejected with a comment, then the comment is sealed, never in data', () => {
+  it('given two approvers, when the second decides by the position a link names, then that position in clear and that address sealed', () => {
+    const events = given(['ApprovalRequested', { ...requested[1], approverCount: 2 }]);
+    const decided = when(events, { approver: { index: 1 }, decision: 'reject' }, undefined, ['first@example.com', 'second@example.com']);
+    expect(decided.ok && decided.events).toEqual([
+      {
+        type: 'ApprovalDecided',
+        actor: 'approver:1',
+        data: { approvalId: 'e1-1', executionId: 'e1', approverIndex: 1, decision: 'reject' },
+        sensitive: { approver: 'second@example.com' },
+      },
+    ]);
+    expect(decided.ok && decided.deliver).toEqual({ approvalId: 'e1-1', approverIndex: 1, decision: 'reject' });
+  });
+
+  it('given a pending approval, when rejected with a comment, then the comment and the address are sealed, never in data or actor', () => {
     const decided = when(given(requested), { decision: 'reject', comment: 'not our vendor' });
-    expect(decided.ok && decided.events[0]).toMatchObject({ data: { decision: 'reject' }, sensitive: { comment: 'not our vendor' } });
-    expect(JSON.stringify(decided.ok && decided.events[0]!.data)).not.toContain('not our vendor');
+    expect(decided.ok && decided.events[0]).toMatchObject({ data: { decision: 'reject' }, sensitive: { approver: 'Approver@Example.com', comment: 'not our vendor' } });
+    const clear = JSON.stringify(decided.ok && { data: decided.events[0]!.data, actor: decided.events[0]!.actor, deliver: decided.deliver }).toLowerCase();
+    expect(clear).not.toContain('not our vendor');
+    expect(clear).not.toContain('approver@example.com');
   });
 
   it('given no approval, when decided, then ValidationFailed naming input.approvalId', () => {
-    const decided = when([]);
+    const decided = when([], {}, undefined, []);
     expect(errorOf(decided)).toBe('ValidationFailed');
     expect(!decided.ok && decided.error.message).toContain('input.approvalId');
   });
@@ -67,10 +87,20 @@ describe('decide', () => {
   });
 
   it('given a pending approval, when someone not listed decides, then ValidationFailed naming input.approver', () => {
-    const decided = when(given(requested), { approver: 'mallory@example.com' });
+    const decided = when(given(requested), { approver: { address: 'mallory@example.com' } });
     expect(errorOf(decided)).toBe('ValidationFailed');
     expect(!decided.ok && decided.error.message).toContain('input.approver');
     expect(!decided.ok && decided.error.message).not.toContain('mallory');
+  });
+
+  it.each([1, -1, 0.5, Number.NaN])('given a pending approval, when a position %s outside the list decides, then ValidationFailed naming input.approver', (index) => {
+    const decided = when(given(requested), { approver: { index } });
+    expect(errorOf(decided)).toBe('ValidationFailed');
+    expect(!decided.ok && decided.error.message).toContain('input.approver');
+  });
+
+  it('given opened approvers longer than the count the request recorded, when a position past the count decides, then ValidationFailed', () => {
+    expect(errorOf(when(given(requested), { approver: { index: 1 } }, undefined, ['a@example.com', 'b@example.com']))).toBe('ValidationFailed');
   });
 
   it('given a pending approval past its expiry, when decided, then ApprovalExpired', () => {
@@ -82,12 +112,10 @@ describe('decide', () => {
     expect(errorOf(when(events, {}, '2026-12-02T12:00:00.000Z'))).toBe('none');
   });
 
-  it('given approved, when the same approver approves again (a retry), then nothing appended but delivered again', () => {
-    expect(when(given(requested, approved), { approver: 'approver@example.com' })).toEqual({
-      ok: true,
-      events: [],
-      deliver: { approvalId: 'e1-1', approver: 'Approver@Example.com', decision: 'approve' },
-    });
+  it('given approved, when the same approver approves again (a retry), by address or by position, then nothing appended but delivered again', () => {
+    const again = { ok: true, events: [], deliver: { approvalId: 'e1-1', approverIndex: 0, decision: 'approve' } };
+    expect(when(given(requested, approved), { approver: { address: 'approver@example.com' } })).toEqual(again);
+    expect(when(given(requested, approved), { approver: { index: 0 } })).toEqual(again);
   });
 
   it('given approved, when the same approver retries after the expiry, then still delivered again (the gate answers or ignores it)', () => {
@@ -102,11 +130,10 @@ describe('decide', () => {
   });
 
   it('given approved, when another listed approver approves, then ApprovalClosed', () => {
-    const events = given(
-      ['ApprovalRequested', { ...requested[1], approvers: ['approver@example.com', 'second@example.com'] }],
-      ['ApprovalDecided', { approvalId: 'e1-1', executionId: 'e1', approver: 'approver@example.com', decision: 'approve' }],
-    );
-    expect(errorOf(when(events, { approver: 'second@example.com' }))).toBe('ApprovalClosed');
+    const events = given(['ApprovalRequested', { ...requested[1], approverCount: 2 }], approved);
+    const approvers = ['approver@example.com', 'second@example.com'];
+    expect(errorOf(when(events, { approver: { address: 'second@example.com' } }, undefined, approvers))).toBe('ApprovalClosed');
+    expect(errorOf(when(events, { approver: { index: 1 } }, undefined, approvers))).toBe('ApprovalClosed');
   });
 
   it('given approved in an earlier approval of another execution, when its approver repeats it here, then ValidationFailed', () => {
@@ -119,6 +146,6 @@ describe('decide', () => {
 
   it('given auto-approved by the policy, when an approver approves, then ApprovalClosed (no human decision to repeat)', () => {
     const events = given(['ApprovalAutoDecided', { approvalId: 'e1-1', executionId: 'e1', decision: 'approve', reason: 'under limit' }, 'step:apply-policy']);
-    expect(errorOf(when(events))).toBe('ApprovalClosed');
+    expect(errorOf(when(events, {}, undefined, []))).toBe('ApprovalClosed');
   });
 });

@@ -12,7 +12,7 @@ const FIRST = 'AQC-first-task-token-secret';
 const RETRIED = 'AQC-retried-task-token-secret';
 const sealer = testSealer();
 const sfnMock = mockClient(SFNClient);
-const approve: DecisionToDeliver = { approvalId: 'e1-1', approver: 'approver@example.com', decision: 'approve' };
+const approve: DecisionToDeliver = { approvalId: 'e1-1', approverIndex: 0, decision: 'approve' };
 
 beforeAll(() => useSfnClient(new SFNClient({ region: 'us-east-1' })));
 afterAll(() => useSfnClient(undefined));
@@ -48,11 +48,11 @@ function rejectWith(name: string): void {
 }
 
 describe('deliverDecision', () => {
-  it('sends an approval with the newest token and says sent', async () => {
-    expect(await deliver(await approval(true))).toBe('sent');
+  it('sends an approval with the newest token and the approver by position (the output lands in unsealed history), and says sent', async () => {
+    expect(await deliver(await approval(true), { ...approve, approverIndex: 1 })).toBe('sent');
     const calls = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(calls.map((c) => c.args[0].input.taskToken)).toEqual([RETRIED]);
-    expect(JSON.parse(calls[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: 'e1-1', approver: 'approver@example.com' });
+    expect(JSON.parse(calls[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: 'e1-1', approverIndex: 1 });
   });
 
   it('fails the task with ApprovalRejected for a rejection, the cause free of the token', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeEvent, SUMMARY_MAX_LENGTH } from '../../../lib/cli/event-summary.js';
+import { displayActor, summarizeEvent, SUMMARY_MAX_LENGTH } from '../../../lib/cli/event-summary.js';
 
 describe('summarizeEvent', () => {
   it('shows the fields that matter for each type', () => {
@@ -12,18 +12,18 @@ describe('summarizeEvent', () => {
         data: { step: 'extract-invoice', source: 'model output', issues: [{ path: 'amount', expected: 'a decimal' }, { path: 'dueDate', expected: 'a date' }] },
       }),
     ).toBe('step=extract-invoice source=model output issues=amount,dueDate');
-    // Cut at the length limit: the approval id, last, names the stream this event usually sits in.
+    // The approval id last: it names the stream this event usually sits in. Approvers are counted, never named.
     expect(
       summarizeEvent({
         type: 'ApprovalRequested',
         data: {
           approvalId: 'e-1-1',
           expiresAt: '2026-12-02T08:59:00.000Z',
-          approvers: ['dana.approver@example.org'],
+          approverCount: 2,
           summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-1', currency: 'USD', amount: '12480.00' },
         },
       }),
-    ).toBe('vendor=Northwind Traders amount=12480.00 currency=USD expiresAt=2026-12-02T08:59:00.000Z approvers=d•••@example.org app…');
+    ).toBe('vendor=Northwind Traders amount=12480.00 currency=USD expiresAt=2026-12-02T08:59:00.000Z approvers=2 approvalId=e-1-1');
   });
 
   it('leaves out the approval id in the approval\'s own stream', () => {
@@ -32,10 +32,18 @@ describe('summarizeEvent', () => {
     expect(summarizeEvent({ type: 'ApprovalRequested', stream: 'execution#e-1', data })).toBe('expiresAt=2026-12-02T08:59:00.000Z approvalId=e-1-1');
   });
 
-  it('masks addresses and leaves out a message that could quote input', () => {
-    const summary = summarizeEvent({ type: 'ApprovalDecided', data: { decision: 'approve', approver: 'dana.approver@example.org', approvalId: 'e-1-1' } });
-    expect(summary).toBe('decision=approve approver=d•••@example.org');
+  it('names the deciding approver by number from 1, and leaves out a message that could quote input', () => {
+    expect(summarizeEvent({ type: 'ApprovalDecided', data: { decision: 'approve', approverIndex: 0, approvalId: 'e-1-1' } })).toBe('decision=approve approver=#1');
+    expect(summarizeEvent({ type: 'ApprovalDecided', data: { decision: 'reject', approverIndex: 2 } })).toBe('decision=reject approver=#3');
+    // Not a position: shown as recorded, never turned into a number it is not.
+    expect(summarizeEvent({ type: 'ApprovalDecided', data: { decision: 'reject', approverIndex: 'x' } })).toBe('decision=reject approver=x');
     expect(summarizeEvent({ type: 'StepFailed', data: { step: 'pay-invoice', error: 'PaymentFailed', message: 'text that is not shown' } })).toBe('step=pay-invoice error=PaymentFailed');
+  });
+
+  it('masks an address in clear free text, such as a caller-given source', () => {
+    expect(summarizeEvent({ type: 'ExecutionStarted', data: { workflow: 'invoice-approval', source: 'forwarded by dana.approver@example.org' } })).toBe(
+      'workflow=invoice-approval source=forwarded by d•••@example.org',
+    );
   });
 
   it('falls back to the plain top-level values of types it has no entry for, cut short', () => {
@@ -43,5 +51,15 @@ describe('summarizeEvent', () => {
     const long = summarizeEvent({ type: 'ApprovalEscalated', data: { reason: 'x'.repeat(500) } });
     expect(Array.from(long)).toHaveLength(SUMMARY_MAX_LENGTH);
     expect(long.endsWith('…')).toBe(true);
+  });
+});
+
+describe('displayActor', () => {
+  it('shows an approver by number from 1, masks an address, and leaves roles as recorded', () => {
+    expect(displayActor('approver:0')).toBe('approver #1');
+    expect(displayActor('approver:11')).toBe('approver #12');
+    expect(displayActor('step:record-start')).toBe('step:record-start');
+    expect(displayActor('user:dana.approver@example.org')).toBe('user:d•••@example.org');
+    expect(displayActor('approver:-1')).toBe('approver:-1');
   });
 });
