@@ -97,6 +97,16 @@ describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
     expect(everything).not.toContain('approvers-dev@example.com');
     expect(everything).not.toContain('Quarterly coffee and pantry supply contract');
     expect(everything).not.toMatch(/wflt1\.[A-Za-z0-9_-]{64}/);
+
+    // Executions ran at the same time, yet every log line belongs to one invocation: each says
+    // "step succeeded" once, under its own execution.
+    const succeeded = stepLog(r.dataDir)
+      .split('\n')
+      .filter((line) => line.includes('"step succeeded"'))
+      .map((line) => JSON.parse(line) as { step: string; awsRequestId: string; executionId: string });
+    expect(succeeded.length).toBeGreaterThan(10);
+    expect(new Set(succeeded.map((line) => line.awsRequestId)).size).toBe(succeeded.length);
+    expect(new Set(succeeded.map((line) => line.executionId)).size).toBeGreaterThanOrEqual(4);
   });
 
   it('starts a workflow through the Step Functions API on its endpoint, with the real SDK client', async () => {

@@ -15,6 +15,7 @@ import { synthesizeLocalApplication, type LocalStateMachine } from './definition
 import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from './endpoints-file.js';
 import { LocalEngine } from './engine.js';
 import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
+import { lambdaContainers } from './lambda-containers.js';
 import type { LocalLambda, LambdaHandler } from './lambda-invoke.js';
 import { assertPortsFree } from './free-ports.js';
 import { servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
@@ -217,10 +218,9 @@ function refuseIfInUse(dataDir: string): void {
 }
 
 
-async function loadHandler(folder: string): Promise<LambdaHandler> {
-  const module = (await import(new URL(`${folder}/handler.ts`, FUNCTIONS).href)) as { handler?: LambdaHandler };
-  if (typeof module.handler !== 'function') throw new Error(`functions/${folder}/handler.ts exports no handler`);
-  return module.handler;
+/** Each handler behind a pool of Lambda-like environments (lambda-containers.ts). */
+function loadHandler(folder: string): Promise<LambdaHandler> {
+  return lambdaContainers(new URL(`${folder}/handler.ts`, FUNCTIONS).href);
 }
 
 /** Handlers build their clients once from the environment; a new runtime in this process must not reuse the last one's. */
