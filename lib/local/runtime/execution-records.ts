@@ -37,7 +37,16 @@ export class ExecutionRecords {
     mkdirSync(this.folder, { recursive: true, mode: 0o700 });
     for (const file of readdirSync(this.folder)) {
       if (!file.endsWith('.json')) continue;
-      const record = JSON.parse(readFileSync(join(this.folder, file), 'utf8')) as ExecutionRecord;
+      let record: ExecutionRecord;
+      try {
+        record = JSON.parse(readFileSync(join(this.folder, file), 'utf8')) as ExecutionRecord;
+      } catch {
+        // Written atomically, so only a hand edit breaks one; starting without it would lose the execution silently.
+        throw new Error(`execution record ${join(this.folder, file)} is not valid JSON; repair it, or move it out of the folder to drop that execution`);
+      }
+      if (typeof record.executionArn !== 'string' || typeof record.status !== 'string') {
+        throw new Error(`execution record ${join(this.folder, file)} lacks executionArn or status; repair it, or move it out of the folder to drop that execution`);
+      }
       this.cache.set(record.executionArn, record);
     }
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -222,6 +222,15 @@ describe('LocalEngine', () => {
     const { ended } = await second.engine.resumeInterrupted();
     expect(ended).toEqual(['orphan']);
     expect(await second.engine.describeExecution({ executionArn })).toMatchObject({ status: 'FAILED', error: 'Wardflow.Interrupted' });
+  });
+
+  it('refuses to start over an execution record it cannot read, naming the file', async () => {
+    const w = make();
+    await w.engine.startExecution({ stateMachineArn: MACHINE_ARN, name: 'kept' });
+    await w.engine.stop();
+    const file = join(dir, 'executions', 'wardflow-test-flow--kept.json');
+    writeFileSync(file, '{ broken');
+    expect(() => make()).toThrow(/wardflow-test-flow--kept\.json is not valid JSON/);
   });
 
   it('lists executions newest first with paging and a status filter', async () => {
