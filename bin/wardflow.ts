@@ -44,7 +44,8 @@ async function dev(args: string[]): Promise<number> {
     args,
     options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-examples': { type: 'boolean', default: false } },
   });
-  const portText = values.port ?? process.env.WARDFLOW_PORT ?? String(DEFAULT_BASE_PORT);
+  // An empty WARDFLOW_PORT counts as unset, like an empty WARDFLOW_DATA_DIR.
+  const portText = values.port || process.env.WARDFLOW_PORT || String(DEFAULT_BASE_PORT);
   const basePort = Number(portText);
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_530) {
     console.error(`wardflow dev: --port must be a whole number from 1024 to 65530 (got "${portText}")`);

@@ -27,9 +27,12 @@ export interface DataFolder {
 
 export const DEFAULT_DATA_FOLDER = '.wardflow';
 
-/** `--data-dir` wins over WARDFLOW_DATA_DIR, which wins over `.wardflow/` in the working folder. */
+/**
+ * `--data-dir` wins over WARDFLOW_DATA_DIR, which wins over `.wardflow/` in the working folder.
+ * An empty value counts as unset: resolving '' would make the working folder itself the data folder.
+ */
 export function resolveDataFolder(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? env.WARDFLOW_DATA_DIR ?? DEFAULT_DATA_FOLDER);
+  return resolve(flag || env.WARDFLOW_DATA_DIR || DEFAULT_DATA_FOLDER);
 }
 
 /** Opens (or on first use creates) the data folder with its key and local secrets. */

@@ -169,7 +169,10 @@ describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
   });
 
   it('runs two runtimes side by side on different ports and folders, and refuses a second one on a folder in use', async () => {
-    const [a, b] = await Promise.all([runtime({ examples: false }), runtime({ examples: false })]);
+    // One configured by flags, one by WARDFLOW_PORT and WARDFLOW_DATA_DIR.
+    const [a, b] = await Promise.all([runtime({ examples: false }), runtime({ examples: false, viaEnvironment: true })]);
+    expect(b.endpoints.endpoints.approvalSite).toBe(`http://127.0.0.1:${b.basePort}`);
+    expect(b.endpoints.dataDir).toBe(b.dataDir);
     expect(a.endpoints.endpoints.stepfunctions).not.toBe(b.endpoints.endpoints.stepfunctions);
     const clash = runCliProcess(['dev', '--port', String(a.basePort + 10)], a.dataDir);
     expect(clash.code).toBe(1);

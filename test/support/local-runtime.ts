@@ -28,12 +28,18 @@ export function tempDataDir(): string {
  * Starts `wardflow dev` (what `npm start` runs) on free ports in `dataDir` and resolves once
  * its endpoints.json names this process, i.e. everything is listening.
  */
-export async function startRuntimeProcess(options: { dataDir?: string; basePort?: number; examples?: boolean } = {}): Promise<RuntimeProcess> {
+export async function startRuntimeProcess(
+  options: { dataDir?: string; basePort?: number; examples?: boolean; viaEnvironment?: boolean } = {},
+): Promise<RuntimeProcess> {
   const dataDir = options.dataDir ?? tempDataDir();
   const basePort = options.basePort ?? (await freeBasePort());
-  const args = ['--import', 'tsx', WARDFLOW, 'dev', '--port', String(basePort), '--data-dir', dataDir];
+  // Either the flags, or WARDFLOW_PORT and WARDFLOW_DATA_DIR: both ways must reach the same runtime.
+  const args = ['--import', 'tsx', WARDFLOW, 'dev', ...(options.viaEnvironment ? [] : ['--port', String(basePort), '--data-dir', dataDir])];
   if (options.examples === false) args.push('--no-examples');
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WARDFLOW_PORT: '', WARDFLOW_DATA_DIR: '' } });
+  const env = options.viaEnvironment
+    ? { ...process.env, WARDFLOW_PORT: String(basePort), WARDFLOW_DATA_DIR: dataDir }
+    : { ...process.env, WARDFLOW_PORT: '', WARDFLOW_DATA_DIR: '' };
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
