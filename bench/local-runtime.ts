@@ -14,10 +14,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { EXAMPLES_FOLDER } from '../lib/local/runtime/examples.js';
 import { freeBasePort } from '../lib/local/runtime/free-ports.js';
-import { followApprovalLink, waitForApprovalLink } from '../lib/local/runtime/inbox-client.js';
+import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from '../lib/local/runtime/inbox-client.js';
 import { startLocalRuntime, type LocalRuntime } from '../lib/local/runtime/runtime.js';
 import { divertProcessOutput } from '../lib/local/runtime/step-log.js';
 
@@ -38,14 +38,6 @@ async function fresh(): Promise<{ runtime: LocalRuntime; ms: number }> {
   const t0 = performance.now();
   const runtime = await startLocalRuntime({ dataDir, basePort });
   return { runtime, ms: performance.now() - t0 };
-}
-
-async function ended(sfn: SFNClient, executionArn: string): Promise<string> {
-  for (;;) {
-    const { status = 'RUNNING' } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (status !== 'RUNNING') return status;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const readyMs: number[] = [];
@@ -70,7 +62,7 @@ for (let i = 0; i < STARTS; i++) {
       emailMs.push(performance.now() - t0);
       const t1 = performance.now();
       await followApprovalLink(link, 'approve');
-      const status = await ended(sfn, executionArn!);
+      const status = await waitForExecutionEnd(sfn, executionArn!, Number.POSITIVE_INFINITY, 20);
       if (status !== 'SUCCEEDED') throw new Error(`${name} ended ${status}`);
       decisionMs.push(performance.now() - t1);
     }
@@ -83,7 +75,7 @@ for (let i = 0; i < STARTS; i++) {
         return executionArn!;
       }),
     );
-    const statuses = await Promise.all(arns.map((arn) => ended(sfn, arn)));
+    const statuses = await Promise.all(arns.map((arn) => waitForExecutionEnd(sfn, arn, Number.POSITIVE_INFINITY, 20)));
     const batchSeconds = (performance.now() - t2) / 1000;
     if (statuses.some((s) => s !== 'SUCCEEDED')) throw new Error(`not every auto-approved invoice succeeded: ${statuses.join(',')}`);
     sfn.destroy();

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Example, executionNameFor, loadExamples, outcomeOf } from './examples.js';
 import { freeBasePort } from './free-ports.js';
 import { localEventReader } from './event-reader.js';
-import { followApprovalLink, waitForApprovalLink } from './inbox-client.js';
+import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from './inbox-client.js';
 import { startLocalRuntime } from './runtime.js';
 
 export interface DemoRow {
@@ -60,7 +60,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
     await Promise.all(started.filter((s) => s.example.expected.approver).map((s) => answerApproval(s.example, s.name, endpoints.endpoints.inbox, deadline, print)));
     const rows: DemoRow[] = [];
     for (const run of started) {
-      const status = await waitForEnd(sfn, run.executionArn, deadline);
+      const status = await waitForExecutionEnd(sfn, run.executionArn, deadline);
       const outcome = outcomeOf(await reader.execution(run.name));
       rows.push({
         example: run.example.file,
@@ -87,14 +87,6 @@ async function answerApproval(example: Example, executionName: string, inbox: st
   print(`approval email for ${executionName} arrived; following its link and clicking "${decision}"`);
   const answer = await followApprovalLink(link, decision);
   print(`  the approval page answered ${answer.status} after the ${decision} click`);
-}
-
-async function waitForEnd(sfn: SFNClient, executionArn: string, deadline: number): Promise<string> {
-  for (;;) {
-    const { status = 'RUNNING' } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (status !== 'RUNNING' || Date.now() > deadline) return status;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** The demo's table, one line per example. */

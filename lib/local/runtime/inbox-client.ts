@@ -1,3 +1,6 @@
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { parseLink } from '../../../functions/shared/approvals/approval-link.js';
+
 /**
  * The approval emails in the local inbox (aws-ses-v2-local's `GET /store`), read the way a
  * person would use them: find the email for an execution, follow its link.
@@ -9,7 +12,7 @@ interface StoredEmail {
   at: number;
 }
 
-const LINK = /https?:\/\/[^\s"'<>]+\/approvals\/([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)/g;
+const LINK = /https?:\/\/[^\s"'<>]+\/approvals\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g;
 
 export interface ApprovalLink {
   url: string;
@@ -17,7 +20,7 @@ export interface ApprovalLink {
   recipient: string;
 }
 
-/** Every approval link in the inbox, with the approval it names (read from the link's claims, which are not secret). */
+/** Every approval link in the inbox, with the approval it names (read from the link's claims, which are not secret; the MAC is not checked here). */
 export async function approvalLinks(inboxUrl: string): Promise<ApprovalLink[]> {
   const response = await fetch(new URL('store', inboxUrl));
   if (!response.ok) throw new Error(`the inbox answered ${response.status}`);
@@ -25,8 +28,8 @@ export async function approvalLinks(inboxUrl: string): Promise<ApprovalLink[]> {
   const links: ApprovalLink[] = [];
   for (const email of emails) {
     for (const match of `${email.body.text ?? ''}\n${email.body.html ?? ''}`.matchAll(LINK)) {
-      const approvalId = claimsOf(match[1] ?? '')?.a;
-      if (typeof approvalId === 'string') links.push({ url: match[0], approvalId, recipient: email.destination.to[0] ?? '' });
+      const parsed = parseLink(match[1]);
+      if (parsed.ok) links.push({ url: match[0], approvalId: parsed.claims.approvalId, recipient: email.destination.to[0] ?? '' });
     }
   }
   return links;
@@ -60,10 +63,17 @@ export async function followApprovalLink(url: string, decision: 'approve' | 'rej
   return { status: answer.status, page: await answer.text() };
 }
 
-function claimsOf(payload: string): { a?: unknown } | undefined {
-  try {
-    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { a?: unknown };
-  } catch {
-    return undefined;
+/**
+ * Polls DescribeExecution until the execution is no longer RUNNING, or the deadline passes
+ * (then its status is still RUNNING).
+ *
+ * @example
+ * const status = await waitForExecutionEnd(sfn, executionArn, Date.now() + 60_000);
+ */
+export async function waitForExecutionEnd(sfn: SFNClient, executionArn: string, deadline: number, pollMs = 100): Promise<string> {
+  for (;;) {
+    const { status = 'RUNNING' } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (status !== 'RUNNING' || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
