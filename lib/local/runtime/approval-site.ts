@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-
-/** The approval page's Lambda handler (functions/approval-page/handler.ts). */
-export type HttpApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { invokeLocalLambda, LambdaFunctionError, type LocalLambda } from './lambda-invoke.js';
 
 /** The routes the HTTP API has on AWS (lib/constructs/approval-site.ts); nothing else reaches the handler. */
 const ROUTE = /^\/approvals\/([^/]+)$/;
@@ -14,12 +12,14 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * The approval site on localhost: each request is turned into the API Gateway HTTP API
  * (payload format 2.0) event that AWS would send, and answered by the same handler that runs
- * behind the API on AWS. `GET /` is a local-only landing page pointing at the inbox.
+ * behind the API on AWS, invoked as Lambda invokes it (its own environments, its timeout); a
+ * function error becomes API Gateway's own 500. `GET /` is a local-only landing page pointing
+ * at the inbox.
  *
  * @example
- * const site = await startApprovalSite({ host: '127.0.0.1', port: 7700, handler, inboxUrl });
+ * const site = await startApprovalSite({ host: '127.0.0.1', port: 7700, page, inboxUrl });
  */
-export async function startApprovalSite(options: { host: string; port: number; handler: HttpApiHandler; inboxUrl: string }) {
+export async function startApprovalSite(options: { host: string; port: number; page: LocalLambda; inboxUrl: string }) {
   const server = createServer((request, response) => {
     serve(request, response, options).catch(() => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -35,7 +35,7 @@ export async function startApprovalSite(options: { host: string; port: number; h
   };
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, options: { handler: HttpApiHandler; inboxUrl: string }): Promise<void> {
+async function serve(request: IncomingMessage, response: ServerResponse, options: { page: LocalLambda; inboxUrl: string }): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
   if (url.pathname === '/' && method === 'GET') {
@@ -56,7 +56,16 @@ async function serve(request: IncomingMessage, response: ServerResponse, options
     response.end('{"message":"Request Entity Too Large"}');
     return;
   }
-  const result = await options.handler(toEvent(request, url, method, match[1] ?? '', body), lambdaContext());
+  let result: APIGatewayProxyStructuredResultV2;
+  try {
+    result = (await invokeLocalLambda(options.page, toEvent(request, url, method, match[1] ?? '', body))) as APIGatewayProxyStructuredResultV2;
+  } catch (error) {
+    if (!(error instanceof LambdaFunctionError)) throw error;
+    // What API Gateway answers when the integration's function fails: nothing of the error itself.
+    response.writeHead(500, { 'content-type': 'application/json' });
+    response.end('{"message":"Internal Server Error"}');
+    return;
+  }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   response.writeHead(result.statusCode ?? 200, headers);
@@ -106,24 +115,6 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-function lambdaContext(): Context {
-  const awsRequestId = randomUUID();
-  return {
-    awsRequestId,
-    functionName: 'wardflow-local-approval-page',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:wardflow-local-approval-page',
-    memoryLimitInMB: '512',
-    logGroupName: '/aws/lambda/wardflow-local-approval-page',
-    logStreamName: `local/${awsRequestId}`,
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function landingPage(inboxUrl: string): string {

@@ -10,7 +10,7 @@ import { LocalSecrets } from '../aws-endpoint/secrets.js';
 import { startLocalAwsEndpoint } from '../aws-endpoint/server.js';
 import { openDataFolder } from '../data-folder.js';
 import { ensureEventsTable } from '../events-table.js';
-import { startApprovalSite, type HttpApiHandler } from './approval-site.js';
+import { startApprovalSite } from './approval-site.js';
 import { synthesizeLocalApplication, type LocalStateMachine } from './definitions.js';
 import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from './endpoints-file.js';
 import { LocalEngine } from './engine.js';
@@ -146,7 +146,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
 
   const page = functions.find((fn) => fn.handler === 'approval-page');
   if (page === undefined) throw new Error('the synthesized application has no approval-page function');
-  const site = await startApprovalSite({ host, port: basePort + PORT_OFFSETS.approvalSite, handler: page.run as HttpApiHandler, inboxUrl: `${endpoints.ses}/` });
+  const site = await startApprovalSite({ host, port: basePort + PORT_OFFSETS.approvalSite, page, inboxUrl: `${endpoints.ses}/` });
   stops.push(site.stop);
 
   // Stopped first (stops run in reverse): handlers under way finish while every server they call is still up.
