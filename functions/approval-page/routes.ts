@@ -5,7 +5,7 @@ import { humanDecision } from '../shared/approvals/guard.js';
 import type { LinkSigner } from '../shared/approvals/link-signer.js';
 import { recordApproverDecision, type DecisionDependencies } from '../shared/approvals/record-approver-decision.js';
 import { WardflowError } from '../shared/errors.js';
-import { approvalStream } from '../shared/events/event.js';
+import { approvalStream, type StoredEvent } from '../shared/events/event.js';
 import { approvalState, type ApprovalState } from '../shared/events/fold.js';
 import { readVerified } from '../shared/events/read-verified.js';
 import { alreadyDecided, decisionForm, decisionNotDelivered, decisionRecorded, problemPage, type ApprovalView, type Page } from './pages.js';
@@ -30,6 +30,8 @@ interface OpenedApproval {
   /** The approver's position in the request's approvers (the link's claim); their address stays sealed until a decision needs it. */
   approverIndex: number;
   state: ApprovalState;
+  /** The approval stream as read, chain verified: a decision appends at its version without reading it again. */
+  events: readonly StoredEvent[];
   view: ApprovalView;
 }
 
@@ -88,7 +90,7 @@ async function openApproval(link: string | undefined, deps: PageDependencies): P
   const state = approvalState(events);
   const executionId = state.executionId;
   if (state.status === 'none' || executionId === undefined || approverIndex >= state.approverCount) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
-  return { ok: true, approval: { approvalId, executionId, approverIndex, state, view: { approvalId, summary: approvalSummary(events), expiresAt: state.expiresAt } } };
+  return { ok: true, approval: { approvalId, executionId, approverIndex, state, events, view: { approvalId, summary: approvalSummary(events), expiresAt: state.expiresAt } } };
 }
 
 /** The page for an approval that can no longer be decided, or undefined while it is open. */
@@ -106,12 +108,13 @@ function isRepeat({ approverIndex, state }: OpenedApproval, form: DecisionForm):
 }
 
 async function record(opened: OpenedApproval, form: DecisionForm, deps: PageDependencies): Promise<Page> {
-  const { approvalId, executionId, approverIndex, state, view } = opened;
+  const { approvalId, executionId, approverIndex, state, events, view } = opened;
   try {
     const recorded = await recordApproverDecision(
       { approvalId, executionId, approver: { index: approverIndex }, decision: form.decision, ...(form.comment !== undefined ? { comment: form.comment } : {}) },
       deps,
       PAGE_STEP,
+      events,
     );
     if (!recorded.appended) return alreadyDecided(recorded.status, state.decidedAt);
     return decisionRecorded(form.decision, recorded.delivery, view);

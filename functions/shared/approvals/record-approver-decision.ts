@@ -1,5 +1,5 @@
 import type { Sealer } from '../crypto/sealer.js';
-import { approvalStream } from '../events/event.js';
+import { approvalStream, type StoredEvent } from '../events/event.js';
 import { approvalState } from '../events/fold.js';
 import { readVerified } from '../events/read-verified.js';
 import type { EventStore } from '../events/store.js';
@@ -38,6 +38,10 @@ export interface RecordedDecision {
  * when Step Functions refuses the token or cannot be reached; the decision is then on record
  * and calling again with the same decision delivers it without appending.
  *
+ * `verified`: the stream as the caller already read it through readVerified (the approval
+ * page reads it to check the link), so it is not read and hashed twice. Appending at that
+ * version still refuses, with ConcurrencyConflict, a decision that landed in between.
+ *
  * @example
  * const recorded = await recordApproverDecision(
  *   { approvalId: 'exec-42-1', executionId: 'exec-42', approver: { address: 'approver@example.com' }, decision: 'approve' },
@@ -46,10 +50,15 @@ export interface RecordedDecision {
  * );
  * if (recorded.delivery === 'task-gone') { ... on record; the execution no longer waits on this token ... }
  */
-export async function recordApproverDecision(command: DecideCommand, deps: DecisionDependencies, step: string): Promise<RecordedDecision> {
+export async function recordApproverDecision(
+  command: DecideCommand,
+  deps: DecisionDependencies,
+  step: string,
+  verified?: readonly StoredEvent[],
+): Promise<RecordedDecision> {
   const { store, sealer, now } = deps;
   const stream = approvalStream(command.approvalId);
-  const events = await readVerified(store, stream);
+  const events = verified ?? (await readVerified(store, stream));
   const state = approvalState(events);
   const foreign = foreignApproval(state, command.executionId, DECISION_SOURCE);
   if (foreign) throw foreign;
