@@ -11,18 +11,7 @@ import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
 import { sesIdentityArnsOf } from '../../../lib/constructs/approval-email.js';
 import { APPROVAL_ACCESS_LOG_FIELDS, ApprovalSite } from '../../../lib/constructs/approval-site.js';
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
-import {
-  actionList,
-  CDK_CONTEXT,
-  FIXTURE_FUNCTIONS,
-  FUNCTION_NAMES,
-  type PolicyStatementJson,
-  roleIdOfStep,
-  statementsOfRole,
-  statementsOfStep,
-  synthWardflow,
-  templateOf,
-} from './synth.js';
+import { actionList, CDK_CONTEXT, devAndProdTemplates, FIXTURE_FUNCTIONS, FUNCTION_NAMES, roleIdOfStep, statementsOfRole, statementsOfStep, type PolicyStatementJson } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string };
 type Resources = Record<string, Resource>;
@@ -31,9 +20,7 @@ const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { ap
 let dev: Template;
 let prod: Template;
 beforeAll(() => {
-  const app = synthWardflow();
-  dev = templateOf(app, 'dev');
-  prod = templateOf(app, 'prod');
+  ({ dev, prod } = devAndProdTemplates());
 });
 
 const resourcesOf = (template: Template, type: string): Resources => template.findResources(type) as Resources;

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { approvalStream, executionStream } from '../../../functions/shared/events/event.js';
-import { actionList, FUNCTION_NAMES, type PolicyStatementJson, statementsOfStep, synthWardflow, templateOf } from './synth.js';
+import { actionList, devAndProdTemplates, FUNCTION_NAMES, statementsOfStep, type PolicyStatementJson } from './synth.js';
 
 // moto does not judge this: its KMS evaluates key-policy Deny statements only, ignoring
 // conditions, and never evaluates a caller's IAM policy. So the proof is in two halves: the
@@ -42,9 +42,7 @@ const SEALING: Record<(typeof FUNCTION_NAMES)[number], { seal: string[]; open: s
 let dev: Template;
 let prod: Template;
 beforeAll(() => {
-  const app = synthWardflow();
-  dev = templateOf(app, 'dev');
-  prod = templateOf(app, 'prod');
+  ({ dev, prod } = devAndProdTemplates());
 });
 
 const statementsOf = (template: Template): PolicyStatementJson[] =>

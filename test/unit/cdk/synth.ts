@@ -32,6 +32,12 @@ export function templateOf(app: WardflowApp, environmentName: string): Template 
   return Template.fromStack(stage.stack);
 }
 
+/** The dev and prod templates of one synth of the app, as most template tests need both. */
+export function devAndProdTemplates(): { dev: Template; prod: Template } {
+  const app = synthWardflow();
+  return { dev: templateOf(app, 'dev'), prod: templateOf(app, 'prod') };
+}
+
 /** One statement of an IAM policy document, as synthesized. */
 export type PolicyStatementJson = {
   Sid?: string;

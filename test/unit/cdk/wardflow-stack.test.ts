@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CDK_CONTEXT, FUNCTION_NAMES, roleIdOfStep, synthWardflow, templateOf } from './synth.js';
+import { CDK_CONTEXT, devAndProdTemplates, FUNCTION_NAMES, roleIdOfStep } from './synth.js';
 
 /** Every function of the stack: the workflow steps and the approval page, all built by WorkflowStep. */
 const STEPS = FUNCTION_NAMES;
@@ -35,9 +35,7 @@ let dev: Template;
 let prod: Template;
 
 beforeAll(() => {
-  const app = synthWardflow();
-  dev = templateOf(app, 'dev');
-  prod = templateOf(app, 'prod');
+  ({ dev, prod } = devAndProdTemplates());
 });
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
