@@ -142,6 +142,8 @@ describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
     expect(second.output()).toMatch(/execution .* resumed at ApprovalGate/);
     expect(second.output()).not.toContain('started example');
     expect(await statusOf(second, waiting)).toBe('RUNNING');
+    // The inbox kept the email sent before the stop.
+    expect((await approvalLinks(second.endpoints.endpoints.inbox)).map((l) => l.url)).toContain(firstLink.url);
     const reader = localEventReader(second.endpoints);
     // The resumed gate holds a new token: recorded (sealed) in place of the old one, and the approver emailed again.
     await eventually(async () => {

@@ -58,7 +58,7 @@ export async function startS3(options: { host: string; port: number; directory: 
 /**
  * SES: aws-ses-v2-local, whose page at `/` is the inbox where approval emails appear and whose
  * `GET /store` lists them. It keeps mail in memory only, so the inbox is saved to
- * `<data>/inbox.json` after every request and loaded again at start: a restart keeps the
+ * `<data>/inbox.json` after every request that may change it and loaded again at start: a restart keeps the
  * approval emails already sent. (aws-ses-v2-local has one store per process, so one inbox per process.)
  *
  * @example
@@ -79,7 +79,10 @@ export async function startInbox(options: { host: string; port: number; file: st
     writeFileSync(temporary, JSON.stringify(getStoreReadonly().emails), { mode: 0o600 });
     renameSync(temporary, options.file);
   };
-  server.on('request', (_request: IncomingMessage, response: ServerResponse) => response.on('finish', persist));
+  // Only requests that can change the store are followed by a save: the inbox page and the demo poll `GET /store`.
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') response.on('finish', persist);
+  });
   return {
     url: `http://${options.host}:${options.port}`,
     stop: async () => {
