@@ -71,8 +71,10 @@ export async function startInbox(options: { host: string; port: number; file: st
       if (!known.has(email.messageId)) saveEmail(email);
     }
   }
-  // A CommonJS module: under ESM its default export is module.exports, whose `default` is the server factory.
-  const server = await sesLocal.default({ host: options.host, port: options.port });
+  // A CommonJS module with `exports.default`: Node's ESM gives module.exports as the default import
+  // (the factory is its `default`), while bundler-style interop (vitest) gives the factory itself.
+  const factory = (typeof sesLocal === 'function' ? sesLocal : sesLocal.default) as typeof sesLocal.default;
+  const server = await factory({ host: options.host, port: options.port });
   if (!server.listening) await once(server, 'listening');
   const persist = () => {
     const temporary = `${options.file}.tmp`;
