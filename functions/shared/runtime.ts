@@ -5,6 +5,7 @@ import { EncryptionSdkSealer } from './crypto/envelope-sealer.js';
 import type { Sealer } from './crypto/sealer.js';
 import { DynamoDbEventStore } from './events/dynamodb-store.js';
 import type { EventStore } from './events/store.js';
+import { onForgetEnvironment } from './environment-clients.js';
 
 /** What every step uses, built once per Lambda container from its environment. */
 export interface StepDependencies {
@@ -15,6 +16,10 @@ export interface StepDependencies {
 }
 
 let current: StepDependencies | undefined;
+// Built from the environment (table, key, endpoints): forgotten with the clients.
+onForgetEnvironment(() => {
+  current = undefined;
+});
 
 export function getDependencies(): StepDependencies {
   current ??= dependenciesFromEnvironment();

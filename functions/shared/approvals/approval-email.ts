@@ -2,6 +2,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { NotificationFailed, safeErrorName } from '../errors.js';
 import { formatUtc, type ApprovalSummary } from './approval-summary.js';
 import { escapeHtml } from './escape-html.js';
+import { environmentClient } from '../environment-clients.js';
 
 /** An approval email, ready to send: one per approver, each with that approver's own link. */
 export interface ApprovalEmail {
@@ -74,7 +75,7 @@ export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
   return { subject, text, html };
 }
 
-let client: SESv2Client | undefined;
+const client = environmentClient(() => new SESv2Client({}));
 
 /**
  * Replaces the SES v2 client approval emails are sent with (tests, the local runtime);
@@ -85,7 +86,7 @@ let client: SESv2Client | undefined;
  * useEmailClient(new SESv2Client({ endpoint: 'http://127.0.0.1:7701' }));
  */
 export function useEmailClient(replacement: SESv2Client | undefined): void {
-  client = replacement;
+  client.use(replacement);
 }
 
 export interface SendApprovalEmailOptions {
@@ -107,9 +108,9 @@ export interface SendApprovalEmailOptions {
  */
 export async function sendApprovalEmail(options: SendApprovalEmailOptions): Promise<void> {
   const { from, to, approvalId, email } = options;
-  client ??= new SESv2Client({});
+  const ses = client.get();
   try {
-    await client.send(
+    await ses.send(
       new SendEmailCommand({
         FromEmailAddress: from,
         Destination: { ToAddresses: [to] },

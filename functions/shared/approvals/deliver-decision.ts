@@ -1,11 +1,12 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Sealer } from '../crypto/sealer.js';
+import { environmentClient } from '../environment-clients.js';
 import { StepFailed, TamperDetected } from '../errors.js';
 import type { StoredEvent } from '../events/event.js';
 import type { ApprovalState } from '../events/fold.js';
 import { openSealed } from '../events/open-sealed.js';
 
-let sfn: SFNClient | undefined;
+const sfn = environmentClient(() => new SFNClient({}));
 
 /**
  * Replaces the Step Functions client every decision is delivered with (tests, the local
@@ -15,7 +16,7 @@ let sfn: SFNClient | undefined;
  * useSfnClient(new SFNClient({ endpoint: 'http://localhost:8083' }));
  */
 export function useSfnClient(client: SFNClient | undefined): void {
-  sfn = client;
+  sfn.use(client);
 }
 
 /**
@@ -63,12 +64,12 @@ export async function deliverDecision(
 ): Promise<Delivery> {
   const taskToken = await newestTaskToken(events, state, sealer);
   const { approvalId, approverIndex, decision } = decided;
-  sfn ??= new SFNClient({});
+  const client = sfn.get();
   try {
     if (decision === 'approve') {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approverIndex }) }));
+      await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approverIndex }) }));
     } else {
-      await sfn.send(
+      await client.send(
         new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: `Approval ${approvalId} was rejected by an approver.` }),
       );
     }

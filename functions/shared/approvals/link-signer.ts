@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GenerateMacCommand, KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { ConfigurationInvalid, SecretUnavailable, safeErrorName } from '../errors.js';
+import { environmentClient, onForgetEnvironment } from '../environment-clients.js';
 
 /**
  * Makes and checks the MAC of an approval link (see approval-link.ts). Production uses an
@@ -93,8 +94,12 @@ export class HmacLinkSigner implements LinkSigner {
   }
 }
 
+/** The installed signer (useLinkSigner) or, per key id, a KmsLinkSigner built from the environment. */
+const signers = environmentClient(() => new Map<string, LinkSigner>());
 let installed: LinkSigner | undefined;
-let fromEnvironment: { keyId: string; signer: LinkSigner } | undefined;
+onForgetEnvironment(() => {
+  installed = undefined;
+});
 
 /**
  * Replaces the signer request-approval and the approval page use (tests, tools);
@@ -118,6 +123,11 @@ export function useLinkSigner(signer: LinkSigner | undefined): void {
  */
 export function linkSignerFor(keyId: string): LinkSigner {
   if (installed) return installed;
-  if (fromEnvironment?.keyId !== keyId) fromEnvironment = { keyId, signer: new KmsLinkSigner({ keyId, client: new KMSClient({}) }) };
-  return fromEnvironment.signer;
+  const built = signers.get();
+  let signer = built.get(keyId);
+  if (signer === undefined) {
+    signer = new KmsLinkSigner({ keyId, client: new KMSClient({}) });
+    built.set(keyId, signer);
+  }
+  return signer;
 }

@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { getCache, modifyCache, processCache } from '@middy/util';
+import { clearCache, getCache, modifyCache, processCache } from '@middy/util';
+import { onForgetEnvironment } from '../environment-clients.js';
 import { ConfigurationInvalid, safeErrorName, SecretUnavailable } from '../errors.js';
 import { invocationOf, type SecretRead } from './invocation.js';
 import type { Redactor } from './redact.js';
@@ -55,6 +56,11 @@ export function secrets(options: SecretsOptions): middy.MiddlewareObj<unknown, u
   // The ids are part of the key: two steps reading different secrets never share an entry.
   const cacheKey = `${options.cacheKeyPrefix ?? 'wardflow-secrets'}:${names.map((n) => `${n}=${fetch[n]}`).join(',')}`;
   let client = options.client;
+  // A client built here, and the values fetched with it, belong to the environment they came from.
+  onForgetEnvironment(() => {
+    if (options.client === undefined) client = undefined;
+    clearCache([cacheKey]);
+  });
 
   const fetchOne = (name: string, secretId: string): Promise<FetchedSecret> => {
     client ??= new SecretsManagerClient({});

@@ -5,6 +5,7 @@ import { parseAllowList } from './allow-list.js';
 import { BedrockGateway } from './bedrock.js';
 import type { ModelGateway } from './gateway.js';
 import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from './local-invoice-parser.js';
+import { onForgetEnvironment } from '../environment-clients.js';
 
 /** The model settings of a step, read from its environment in this one place. */
 export interface ModelSettings {
@@ -43,6 +44,8 @@ export function readModelSettings(env: NodeJS.ProcessEnv = process.env): ModelSe
 
 /** One gateway per provider and region for the container's lifetime: SDK clients keep their connections and credentials warm. */
 const gateways = new Map<string, ModelGateway>();
+// The Bedrock client is built from the environment (region, endpoint, credentials).
+onForgetEnvironment(() => gateways.clear());
 
 /**
  * The gateway for a provider: Bedrock, or the local stand-in (not AI). Cached per container

@@ -1,10 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { useEmailClient } from '../../../functions/shared/approvals/approval-email.js';
-import { useSfnClient } from '../../../functions/shared/approvals/deliver-decision.js';
-import { useLinkSigner } from '../../../functions/shared/approvals/link-signer.js';
-import { setDependencies } from '../../../functions/shared/runtime.js';
+import { forgetEnvironmentClients } from '../../../functions/shared/environment-clients.js';
 import { LocalKms } from '../aws-endpoint/kms.js';
 import { LocalSecrets } from '../aws-endpoint/secrets.js';
 import { startLocalAwsEndpoint } from '../aws-endpoint/server.js';
@@ -113,10 +110,10 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3, sesv2: endpoints.ses, aws: endpoints.aws },
   });
   const restoreEnvironment = useEnvironment(environment);
-  forgetHandlerClients();
+  forgetEnvironmentClients();
   stops.push(async () => {
     restoreEnvironment();
-    forgetHandlerClients();
+    forgetEnvironmentClients();
   });
 
   const functions: LocalLambda[] = [];
@@ -223,13 +220,6 @@ function loadHandler(folder: string): Promise<LambdaHandler> {
   return lambdaContainers(new URL(`${folder}/handler.ts`, FUNCTIONS).href);
 }
 
-/** Handlers build their clients once from the environment; a new runtime in this process must not reuse the last one's. */
-function forgetHandlerClients(): void {
-  setDependencies(undefined);
-  useSfnClient(undefined);
-  useLinkSigner(undefined);
-  useEmailClient(undefined);
-}
 
 function useEnvironment(settings: Record<string, string>): () => void {
   const names = [...Object.keys(settings), ...UNSET_LOCALLY];
