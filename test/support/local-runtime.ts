@@ -24,9 +24,14 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'wardflow-test-'));
 }
 
+/** The last line `wardflow dev` prints once its start sequence is over. */
+const START_BANNER_END = 'Press Ctrl-C to stop.';
+
 /**
  * Starts `wardflow dev` (what `npm start` runs) on free ports in `dataDir` and resolves once
- * its endpoints.json names this process, i.e. everything is listening.
+ * its endpoints.json names this process (everything is listening) and it has printed the end
+ * of its start banner: the examples are started after "ready" is printed, so waiting only for
+ * "ready" raced them on a slower machine.
  */
 export async function startRuntimeProcess(
   options: { dataDir?: string; basePort?: number; examples?: boolean; viaEnvironment?: boolean } = {},
@@ -50,7 +55,7 @@ export async function startRuntimeProcess(
     const file = join(dataDir, 'endpoints.json');
     if (existsSync(file)) {
       const endpoints = readEndpointsFile(dataDir);
-      if (endpoints.pid === child.pid && output.includes('ready')) {
+      if (endpoints.pid === child.pid && output.includes(START_BANNER_END)) {
         return {
           child,
           dataDir,
