@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { executionStream, type NewEvent } from '../shared/events/event.js';
 import { openStream } from '../shared/events/open-stream.js';
 import { InvoiceText } from '../shared/invoice/invoice-text.js';
+import { SourceLabel } from '../shared/invoice/source-label.js';
 import { defineStep } from '../shared/middleware/step.js';
 
 const STEP = 'record-start';
@@ -31,7 +32,7 @@ export const handler = defineStep(
     name: STEP,
     input: z.object({
       invoiceText: InvoiceText,
-      source: z.string().max(200).optional(),
+      source: SourceLabel.optional(),
     }),
     output: z.object({}),
   },

@@ -1,0 +1,37 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as recordStart } from '../../../functions/record-start/handler.js';
+import { ValidationFailed } from '../../../functions/shared/errors.js';
+import { callStep, captureOutput, exampleInput, failureOf, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+
+const world = useHandlerWorld();
+let output: string[] = [];
+beforeEach(() => {
+  stubStepEnvironment({ paymentsApiUrl: '' });
+  output = captureOutput();
+});
+afterEach(() => undoTestStubs(world));
+
+describe('record-start: the source label', () => {
+  it('refuses a source with an address in it: ValidationFailed naming input.source, no ExecutionStarted, the address nowhere', async () => {
+    const address = 'planted.person+source@example.org';
+    const { invoiceText } = exampleInput('invoice-small.json');
+    const error = await failureOf(callStep(recordStart, 'exec-source-address', { invoiceText, source: `forwarded by ${address}` }));
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect((error as ValidationFailed).issues.map((i) => i.path)).toEqual(['input.source']);
+    expect(error.message).toContain('input.source');
+
+    const events = await world.executionEvents('exec-source-address');
+    expect(events.map((e) => e.type)).toEqual(['ValidationFailed']);
+    expect(events[0]!.data).toMatchObject({ step: 'record-start', issues: [{ path: 'input.source' }] });
+    expect(JSON.stringify(events)).not.toContain(address);
+    expect(output.join('\n')).not.toContain(address);
+    expect(error.message).not.toContain(address);
+  });
+
+  it('records a label in clear on ExecutionStarted', async () => {
+    const { invoiceText } = exampleInput('invoice-small.json');
+    expect(await callStep(recordStart, 'exec-source-label', { invoiceText, source: 's3://intake/2026/11/inv-7.pdf' })).toEqual({});
+    const [started] = await world.executionEvents('exec-source-label');
+    expect(started).toMatchObject({ type: 'ExecutionStarted', data: { workflow: 'invoice-approval', source: 's3://intake/2026/11/inv-7.pdf' } });
+  });
+});
