@@ -8,9 +8,8 @@ import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, StepFailed, Valid
 import { approvalStream } from '../../../functions/shared/events/event.js';
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { acceptTaskCallbacks, callStep, failureOf, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, callStep, failureOf, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld, LARGE_INVOICE as invoice } from './harness.js';
 
 /**
  * The approval flow when delivery to Step Functions fails or races a retried gate task:
@@ -19,7 +18,6 @@ import { acceptTaskCallbacks, callStep, failureOf, silenceOutput, stubStepEnviro
 const FIRST_TOKEN = 'AQCEAAAA-first-secret-task-token-0123456789';
 const RETRY_TOKEN = 'AQCEAAAA-retry-secret-task-token-9876543210';
 const APPROVER = 'approver@example.com';
-const invoice: Invoice = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00', dueDate: '2026-12-31' };
 const sfnMock = mockClient(SFNClient);
 
 const world = useHandlerWorld({ stepFunctions: true });

@@ -7,8 +7,7 @@ import { handler as requestApproval } from '../../../functions/request-approval/
 import { verifyApprovalLink } from '../../../functions/shared/approvals/approval-link.js';
 import { useLinkSigner } from '../../../functions/shared/approvals/link-signer.js';
 import { ConfigurationInvalid, NotificationFailed, SecretUnavailable } from '../../../functions/shared/errors.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
-import { acceptTaskCallbacks, callStep, captureOutput, failureOf, linksIn, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, callStep, captureOutput, failureOf, linksIn, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld, LARGE_INVOICE as invoice } from './harness.js';
 
 /**
  * request-approval's emails: each approver gets a signed link of their own once the approval
@@ -17,7 +16,6 @@ import { acceptTaskCallbacks, callStep, captureOutput, failureOf, linksIn, STEP_
  */
 const TOKEN = 'AQCEAAAA-notify-secret-task-token-77aa01';
 const RETRY_TOKEN = 'AQCEAAAA-notify-retry-task-token-88bb02';
-const invoice: Invoice = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00', dueDate: '2026-12-31' };
 const sfnMock = mockClient(SFNClient);
 const world = useHandlerWorld({ stepFunctions: true });
 let output: string[];

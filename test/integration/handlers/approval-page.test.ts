@@ -25,6 +25,7 @@ import {
   undoTestStubs,
   useHandlerWorld,
   type PageRequest,
+  LARGE_INVOICE as invoice,
 } from './harness.js';
 
 /**
@@ -36,7 +37,6 @@ import {
 const TOKEN = 'AQCEAAAA-page-secret-task-token-5d1f0c7a';
 const APPROVER = STEP_ENV.APPROVER_EMAIL;
 const COMMENT = 'PLANTED-COMMENT-contract renewal with Jane Doe, IBAN DE89370400440532013000';
-const invoice: Invoice = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00', dueDate: '2026-12-31' };
 const sfnMock = mockClient(SFNClient);
 const world = useHandlerWorld({ stepFunctions: true });
 

@@ -10,7 +10,6 @@ import { ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
 import { approvalState } from '../../../functions/shared/events/fold.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import {
   acceptTaskCallbacks,
   callStep,
@@ -22,6 +21,7 @@ import {
   stubStepEnvironment,
   undoTestStubs,
   useHandlerWorld,
+  LARGE_INVOICE as invoice,
 } from './harness.js';
 
 /**
@@ -33,7 +33,6 @@ import {
  */
 const PLANTED = 'planted.approver+7f3a@example.test';
 const STRANGER = 'stranger.planted+9c1e@example.test';
-const invoice: Invoice = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00', dueDate: '2026-12-31' };
 const sfnMock = mockClient(SFNClient);
 const world = useHandlerWorld({ stepFunctions: true });
 

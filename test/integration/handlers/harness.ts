@@ -270,6 +270,18 @@ export const SAMPLE_INVOICE: Invoice = {
 };
 
 /**
+ * An invoice that needs an approver: above the shipped threshold, like examples/invoice-large.json
+ * (with an earlier due date), for the tests that start at the approval gate.
+ */
+export const LARGE_INVOICE: Invoice = {
+  vendor: 'Northwind Traders',
+  invoiceNumber: 'NW-88213',
+  currency: 'USD',
+  amount: '12480.00',
+  dueDate: '2026-12-31',
+};
+
+/**
  * Stubs {@link STEP_ENV} for the next test, and PAYMENTS_API_URL when given ('' selects the
  * local ledger). Undone by {@link undoTestStubs}.
  *
