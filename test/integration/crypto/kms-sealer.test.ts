@@ -4,6 +4,7 @@ import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-s
 import { SecretUnavailable, TamperDetected } from '../../../functions/shared/errors.js';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
+import { contextRewritingKmsClient } from '../../support/kms.js';
 import { PLANTED_SECRET } from '../../unit/events/event-fixtures.js';
 
 const ctx = { stream: 'approval#k1', version: 3 };
@@ -46,15 +47,7 @@ describeWithMoto('EncryptionSdkSealer with KMS', (moto) => {
     const sealer = EncryptionSdkSealer.kms({ keyId: keyArn, client: kms, cacheMaxAgeSeconds: 0 });
     const sealed = await sealer.seal(value, ctx);
     // A client that rewrites the context on its way to KMS: only KMS can notice.
-    const meddling = new KMSClient({ endpoint: moto().endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
-    meddling.middlewareStack.add(
-      (next) => async (args) => {
-        const input = args.input as { EncryptionContext?: Record<string, string> };
-        if (input.EncryptionContext) input.EncryptionContext = { ...input.EncryptionContext, 'wardflow:version': '99' };
-        return next(args);
-      },
-      { step: 'initialize', name: 'meddleWithContext' },
-    );
+    const meddling = contextRewritingKmsClient(moto().endpoint);
     const reader = EncryptionSdkSealer.kms({ keyId: keyArn, client: meddling, cacheMaxAgeSeconds: 0 });
     const error = await reader.open(sealed, ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TamperDetected);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { TamperDetected } from '../../../functions/shared/errors.js';
 import { SEALING_KEY_ALIAS } from '../../../lib/local/aws-endpoint/kms.js';
-import { TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
+import { contextRewritingKmsClient } from '../../support/kms.js';
 import { PLANTED_SECRET } from '../../unit/events/event-fixtures.js';
 import { removeDataFolders, startEndpoint, type EndpointUnderTest } from './endpoint-fixture.js';
 
@@ -44,15 +44,7 @@ describe('EncryptionSdkSealer.kms through the local AWS endpoint', () => {
 
   it('relies on the local KMS to enforce the context: a Decrypt whose context was rewritten on the way is refused', async () => {
     const sealed = await EncryptionSdkSealer.kms({ keyId: endpoint.kms.sealingKeyArn, client: kms, cacheMaxAgeSeconds: 0 }).seal(value, ctx);
-    const meddling = new KMSClient({ endpoint: endpoint.aws.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
-    meddling.middlewareStack.add(
-      (next) => async (args) => {
-        const input = args.input as { EncryptionContext?: Record<string, string> };
-        if (input.EncryptionContext) input.EncryptionContext = { ...input.EncryptionContext, 'wardflow:version': '99' };
-        return next(args);
-      },
-      { step: 'initialize', name: 'meddleWithContext' },
-    );
+    const meddling = contextRewritingKmsClient(endpoint.aws.endpoint);
     const reader = EncryptionSdkSealer.kms({ keyId: endpoint.kms.sealingKeyArn, client: meddling, cacheMaxAgeSeconds: 0 });
     const error = await reader.open(sealed, ctx).catch((e: unknown) => e);
     meddling.destroy();
