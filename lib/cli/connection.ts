@@ -1,6 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { STACK_OUTPUTS } from '../stacks/stack-outputs.js';
 import { resolveDataFolder } from '../local/data-folder.js';
 import { readEndpointsFile, type EndpointsFile } from '../local/runtime/endpoints-file.js';
 import { asCliError } from './sdk-errors.js';
@@ -21,6 +23,10 @@ export interface Connection {
   dynamodb: DynamoDBClient;
   eventsTable: string;
   workflows: WorkflowArns;
+  /** The audit archive (`wardflow audit`): its bucket, read through `s3`. */
+  s3: S3Client;
+  /** The audit bucket's name; throws StackOutputMissing when a stack does not name it, so only `audit` needs it. */
+  auditBucket(): string;
   close(): void;
 }
 
@@ -62,6 +68,8 @@ function connectLocal(dataDir: string): Connection {
   const client = { region: file.region, credentials: file.credentials };
   const sfn = new SFNClient({ ...client, endpoint: file.endpoints.stepfunctions });
   const dynamodb = new DynamoDBClient({ ...client, endpoint: file.endpoints.dynamodb });
+  // s3rver serves buckets by path, not by host name.
+  const s3 = new S3Client({ ...client, endpoint: file.endpoints.s3, forcePathStyle: true });
   return {
     mode: 'local',
     where: `the local runtime of ${dataDir}`,
@@ -69,9 +77,12 @@ function connectLocal(dataDir: string): Connection {
     dynamodb,
     eventsTable: file.resources.eventsTable,
     workflows: { ...file.resources.stateMachines },
+    s3,
+    auditBucket: () => file.resources.auditBucket,
     close() {
       sfn.destroy();
       dynamodb.destroy();
+      s3.destroy();
     },
   };
 }
@@ -103,6 +114,7 @@ async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Con
   const workflows = Object.fromEntries(Object.entries(KNOWN_WORKFLOWS).map(([workflow, { stackOutput }]) => [workflow, output(stackOutput)]));
   const sfn = new SFNClient(config);
   const dynamodb = new DynamoDBClient(config);
+  const s3 = new S3Client(config);
   return {
     mode: 'aws',
     where: `stack ${stackName} (${where})`,
@@ -110,9 +122,12 @@ async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Con
     dynamodb,
     eventsTable,
     workflows,
+    s3,
+    auditBucket: () => output(STACK_OUTPUTS.auditBucketName),
     close() {
       sfn.destroy();
       dynamodb.destroy();
+      s3.destroy();
     },
   };
 }
