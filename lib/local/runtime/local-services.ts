@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 // dynalite and s3rver ship no types; dynalite returns an http.Server.
 // @ts-expect-error no declaration file
@@ -35,12 +36,24 @@ export async function startDynamoDb(options: { host: string; port: number; path:
   return { url: `http://${options.host}:${options.port}`, stop: () => closeServer(server) };
 }
 
+interface S3rverAccounts {
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+}
+
+/** The credentials every local client signs with; the local servers accept nothing else that matters. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
 /**
  * S3: s3rver with its objects in the data folder, creating the given buckets on start.
  * It keeps no Object Lock: retention is enforced only on AWS (the README says so).
  */
 export async function startS3(options: { host: string; port: number; directory: string; buckets: string[] }): Promise<RunningService> {
   mkdirSync(options.directory, { recursive: true, mode: 0o700 });
+  // s3rver checks signatures against its own key pairs (S3RVER/S3RVER). Every local client signs
+  // with the runtime's credentials (endpoints.json, the handlers' environment), so they are added.
+  // Its account registry has no public API (nor types): loaded by path, typed by what is used.
+  const accounts = createRequire(import.meta.url)('s3rver/lib/models/account.js') as S3rverAccounts;
+  accounts.DUMMY_ACCOUNT.createKeyPair(LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey);
   const s3 = new S3rver({
     address: options.host,
     port: options.port,

@@ -15,7 +15,7 @@ import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js
 import { lambdaContainers } from './lambda-containers.js';
 import type { LocalLambda, LambdaHandler } from './lambda-invoke.js';
 import { assertPortsFree } from './free-ports.js';
-import { servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
+import { LOCAL_CREDENTIALS, servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
 import { isProcessAlive } from '../process-alive.js';
 
 export interface LocalRuntimeOptions {
@@ -137,7 +137,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   });
   stops.push(aws.stop);
 
-  const client = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   await ensureEventsTable(client, EVENTS_TABLE);
   client.destroy();
 
@@ -157,7 +157,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     startedAt: new Date().toISOString(),
     dataDir,
     region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { ...LOCAL_CREDENTIALS },
     endpoints: {
       approvalSite: endpoints.approvalSite,
       inbox: `${endpoints.ses}/`,
