@@ -81,7 +81,7 @@ describe('archiveStreamBatch', () => {
     const outcome = await archiveStreamBatch(insertRecords(events), write);
     expect(outcome.response).toEqual({ batchItemFailures: [] });
     expect(write.objects.size).toBe(1);
-    const [[key, body]] = [...write.objects];
+    const [key, body] = [...write.objects][0]!;
     expect(outcome.object).toEqual({ key, records: 5, result: 'written' });
     expect(parseArchiveBatch(body!, key!).records.map((r) => r.event)).toEqual(events);
   });
@@ -105,7 +105,7 @@ describe('archiveStreamBatch', () => {
     const outcome = await archiveStreamBatch(records, write);
     expect(outcome.response.batchItemFailures).toEqual([{ itemIdentifier: records[2]!.dynamodb!.SequenceNumber }]);
     expect(outcome.unarchivable?.reason).toMatch(/item attribute hash/);
-    const [[key, body]] = [...write.objects];
+    const [key, body] = [...write.objects][0]!;
     expect(parseArchiveBatch(body!, key!).records.map((r) => r.version)).toEqual([1, 2]);
   });
 
