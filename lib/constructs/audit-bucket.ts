@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -18,9 +19,14 @@ export interface AuditBucketProps {
 
 /**
  * The append-only audit archive: S3 with Object Lock in COMPLIANCE mode, versioned, SSE-KMS with
- * the audit key, TLS only, no public access, server access logs to a separate bucket.
- * The archiver that writes to it arrives in a later issue; the bucket exists now so its
- * retention is fixed from the first event on.
+ * the audit key, TLS only, no public access, server access logs to a separate bucket. The audit
+ * archiver (audit-archiver.ts) writes one object per stream batch under `events/`; `wardflow audit
+ * verify` reads them back.
+ *
+ * The bucket policy denies everyone, the account root and the archiver included, deleting objects
+ * or versions and changing or bypassing their retention: Object Lock already refuses to delete a
+ * locked version, and the policy also refuses the delete marker that would hide an object from a
+ * listing, and keeps the archive intact once a version's retention has run out.
  */
 export class AuditBucket extends Construct {
   readonly bucket: s3.Bucket;
@@ -66,5 +72,20 @@ export class AuditBucket extends Construct {
       serverAccessLogsPrefix: 'audit-archive/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // To Principal "*": a Deny in the bucket policy binds every principal, whatever its IAM policies say.
+    // Not denied: s3:PutBucketObjectLockConfiguration. Denying it would make the configured retention
+    // (auditRetentionDays) impossible to change through CloudFormation, lengthening included, and an
+    // account administrator could lift the Deny by rewriting this policy anyway. Changing the default
+    // only affects objects written afterwards: every archived version keeps the COMPLIANCE
+    // retain-until date it was written with, which nobody can shorten.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyDeletingOrUnlockingArchiveObjects',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:BypassGovernanceRetention'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
   }
 }

@@ -31,6 +31,7 @@ export interface EncryptionKeysProps {
  * - logsKey: CloudWatch log groups,
  * - stateMachineKey: Step Functions state machines (execution history holds invoice text and task tokens),
  * - secretsKey: Secrets Manager secrets of this environment,
+ * - messagingKey: SQS queues and SNS topics (the archiver's dead-letter queue, the alarm topic),
  * - approvalLinkKey: an HMAC key (not for encryption) that signs and verifies emailed approval links.
  */
 export class EncryptionKeys extends Construct {
@@ -40,6 +41,7 @@ export class EncryptionKeys extends Construct {
   readonly logsKey: kms.Key;
   readonly stateMachineKey: kms.Key;
   readonly secretsKey: kms.Key;
+  readonly messagingKey: kms.Key;
   readonly approvalLinkKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: EncryptionKeysProps) {
@@ -71,6 +73,11 @@ export class EncryptionKeys extends Construct {
     this.logsKey = key('LogsKey', 'logs', 'CloudWatch log groups');
     this.stateMachineKey = key('StateMachineKey', 'state-machine', 'Step Functions execution data and history');
     this.secretsKey = key('SecretsKey', 'secrets', 'Secrets Manager secrets');
+    // Dead letters hold stream positions only, alarms only alarm names: one key for both is enough.
+    // Who may use it: principals of this account through IAM (the key policy's account statement), so
+    // the archiver's role sends dead letters with its own grant; CloudWatch, which has no IAM role
+    // here, gets a key-policy statement from the alarm topic (alarm-topic.ts), bound to that topic.
+    this.messagingKey = key('MessagingKey', 'messaging', 'SQS queues and SNS topics');
     // The key material never leaves KMS: request-approval may only GenerateMac and the approval page
     // only VerifyMac with it, so a link cannot be forged even by code that reads every event.
     // KMS has no automatic rotation for HMAC keys (cdk-nag's KMS5 checks symmetric keys only, so it

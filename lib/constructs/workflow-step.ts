@@ -1,24 +1,16 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CACHE_SECONDS_BOUNDS } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { approvalStream, executionStream } from '../../functions/shared/events/event.js';
-import { HANDLER_METADATA_KEY } from './handler-metadata.js';
+import { buildHandlerFunction, DEFAULT_FUNCTIONS_DIRECTORY, type LogLevel, RUNTIME_VARIABLES } from './handler-function.js';
 
-/** The repository root: lib/constructs/ is two levels down. */
-const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Where step folders live by default: functions/<name>/handler.ts. */
-export const DEFAULT_FUNCTIONS_DIRECTORY = path.join(REPOSITORY_ROOT, 'functions');
+export { DEFAULT_FUNCTIONS_DIRECTORY };
 
 /** Variables every step gets from this construct; a step's extras may not replace them. */
 const BASE_VARIABLES = [
@@ -27,9 +19,7 @@ const BASE_VARIABLES = [
   'DATA_KEY_ID',
   'SECRETS_CACHE_SECONDS',
   'DATA_KEY_CACHE_SECONDS',
-  'LOG_LEVEL',
-  'POWERTOOLS_SERVICE_NAME',
-  'NODE_OPTIONS',
+  ...RUNTIME_VARIABLES,
 ] as const;
 
 /** The two kinds of event stream: `execution#<id>` and `approval#<id>` (functions/shared/events/event.ts). */
@@ -111,11 +101,6 @@ export interface StepEvents {
   readonly read?: readonly StreamKind[];
 }
 
-// Our sources are ESM (NodeNext). The bundle is ESM too, so top-level await and import.meta work;
-// the banner gives CommonJS dependencies that call require() (e.g. @aws-crypto) a working require.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __wardflowCreateRequire } from 'node:module'; const require = __wardflowCreateRequire(import.meta.url);";
-
 export interface WorkflowStepProps {
   /** Folder name under the functions directory, e.g. `extract-invoice`; the entry is `<name>/handler.ts`. */
   readonly name: string;
@@ -154,7 +139,7 @@ export interface WorkflowStepProps {
    * LOG_LEVEL of the step.
    * @default 'INFO'
    */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  readonly logLevel?: LogLevel;
   /**
    * Step-specific variables (upper-case names). They may not replace the base variables.
    * @default - none
@@ -208,43 +193,17 @@ export class WorkflowStep extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowStepProps) {
     super(scope, id);
     validate(props);
-    const entry = path.join(props.functionsDirectory ?? DEFAULT_FUNCTIONS_DIRECTORY, props.name, 'handler.ts');
-    if (!existsSync(entry)) {
-      throw new ConfigurationInvalid(
-        `WorkflowStep ${props.name} has no handler at functions/${props.name}/handler.ts; create it (exporting "handler") or remove the step`,
-      );
-    }
-
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.logsKey,
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `wardflow ${props.environmentName} step ${props.name}: only the actions this step declares`,
-    });
-    // No AWSLambdaBasicExecutionRole: it allows writing to every log group of the account.
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
+    const statements: iam.PolicyStatement[] = [];
     // Appends and reads are split so a step that only reads a kind of stream cannot write to it.
     // No ConditionCheckItem: the store appends with a conditional PutItem (or TransactWriteItems of Puts).
     const appended: StreamKind[] = ['execution', ...(props.events?.append ?? [])];
-    this.role.addToPrincipalPolicy(
+    statements.push(
       new iam.PolicyStatement({
         sid: 'AppendEvents',
         actions: ['dynamodb:PutItem'],
         resources: [props.table.tableArn],
         conditions: leadingKeyConditions(appended),
       }),
-    );
-    this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadEvents',
         actions: ['dynamodb:Query'],
@@ -252,8 +211,6 @@ export class WorkflowStep extends Construct {
         // An append reads the stream head first (expected-version check), so appended kinds are readable.
         conditions: leadingKeyConditions([...appended, ...(props.events?.read ?? [])]),
       }),
-    );
-    this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'UseTableKeyThroughDynamoDB',
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -264,7 +221,7 @@ export class WorkflowStep extends Construct {
     // Sealing calls GenerateDataKey only; opening calls Decrypt only. A step gets neither unless it declares it.
     const seal = props.sealing?.seal ?? [];
     if (seal.length > 0) {
-      this.role.addToPrincipalPolicy(
+      statements.push(
         new iam.PolicyStatement({
           sid: 'SealEventFields',
           actions: ['kms:GenerateDataKey'],
@@ -275,7 +232,7 @@ export class WorkflowStep extends Construct {
     }
     const open = props.sealing?.open ?? [];
     if (open.length > 0) {
-      this.role.addToPrincipalPolicy(
+      statements.push(
         new iam.PolicyStatement({
           sid: 'OpenSealedFields',
           actions: ['kms:Decrypt'],
@@ -285,17 +242,11 @@ export class WorkflowStep extends Construct {
       );
     }
 
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      tracing: lambda.Tracing.ACTIVE,
-      role: this.role,
-      logGroup: this.logGroup,
-      timeout: props.timeout ?? Duration.seconds(30),
-      memorySize: props.memorySize ?? 512,
-      description: `wardflow ${props.environmentName}: ${props.name}`,
+    const built = buildHandlerFunction(this, {
+      name: props.name,
+      environmentName: props.environmentName,
+      roleDescription: `wardflow ${props.environmentName} step ${props.name}: only the actions this step declares`,
+      statements,
       environment: {
         ...props.environment,
         WARDFLOW_ENV: props.environmentName,
@@ -303,40 +254,18 @@ export class WorkflowStep extends Construct {
         DATA_KEY_ID: props.sealingKey.keyArn,
         SECRETS_CACHE_SECONDS: String(props.secretsCacheSeconds),
         DATA_KEY_CACHE_SECONDS: String(props.dataKeyCacheSeconds),
-        LOG_LEVEL: props.logLevel ?? 'INFO',
-        POWERTOOLS_SERVICE_NAME: 'wardflow',
-        // Stack traces point at the TypeScript sources through the bundled source map.
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // Bundle the AWS SDK too: the deployed code runs the SDK versions the tests ran, not the runtime's.
-        externalModules: [],
-      },
+      logsKey: props.logsKey,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      logLevel: props.logLevel,
+      functionsDirectory: props.functionsDirectory,
+      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? 512,
     });
-
-    // The local runtime maps the template's function to functions/<name>/handler.ts by this metadata.
-    (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.name);
-
-    // X-Ray (tracing ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*":
-    // those actions have no resource-level permissions.
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'xray:PutTraceSegments and xray:PutTelemetryRecords (added by tracing ACTIVE) support no resource-level permissions, so they need "*".',
-    });
-    // Node 22 is pinned: it is the runtime of the local runtime and of every test (package.json "node").
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is pinned on purpose to match the Node 22 that runs the local runtime and all tests; upgrade both together.',
-    });
+    this.fn = built.fn;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
   }
 }
 

@@ -10,4 +10,5 @@ export const STACK_OUTPUTS = {
   invoiceApprovalStateMachineArn: 'InvoiceApprovalStateMachineArn',
   approvalSiteUrl: 'ApprovalSiteUrl',
   auditBucketName: 'AuditBucketName',
+  alarmTopicArn: 'AlarmTopicArn',
 } as const;

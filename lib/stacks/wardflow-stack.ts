@@ -12,7 +12,9 @@ import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { buildInvoiceApproval } from '../../statemachines/invoice-approval.js';
 import { CallbackTimeoutRequired } from '../aspects/callback-timeout.js';
 import type { NamedEnvironment } from '../config/environments.js';
+import { AlarmTopic } from '../constructs/alarm-topic.js';
 import { ApprovalSite } from '../constructs/approval-site.js';
+import { AuditArchiver } from '../constructs/audit-archiver.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
@@ -48,8 +50,9 @@ export interface WardflowStackProps extends StackProps {
 }
 
 /**
- * Everything one environment runs: keys, the event store, the audit bucket, the payments secret,
- * one Lambda per step, the invoice-approval state machine and the approval site its emails link to.
+ * Everything one environment runs: keys, the event store, the audit bucket and the archiver that fills
+ * it, the alarm topic, the payments secret, one Lambda per step, the invoice-approval state machine
+ * and the approval site its emails link to.
  * Environment-agnostic (no lookups), so it synthesizes offline; the account and region come from the
  * deploy credentials.
  */
@@ -57,6 +60,8 @@ export class WardflowStack extends Stack {
   readonly keys: EncryptionKeys;
   readonly events: EventStoreTable;
   readonly audit: AuditBucket;
+  readonly alarms: AlarmTopic;
+  readonly auditArchiver: AuditArchiver;
   readonly paymentsSecret: secretsmanager.Secret;
   readonly steps: Readonly<Record<string, WorkflowStep>>;
   readonly invoiceApproval: sfn.StateMachine;
@@ -79,6 +84,20 @@ export class WardflowStack extends Stack {
       retentionDays: config.auditRetentionDays,
       // Who read or wrote the archive is part of the audit trail: kept as long as the archive itself.
       accessLogRetentionDays: config.auditRetentionDays,
+    });
+    this.alarms = new AlarmTopic(this, 'Alarms', { environmentName: env, encryptionKey: this.keys.messagingKey });
+    this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {
+      environmentName: env,
+      table: this.events.table,
+      bucket: this.audit.bucket,
+      auditKey: this.keys.auditKey,
+      messagingKey: this.keys.messagingKey,
+      alarms: this.alarms,
+      logsKey: this.keys.logsKey,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: removalPolicy,
+      logLevel: config.logLevel,
+      functionsDirectory: props.functionsDirectory,
     });
 
     this.paymentsSecret = new secretsmanager.Secret(this, 'PaymentsApiKey', {
@@ -234,6 +253,10 @@ export class WardflowStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.auditBucketName, {
       description: 'The audit archive bucket (Object Lock, compliance mode)',
       value: this.audit.bucket.bucketName,
+    });
+    new CfnOutput(this, STACK_OUTPUTS.alarmTopicArn, {
+      description: 'The alarm topic: subscribe on-call here (the stack creates no subscription)',
+      value: this.alarms.topic.topicArn,
     });
 
     acknowledgeStateMachineRole(

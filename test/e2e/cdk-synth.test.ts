@@ -41,10 +41,10 @@ describe('npx cdk synth', () => {
         .filter((r) => r.Type === 'AWS::Lambda::Function')
         .map((r) => r.Metadata?.['wardflow:handler']);
       expect(handlers.length).toBeGreaterThanOrEqual(9);
-      expect(handlers).toEqual(expect.arrayContaining(['record-start', 'request-approval', 'approval-page']));
+      expect(handlers).toEqual(expect.arrayContaining(['record-start', 'request-approval', 'approval-page', 'audit-archiver']));
       for (const handler of handlers) expect(existsSync(join('functions', String(handler), 'handler.ts')), String(handler)).toBe(true);
       // What the CLI reads with DescribeStacks.
-      expect(Object.keys(outputs ?? {}).sort()).toEqual(['ApprovalSiteUrl', 'AuditBucketName', 'EventsTableName', 'InvoiceApprovalStateMachineArn']);
+      expect(Object.keys(outputs ?? {}).sort()).toEqual(['AlarmTopicArn', 'ApprovalSiteUrl', 'AuditBucketName', 'EventsTableName', 'InvoiceApprovalStateMachineArn']);
     }
     // cdk-nag runs as a validation plugin; a plugin reports only when it has findings left.
     const report = join(out, 'validation-report.json');

@@ -11,7 +11,7 @@ import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
 import { sesIdentityArnsOf } from '../../../lib/constructs/approval-email.js';
 import { APPROVAL_ACCESS_LOG_FIELDS, ApprovalSite } from '../../../lib/constructs/approval-site.js';
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
-import { actionList, CDK_CONTEXT, devAndProdTemplates, FIXTURE_FUNCTIONS, FUNCTION_NAMES, roleIdOfStep, statementsOfRole, statementsOfStep, type PolicyStatementJson } from './synth.js';
+import { actionList, ALL_FUNCTION_NAMES, CDK_CONTEXT, devAndProdTemplates, FIXTURE_FUNCTIONS, roleIdOfStep, statementsOfRole, statementsOfStep, type PolicyStatementJson } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string };
 type Resources = Record<string, Resource>;
@@ -243,24 +243,26 @@ describe.each([
     expect(group.DeletionPolicy).toBe(isProd ? 'Retain' : 'Delete');
   });
 
-  it('outputs what the CLI reads: the events table, the state machine, the site URL and the audit bucket', () => {
+  it('outputs what the CLI and on-call read: the events table, the state machine, the site URL, the audit bucket and the alarm topic', () => {
     const outputs = template().toJSON().Outputs as Record<string, { Value: unknown }>;
     const [apiId] = onlyOf(template(), 'AWS::ApiGatewayV2::Api');
     const [machineId] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
     const [tableId] = onlyOf(template(), 'AWS::DynamoDB::Table');
     const archiveId = Object.keys(resourcesOf(template(), 'AWS::S3::Bucket')).find((id) => id.startsWith('AuditArchive'))!;
+    const [topicId] = onlyOf(template(), 'AWS::SNS::Topic');
     expect(Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.Value]))).toEqual({
       EventsTableName: { Ref: tableId },
       InvoiceApprovalStateMachineArn: { Ref: machineId },
       ApprovalSiteUrl: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
       AuditBucketName: { Ref: archiveId },
+      AlarmTopicArn: { Ref: topicId },
     });
   });
 
   it('labels every function with its handler folder, so each Task of the state machine maps to a handler', () => {
     const functions = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function'));
     const labels = functions.map(([, f]) => f.Metadata?.[HANDLER_METADATA_KEY]);
-    expect([...labels].sort()).toEqual([...FUNCTION_NAMES].sort());
+    expect([...labels].sort()).toEqual([...ALL_FUNCTION_NAMES].sort());
     for (const [id, f] of functions) {
       const folder = String(f.Metadata?.[HANDLER_METADATA_KEY]);
       expect(String(f.Properties.Description), id).toBe(`wardflow ${env}: ${folder}`);

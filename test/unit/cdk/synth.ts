@@ -48,7 +48,12 @@ export type PolicyStatementJson = {
   Principal?: unknown;
 };
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+/** One resource of a synthesized template, with the parts tests read. */
+export type TemplateResource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
+type Resources = Record<string, TemplateResource>;
+
+/** Every resource of a type, by logical id. */
+export const resourcesOf = (template: Template, type: string): Resources => template.findResources(type) as Resources;
 
 /** The steps of the invoice workflow, by folder name. */
 export const STEP_NAMES = [
@@ -65,8 +70,14 @@ export const STEP_NAMES = [
 /** The approval site's function: not a state machine step, but built like one (WorkflowStep). */
 export const APPROVAL_PAGE = 'approval-page';
 
-/** Every Lambda function of the stack, by folder name under functions/. */
+/** The functions built by WorkflowStep (the steps and the approval page), by folder name under functions/. */
 export const FUNCTION_NAMES = [...STEP_NAMES, APPROVAL_PAGE] as const;
+
+/** The audit archiver: on the events table's stream, built by AuditArchiver, not a step. */
+export const AUDIT_ARCHIVER = 'audit-archiver';
+
+/** Every Lambda function of the stack, by folder name under functions/. */
+export const ALL_FUNCTION_NAMES = [...FUNCTION_NAMES, AUDIT_ARCHIVER] as const;
 
 /** The logical id of the role of the step whose function description ends in `: <step>`. */
 export function roleIdOfStep(template: Template, step: string): string {

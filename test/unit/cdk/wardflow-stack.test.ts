@@ -1,9 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CDK_CONTEXT, devAndProdTemplates, FUNCTION_NAMES, roleIdOfStep } from './synth.js';
+import { ALL_FUNCTION_NAMES, AUDIT_ARCHIVER, CDK_CONTEXT, devAndProdTemplates, FUNCTION_NAMES, roleIdOfStep } from './synth.js';
 
-/** Every function of the stack: the workflow steps and the approval page, all built by WorkflowStep. */
+/** The functions built by WorkflowStep: the workflow steps and the approval page. */
 const STEPS = FUNCTION_NAMES;
+/** Every function of the stack: the steps, the approval page and the audit archiver. */
+const FUNCTIONS = ALL_FUNCTION_NAMES;
 const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { auditRetentionDays: number }>;
 
 /** The streams each step writes (PutItem) and reads (Query), as its handler does; execution is every step's own. */
@@ -16,6 +18,8 @@ const APPROVAL_READERS = [...APPROVAL_WRITERS, 'pay-invoice'];
  * The cdk-nag IAM5[Resource::*] acknowledgements on those roles are justified by exactly these lists.
  */
 const STEP_WILDCARD_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** The archiver also lists the table's streams (dynamodb:ListStreams has no resource-level permission). */
+const ARCHIVER_WILDCARD_ACTIONS = ['dynamodb:ListStreams', ...STEP_WILDCARD_ACTIONS];
 const STATE_MACHINE_WILDCARD_ACTIONS = [
   'logs:CreateLogDelivery',
   'logs:DeleteLogDelivery',
@@ -70,17 +74,17 @@ describe.each([
 ] as const)('%s stack', (env, template) => {
   const isProd = env === 'prod';
 
-  it('has seven customer-managed keys with a per-environment alias, rotation on for every encryption key', () => {
-    template().resourceCountIs('AWS::KMS::Key', 7);
+  it('has eight customer-managed keys with a per-environment alias, rotation on for every encryption key', () => {
+    template().resourceCountIs('AWS::KMS::Key', 8);
     const keys = Object.entries(resourcesOf(template(), 'AWS::KMS::Key'));
     const encryptionKeys = keys.filter(([, key]) => key.Properties.KeySpec === undefined);
-    expect(encryptionKeys).toHaveLength(6);
+    expect(encryptionKeys).toHaveLength(7);
     for (const [id, key] of encryptionKeys) expect(key.Properties.EnableKeyRotation, id).toBe(true);
-    // The seventh is the HMAC key of approval links, which KMS cannot rotate (approval-site.test.ts).
+    // The eighth is the HMAC key of approval links, which KMS cannot rotate (approval-site.test.ts).
     expect(keys.filter(([, key]) => key.Properties.KeySpec !== undefined).map(([id]) => id)).toEqual([
       expect.stringMatching(/^KeysApprovalLinkKey/),
     ]);
-    for (const purpose of ['table', 'sealing', 'audit', 'logs', 'state-machine', 'secrets', 'approval-links']) {
+    for (const purpose of ['table', 'sealing', 'audit', 'logs', 'state-machine', 'secrets', 'messaging', 'approval-links']) {
       template().hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/wardflow/${env}/${purpose}` });
     }
   });
@@ -217,9 +221,9 @@ describe.each([
     }
   });
 
-  it('runs one nodejs22.x arm64 traced function per step, each with its own role and no managed policies', () => {
+  it('runs one nodejs22.x arm64 traced function per step and the archiver, each with its own role and no managed policies', () => {
     const fns = Object.values(resourcesOf(template(), 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(STEPS.length);
+    expect(fns).toHaveLength(FUNCTIONS.length);
     for (const fn of fns) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -230,7 +234,7 @@ describe.each([
       });
     }
     const roles = fns.map((fn) => JSON.stringify(fn.Properties.Role));
-    expect(new Set(roles).size).toBe(STEPS.length);
+    expect(new Set(roles).size).toBe(FUNCTIONS.length);
     for (const role of Object.values(resourcesOf(template(), 'AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -250,7 +254,7 @@ describe.each([
   it('gives every log group the logs key and a retention', () => {
     const groups = Object.values(resourcesOf(template(), 'AWS::Logs::LogGroup'));
     // One per function, the state machine's and the approval site's access logs.
-    expect(groups).toHaveLength(STEPS.length + 2);
+    expect(groups).toHaveLength(FUNCTIONS.length + 2);
     for (const group of groups) {
       expect(group.Properties).toMatchObject({
         KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^KeysLogsKey/), 'Arn'] },
@@ -362,6 +366,7 @@ describe.each([
 
   it('allows Resource "*" in IAM policies only for the actions with no resource-level permissions', () => {
     const stepRoles = new Set(STEPS.map((step) => roleIdOfStep(template(), step)));
+    const archiverRole = roleIdOfStep(template(), AUDIT_ARCHIVER);
     const machine = Object.values(resourcesOf(template(), 'AWS::StepFunctions::StateMachine'))[0]!;
     const machineRole = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const policies = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'));
@@ -379,7 +384,9 @@ describe.each([
           ? STEP_WILDCARD_ACTIONS
           : roles.every((r) => r === machineRole)
             ? STATE_MACHINE_WILDCARD_ACTIONS
-            : [];
+            : roles.every((r) => r === archiverRole)
+              ? ARCHIVER_WILDCARD_ACTIONS
+              : [];
         for (const action of actionsOf([statement])) expect(allowed, `${policyId} ${action}`).toContain(action);
       }
     }

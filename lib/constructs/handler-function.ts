@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { HANDLER_METADATA_KEY } from './handler-metadata.js';
+
+/** The repository root: lib/constructs/ is two levels down. */
+const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where handler folders live by default: functions/<name>/handler.ts. */
+export const DEFAULT_FUNCTIONS_DIRECTORY = path.join(REPOSITORY_ROOT, 'functions');
+
+/** Variables every handler function gets from buildHandlerFunction; a caller's environment may not set them. */
+export const RUNTIME_VARIABLES = ['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'] as const;
+
+/** Levels the handlers' logger accepts. */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+// Our sources are ESM (NodeNext). The bundle is ESM too, so top-level await and import.meta work;
+// the banner gives CommonJS dependencies that call require() (e.g. @aws-crypto) a working require.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __wardflowCreateRequire } from 'node:module'; const require = __wardflowCreateRequire(import.meta.url);";
+
+/** Why every traced function's role allows two actions on "*" (the cdk-nag IAM5 acknowledgement repeats it). */
+const XRAY_WILDCARD_REASON =
+  'xray:PutTraceSegments and xray:PutTelemetryRecords (added by tracing ACTIVE) support no resource-level permissions, so they need "*".';
+
+export interface HandlerFunctionProps {
+  /** Folder name under the functions directory, e.g. `record-start`; the entry is `<name>/handler.ts`. */
+  readonly name: string;
+  /** Environment name (`dev`, `prod`), used in descriptions. */
+  readonly environmentName: string;
+  /** What the role is for, for a reader of the IAM console. */
+  readonly roleDescription: string;
+  /**
+   * The role's statements besides writing its own logs, added before the function exists so the
+   * function is created only once its policy allows what it does.
+   */
+  readonly statements: readonly iam.PolicyStatement[];
+  /**
+   * The function's own variables (upper-case names, none of RUNTIME_VARIABLES).
+   */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Key of the function's own log group. */
+  readonly logsKey: kms.IKey;
+  /** Retention of the function's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Removal policy of the log group.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * LOG_LEVEL of the function.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Directory holding the handler folders. Tests point it at fixtures.
+   * @default DEFAULT_FUNCTIONS_DIRECTORY (functions/ at the repository root)
+   */
+  readonly functionsDirectory?: string;
+  /** Function timeout. */
+  readonly timeout: Duration;
+  /** Memory in MB (128 to 10,240). */
+  readonly memorySize: number;
+  /**
+   * Why the role also needs Resource "*" for actions other than X-Ray's, if it does. It joins the
+   * X-Ray reason in the role's one cdk-nag IAM5[Resource::*] acknowledgement.
+   * @default - X-Ray only
+   */
+  readonly extraWildcardReason?: string;
+}
+
+/** What buildHandlerFunction creates. */
+export interface HandlerFunction {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+}
+
+/**
+ * One wardflow Lambda function in `scope`, as every handler is built: a Node 22 arm64 NodejsFunction
+ * bundled as ESM with source maps from functions/<name>/handler.ts, traced, with its own
+ * KMS-encrypted log group (`Logs`) and its own role (`Role`) that may write to that log group and
+ * do what `statements` say, nothing managed. The CloudFormation metadata HANDLER_METADATA_KEY names
+ * the folder, so the local runtime finds the handler to run.
+ *
+ * The ids `Logs`, `Role` and `Function` are created directly in `scope`, so the logical ids of
+ * existing functions do not change when a construct starts using this builder.
+ *
+ * @example
+ * const { fn, role } = buildHandlerFunction(this, {
+ *   name: 'audit-archiver', environmentName: 'dev', roleDescription: 'wardflow dev audit archiver',
+ *   statements: [putArchiveObjects], environment: { AUDIT_BUCKET: bucket.bucketName },
+ *   logsKey, logRetention: logs.RetentionDays.TWO_WEEKS, timeout: Duration.seconds(60), memorySize: 512,
+ * });
+ */
+export function buildHandlerFunction(scope: Construct, props: HandlerFunctionProps): HandlerFunction {
+  validate(props);
+  const entry = path.join(props.functionsDirectory ?? DEFAULT_FUNCTIONS_DIRECTORY, props.name, 'handler.ts');
+  if (!existsSync(entry)) {
+    throw new ConfigurationInvalid(
+      `function ${props.name} has no handler at functions/${props.name}/handler.ts; create it (exporting "handler") or remove the function`,
+    );
+  }
+
+  const logGroup = new logs.LogGroup(scope, 'Logs', {
+    encryptionKey: props.logsKey,
+    retention: props.logRetention,
+    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+  });
+
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: props.roleDescription,
+  });
+  // No AWSLambdaBasicExecutionRole: it allows writing to every log group of the account.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  for (const statement of props.statements) role.addToPrincipalPolicy(statement);
+
+  const fn = new NodejsFunction(scope, 'Function', {
+    entry,
+    handler: 'handler',
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    tracing: lambda.Tracing.ACTIVE,
+    role,
+    logGroup,
+    timeout: props.timeout,
+    memorySize: props.memorySize,
+    description: `wardflow ${props.environmentName}: ${props.name}`,
+    environment: {
+      ...props.environment,
+      LOG_LEVEL: props.logLevel ?? 'INFO',
+      POWERTOOLS_SERVICE_NAME: 'wardflow',
+      // Stack traces point at the TypeScript sources through the bundled source map.
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
+      banner: ESM_REQUIRE_BANNER,
+      // Bundle the AWS SDK too: the deployed code runs the SDK versions the tests ran, not the runtime's.
+      externalModules: [],
+    },
+  });
+
+  // The local runtime maps the template's function to functions/<name>/handler.ts by this metadata.
+  (fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.name);
+
+  // X-Ray (tracing ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*".
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: props.extraWildcardReason === undefined ? XRAY_WILDCARD_REASON : `${XRAY_WILDCARD_REASON} ${props.extraWildcardReason}`,
+  });
+  // Node 22 is pinned: it is the runtime of the local runtime and of every test (package.json "node").
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'nodejs22.x is pinned on purpose to match the Node 22 that runs the local runtime and all tests; upgrade both together.',
+  });
+  return { fn, role, logGroup };
+}
+
+function validate(props: HandlerFunctionProps): void {
+  if (!/^[a-z][a-z0-9-]{1,62}$/.test(props.name)) {
+    throw new ConfigurationInvalid('a function name must be a folder name of lower-case letters, digits and dashes');
+  }
+  for (const key of Object.keys(props.environment)) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) {
+      throw new ConfigurationInvalid(`function ${props.name}: environment variable ${key} must be UPPER_SNAKE_CASE`);
+    }
+    if ((RUNTIME_VARIABLES as readonly string[]).includes(key)) {
+      throw new ConfigurationInvalid(`function ${props.name}: environment variable ${key} is set for every function; remove it from its own variables`);
+    }
+  }
+  if (!Number.isInteger(props.memorySize) || props.memorySize < 128 || props.memorySize > 10_240) {
+    throw new ConfigurationInvalid(`function ${props.name}: memorySize must be a whole number from 128 to 10240`);
+  }
+}
