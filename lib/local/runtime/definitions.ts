@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { buildWardflowApp } from '../../app.js';
 import { ENVIRONMENTS_CONTEXT_KEY, STAGES_CONTEXT_KEY } from '../../config/environments.js';
 import { HANDLER_METADATA_KEY } from '../../constructs/handler-metadata.js';
+import type { StreamMappingSettings } from './stream-failure-policy.js';
 
 /**
  * The state machines `cdk synth` produces, taken from the synthesized template and made
@@ -32,6 +33,16 @@ export interface LocalFunction {
   literalEnvironment: Record<string, string>;
   /** Names of the variables whose values are CloudFormation references (tables, keys, URLs): the runtime supplies local ones. */
   referencedEnvironment: string[];
+  /** The event source mapping that feeds it a DynamoDB table's stream (the audit archiver), if one does. */
+  tableStream?: LocalTableStreamMapping;
+}
+
+/** An AWS::Lambda::EventSourceMapping on a DynamoDB table's stream, with AWS's defaults for what it leaves out. */
+export interface LocalTableStreamMapping extends StreamMappingSettings {
+  /** Logical id of the table whose stream it reads. */
+  table: string;
+  /** Whether failed records have an OnFailure destination (the dead-letter queue). */
+  onFailureDestination: boolean;
 }
 
 export interface LocalApplication {
@@ -95,6 +106,7 @@ export function fromTemplate(template: { Resources: Record<string, CfnResource> 
     const timeout = resource.Properties?.Timeout;
     functions.push({ handler, arn, timeoutSeconds: typeof timeout === 'number' ? timeout : 3, literalEnvironment, referencedEnvironment });
   }
+  attachTableStreams(template, functionArns, functions);
 
   const stateMachines: LocalStateMachine[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -111,6 +123,50 @@ export function fromTemplate(template: { Resources: Record<string, CfnResource> 
     });
   }
   return { environmentName, stateMachines, functions };
+}
+
+/**
+ * Gives each function its event source mapping on a DynamoDB table's stream, with the settings
+ * that decide what a failure does. Settings must be literal in the template (CDK writes them so);
+ * one left out takes AWS's default: BatchSize 100, MaximumRetryAttempts -1 (no limit), no bisect,
+ * no ReportBatchItemFailures.
+ */
+function attachTableStreams(template: { Resources: Record<string, CfnResource> }, functionArns: Map<string, string>, functions: LocalFunction[]): void {
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const properties = resource.Properties ?? {};
+    const source = (properties.EventSourceArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    if (source?.[1] !== 'StreamArn' || template.Resources[source[0]]?.Type !== 'AWS::DynamoDB::Table') continue;
+    const target = functionLogicalId(properties.FunctionName);
+    const fn = functions.find((f) => target !== undefined && f.arn === functionArns.get(target));
+    if (fn === undefined) {
+      throw new Error(`event source mapping ${logicalId} feeds ${JSON.stringify(properties.FunctionName)}, which is not a wardflow function; the local runtime cannot run it`);
+    }
+    if (fn.tableStream !== undefined) throw new Error(`function ${fn.handler} has two table stream mappings; the local runtime feeds it one`);
+    const literal = <T>(name: string, check: (value: unknown) => boolean, fallback: T): T => {
+      const value = properties[name];
+      if (value === undefined) return fallback;
+      if (!check(value)) throw new Error(`event source mapping ${logicalId}: ${name} is not a literal the local runtime can read (${JSON.stringify(value)})`);
+      return value as T;
+    };
+    const responseTypes = literal<unknown[]>('FunctionResponseTypes', Array.isArray, []);
+    fn.tableStream = {
+      table: source[0],
+      batchSize: literal('BatchSize', (v) => Number.isInteger(v) && (v as number) >= 1, 100),
+      maximumRetryAttempts: literal('MaximumRetryAttempts', (v) => Number.isInteger(v) && (v as number) >= -1, -1),
+      bisectBatchOnFunctionError: literal('BisectBatchOnFunctionError', (v) => typeof v === 'boolean', false),
+      reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+      onFailureDestination: (properties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination !== undefined,
+    };
+  }
+}
+
+/** FunctionName as CDK writes it: `Ref` to the function or its `Fn::GetAtt` Arn. */
+function functionLogicalId(value: CfnValue): string | undefined {
+  const reference = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown[] } | undefined;
+  if (typeof reference?.Ref === 'string') return reference.Ref;
+  const attribute = reference?.['Fn::GetAtt'];
+  return Array.isArray(attribute) && typeof attribute[0] === 'string' ? attribute[0] : undefined;
 }
 
 /** CloudFormation's pseudo parameters as the local runtime answers them. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { executionNameFor, loadExamples } from './examples.js';
+import { servicePaths } from './local-services.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { divertProcessOutput } from './step-log.js';
 
@@ -35,6 +36,8 @@ export async function runDev(options: DevOptions): Promise<number> {
   print(`  data folder:              ${options.dataDir}`);
   print(`  endpoints:                ${join(options.dataDir, 'endpoints.json')}`);
   print(`  step logs:                ${stepLog}`);
+  print(`  audit archive:            s3://${runtime.endpoints.resources.auditBucket} (files in ${servicePaths(options.dataDir).s3})`);
+  print(`  audit dead letters:       ${runtime.auditStream.deadLetterFile}`);
   if (runtime.resumed.length > 0) print(`  resumed ${runtime.resumed.length} execution(s) that were running when it last stopped`);
   if (runtime.firstStart && options.examples !== false) {
     const arn = runtime.endpoints.resources.stateMachines['invoice-approval'];

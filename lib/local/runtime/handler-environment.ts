@@ -8,11 +8,20 @@ export interface LocalResources {
   linkKeyArn: string;
   approvalSiteUrl: string;
   paymentsSecretId: string;
+  /** The bucket s3rver holds the audit archive in. */
+  auditBucket: string;
   endpoints: { dynamodb: string; s3: string; sesv2: string; aws: string };
 }
 
 /** The local model adapter: a labelled stand-in for Bedrock, never presented as AI. */
 const LOCAL_MODEL = 'local.invoice-parser-v1';
+
+/**
+ * Referenced on AWS and deliberately left unset locally. AUDIT_KMS_KEY_ID: s3rver does not encrypt
+ * (nor know KMS keys), so the archiver sends no SSE-KMS headers and relies on the bucket's
+ * default, which on AWS is the audit key and locally is none (local archives are not encrypted at rest).
+ */
+const LEFT_UNSET = new Set(['AUDIT_KMS_KEY_ID']);
 
 /** Set per function on AWS and harmless to share locally (each step's logger names its step itself). */
 const PER_FUNCTION = new Set(['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']);
@@ -38,6 +47,7 @@ export function localHandlerEnvironment(functions: readonly LocalFunction[], loc
     APPROVAL_LINK_KEY_ID: local.linkKeyArn,
     APPROVAL_SITE_URL: local.approvalSiteUrl,
     PAYMENTS_SECRET_ID: local.paymentsSecretId,
+    AUDIT_BUCKET: local.auditBucket,
   };
   const environment: Record<string, string> = {};
   for (const fn of functions) {
@@ -50,6 +60,7 @@ export function localHandlerEnvironment(functions: readonly LocalFunction[], loc
       environment[name] = value;
     }
     for (const name of fn.referencedEnvironment) {
+      if (LEFT_UNSET.has(name)) continue;
       const value = referenced[name];
       if (value === undefined) throw new Error(`${fn.handler} gets ${name} from a CloudFormation reference that the local runtime has no local value for`);
       environment[name] = value;
@@ -74,5 +85,17 @@ export function localHandlerEnvironment(functions: readonly LocalFunction[], loc
   };
 }
 
-/** Variables removed locally: a profile or session token must not lead a handler to a real account; without PAYMENTS_API_URL no money moves. */
-export const UNSET_LOCALLY = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'PAYMENTS_API_URL', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
+/**
+ * Variables removed locally: a profile or session token must not lead a handler to a real account;
+ * without PAYMENTS_API_URL no money moves; an AUDIT_KMS_KEY_ID from the shell would send s3rver
+ * SSE-KMS headers it cannot honour.
+ */
+export const UNSET_LOCALLY = [
+  'AWS_PROFILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_ENDPOINT_URL',
+  'PAYMENTS_API_URL',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  ...LEFT_UNSET,
+];

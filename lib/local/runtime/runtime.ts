@@ -8,9 +8,11 @@ import { startLocalAwsEndpoint } from '../aws-endpoint/server.js';
 import { openDataFolder } from '../data-folder.js';
 import { ensureEventsTable } from '../events-table.js';
 import { startApprovalSite } from './approval-site.js';
+import { startAuditStream } from './audit-stream.js';
 import { synthesizeLocalApplication, type LocalStateMachine } from './definitions.js';
 import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from './endpoints-file.js';
 import { LocalEngine } from './engine.js';
+import type { LocalEventStream } from './event-stream.js';
 import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
 import { lambdaContainers } from './lambda-containers.js';
 import type { LocalLambda, LambdaHandler } from './lambda-invoke.js';
@@ -36,6 +38,11 @@ export interface LocalRuntime {
   /** True the first time this data folder is used. */
   firstStart: boolean;
   resumed: string[];
+  /**
+   * The events table's stream feeding the audit archiver (event-stream.ts): `flush()` resolves once
+   * every event appended so far is archived or dead-lettered; `deadLetterFile` is the local dead-letter queue.
+   */
+  auditStream: LocalEventStream;
   stop(): Promise<void>;
 }
 
@@ -107,6 +114,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     linkKeyArn: kms.linkKeyArn,
     approvalSiteUrl: endpoints.approvalSite,
     paymentsSecretId: PAYMENTS_SECRET_ID,
+    auditBucket: AUDIT_BUCKET,
     endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3, sesv2: endpoints.ses, aws: endpoints.aws },
   });
   const restoreEnvironment = useEnvironment(environment);
@@ -151,6 +159,20 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   const { resumed, ended } = await engine.resumeInterrupted();
   for (const name of ended) log(`execution ${name} could not be resumed and ended; see \`wardflow status ${name}\``);
 
+  // Started once the table exists and the engine runs; stopped before them (stops run in reverse),
+  // letting a delivery under way finish. It resumes from its checkpoint in the data folder.
+  const audit = await startAuditStream({
+    dataDir,
+    region: LOCAL_REGION,
+    table: EVENTS_TABLE,
+    dynamodb: { url: endpoints.dynamodb, port: basePort + PORT_OFFSETS.dynamodb },
+    credentials: LOCAL_CREDENTIALS,
+    definitions: app.functions,
+    functions,
+    log,
+  });
+  stops.push(audit.stop);
+
   const file: EndpointsFile = {
     version: 1,
     pid: process.pid,
@@ -187,6 +209,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     stateMachines: app.stateMachines,
     firstStart,
     resumed,
+    auditStream: audit.stream,
     stop: () => {
       stopped ??= (async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
