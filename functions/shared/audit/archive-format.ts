@@ -115,7 +115,7 @@ function pad(sequenceNumber: string): string {
  * The bytes of an archive object: one record per line, each event in its canonical form with
  * its hash (RFC 8785, `canonicalEventText`), so the bytes an event's hash covers appear in the
  * object as they were hashed and a verifier can hash them straight from the text
- * (`archivedEventTexts`). Deterministic: the same batch always encodes to the same bytes (and so
+ * (lib/audit/archived-text-proof.ts). Deterministic: the same batch always encodes to the same bytes (and so
  * the same SHA-256 and key), whatever order its fields were built in.
  */
 export function encodeArchiveBatch(batch: ArchiveBatch): string {
@@ -126,34 +126,6 @@ export function encodeArchiveBatch(batch: ArchiveBatch): string {
       `"version":${JSON.stringify(record.version)},"event":${record.event === null ? 'null' : canonicalEventText(record.event)}}`,
   );
   return `{"format":${JSON.stringify(batch.format)},"source":${JSON.stringify(batch.source)},"records":[\n${lines.join(',\n')}\n]}\n`;
-}
-
-const EVENT_FIELD = ',"event":';
-
-/**
- * The text of each record's event as it stands in an object written by `encodeArchiveBatch`
- * (one record per line): `records` entries, in record order, each undefined where the object is
- * not laid out that way (reformatted by hand, a line added or removed) or the record is a REMOVE.
- * With `hashOfCanonicalText` a verifier hashes the archived bytes directly; where this yields
- * undefined it re-encodes the parsed event instead.
- *
- * @example
- * const batch = parseArchiveBatch(text, key);
- * const texts = archivedEventTexts(text, batch.records.length); // texts[i] belongs to batch.records[i]
- */
-export function archivedEventTexts(text: string, records: number): Array<string | undefined> {
-  const lines = text.split('\n');
-  // Line 0 is the header; then one line per record, "]}", and the empty string after the final newline.
-  if (lines.length !== records + 3) return new Array<undefined>(records).fill(undefined);
-  const texts: Array<string | undefined> = [];
-  for (let i = 1; i <= records; i++) {
-    const line = lines[i] as string;
-    const start = line.indexOf(EVENT_FIELD);
-    const end = line.length - (i < records ? 2 : 1); // "}," between records, "}" after the last
-    const event = start < 0 ? '' : line.slice(start + EVENT_FIELD.length, end);
-    texts.push(event === 'null' || event === '' ? undefined : event);
-  }
-  return texts;
 }
 
 /**

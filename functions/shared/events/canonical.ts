@@ -61,7 +61,7 @@ export function hashEvent(event: UnhashedEvent): string {
  * The canonical encoding (RFC 8785) of a stored event WITH its hash. JCS orders `hash` between
  * `data` and `prevHash`, so this is `canonicalEncoding(event)` with `"hash":"<hex>",` after the
  * data: the archive stores events in this form, so that the bytes a hash covers can be cut out of
- * the archive text and hashed directly (`hashOfCanonicalText`), without parsing and re-encoding.
+ * the archive text and hashed directly (lib/audit/archived-text-proof.ts), without re-encoding.
  *
  * @example
  * const text = canonicalEventText(event); // '{"actor":"step:x","data":{},"hash":"9f…","prevHash":null,…}'
@@ -75,23 +75,4 @@ export function canonicalEventText(event: StoredEvent): string {
 /** Where `"prevHash":` starts in a canonical encoding: the data object ends just before it. */
 function unhashedDataEnd(unhashed: string): number {
   return unhashed.lastIndexOf('"prevHash":');
-}
-
-/**
- * The SHA-256 of the bytes an event's hash covers, taken from its canonical text with hash
- * (`canonicalEventText`): the text without `"hash":"<hash>",`. Returns undefined when the text
- * does not hold that hash where JCS puts it; the caller then re-encodes the parsed event with
- * `hashEvent`, which is slower but does not depend on the text's layout.
- *
- * Sound as a check: SHA-256 over these exact bytes equals `hash` only if they are the bytes
- * that were hashed when the event was appended, and the parsed event is read from the same bytes.
- *
- * @example
- * hashOfCanonicalText(canonicalEventText(event), event.hash) === event.hash; // true
- */
-export function hashOfCanonicalText(text: string, expectedHash: string): string | undefined {
-  const marker = `"hash":"${expectedHash}",`;
-  const at = text.indexOf(marker);
-  if (at < 0 || text.indexOf('"prevHash":', at) !== at + marker.length) return undefined;
-  return hash('sha256', text.slice(0, at) + text.slice(at + marker.length), 'hex');
 }
