@@ -8,6 +8,7 @@
  * writes no files. About a minute on 2 cores.
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { AUDIT_ROW, auditCases } from './cases/audit.js';
 import { middlewareCases } from './cases/middleware.js';
 import { eventCases, ROW, SHA256_INPUT_BYTES } from './cases/events.js';
 import { buildArchive } from './fixtures/events.js';
@@ -34,6 +35,7 @@ const archive = buildArchive(ARCHIVE_EVENTS);
 // Per-call sizes chosen so each repetition takes roughly 0.1-1 s on a 2-core machine.
 const cases: BenchCase[] = [
   ...eventCases(archive, { appends: 10_000, sealedAppends: 500 }),
+  ...auditCases(archive),
   ...middlewareCases().map(({ name, run }) => {
     const n = name.startsWith('Redactor') ? 20_000 : 2_000;
     return {
@@ -60,6 +62,7 @@ const rate = (name: string): number => results.find((r) => r.name === name)?.ops
 const ratios = {
   verifyOverSha256: rate(ROW.verify) / rate(ROW.sha256),
   parseVerifyOverSha256: rate(ROW.parseVerify) / rate(ROW.sha256),
+  auditVerifyOverSha256: rate(AUDIT_ROW.verify) / rate(ROW.sha256),
 };
 
 if (json) {
@@ -79,6 +82,7 @@ if (json) {
     '',
     `ratio verify-only / sha256:    ${ratios.verifyOverSha256.toFixed(3)}  (verifyChain runs at ${(ratios.verifyOverSha256 * 100).toFixed(1)}% of raw SHA-256 speed)`,
     `ratio parse+verify / sha256:   ${ratios.parseVerifyOverSha256.toFixed(3)}`,
+    `ratio audit verify / sha256:   ${ratios.auditVerifyOverSha256.toFixed(3)}  (\`wardflow audit verify\` over ${archive.events.length.toLocaleString('en')} archived events: ${Math.round(rate(AUDIT_ROW.verify)).toLocaleString('en')} events/s on one core)`,
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -1,5 +1,7 @@
 import { safeErrorName } from '../../functions/shared/errors.js';
 import { approvalsCommand } from './commands/approvals.js';
+import { auditExportCommand } from './commands/audit-export.js';
+import { auditVerifyCommand } from './commands/audit-verify.js';
 import { executionsCommand } from './commands/executions.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
@@ -21,11 +23,13 @@ const COMMANDS: Record<Exclude<CliCommand, 'help'>, Command> = {
   executions: executionsCommand,
   status: statusCommand,
   approvals: approvalsCommand,
+  audit: (connection, line, io) => (line.audit?.action === 'export' ? auditExportCommand : auditVerifyCommand)(connection, line, io),
 };
 
 /**
- * Runs one CLI command (`start`, `executions`, `status`, `approvals`, `help`) and returns its
- * exit code: 0 ok, 1 failed, 2 usage error. Errors go to `io.err` (with --json as one JSON
+ * Runs one CLI command (`start`, `executions`, `status`, `approvals`, `audit verify`,
+ * `audit export`, `help`) and returns its exit code: 0 ok (for `audit verify`: verified), 1 failed
+ * (for `audit verify`: a problem was found), 2 usage error. Errors go to `io.err` (with --json as one JSON
  * document `{ "error": { "name", "message" } }`); stdout carries only the result.
  * `options.usage` replaces {@link CLI_USAGE} where the help is printed (`help`, an unknown or
  * missing command), for a caller whose CLI has more commands.

@@ -3,11 +3,24 @@ import { ENVIRONMENT_NAME } from '../../functions/shared/config.js';
 import { UsageError } from './errors.js';
 import { EXECUTION_NAME } from './workflows.js';
 
-export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'help'] as const;
+export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'audit', 'help'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 export type ExecutionStatusFilter = (typeof EXECUTION_STATUSES)[number];
+
+/** The subcommands of `audit`. */
+export const AUDIT_ACTIONS = ['verify', 'export'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * `audit verify`: the window [from, to) of event times to check (unbounded where absent) and
+ * whether to skip the comparison with the event store. `audit export`: exactly one of
+ * `execution` and `approval`, and the folder to write the report to.
+ */
+export type AuditCommandLine =
+  | { action: 'verify'; from?: Date; to?: Date; archiveOnly: boolean }
+  | { action: 'export'; execution?: string; approval?: string; out?: string };
 
 /** `executions` lists this many unless --limit says otherwise; ListExecutions pages hold at most 1000. */
 export const DEFAULT_LIMIT = 20;
@@ -31,6 +44,8 @@ export interface CommandLine {
   /** executions */
   limit: number;
   status?: ExecutionStatusFilter;
+  /** audit verify | audit export */
+  audit?: AuditCommandLine;
 }
 
 const OPTIONS = {
@@ -43,6 +58,12 @@ const OPTIONS = {
   name: { type: 'string' },
   limit: { type: 'string' },
   status: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'archive-only': { type: 'boolean' },
+  execution: { type: 'string' },
+  approval: { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
@@ -54,7 +75,13 @@ const COMMAND_SHAPES: Record<CliCommand, { options: readonly OptionName[]; posit
   executions: { options: ['limit', 'status'], positionals: [] },
   status: { options: [], positionals: ['<execution-id>'] },
   approvals: { options: [], positionals: [] },
+  audit: { options: ['from', 'to', 'archive-only', 'execution', 'approval', 'out'], positionals: ['<verify|export>'] },
   help: { options: [], positionals: [] },
+};
+/** Which `audit` subcommand each audit option belongs to. */
+const AUDIT_OPTIONS: Record<AuditAction, readonly OptionName[]> = {
+  verify: ['from', 'to', 'archive-only'],
+  export: ['execution', 'approval', 'out'],
 };
 
 /**
@@ -81,6 +108,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (!isCommand(first)) throw new UsageError(`unknown command "${first}".`, { showUsage: true });
   const command = first;
   const shape = COMMAND_SHAPES[command];
+  // Checked before the options, so `audit` alone or `audit verfy` says which subcommands exist.
+  if (command === 'audit') checkAuditAction(args);
 
   for (const option of Object.keys(values) as OptionName[]) {
     if (!COMMON.includes(option) && !shape.options.includes(option)) {
@@ -105,6 +134,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command === 'status' && !isExecutionRef(args[0] as string)) {
     throw new UsageError('<execution-id> must be an execution name (as `wardflow executions` lists it) or an execution ARN.');
   }
+  if (command === 'audit') line.audit = auditOf(args[0] as AuditAction, values);
   if (typeof values.limit === 'string') line.limit = limitOf(values.limit);
   if (typeof values.status === 'string') line.status = statusOf(values.status);
   return line;
@@ -148,6 +178,70 @@ function limitOf(raw: string): number {
   const limit = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}; got "${raw}".`);
   return limit;
+}
+
+function checkAuditAction(args: readonly string[]): void {
+  const [action, ...extra] = args;
+  const known = AUDIT_ACTIONS.map((a) => `\`audit ${a}\``).join(' or ');
+  if (action === undefined) throw new UsageError(`\`audit\` needs a subcommand: ${known}.`);
+  if (!(AUDIT_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown \`audit\` subcommand "${action}": use ${known}.`);
+  if (extra.length > 0) throw new UsageError(`\`audit ${action}\` takes no further arguments; got "${extra.join(' ')}".`);
+}
+
+function auditOf(action: AuditAction, values: Partial<Record<OptionName, string | boolean>>): AuditCommandLine {
+  for (const option of AUDIT_OPTIONS[action === 'verify' ? 'export' : 'verify']) {
+    if (values[option] !== undefined) throw new UsageError(`--${option} is an option of \`audit ${action === 'verify' ? 'export' : 'verify'}\`, not of \`audit ${action}\`.`);
+  }
+  if (action === 'verify') {
+    const from = dateOption(values, 'from');
+    const to = dateOption(values, 'to');
+    if (from !== undefined && to !== undefined && from.getTime() >= to.getTime()) {
+      throw new UsageError(`--from must be before --to (the window is from --from up to, not including, --to); got ${from.toISOString()} and ${to.toISOString()}.`);
+    }
+    return { action, archiveOnly: values['archive-only'] === true, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+  }
+  const execution = stringOption(values, 'execution');
+  const approval = stringOption(values, 'approval');
+  const out = stringOption(values, 'out');
+  if ((execution === undefined) === (approval === undefined)) {
+    throw new UsageError('`audit export` needs exactly one of --execution ID and --approval ID.');
+  }
+  return { action, ...(execution === undefined ? {} : { execution }), ...(approval === undefined ? {} : { approval }), ...(out === undefined ? {} : { out }) };
+}
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+
+/**
+ * A --from/--to value: `YYYY-MM-DD` (midnight UTC) or an ISO-8601 time with its zone
+ * (`2026-11-25T14:30:00Z`, `2026-11-25T15:30+01:00`). A time without a zone is refused rather
+ * than read in the machine's zone, and so is a day that does not exist (Date would roll
+ * 2026-02-30 over to March).
+ */
+export function parseDateOption(raw: string): Date | undefined {
+  const day = DAY.exec(raw);
+  const time = day === null ? TIME.exec(raw) : null;
+  const fields = day ?? time;
+  if (fields === null) return undefined;
+  const [year, month, date] = [Number(fields[1]), Number(fields[2]), Number(fields[3])];
+  if (month < 1 || month > 12 || date < 1 || date > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (time !== null) {
+    const [hour, minute, second] = [Number(time[4]), Number(time[5]), Number(time[6] ?? 0)];
+    const [zoneHour, zoneMinute] = [Number(time[7] ?? 0), Number(time[8] ?? 0)];
+    if (hour > 23 || minute > 59 || second > 59 || zoneHour > 23 || zoneMinute > 59) return undefined;
+  }
+  const parsed = new Date(day === null ? raw : `${raw}T00:00:00.000Z`);
+  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+}
+
+function dateOption(values: Partial<Record<OptionName, string | boolean>>, name: 'from' | 'to'): Date | undefined {
+  const raw = stringOption(values, name);
+  if (raw === undefined) return undefined;
+  const date = parseDateOption(raw);
+  if (date === undefined) {
+    throw new UsageError(`--${name} must be a day (YYYY-MM-DD, midnight UTC) or an ISO-8601 time with its zone (2026-11-25T14:30:00Z); got "${raw}".`);
+  }
+  return date;
 }
 
 function statusOf(raw: string): ExecutionStatusFilter {

@@ -1,4 +1,7 @@
+import { DEFAULT_SETTLE_SECONDS } from '../audit/verify-archive.js';
 import { DEFAULT_ENVIRONMENT, DEFAULT_LIMIT, EXECUTION_STATUSES } from './options.js';
+
+const DEFAULT_SETTLE_MINUTES = DEFAULT_SETTLE_SECONDS / 60;
 
 /** The commands runCli handles, one per block, for merging into a larger help text. */
 export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
@@ -12,6 +15,20 @@ export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
                 approvals'), hash chains verified. Sealed data stays sealed: approvers are shown
                 by number (approver #1), never by address.
   approvals     Approvals waiting for a human: vendor, invoice, amount, expiry, number of approvers.
+  audit verify [--from DATE] [--to DATE] [--archive-only]
+                Re-read the audit archive and prove every chain: each event's hash, each link to
+                the previous event, no version missing, reordered or altered, no item changed
+                after its append; and that the archive agrees with the event store (not with
+                --archive-only). Events appended in the last ${DEFAULT_SETTLE_MINUTES} minutes and not archived yet
+                count as pending. DATE is YYYY-MM-DD (midnight UTC) or an ISO-8601 time with its
+                zone; the window runs from --from up to, not including, --to.
+                Exit 0: verified; 1: a problem was found (the first is named) or the check failed.
+  audit export (--execution ID | --approval ID) [--out DIR]
+                A readable report of one execution or approval from the archive, in Markdown and
+                JSON: every event, who, when, the decisions and the chain proof. Printed (the
+                JSON with --json), or written as two files into DIR with --out, never overwriting.
+                Exit 0: the chain proof holds; 1: it does not (the report names the problem) or
+                the export failed.
   help          This text.`;
 
 /** The options of those commands. */
@@ -23,7 +40,7 @@ export const CLI_OPTIONS_HELP = `  --data-dir DIR   the local runtime's data fol
   -h, --help       this text`;
 
 /**
- * The help text of `start`, `executions`, `status`, `approvals` and `help`. The CLI talks to
+ * The help text of `start`, `executions`, `status`, `approvals`, `audit` and `help`. The CLI talks to
  * the local runtime (`npm start`) unless given a profile or region.
  */
 export const CLI_USAGE = `Usage: wardflow <command> [options]

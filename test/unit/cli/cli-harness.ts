@@ -15,13 +15,25 @@ const UNUSED = 'http://127.0.0.1:9';
 
 /**
  * A data folder with an endpoints.json as a running local runtime writes it (this process's
- * pid, so it reads as alive). `dynamodb` points at a test's dynalite when it reads events.
+ * pid, so it reads as alive). `dynamodb` points at a test's dynalite when it reads events; `s3`
+ * at a test's s3rver (or moto) holding the audit bucket `auditBucket`. s3rver checks signatures
+ * against the key pairs it knows: give it the runtime's `credentials` (LOCAL_CREDENTIALS).
  *
  * @example
  * const folder = localRuntimeFolder({ dynamodb: dynamo.endpoint, eventsTable });
  * await runCliCaptured(['executions', '--data-dir', folder.dir]);
  */
-export function localRuntimeFolder(options: { dynamodb?: string; eventsTable?: string; stateMachines?: Record<string, string>; pid?: number } = {}): { dir: string; file: EndpointsFile; remove(): void } {
+export function localRuntimeFolder(
+  options: {
+    dynamodb?: string;
+    eventsTable?: string;
+    stateMachines?: Record<string, string>;
+    pid?: number;
+    s3?: string;
+    auditBucket?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  } = {},
+): { dir: string; file: EndpointsFile; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'wardflow-cli-'));
   const file: EndpointsFile = {
     version: 1,
@@ -29,20 +41,20 @@ export function localRuntimeFolder(options: { dynamodb?: string; eventsTable?: s
     startedAt: '2026-12-01T08:00:00.000Z',
     dataDir: dir,
     region: TEST_REGION,
-    credentials: TEST_CREDENTIALS,
+    credentials: options.credentials ?? TEST_CREDENTIALS,
     endpoints: {
       approvalSite: UNUSED,
       inbox: UNUSED,
       sesv2: UNUSED,
       dynamodb: options.dynamodb ?? UNUSED,
-      s3: UNUSED,
+      s3: options.s3 ?? UNUSED,
       stepfunctions: UNUSED,
       kms: UNUSED,
       secretsmanager: UNUSED,
     },
     resources: {
       eventsTable: options.eventsTable ?? 'events',
-      auditBucket: 'audit',
+      auditBucket: options.auditBucket ?? 'audit',
       stateMachines: options.stateMachines ?? { 'invoice-approval': INVOICE_MACHINE_ARN },
       sealingKeyArn: `arn:aws:kms:${TEST_REGION}:${LOCAL_ACCOUNT}:key/sealing`,
       linkKeyArn: `arn:aws:kms:${TEST_REGION}:${LOCAL_ACCOUNT}:key/links`,

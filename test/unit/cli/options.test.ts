@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../lib/cli/errors.js';
 import { CLI_USAGE, runCli } from '../../../lib/cli/main.js';
-import { parseCommandLine } from '../../../lib/cli/options.js';
+import { parseCommandLine, parseDateOption } from '../../../lib/cli/options.js';
 import { runCliCaptured } from './cli-harness.js';
 
 function usageErrorOf(argv: string[]): UsageError {
@@ -69,6 +69,57 @@ describe('parseCommandLine', () => {
   });
 });
 
+describe('parseCommandLine: audit', () => {
+  it('reads `audit verify` with its window and --archive-only, dates as UTC days or zoned times', () => {
+    expect(parseCommandLine(['audit', 'verify']).audit).toEqual({ action: 'verify', archiveOnly: false });
+    const line = parseCommandLine(['audit', 'verify', '--from', '2026-11-01', '--to', '2026-11-25T15:30:00+01:00', '--archive-only', '--json']);
+    expect(line).toMatchObject({ command: 'audit', args: ['verify'], json: true, target: { mode: 'local' } });
+    expect(line.audit).toEqual({ action: 'verify', archiveOnly: true, from: new Date('2026-11-01T00:00:00.000Z'), to: new Date('2026-11-25T14:30:00.000Z') });
+    expect(parseCommandLine(['audit', 'verify', '--to', '2026-02-28T23:59:59.999Z', '--region', 'eu-west-1']).audit).toEqual({ action: 'verify', archiveOnly: false, to: new Date('2026-02-28T23:59:59.999Z') });
+  });
+
+  it('reads `audit export` with exactly one subject and an optional folder', () => {
+    expect(parseCommandLine(['audit', 'export', '--execution', 'invoice-large-1']).audit).toEqual({ action: 'export', execution: 'invoice-large-1' });
+    expect(parseCommandLine(['audit', 'export', '--approval', 'ap-1', '--out', 'reports']).audit).toEqual({ action: 'export', approval: 'ap-1', out: 'reports' });
+  });
+
+  it.each([
+    [['audit'], /`audit` needs a subcommand: `audit verify` or `audit export`/],
+    [['audit', 'verfy'], /unknown `audit` subcommand "verfy": use `audit verify` or `audit export`/],
+    [['audit', 'verify', 'now'], /`audit verify` takes no further arguments; got "now"/],
+    [['audit', 'verify', '--from', 'yesterday'], /--from must be a day \(YYYY-MM-DD, midnight UTC\) or an ISO-8601 time with its zone .*; got "yesterday"/],
+    [['audit', 'verify', '--from', '2026-02-30'], /--from must be a day/],
+    [['audit', 'verify', '--to', '2026-11-25T10:00:00'], /--to must be a day .* with its zone/],
+    [['audit', 'verify', '--to', '2026-11-25T24:00:00Z'], /--to must be/],
+    [['audit', 'verify', '--from', '2026-11-25', '--to', '2026-11-01'], /--from must be before --to .*got 2026-11-25T00:00:00.000Z and 2026-11-01T00:00:00.000Z/],
+    [['audit', 'verify', '--from', '2026-11-25', '--to', '2026-11-25'], /--from must be before --to/],
+    [['audit', 'verify', '--execution', 'e-1'], /--execution is an option of `audit export`, not of `audit verify`/],
+    [['audit', 'export', '--archive-only', '--execution', 'e-1'], /--archive-only is an option of `audit verify`, not of `audit export`/],
+    [['audit', 'export'], /`audit export` needs exactly one of --execution ID and --approval ID/],
+    [['audit', 'export', '--execution', 'e-1', '--approval', 'a-1'], /exactly one of --execution ID and --approval ID/],
+    [['audit', 'export', '--execution'], /--execution/],
+    [['executions', '--from', '2026-11-01'], /--from is an option of `audit`, not of `executions`/],
+  ])('refuses %j, naming what is wrong', (argv, message) => {
+    expect(usageErrorOf(argv).message).toMatch(message);
+  });
+
+  it('exits 2 for a bad audit command line, with nothing on stdout', async () => {
+    const run = await runCliCaptured(['audit', 'verify', '--from', '2026-13-01']);
+    expect(run.code).toBe(2);
+    expect(run.out).toEqual([]);
+    expect(run.err[0]).toMatch(/^wardflow: --from must be a day/);
+  });
+
+  it('parses dates strictly: real days only, a zone always', () => {
+    expect(parseDateOption('2028-02-29')?.toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(parseDateOption('2026-11-25T10:00Z')?.toISOString()).toBe('2026-11-25T10:00:00.000Z');
+    expect(parseDateOption('2026-11-25T10:00:00.5-02:30')?.toISOString()).toBe('2026-11-25T12:30:00.500Z');
+    for (const bad of ['2026-02-29', '2026-04-31', '2026-00-10', '2026-11-25 10:00Z', '2026-11-25T10:60:00Z', '2026-11-25T10:00:00+25:00', '20261125', '']) {
+      expect(parseDateOption(bad)).toBeUndefined();
+    }
+  });
+});
+
 describe('runCli usage errors and help', () => {
   it('prints the usage on stderr and exits 2 for an unknown command, with nothing on stdout', async () => {
     const run = await runCliCaptured(['deploy']);
@@ -112,7 +163,7 @@ describe('runCli usage errors and help', () => {
   });
 
   it('documents every command and option it accepts', () => {
-    for (const word of ['start <workflow>', 'executions', 'status <execution-id>', 'approvals', '--data-dir', '--json', '--profile', '--region', '--env', '--input', '--name', '--limit', '--status', 'WARDFLOW_DATA_DIR']) {
+    for (const word of ['start <workflow>', 'executions', 'status <execution-id>', 'approvals', 'audit verify', '--from DATE', '--to DATE', '--archive-only', 'audit export', '--execution ID', '--approval ID', '--out DIR', '--data-dir', '--json', '--profile', '--region', '--env', '--input', '--name', '--limit', '--status', 'WARDFLOW_DATA_DIR']) {
       expect(CLI_USAGE).toContain(word);
     }
   });
@@ -121,7 +172,7 @@ describe('runCli usage errors and help', () => {
 describe('runCli on any command line', () => {
   it('always settles with 0, 1 or 2, and prints nothing on stdout when it fails', async () => {
     // Local mode only (no --profile/--region: no network), against a folder with no runtime.
-    const word = fc.constantFrom('start', 'executions', 'status', 'approvals', 'help', 'invoice-approval', 'e-1', 'a:b', '-', '--json', '--input', '--name', '--limit', '--status', '--env', '--data-dir', '-h', '5', 'RUNNING', '', 'x y');
+    const word = fc.constantFrom('start', 'executions', 'status', 'approvals', 'audit', 'verify', 'export', '--from', '--to', '--archive-only', '2026-11-01', '--execution', 'help', 'invoice-approval', 'e-1', 'a:b', '-', '--json', '--input', '--name', '--limit', '--status', '--env', '--data-dir', '-h', '5', 'RUNNING', '', 'x y');
     await fc.assert(
       fc.asyncProperty(fc.array(word, { maxLength: 7 }), async (argv) => {
         const run = await runCliCaptured([...argv, '--data-dir', '/nonexistent/wardflow-cli-fuzz']);
