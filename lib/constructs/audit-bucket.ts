@@ -87,5 +87,20 @@ export class AuditBucket extends Construct {
         resources: [this.bucket.arnForObjects('*')],
       }),
     );
+    // Object Lock keeps every version, but a plain PUT would still make an altered copy the CURRENT
+    // version of a key, which is what a reader gets. Every write must be conditional
+    // (If-None-Match: *, as the archiver sends), so an existing key can never be written again.
+    // This also refuses multipart uploads (CreateMultipartUpload takes no condition): archive objects
+    // are small single PUTs.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyOverwritingArchiveObjects',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
   }
 }

@@ -280,7 +280,7 @@ describe.each([
     template().hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/wardflow/${env}/messaging` });
   });
 
-  it('denies everyone deleting archive objects or versions and changing or bypassing their retention', () => {
+  it('denies everyone deleting archive objects or versions, changing or bypassing their retention, and unconditional PUTs', () => {
     const [archiveId] = only(template(), 'AWS::S3::Bucket', 'AuditArchive');
     const [, policy] = Object.entries(resourcesOf(template(), 'AWS::S3::BucketPolicy')).find(([, p]) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: archiveId }))!;
     const statements = (policy.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement;
@@ -292,6 +292,16 @@ describe.each([
         Principal: { AWS: '*' },
         Action: ['s3:BypassGovernanceRetention', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention'],
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [archiveId, 'Arn'] }, '/*']] },
+      },
+    ]);
+    expect(statements.filter((s) => s.Sid === 'DenyOverwritingArchiveObjects')).toEqual([
+      {
+        Sid: 'DenyOverwritingArchiveObjects',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [archiveId, 'Arn'] }, '/*']] },
+        Condition: { Null: { 's3:if-none-match': 'true' } },
       },
     ]);
     // Chosen not to deny (audit-bucket.ts): it would freeze auditRetentionDays for CloudFormation too.
