@@ -42,7 +42,7 @@ export function asCliError(error: unknown, context: CallContext): unknown {
     return new CredentialsMissing(`AWS rejected the credentials (${error.name}): they are expired or invalid. Sign in again${profile ? ` (\`aws sso login${profile}\`)` : ''} and retry.`);
   }
   if (/^AccessDenied/.test(error.name)) {
-    return new AccessDenied(`AWS refused the call (${error.name}) on ${context.where}: the credentials in use lack a permission wardflow's CLI needs (states:List/Describe/StartExecution, dynamodb:Query on the events table, cloudformation:DescribeStacks).`);
+    return new AccessDenied(`AWS refused the call (${error.name}) on ${context.where}: the credentials in use lack a permission wardflow's CLI needs (states:List/Describe/StartExecution, dynamodb:Query on the events table, cloudformation:DescribeStacks; for \`audit\`: s3:ListBucket and s3:GetObject on the audit bucket, kms:Decrypt on the audit key, dynamodb:Scan on the events table).`);
   }
   if (context.mode === 'local' && isNetworkFailure(error)) {
     return new RuntimeNotRunning(`${context.where} does not answer; it may have stopped. Start it again with \`npm start\`.`);

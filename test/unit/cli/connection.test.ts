@@ -197,7 +197,7 @@ describe('AWS mode', () => {
     expect(JSON.parse(run.stderr).error).toEqual({
       name: 'AccessDenied',
       message:
-        'AWS refused the call (AccessDeniedException) on stack wardflow-dev (region eu-west-1, default credentials): the credentials in use lack a permission wardflow\'s CLI needs (states:List/Describe/StartExecution, dynamodb:Query on the events table, cloudformation:DescribeStacks).',
+        'AWS refused the call (AccessDeniedException) on stack wardflow-dev (region eu-west-1, default credentials): the credentials in use lack a permission wardflow\'s CLI needs (states:List/Describe/StartExecution, dynamodb:Query on the events table, cloudformation:DescribeStacks; for `audit`: s3:ListBucket and s3:GetObject on the audit bucket, kms:Decrypt on the audit key, dynamodb:Scan on the events table).',
     });
   });
 });
