@@ -76,6 +76,13 @@ async function demo(args: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
+// `wardflow audit verify | head -1`: a reader that closes the pipe early has all it wants. Without
+// this, the next write throws EPIPE as an unhandled error with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     // exitCode, not exit(): a large --json document on a pipe must be written out in full.
