@@ -17,6 +17,7 @@ import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
 import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/local-services.js';
 import { type LocalDynamo, startDynalite, TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
+import { wardflowStackTemplate } from '../../support/moto-stack.js';
 import { insertRecords } from '../../support/stream-records.js';
 import { PLANTED_SECRET, tickingClock } from '../../unit/events/event-fixtures.js';
 import { localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
@@ -211,38 +212,7 @@ describeWithMoto('wardflow audit verify in AWS mode', (moto) => {
   let log: StoredEvent[];
 
   beforeAll(async () => {
-    const template = {
-      Resources: {
-        Events: {
-          Type: 'AWS::DynamoDB::Table',
-          Properties: {
-            TableName: 'wardflow-audit-events',
-            BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [
-              { AttributeName: 'stream', AttributeType: 'S' },
-              { AttributeName: 'version', AttributeType: 'N' },
-            ],
-            KeySchema: [
-              { AttributeName: 'stream', KeyType: 'HASH' },
-              { AttributeName: 'version', KeyType: 'RANGE' },
-            ],
-          },
-        },
-        InvoiceApproval: {
-          Type: 'AWS::StepFunctions::StateMachine',
-          Properties: {
-            StateMachineName: 'wardflow-audit-invoice-approval',
-            RoleArn: 'arn:aws:iam::123456789012:role/wardflow-audit-states',
-            DefinitionString: JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Pass', End: true } } }),
-          },
-        },
-      },
-      Outputs: {
-        EventsTableName: { Value: { Ref: 'Events' } },
-        InvoiceApprovalStateMachineArn: { Value: { Ref: 'InvoiceApproval' } },
-        AuditBucketName: { Value: ARCHIVE_BUCKET },
-      },
-    };
+    const template = wardflowStackTemplate('audit', { AuditBucketName: { Value: ARCHIVE_BUCKET } });
     const cloudFormation = new CloudFormationClient(config());
     await cloudFormation.send(new CreateStackCommand({ StackName: 'wardflow-audit', TemplateBody: JSON.stringify(template) }));
     cloudFormation.destroy();

@@ -10,6 +10,7 @@ import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-st
 import { approvalStream, executionStream, type NewEvent } from '../../../functions/shared/events/event.js';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
+import { wardflowStackTemplate } from '../../support/moto-stack.js';
 import { localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
 
 /**
@@ -28,37 +29,7 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
   let storeClient: DynamoDBClient;
 
   beforeAll(async () => {
-    const template = {
-      Resources: {
-        Events: {
-          Type: 'AWS::DynamoDB::Table',
-          Properties: {
-            TableName: 'wardflow-dev-events',
-            BillingMode: 'PAY_PER_REQUEST',
-            AttributeDefinitions: [
-              { AttributeName: 'stream', AttributeType: 'S' },
-              { AttributeName: 'version', AttributeType: 'N' },
-            ],
-            KeySchema: [
-              { AttributeName: 'stream', KeyType: 'HASH' },
-              { AttributeName: 'version', KeyType: 'RANGE' },
-            ],
-          },
-        },
-        InvoiceApproval: {
-          Type: 'AWS::StepFunctions::StateMachine',
-          Properties: {
-            StateMachineName: 'wardflow-dev-invoice-approval',
-            RoleArn: 'arn:aws:iam::123456789012:role/wardflow-dev-states',
-            DefinitionString: JSON.stringify({ StartAt: 'Wait', States: { Wait: { Type: 'Pass', End: true } } }),
-          },
-        },
-      },
-      Outputs: {
-        EventsTableName: { Value: { Ref: 'Events' } },
-        InvoiceApprovalStateMachineArn: { Value: { Ref: 'InvoiceApproval' } },
-      },
-    };
+    const template = wardflowStackTemplate('dev');
     const cloudFormation = new CloudFormationClient(config());
     await cloudFormation.send(new CreateStackCommand({ StackName: 'wardflow-dev', TemplateBody: JSON.stringify(template) }));
     // A stack from before the state machine output existed.
