@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, runCliProcess, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, runCliProcess, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
  * The audit archive driven like a user: `wardflow dev` as its own process archives what the
@@ -10,18 +10,7 @@ import { eventually, runCliProcess, startRuntimeProcess, type RuntimeProcess } f
  * that: the README says so) and verify must name the damage; and the runtime is killed while it
  * archives, and loses and duplicates nothing.
  */
-const started: RuntimeProcess[] = [];
-async function runtime(options: Parameters<typeof startRuntimeProcess>[0] = {}): Promise<RuntimeProcess> {
-  const r = await startRuntimeProcess(options);
-  started.push(r);
-  return r;
-}
-afterAll(async () => {
-  for (const r of started) {
-    await r.stop('SIGKILL');
-    rmSync(r.dataDir, { recursive: true, force: true });
-  }
-});
+const runtime = runtimesOfThisFile();
 
 interface VerifyReport {
   ok: boolean;

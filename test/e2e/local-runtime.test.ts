@@ -1,28 +1,17 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/inbox-client.js';
 import { localEventReader } from '../../lib/local/runtime/event-reader.js';
 import { EXAMPLES_FOLDER as EXAMPLES, outcomeOf } from '../../lib/local/runtime/examples.js';
-import { eventually, runCliProcess, startRuntimeProcess, stepLog, tempDataDir, type RuntimeProcess } from '../support/local-runtime.js';
+import { eventually, runCliProcess, stepLog, tempDataDir, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
  * The local runtime driven like a user: `wardflow dev` as its own process, the inbox's API,
  * the approval links followed over HTTP, the CLI as a process, Ctrl-C and kill -9.
  */
-const started: RuntimeProcess[] = [];
-async function runtime(options: Parameters<typeof startRuntimeProcess>[0] = {}): Promise<RuntimeProcess> {
-  const r = await startRuntimeProcess(options);
-  started.push(r);
-  return r;
-}
-afterAll(async () => {
-  for (const r of started) {
-    await r.stop('SIGKILL');
-    rmSync(r.dataDir, { recursive: true, force: true });
-  }
-});
+const runtime = runtimesOfThisFile();
 
 function sfnOf(r: RuntimeProcess): SFNClient {
   const { endpoints, region, credentials } = r.endpoints;

@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { readEndpointsFile, type EndpointsFile } from '../../lib/local/runtime/endpoints-file.js';
 import { freeBasePort } from '../../lib/local/runtime/free-ports.js';
 
@@ -103,4 +104,27 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 150));
   }
+}
+
+/**
+ * A `startRuntimeProcess` for one test file whose runtimes are all killed, and their folders
+ * removed, after the file's tests: a failed test leaves no `wardflow dev` behind.
+ *
+ * @example
+ * const runtime = runtimesOfThisFile();
+ * const r = await runtime({ examples: false });
+ */
+export function runtimesOfThisFile(): (options?: Parameters<typeof startRuntimeProcess>[0]) => Promise<RuntimeProcess> {
+  const started: RuntimeProcess[] = [];
+  afterAll(async () => {
+    for (const r of started) {
+      await r.stop('SIGKILL');
+      rmSync(r.dataDir, { recursive: true, force: true });
+    }
+  });
+  return async (options = {}) => {
+    const r = await startRuntimeProcess(options);
+    started.push(r);
+    return r;
+  };
 }
