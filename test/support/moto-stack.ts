@@ -1,3 +1,6 @@
+import { vi } from 'vitest';
+import { TEST_CREDENTIALS } from './dynalite.js';
+
 /**
  * A CloudFormation template moto can create that stands in for a deployed `wardflow-<env>`
  * stack as the CLI sees it: the events table with its real key schema, a state machine that
@@ -41,4 +44,20 @@ export function wardflowStackTemplate(environment: string, extraOutputs: Record<
       ...extraOutputs,
     },
   };
+}
+
+/**
+ * Points the CLI's default credential chain at moto, as it would reach LocalStack: the SDK's own
+ * AWS_ENDPOINT_URL and environment credentials, no profile, no instance metadata. Undone by
+ * `vi.unstubAllEnvs()`.
+ *
+ * @example
+ * beforeAll(() => cliReachesMoto(moto().endpoint));
+ */
+export function cliReachesMoto(endpoint: string): void {
+  vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
+  vi.stubEnv('AWS_PROFILE', undefined);
+  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
 }

@@ -17,7 +17,7 @@ import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
 import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/local-services.js';
 import { type LocalDynamo, startDynalite, TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
-import { wardflowStackTemplate } from '../../support/moto-stack.js';
+import { cliReachesMoto, wardflowStackTemplate } from '../../support/moto-stack.js';
 import { insertRecords } from '../../support/stream-records.js';
 import { PLANTED_SECRET, tickingClock } from '../../unit/events/event-fixtures.js';
 import { localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
@@ -232,11 +232,7 @@ describeWithMoto('wardflow audit verify in AWS mode', (moto) => {
     log = await appendScenario(store);
     await archive(log, s3, ARCHIVE_BUCKET);
 
-    vi.stubEnv('AWS_ENDPOINT_URL', moto().endpoint);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
-    vi.stubEnv('AWS_PROFILE', undefined);
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    cliReachesMoto(moto().endpoint);
   });
 
   afterAll(() => {

@@ -10,7 +10,7 @@ import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-st
 import { approvalStream, executionStream, type NewEvent } from '../../../functions/shared/events/event.js';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
-import { wardflowStackTemplate } from '../../support/moto-stack.js';
+import { cliReachesMoto, wardflowStackTemplate } from '../../support/moto-stack.js';
 import { localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
 
 /**
@@ -43,11 +43,7 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     storeClient = new DynamoDBClient(config());
     store = new DynamoDbEventStore({ client: storeClient, tableName: 'wardflow-dev-events', sealer });
 
-    vi.stubEnv('AWS_ENDPOINT_URL', moto().endpoint);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', TEST_CREDENTIALS.secretAccessKey);
-    vi.stubEnv('AWS_PROFILE', undefined);
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    cliReachesMoto(moto().endpoint);
   });
   afterAll(() => {
     vi.unstubAllEnvs();
