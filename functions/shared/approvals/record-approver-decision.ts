@@ -3,6 +3,7 @@ import { approvalStream, type StoredEvent } from '../events/event.js';
 import { approvalState } from '../events/fold.js';
 import { readVerified } from '../events/read-verified.js';
 import type { EventStore } from '../events/store.js';
+import { ConcurrencyConflict } from '../errors.js';
 import { approversOnRecord } from './approvers-on-record.js';
 import { decide, DECISION_SOURCE, type DecideCommand } from './decide.js';
 import { deliverDecision, type Delivery } from './deliver-decision.js';
@@ -28,8 +29,10 @@ export interface RecordedDecision {
  * An approver's decision, start to end: read the approval stream and prove its chain, open
  * the approvers sealed in its request (only once the approval proved to be the named
  * execution's: another execution's approvers stay sealed), ask `decide`, append at the
- * version read (of two concurrent decisions one loses with ConcurrencyConflict), then
- * deliver it to the gate with the newest sealed task token. record-decision (an operator
+ * version read, then deliver it to the gate with the newest sealed task token. When another
+ * writer appended in between (a concurrent decision, or the gate replacing its task token after
+ * a retry or restart), it reads again and decides again, up to three times: a decision that
+ * landed first then closes the approval (ApprovalClosed), a new token is simply used. record-decision (an operator
  * naming the approver by address) and the approval page (the link naming them by position)
  * both come through here, so a decision means the same whichever way it arrives.
  *
@@ -40,7 +43,7 @@ export interface RecordedDecision {
  *
  * `verified`: the stream as the caller already read it through readVerified (the approval
  * page reads it to check the link), so it is not read and hashed twice. Appending at that
- * version still refuses, with ConcurrencyConflict, a decision that landed in between.
+ * version still refuses a decision that landed in between: it is read and decided again.
  *
  * @example
  * const recorded = await recordApproverDecision(
@@ -58,17 +61,31 @@ export async function recordApproverDecision(
 ): Promise<RecordedDecision> {
   const { store, sealer, now } = deps;
   const stream = approvalStream(command.approvalId);
-  const events = verified ?? (await readVerified(store, stream));
-  const state = approvalState(events);
-  const foreign = foreignApproval(state, command.executionId, DECISION_SOURCE);
-  if (foreign) throw foreign;
-  const decided = decide(command, state, await approversOnRecord(events, sealer), now());
-  if (!decided.ok) throw decided.error;
-  if (decided.events.length > 0) await store.append(stream, state.version, decided.events);
-  const delivery = await deliverDecision(decided.deliver, events, state, sealer, step);
-  return {
-    status: decided.deliver.decision === 'approve' ? 'approved' : 'rejected',
-    appended: decided.events.length > 0,
-    delivery,
-  };
+  let events = verified ?? (await readVerified(store, stream));
+  for (let attempt = 1; ; attempt++) {
+    const state = approvalState(events);
+    const foreign = foreignApproval(state, command.executionId, DECISION_SOURCE);
+    if (foreign) throw foreign;
+    const decided = decide(command, state, await approversOnRecord(events, sealer), now());
+    if (!decided.ok) throw decided.error;
+    try {
+      if (decided.events.length > 0) await store.append(stream, state.version, decided.events);
+    } catch (error) {
+      // Another writer moved the stream since it was read: a decision (then deciding again finds
+      // the approval closed, or this same decision on record), or, as often, the gate recording a
+      // new task token after a retry or a restart. Decide again on what is there now.
+      if (!(error instanceof ConcurrencyConflict) || attempt >= DECISION_ATTEMPTS) throw error;
+      events = await readVerified(store, stream);
+      continue;
+    }
+    const delivery = await deliverDecision(decided.deliver, events, state, sealer, step);
+    return {
+      status: decided.deliver.decision === 'approve' ? 'approved' : 'rejected',
+      appended: decided.events.length > 0,
+      delivery,
+    };
+  }
 }
+
+/** Of concurrent writers to one approval stream, this many rounds of deciding again before ConcurrencyConflict is rethrown. */
+const DECISION_ATTEMPTS = 3;

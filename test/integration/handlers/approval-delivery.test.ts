@@ -190,6 +190,48 @@ describe('the execution stream of a gate', () => {
   });
 });
 
+describe('a decision racing another writer of the approval stream', () => {
+  /** The store, with `between` run once just before the first decision append to the approval: another writer getting there first. */
+  function raced(id: string, between: () => Promise<unknown>): void {
+    const store = world.deps.store;
+    let raced = false;
+    const racing: EventStore = {
+      read: (stream) => store.read(stream),
+      append: async (stream, expected, events) => {
+        if (!raced && stream === approvalStream(`${id}-1`) && events.some((e) => e.type === 'ApprovalDecided')) {
+          raced = true;
+          await between();
+        }
+        return store.append(stream, expected, events);
+      },
+    };
+    setDependencies({ ...world.deps, store: racing });
+  }
+
+  it('decides again when the gate replaced its task token meanwhile, and delivers to the new token', async () => {
+    const id = 'exec-token-race';
+    await gate(id, FIRST_TOKEN);
+    // The gate re-run (a retry, or a restart of the local runtime) records its new token between the read and the append.
+    raced(id, () => gate(id, RETRY_TOKEN));
+    expect(await decision(id, 'approve')).toEqual({ approvalId: `${id}-1`, status: 'approved' });
+    expect(sentTokens()).toEqual([RETRY_TOKEN]);
+    expect((await world.approvalEvents(`${id}-1`)).map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalTokenReplaced', 'ApprovalDecided']);
+  });
+
+  it('finds the approval closed when another decision landed meanwhile, and records nothing', async () => {
+    const id = 'exec-decision-race';
+    await gate(id, FIRST_TOKEN);
+    const store = world.deps.store;
+    raced(id, async () => {
+      setDependencies({ ...world.deps, store });
+      await decision(id, 'reject');
+    });
+    expect(await failureOf(decision(id, 'approve'))).toBeInstanceOf(ApprovalClosed);
+    expect((await world.approvalEvents(`${id}-1`)).map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
+    expect(approvalState(await world.approvalEvents(`${id}-1`)).status).toBe('rejected');
+  });
+});
+
 describe('record-outcome expiring an approval', () => {
   it("refuses an approval id of another execution, naming input.approvalId, and leaves it open", async () => {
     await gate('exec-owner', FIRST_TOKEN);
