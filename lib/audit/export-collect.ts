@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type ArchivedRecord, ArchiveObjectInvalid, parseArchiveBatch } from '../../functions/shared/audit/archive-format.js';
 import type { StoredEvent } from '../../functions/shared/events/event.js';
 import { type ArchiveObject, listArchiveKeys, readArchiveObject } from './archive-reader.js';
+import { readInKeyOrder } from './read-archive-objects.js';
 import { claimsSubject, conventionalStreams, type ExportSubject, type RelatedStream, relatedStreams, subjectStream } from './export-subject.js';
 
 /** The archive object a record came from: its key and the SHA-256 (base64) S3 keeps with it, when S3 returned one. */
@@ -137,9 +138,10 @@ export function eventsOf(records: readonly CollectedRecord[]): StoredEvent[] {
 }
 
 /**
- * Reads the objects `concurrency` at a time and hands each to `visit` in key order, so the
- * records arrive in archive order. An object that is not a valid archive batch, or whose body
- * does not match the checksum S3 kept with it, is handed over as the reason it cannot be read.
+ * Hands each object to `visit` in key order (read ahead `concurrency` at a time, read-archive-objects.ts),
+ * so the records arrive in archive order. An object that is not a valid archive batch, or that S3
+ * could not give as stored (checksum mismatch, gone since the listing), is handed over as the
+ * reason it cannot be read.
  */
 async function forEachObject(
   source: ArchiveSource,
@@ -147,31 +149,20 @@ async function forEachObject(
   concurrency: number,
   visit: (object: SourceObject, records: readonly ArchivedRecord[] | ArchiveObjectInvalid | string) => void,
 ): Promise<void> {
-  for (let start = 0; start < keys.length; start += concurrency) {
-    const batch = keys.slice(start, start + concurrency);
-    const read = await Promise.all(batch.map((key) => readOne(source, key)));
-    for (const { object, records } of read) visit(object, records);
-  }
-}
-
-async function readOne(source: ArchiveSource, key: string): Promise<{ object: SourceObject; records: readonly ArchivedRecord[] | ArchiveObjectInvalid | string }> {
-  let text: string;
-  let object: SourceObject = { key };
-  try {
-    const read = await source.read(key);
-    text = read.text;
-    if (read.checksumSha256 !== undefined) object = { key, checksumSha256: read.checksumSha256 };
-  } catch (error) {
-    // The SDK checks the body against the stored SHA-256 (ChecksumMode ENABLED) and throws this.
-    if (error instanceof Error && /^Checksum mismatch/.test(error.message)) {
-      return { object, records: 'its body does not match the SHA-256 checksum S3 keeps with it' };
+  for await (const outcome of readInKeyOrder((key) => source.read(key), keys, concurrency)) {
+    if ('unreadable' in outcome) {
+      visit({ key: outcome.key }, outcome.unreadable);
+      continue;
     }
-    throw error;
-  }
-  try {
-    return { object, records: parseArchiveBatch(text, key).records };
-  } catch (error) {
-    if (error instanceof ArchiveObjectInvalid) return { object, records: error };
-    throw error;
+    const { key, text, checksumSha256 } = outcome.object;
+    const object: SourceObject = checksumSha256 === undefined ? { key } : { key, checksumSha256 };
+    let records: readonly ArchivedRecord[] | ArchiveObjectInvalid;
+    try {
+      records = parseArchiveBatch(text, key).records;
+    } catch (error) {
+      if (!(error instanceof ArchiveObjectInvalid)) throw error;
+      records = error;
+    }
+    visit(object, records);
   }
 }

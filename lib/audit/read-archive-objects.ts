@@ -19,11 +19,27 @@ export const READ_CONCURRENCY = 8;
  *   if ('object' in outcome) verifier.addObject(outcome.key, outcome.object.text);
  * }
  */
-export async function* readArchiveObjects(s3: S3Client, bucket: string, keys: readonly string[], concurrency = READ_CONCURRENCY): AsyncGenerator<ReadOutcome> {
+export function readArchiveObjects(s3: S3Client, bucket: string, keys: readonly string[], concurrency = READ_CONCURRENCY): AsyncGenerator<ReadOutcome> {
+  return readInKeyOrder((key) => readArchiveObject(s3, bucket, key), keys, concurrency);
+}
+
+/**
+ * The same over any reader of one object (`wardflow audit export` reads through its
+ * ArchiveSource, which tests replace): reads ahead `concurrency` objects, yields them in the
+ * order of `keys`.
+ *
+ * @example
+ * for await (const outcome of readInKeyOrder(source.read, keys)) ...
+ */
+export async function* readInKeyOrder(
+  readObject: (key: string) => Promise<ArchiveObject>,
+  keys: readonly string[],
+  concurrency = READ_CONCURRENCY,
+): AsyncGenerator<ReadOutcome> {
   // Each read settles to a value, never rejects: a failure while an earlier read is awaited must not be an unhandled rejection.
   type Settled = ReadOutcome | { key: string; error: unknown };
   const read = (key: string): Promise<Settled> =>
-    readArchiveObject(s3, bucket, key).then(
+    readObject(key).then(
       (object) => ({ key, object }),
       (error: unknown) => {
         const unreadable = unreadableObjectReason(error);

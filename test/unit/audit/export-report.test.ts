@@ -126,8 +126,12 @@ class MemoryArchive implements ArchiveSource {
     return [...this.objects.keys()].sort();
   }
 
+  /** Keys whose read fails as the SDK fails a body that does not match S3's stored checksum. */
+  readonly corrupted = new Set<string>();
+
   async read(key: string): Promise<ArchiveObject> {
     this.reads++;
+    if (this.corrupted.has(key)) throw new Error('Checksum mismatch: expected "a" but received "b" in response header "x-amz-checksum-sha256".');
     return this.objects.get(key)!;
   }
 }
@@ -377,6 +381,17 @@ describe('a chain that does not verify', () => {
     ]);
     // The MODIFY record is not an event of the chain: the chain of INSERTs still verifies.
     expect(report.streams[1]!.proof.verified).toBe(true);
+  });
+
+  it('names an archive object whose bytes fail the checksum S3 keeps with it, and reads on', async () => {
+    const scenario = await invoiceScenario();
+    const archive = MemoryArchive.of(recordsOf(scenario.log));
+    const [, second] = await archive.listKeys();
+    archive.corrupted.add(second!);
+    const report = await reportOf(archive);
+    expect(report.verified).toBe(false);
+    expect(report.problems).toContainEqual(expect.stringContaining(`archive object ${second} cannot be read: its bytes do not match the SHA-256 checksum S3 keeps with it`));
+    expect(archive.reads).toBe(archive.objects.size);
   });
 
   it('names an approval the execution names but the archive lacks', async () => {
