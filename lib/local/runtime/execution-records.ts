@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalExecutionStatus } from '../aws-endpoint/step-functions-service.js';
+import { writeFileAtomically } from '../atomic-file.js';
 
 /**
  * One execution as the local runtime keeps it on disk (`<data>/executions/<file>.json`), so a
@@ -63,9 +64,7 @@ export class ExecutionRecords {
   save(record: ExecutionRecord): void {
     this.cache.set(record.executionArn, record);
     const file = join(this.folder, `${fileNameOf(record.executionArn)}.json`);
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temporary, file);
+    writeFileAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
   }
 
   update(executionArn: string, change: Partial<ExecutionRecord>): ExecutionRecord {

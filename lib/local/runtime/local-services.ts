@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import sesLocal from 'aws-ses-v2-local';
 import { getStoreReadonly, saveEmail, type Email } from 'aws-ses-v2-local/dist/store.js';
+import { writeFileAtomically } from '../atomic-file.js';
 
 export interface RunningService {
   url: string;
@@ -89,11 +90,7 @@ export async function startInbox(options: { host: string; port: number; file: st
   const factory = (typeof sesLocal === 'function' ? sesLocal : sesLocal.default) as typeof sesLocal.default;
   const server = await factory({ host: options.host, port: options.port });
   if (!server.listening) await once(server, 'listening');
-  const persist = () => {
-    const temporary = `${options.file}.tmp`;
-    writeFileSync(temporary, JSON.stringify(getStoreReadonly().emails), { mode: 0o600 });
-    renameSync(temporary, options.file);
-  };
+  const persist = () => writeFileAtomically(options.file, JSON.stringify(getStoreReadonly().emails));
   // Only requests that can change the store are followed by a save: the inbox page and the demo poll `GET /store`.
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') response.on('finish', persist);

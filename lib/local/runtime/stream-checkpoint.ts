@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LocalStreamRecord } from './stream-records.js';
+import { writeFileAtomically } from '../atomic-file.js';
 
 /** The checkpoint's file in the data folder. */
 export const STREAM_CHECKPOINT_FILE = 'audit-stream.json';
@@ -73,32 +74,8 @@ export function streamCheckpointFile(dataDir: string): StreamCheckpointStore & {
   return {
     file,
     load: () => (existsSync(file) ? parseCheckpoint(readFileSync(file, 'utf8'), file) : undefined),
-    save: (checkpoint) => writeDurably(file, `${JSON.stringify(checkpoint)}\n`),
+    save: (checkpoint) => writeFileAtomically(file, `${JSON.stringify(checkpoint)}\n`, { durable: true }),
   };
-}
-
-/**
- * Writes `text` to `file` atomically and durably (temporary file, fsync, rename, fsync of the folder).
- *
- * @example
- * writeDurably(join(dataDir, 'audit-stream.json'), `${JSON.stringify(checkpoint)}\n`);
- */
-export function writeDurably(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, file);
-  const folder = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(folder);
-  } finally {
-    closeSync(folder);
-  }
 }
 
 function parseCheckpoint(text: string, file: string): StreamCheckpoint {
