@@ -12,7 +12,7 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9._:/#=+-]*$/;
 /**
  * Where an invoice came from, as the caller names it (`examples/invoice-small.json`,
  * `s3://intake/2026/11/inv-7.pdf`). ExecutionStarted keeps it in clear, and the audit archive
- * (ARCHITECTURE.md) copies every event into Object Lock for years, so it must never be able
+ * (docs/architecture.md) copies every event into Object Lock for years, so it must never be able
  * to carry personal data: "forwarded by alice@example.com" could not be erased there. A
  * label cannot hold spaces or `@`; whatever a person wrote belongs in the invoice text, which
  * is sealed.

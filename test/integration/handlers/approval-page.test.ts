@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -27,6 +26,7 @@ import {
   type PageRequest,
   LARGE_INVOICE as invoice,
 } from './harness.js';
+import { xssPayloads } from '../../support/datasets.js';
 
 /**
  * The approval page end to end, in process: request-approval emails a signed link (kept in
@@ -122,8 +122,7 @@ describe('GET /approvals/{link}', () => {
   });
 
   it('shows hostile vendor text as text, escaped', async () => {
-    const payloads = readFileSync('/work/shared/datasets/xss-payloads/IntrudersXSS.txt', 'utf8')
-      .split('\n')
+    const payloads = xssPayloads()
       .filter((line) => line.trim() !== '' && line.length <= 200)
       .slice(0, 12);
     const tagsOf = (html: string) => html.match(/<[^>]*>/g) ?? [];

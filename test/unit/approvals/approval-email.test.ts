@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,6 +10,7 @@ import { NotificationFailed } from '../../../functions/shared/errors.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
 import { PLANTED_SECRET, testSealer } from '../events/event-fixtures.js';
+import { naughtyStrings, xssPayloads } from '../../support/datasets.js';
 
 /**
  * Approval emails: every value escaped in the HTML part and flattened in the subject and the
@@ -18,8 +18,8 @@ import { PLANTED_SECRET, testSealer } from '../events/event-fixtures.js';
  * content; a failure names the approval, never the address; and the task token never rides
  * along. Against moto's SES: test/integration/approvals/approval-email.moto.test.ts.
  */
-const naughty = JSON.parse(readFileSync('/work/shared/datasets/blns/blns.json', 'utf8')) as string[];
-const xss = readFileSync('/work/shared/datasets/xss-payloads/IntrudersXSS.txt', 'utf8').split('\n').filter((line) => line !== '');
+const naughty = naughtyStrings();
+const xss = xssPayloads();
 const URL_OF_LINK = 'https://approvals.example.test/approvals/eyJ2IjoxfQ.bWFj';
 const summary: ApprovalSummary = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' };
 const compose = (s: ApprovalSummary | undefined = summary): ApprovalEmail =>

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,6 +13,7 @@ import {
   type LinkClaims,
 } from '../../../functions/shared/approvals/approval-link.js';
 import { HmacLinkSigner } from '../../../functions/shared/approvals/link-signer.js';
+import { naughtyStrings } from '../../support/datasets.js';
 
 /**
  * Approval links: a round trip keeps the claims, and any change to the link text (claims or
@@ -22,7 +22,7 @@ import { HmacLinkSigner } from '../../../functions/shared/approvals/link-signer.
  */
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 29 + 3) % 256);
 const signer = new HmacLinkSigner(KEY);
-const naughty = JSON.parse(readFileSync('/work/shared/datasets/blns/blns.json', 'utf8')) as string[];
+const naughty = naughtyStrings();
 
 const claimsArb: fc.Arbitrary<LinkClaims> = fc.record({
   approvalId: fc.stringMatching(/^[A-Za-z0-9_:-]{1,100}$/),

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Sealer } from '../../../functions/shared/crypto/sealer.js';
@@ -9,6 +8,7 @@ import type { Json, NewEvent } from '../../../functions/shared/events/event.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import { GatedSealer, PLANTED_SECRET, stepSucceeded, testSealer } from './event-fixtures.js';
+import { naughtyStrings } from '../../support/datasets.js';
 
 export type ContractStore = EventStore & { headVersion(stream: string): Promise<number> };
 
@@ -21,7 +21,7 @@ export interface StoreContractOptions {
   propertyRuns: number;
 }
 
-const BLNS: string[] = JSON.parse(readFileSync('/work/shared/datasets/blns/blns.json', 'utf8'));
+const BLNS: string[] = naughtyStrings();
 
 let streams = 0;
 const freshStream = (kind: 'execution' | 'approval' = 'execution') =>

@@ -12,13 +12,14 @@ import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-s
 import { ERROR_NAMES } from '../../../functions/shared/errors.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
+import { naughtyStrings } from '../../support/datasets.js';
 
 /**
  * Middy's fuzz habit applied to the steps: naughty strings and random values as step input
  * must end in success or in one of the named errors Step Functions can catch, never in an
  * unplanned crash (TypeError, RangeError from a regex or a money conversion).
  */
-const naughty = JSON.parse(readFileSync('/work/shared/datasets/blns/blns.json', 'utf8')) as string[];
+const naughty = naughtyStrings();
 const policy = readFileSync(new URL('../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8');
 const context = { awsRequestId: 'req-fuzz', functionName: 'fuzz' } as unknown as Context;
 const steps = { recordStart, extractInvoice, checkGrounding, applyPolicy, recordOutcome } as Record<string, (e: unknown, c: Context) => Promise<unknown>>;
