@@ -52,6 +52,8 @@ export class LocalEngine implements LocalStepFunctions {
   private readonly functions: readonly LocalLambda[];
   private readonly log: (line: string) => void;
   private stopping = false;
+  /** Who waits in waitUntilEnded, woken by finish(). */
+  private readonly endWaiters = new Map<string, Set<() => void>>();
 
   constructor(options: EngineOptions) {
     this.records = new ExecutionRecords(options.dataDir);
@@ -213,14 +215,32 @@ export class LocalEngine implements LocalStepFunctions {
     return invocation;
   }
 
-  /** Resolves when the execution is no longer RUNNING (tests, the demo). */
+  /**
+   * Resolves when the execution is no longer RUNNING (tests, the demo, the benchmark), or with
+   * its RUNNING description once `timeoutMs` passes. Woken by the end itself, never by polling.
+   */
   async waitUntilEnded(executionArn: string, timeoutMs: number): Promise<LocalExecutionDescription> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const description = await this.describeExecution({ executionArn });
-      if (description.status !== 'RUNNING' || Date.now() > deadline) return description;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const current = await this.describeExecution({ executionArn });
+    if (current.status !== 'RUNNING') return current;
+    let timer: NodeJS.Timeout | undefined;
+    let wake!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const waiting = this.endWaiters.get(executionArn) ?? new Set<() => void>();
+    waiting.add(wake);
+    this.endWaiters.set(executionArn, waiting);
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, timeoutMs));
+    });
+    try {
+      await Promise.race([ended, deadline]);
+    } finally {
+      clearTimeout(timer);
+      waiting.delete(wake);
+      if (waiting.size === 0) this.endWaiters.delete(executionArn);
     }
+    return this.describeExecution({ executionArn });
   }
 
   private run(record: ExecutionRecord, machine: LocalStateMachine, startAt: string, input: unknown): void {
@@ -290,6 +310,7 @@ export class LocalEngine implements LocalStepFunctions {
     const { resumeFrom: _resumeFrom, ...rest } = record;
     this.records.save({ ...rest, ...change, stopDate: new Date().toISOString() });
     this.log(`execution ${record.name} ended ${change.status}${change.error ? ` (${change.error})` : ''}`);
+    for (const wake of this.endWaiters.get(executionArn) ?? []) wake();
   }
 
   private machineOf(stateMachineArn: string): LocalStateMachine {
