@@ -5,7 +5,7 @@ import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
@@ -27,6 +27,28 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 // the banner gives CommonJS dependencies that call require() (e.g. @aws-crypto) a working require.
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __wardflowCreateRequire } from 'node:module'; const require = __wardflowCreateRequire(import.meta.url);";
+
+/**
+ * How every handler is bundled (CDK runs esbuild with these). Exported so `npm run bench:bundles`
+ * builds the bundles with exactly these settings instead of a copy of them.
+ *
+ * @example
+ * new NodejsFunction(scope, 'Function', { entry, bundling: HANDLER_BUNDLING });
+ */
+export const HANDLER_BUNDLING: Readonly<BundlingOptions> = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  // Bundle the AWS SDK too: the deployed code runs the SDK versions the tests ran, not the runtime's.
+  externalModules: [],
+};
+
+/** Node options of every handler function; the bundle benchmark loads bundles with them too. */
+export const HANDLER_NODE_OPTIONS = '--enable-source-maps';
 
 /** Why every traced function's role allows two actions on "*" (the cdk-nag IAM5 acknowledgement repeats it). */
 const XRAY_WILDCARD_REASON =
@@ -148,19 +170,9 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
       LOG_LEVEL: props.logLevel ?? 'INFO',
       POWERTOOLS_SERVICE_NAME: 'wardflow',
       // Stack traces point at the TypeScript sources through the bundled source map.
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: HANDLER_NODE_OPTIONS,
     },
-    bundling: {
-      format: OutputFormat.ESM,
-      target: 'node22',
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      banner: ESM_REQUIRE_BANNER,
-      // Bundle the AWS SDK too: the deployed code runs the SDK versions the tests ran, not the runtime's.
-      externalModules: [],
-    },
+    bundling: HANDLER_BUNDLING,
   });
 
   // The local runtime maps the template's function to functions/<name>/handler.ts by this metadata.
