@@ -188,6 +188,19 @@ export class StepFailed extends WardflowError {
   }
 }
 
+/**
+ * A call to a service failed in a way that passes by itself (a timeout, a throttle, a reset
+ * socket, a 5xx): nothing was decided, and the state machine retries the step with backoff
+ * (TRANSIENT_ERRORS in statemachines/fragments/step-task.ts) before it takes the failure path.
+ * Every wardflow step is safe to run again, so a retry repeats no effect.
+ */
+export class TransientFailure extends WardflowError {
+  readonly name = 'TransientFailure';
+  constructor(step: string, kind: string) {
+    super(`Step ${step} failed on a transient ${kind}; nothing was decided. Step Functions retries it.`, { step, kind });
+  }
+}
+
 /** Names that Step Functions Catch clauses may match. */
 export const ERROR_NAMES = [
   'ValidationFailed',
@@ -204,6 +217,7 @@ export const ERROR_NAMES = [
   'NotificationFailed',
   'ConfigurationInvalid',
   'StepFailed',
+  'TransientFailure',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];
 

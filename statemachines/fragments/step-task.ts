@@ -5,9 +5,12 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 
 /**
- * Errors worth retrying: Lambda's own transient failures, and ConcurrencyConflict (another writer
- * appended to the stream first; the step re-reads and appends again). Everything else is a decision
- * or a defect and goes straight to the failure path.
+ * Errors worth retrying: Lambda's own transient failures, ConcurrencyConflict (another writer
+ * appended to the stream first; the step re-reads and appends again), TransientFailure (a service
+ * call timed out, was throttled or lost its socket: the step middleware names it so), and
+ * Sandbox.Timedout (the function ran out of time, for example behind a slow dependency; every
+ * step is safe to run again). Everything else is a decision or a defect and goes straight to the
+ * failure path.
  */
 export const TRANSIENT_ERRORS = [
   'Lambda.ServiceException',
@@ -15,6 +18,8 @@ export const TRANSIENT_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'ConcurrencyConflict',
+  'TransientFailure',
+  'Sandbox.Timedout',
 ] as const;
 
 /** Bounded retries with exponential backoff and jitter: at most 3 retries, 2 s, 4 s, 8 s (capped at 30 s). */

@@ -1,11 +1,14 @@
 import type middy from '@middy/core';
-import { StepFailed, WardflowError } from '../errors.js';
+import { StepFailed, TransientFailure, WardflowError } from '../errors.js';
+import { transientKind } from '../transient-errors.js';
 import type { Redactor } from './redact.js';
 
 /**
  * What Step Functions may see of a failure. Wardflow errors keep their name (Catch clauses
- * match it) with a redacted message; anything else becomes `StepFailed('unexpected error')`,
- * because an unknown error's message may quote input, a secret or a token.
+ * match it) with a redacted message; a transient failure of a service call (timeout, throttle,
+ * socket error, 5xx) becomes `TransientFailure`, which the state machine retries with backoff;
+ * anything else becomes `StepFailed('unexpected error')`, because an unknown error's message may
+ * quote input, a secret or a token.
  *
  * The result is a redacted copy when the error contains a registered value; the original stays intact.
  *
@@ -15,7 +18,10 @@ import type { Redactor } from './redact.js';
  * ```
  */
 export function toStepError(step: string, error: unknown, redactor?: Redactor): WardflowError {
-  if (!(error instanceof WardflowError)) return new StepFailed(step, 'unexpected error');
+  if (!(error instanceof WardflowError)) {
+    const kind = transientKind(error);
+    return kind === undefined ? new StepFailed(step, 'unexpected error') : new TransientFailure(step, kind);
+  }
   if (!redactor || !redactor.contains(error)) return error;
   // Same class (so `name` and instanceof hold), every field redacted, a stack without frames
   // (Lambda reports the stack to Step Functions, and its first line repeats the message).

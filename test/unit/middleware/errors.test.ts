@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
-import { PaymentFailed, StepFailed, ValidationFailed, WardflowError } from '../../../functions/shared/errors.js';
+import { PaymentFailed, StepFailed, TransientFailure, ValidationFailed, WardflowError } from '../../../functions/shared/errors.js';
 import { mapErrors, toStepError } from '../../../functions/shared/middleware/errors.js';
 import { Redactor } from '../../../functions/shared/middleware/redact.js';
 import { lambdaContext } from './fixtures.js';
@@ -17,6 +17,36 @@ describe('toStepError', () => {
       expect(error).toBeInstanceOf(StepFailed);
       expect(error.message).toBe("Step pay failed: unexpected error. See the step's logs for the correlation id.");
     }
+  });
+
+  it('names a transient service failure TransientFailure (the state machine retries it), without its message', () => {
+    const sdkError = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(SECRET), { name, ...extra });
+    const cases: Array<[unknown, string]> = [
+      [sdkError('TimeoutError'), 'timeout'],
+      [sdkError('Error', { code: 'ETIMEDOUT' }), 'timeout'],
+      [sdkError('ThrottlingException', { $metadata: { httpStatusCode: 400 } }), 'throttle'],
+      [sdkError('ProvisionedThroughputExceededException'), 'throttle'],
+      [sdkError('SomethingNew', { $retryable: { throttling: true } }), 'throttle'],
+      [sdkError('Error', { code: 'ECONNRESET' }), 'socket error'],
+      [sdkError('InternalServerError', { $metadata: { httpStatusCode: 500 } }), 'service error'],
+      [sdkError('UnknownError', { $metadata: { httpStatusCode: 503 } }), 'service error'],
+    ];
+    for (const [thrown, kind] of cases) {
+      const error = toStepError('record-outcome', thrown, redactor);
+      expect(error).toBeInstanceOf(TransientFailure);
+      expect(error.name).toBe('TransientFailure');
+      expect(error.message).toBe(`Step record-outcome failed on a transient ${kind}; nothing was decided. Step Functions retries it.`);
+      expect(JSON.stringify({ ...error, message: error.message })).not.toContain(SECRET);
+    }
+  });
+
+  it('keeps refusals and defects out of the retry: a 4xx answer or a TypeError is StepFailed', () => {
+    const refusals = [
+      Object.assign(new Error('no'), { name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } }),
+      Object.assign(new Error('no'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }),
+      new TypeError('x is undefined'),
+    ];
+    for (const thrown of refusals) expect(toStepError('pay', thrown, redactor)).toBeInstanceOf(StepFailed);
   });
 
   it('passes a clean WardflowError through unchanged (same instance)', () => {
