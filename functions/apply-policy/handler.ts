@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConcurrencyConflict, ConfigurationInvalid } from '../shared/errors.js';
 import { approvalStream, executionStream, type StoredEvent } from '../shared/events/event.js';
 import type { EventStore } from '../shared/events/store.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GuardTriggered } from '../shared/errors.js';
 import { checkGrounding } from '../shared/invoice/grounding.js';
 import { Invoice } from '../shared/invoice/invoice.js';

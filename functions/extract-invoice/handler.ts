@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM_PROMPT, parseModelInvoice } from '../shared/invoice/extraction.js';
 import { Invoice } from '../shared/invoice/invoice.js';
 import { InvoiceText } from '../shared/invoice/invoice-text.js';

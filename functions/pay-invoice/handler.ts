@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireEnv } from '../shared/config.js';
 import { PaymentFailed, SecretUnavailable } from '../shared/errors.js';
 import { approvalStream, executionStream } from '../shared/events/event.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordApproverDecision } from '../shared/approvals/record-approver-decision.js';
 import { StepFailed } from '../shared/errors.js';
 import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';

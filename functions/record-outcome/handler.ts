@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { foreignApproval } from '../shared/approvals/guard.js';
 import { ConcurrencyConflict } from '../shared/errors.js';
 import { approvalStream, executionStream, type StoredEvent } from '../shared/events/event.js';

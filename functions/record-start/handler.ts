@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { executionStream, type NewEvent } from '../shared/events/event.js';
 import { openStream } from '../shared/events/open-stream.js';
 import { InvoiceText } from '../shared/invoice/invoice-text.js';

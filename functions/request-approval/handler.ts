@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalSummary } from '../shared/approvals/approval-summary.js';
 import { approversOnRecord } from '../shared/approvals/approvers-on-record.js';
 import { deliverDecision } from '../shared/approvals/deliver-decision.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireEnv } from '../shared/config.js';
 import { ConfigurationInvalid } from '../shared/errors.js';
 

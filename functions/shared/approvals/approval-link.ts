@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApprovalIdSchema } from '../invoice/approval-id.js';
 import type { LinkSigner } from './link-signer.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StoredEvent } from '../events/event.js';
 
 /** What is being approved, as ApprovalRequested recorded it: the facts an approver decides on. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * An approval id as steps accept it: it names a stream (`approval#<id>`) and reaches

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Characters an invoice's text may have: far beyond any real invoice, well inside Lambda's payload. */
 export const MAX_INVOICE_TEXT_CHARS = 100_000;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoCalendarDate } from './calendar.js';
 import { DECIMAL_AMOUNT, toMinorUnits } from './money.js';
 

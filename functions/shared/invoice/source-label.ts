@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Characters a source label may have. */
 export const MAX_SOURCE_LABEL_CHARS = 200;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What Step Functions hands every wardflow step: the execution it belongs to, the task

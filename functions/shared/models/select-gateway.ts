@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { ConfigurationInvalid } from '../errors.js';
 import { parseAllowList } from './allow-list.js';

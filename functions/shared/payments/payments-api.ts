@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationInvalid, PaymentFailed } from '../errors.js';
 
 /** What is paid: the invoice's facts, and the key that makes a retried payment a no-op. */
