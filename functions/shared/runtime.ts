@@ -35,7 +35,8 @@ export function dependenciesFromEnvironment(env: NodeJS.ProcessEnv = process.env
   const config = readStepEnvironment(env);
   const sealer = EncryptionSdkSealer.kms({
     keyId: config.dataKeyId,
-    client: new KMSClient({}),
+    // Made at the first seal or open: a step that never seals or opens creates no KMS client.
+    client: () => new KMSClient({}),
     cacheMaxAgeSeconds: config.dataKeyCacheSeconds,
   });
   const store = new DynamoDbEventStore({ client: new DynamoDBClient({}), tableName: config.eventsTable, sealer });

@@ -1,15 +1,4 @@
-import {
-  AlgorithmSuiteIdentifier,
-  buildClient,
-  CommitmentPolicy,
-  getLocalCryptographicMaterialsCache,
-  type KeyringNode,
-  KmsKeyringNode,
-  NodeCachingMaterialsManager,
-  type NodeMaterialsManager,
-  RawAesKeyringNode,
-  RawAesWrappingSuiteIdentifier,
-} from '@aws-crypto/client-node';
+import type { KeyringNode, NodeMaterialsManager } from '@aws-crypto/client-node';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { ConfigurationInvalid, SecretUnavailable, TamperDetected, safeErrorName } from '../errors.js';
 import type { Json } from '../events/event.js';
@@ -17,15 +6,43 @@ import { MAX_ITEM_BYTES } from '../events/item-size.js';
 import { esdkKmsClient, resolveKeyArn, runRecordingKmsFailures } from './kms-keyring-client.js';
 import type { SealContext, Sealer } from './sealer.js';
 
-// Key commitment on both sides: a ciphertext cannot be crafted to open under two data keys.
-// One encrypted data key per message: our keyrings make exactly one, and a bound stops a
-// forged message from making us call KMS many times. Raise it if a multi-keyring is added.
-const esdk = buildClient({ commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 1 });
+type EncryptionSdkModule = typeof import('@aws-crypto/client-node');
+
+/** The Encryption SDK and the client built from it, loaded once by `encryptionSdk()`. */
+interface EncryptionSdk {
+  lib: EncryptionSdkModule;
+  esdk: ReturnType<EncryptionSdkModule['buildClient']>;
+}
+
+let loading: Promise<EncryptionSdk> | undefined;
+
+/**
+ * Loads the Encryption SDK at the first seal or open, not when a handler loads: it costs about
+ * 75 ms of a cold start, and every step imports the sealer (through the event store) while
+ * only some of them ever seal or open. The bundle still contains it; esbuild runs a dynamically
+ * imported module only when the import() runs.
+ */
+function encryptionSdk(): Promise<EncryptionSdk> {
+  loading ??= import('@aws-crypto/client-node').then(
+    (lib) => ({
+      lib,
+      // Key commitment on both sides: a ciphertext cannot be crafted to open under two data keys.
+      // One encrypted data key per message: our keyrings make exactly one, and a bound stops a
+      // forged message from making us call KMS many times. Raise it if a multi-keyring is added.
+      esdk: lib.buildClient({ commitmentPolicy: lib.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 1 }),
+    }),
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
+  return loading;
+}
 
 // Committing suite without ECDSA signatures: whoever may open (kms:Decrypt) may also seal
 // here (same step roles), so a signature would prove nothing more, and it costs a P-384
 // key pair per message. Integrity of stored ciphertext is also covered by the hash chain.
-const SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+const suiteOf = (lib: EncryptionSdkModule) => lib.AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 
 const STREAM_KEY = 'wardflow:stream';
 const VERSION_KEY = 'wardflow:version';
@@ -42,8 +59,11 @@ type Materials = KeyringNode | NodeMaterialsManager;
 export interface KmsSealerOptions {
   /** KMS key id, key ARN, alias name or alias ARN. Not a key ARN: resolved once with DescribeKey. */
   keyId: string;
-  /** Endpoint, region and credentials come from the caller. */
-  client: KMSClient;
+  /**
+   * Endpoint, region and credentials come from the caller. A function is called once, at the
+   * first seal or open, so a step that never seals or opens never creates a KMS client.
+   */
+  client: KMSClient | (() => KMSClient);
   /**
    * How long a data key may be reused, in seconds; 0 turns caching off. The cache is keyed
    * by encryption context, which is per event, so in practice it spares KMS calls when the
@@ -79,7 +99,7 @@ export interface RawAesSealerOptions {
 export class EncryptionSdkSealer implements Sealer {
   private materials: Promise<Materials> | undefined;
 
-  private constructor(private readonly buildMaterials: () => Promise<Materials>) {}
+  private constructor(private readonly buildMaterials: (lib: EncryptionSdkModule) => Promise<Materials>) {}
 
   /**
    * A sealer whose data keys KMS generates and wraps.
@@ -87,20 +107,24 @@ export class EncryptionSdkSealer implements Sealer {
    * @example
    * const kms = new KMSClient({ region: 'eu-west-1' });
    * const sealer = EncryptionSdkSealer.kms({ keyId: keyArn, client: kms, cacheMaxAgeSeconds: 60 });
+   * // or let the first seal or open create the client:
+   * const lazy = EncryptionSdkSealer.kms({ keyId: keyArn, client: () => new KMSClient({}), cacheMaxAgeSeconds: 60 });
    */
   static kms({ keyId, client, cacheMaxAgeSeconds }: KmsSealerOptions): EncryptionSdkSealer {
     if (typeof keyId !== 'string' || keyId.trim() === '') throw new ConfigurationInvalid('the data key id (keyId) is empty');
     if (!Number.isFinite(cacheMaxAgeSeconds) || cacheMaxAgeSeconds < 0) {
       throw new ConfigurationInvalid('cacheMaxAgeSeconds must be a number of seconds >= 0');
     }
-    return new EncryptionSdkSealer(async () => {
-      const keyArn = await resolveKeyArn(client, keyId);
-      const kmsClient = esdkKmsClient(client);
-      const keyring = new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kmsClient });
+    let created: KMSClient | undefined;
+    const kms = (): KMSClient => (created ??= typeof client === 'function' ? client() : client);
+    return new EncryptionSdkSealer(async (lib) => {
+      const keyArn = await resolveKeyArn(kms(), keyId);
+      const kmsClient = esdkKmsClient(kms());
+      const keyring = new lib.KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: () => kmsClient });
       if (cacheMaxAgeSeconds === 0) return keyring;
-      return new NodeCachingMaterialsManager({
+      return new lib.NodeCachingMaterialsManager({
         backingMaterials: keyring,
-        cache: getLocalCryptographicMaterialsCache(1000),
+        cache: lib.getLocalCryptographicMaterialsCache(1000),
         maxAge: cacheMaxAgeSeconds * 1000,
         maxMessagesEncrypted: MAX_MESSAGES_PER_CACHED_KEY,
         partition: `wardflow:${keyArn}`,
@@ -118,20 +142,29 @@ export class EncryptionSdkSealer implements Sealer {
     if (!(key instanceof Uint8Array) || key.byteLength !== 32) {
       throw new ConfigurationInvalid('the raw AES wrapping key must be 32 bytes');
     }
-    const keyring = new RawAesKeyringNode({
-      keyName,
-      keyNamespace,
-      unencryptedMasterKey: Uint8Array.from(key),
-      wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+    const unencryptedMasterKey = Uint8Array.from(key);
+    // Built at the first seal or open, once the Encryption SDK is loaded; a keyring it refuses
+    // (say, an empty key name) is a configuration error, not a KMS one.
+    return new EncryptionSdkSealer(async (lib) => {
+      try {
+        return new lib.RawAesKeyringNode({
+          keyName,
+          keyNamespace,
+          unencryptedMasterKey,
+          wrappingSuite: lib.RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+        });
+      } catch (error) {
+        throw new ConfigurationInvalid(`the raw AES keyring ${keyNamespace}/${keyName} is invalid (${errorName(error)})`);
+      }
     });
-    return new EncryptionSdkSealer(async () => keyring);
   }
 
   async seal(value: { [key: string]: Json }, context: SealContext): Promise<string> {
-    const materials = await this.getMaterials(context);
+    const { lib, esdk } = await encryptionSdk();
+    const materials = await this.getMaterials(lib, context);
     const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
     try {
-      const { result } = await esdk.encrypt(materials, plaintext, { suiteId: SUITE, encryptionContext: contextFor(context) });
+      const { result } = await esdk.encrypt(materials, plaintext, { suiteId: suiteOf(lib), encryptionContext: contextFor(context) });
       return result.toString('base64');
     } catch (error) {
       throw new SecretUnavailable(`data key for ${context.stream} v${context.version}`, `sealing failed (${errorName(error)})`);
@@ -145,7 +178,8 @@ export class EncryptionSdkSealer implements Sealer {
     }
     const bytes = Buffer.from(ciphertext, 'base64');
     if (bytes.byteLength > MAX_SEALED_BYTES) throw tamper('sealed data is larger than any sealed part can be');
-    const materials = await this.getMaterials(context);
+    const { lib, esdk } = await encryptionSdk();
+    const materials = await this.getMaterials(lib, context);
     const { result, kms } = await runRecordingKmsFailures(() => esdk.decrypt(materials, bytes, { maxBodySize: MAX_SEALED_BYTES }));
     if (result === undefined) {
       if (kms.errorName !== undefined) {
@@ -175,8 +209,8 @@ export class EncryptionSdkSealer implements Sealer {
   }
 
   /** Builds the keyring once (resolving the key ARN); a failed build is retried on the next call. */
-  private async getMaterials(context: SealContext): Promise<Materials> {
-    this.materials ??= this.buildMaterials();
+  private async getMaterials(lib: EncryptionSdkModule, context: SealContext): Promise<Materials> {
+    this.materials ??= this.buildMaterials(lib);
     try {
       return await this.materials;
     } catch (error) {
