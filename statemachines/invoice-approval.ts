@@ -85,12 +85,23 @@ export function buildInvoiceApproval(scope: Construct, steps: InvoiceApprovalSte
     .otherwise(describeFailure);
   const catchAll = { errors: [sfn.Errors.ALL], resultPath: ERROR_PATH };
 
+  // An execution input that is not an object (null, a string, a number) has nowhere to hold
+  // `$.error`: RecordStart's failure replaces the whole state instead, so a bad start still
+  // reaches RecordFailure and ends on the record (ValidationFailed, then ExecutionFailed).
+  const describeStartFailure = new sfn.Pass(scope, 'DescribeStartFailure', {
+    parameters: {
+      error: sfn.JsonPath.objectAt('$'),
+      failure: { outcome: 'failed', error: sfn.JsonPath.objectAt('$') },
+    },
+  }).next(recordFailure);
+
   // ---- the happy path ----
   const recordStart = stepTask(scope, 'RecordStart', {
     handler: steps.recordStart,
     input: sfn.JsonPath.entirePayload,
     resultPath: sfn.JsonPath.DISCARD,
-  }).addCatch(onFailure, catchAll);
+    // No ResultPath: the default, `$`, replaces the state with the error whatever the input was.
+  }).addCatch(describeStartFailure, { errors: [sfn.Errors.ALL] });
   const extractInvoice = stepTask(scope, 'ExtractInvoice', {
     handler: steps.extractInvoice,
     input: { invoiceText: sfn.JsonPath.stringAt('$.invoiceText') },

@@ -74,10 +74,18 @@ describe('invoice approval workflow (ASL)', () => {
 
   it('sends the gate timeout and every step failure down the failure path, which ends failed', () => {
     // Every step before the money moves; RecordSuccess (after PaymentRecorded) has its own ending, tested below.
-    const happyPath = ['RecordStart', 'ExtractInvoice', 'CheckGrounding', 'ApplyPolicy', 'ApprovalGate', 'PayInvoice'];
+    const happyPath = ['ExtractInvoice', 'CheckGrounding', 'ApplyPolicy', 'ApprovalGate', 'PayInvoice'];
     for (const name of happyPath) {
       expect(asl.States[name]!.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'WasApprovalOpened' }]);
     }
+    // RecordStart may face an input that is not an object (null, a string), where `$.error` cannot
+    // be written: its failure replaces the state, and DescribeStartFailure rebuilds the same shape.
+    expect(asl.States.RecordStart!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'DescribeStartFailure' }]);
+    expect(asl.States.DescribeStartFailure).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'error.$': '$', failure: { outcome: 'failed', 'error.$': '$' } },
+      Next: 'RecordFailure',
+    });
     expect(asl.States.WasApprovalOpened).toMatchObject({
       Choices: [{ Variable: '$.policy.approvalId', IsPresent: true, Next: 'DescribeFailureWithApproval' }],
       Default: 'DescribeFailure',
