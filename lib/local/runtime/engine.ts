@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { describeExecutionName, EXECUTION_NAME } from '../../execution-name.js';
 import { AwsProtocolError } from '../aws-endpoint/protocol-error.js';
 import type {
   LocalExecutionDescription,
@@ -13,8 +14,6 @@ import type { LocalLambda } from './lambda-invoke.js';
 import { assertRunnableLocally, TASK_TOKEN_PLACEHOLDER, taskResourceHandlers } from './task-resources.js';
 import { TaskTokens } from './task-tokens.js';
 
-/** Step Functions' rule for execution names, narrowed to what is safe in a file name. */
-const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** Step Functions' limit on execution input and task output. */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 
@@ -24,6 +23,23 @@ export interface EngineOptions {
   functions: readonly LocalLambda[];
   /** Progress lines (execution started, resumed, ended). */
   log?: (line: string) => void;
+  /**
+   * Told of every execution that ends, once, after its record is saved: what EventBridge's
+   * "Step Functions Execution Status Change" event tells a rule on AWS. It must not throw.
+   */
+  onEnded?: (ended: EndedExecution) => void;
+}
+
+/** An execution that ended, as the status-change event describes it. */
+export interface EndedExecution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: Exclude<LocalExecutionStatus, 'RUNNING'>;
+  startDate: string;
+  stopDate: string;
+  error?: string;
+  cause?: string;
 }
 
 interface Running {
@@ -51,6 +67,7 @@ export class LocalEngine implements LocalStepFunctions {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly functions: readonly LocalLambda[];
   private readonly log: (line: string) => void;
+  private readonly onEnded: (ended: EndedExecution) => void;
   private stopping = false;
   /** Who waits in waitUntilEnded, woken by finish(). */
   private readonly endWaiters = new Map<string, Set<() => void>>();
@@ -65,13 +82,14 @@ export class LocalEngine implements LocalStepFunctions {
       new StateMachine(machine.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } });
     }
     this.log = options.log ?? (() => undefined);
+    this.onEnded = options.onEnded ?? (() => undefined);
   }
 
   async startExecution(request: { stateMachineArn: string; name?: string; input?: string }): Promise<{ executionArn: string; startDate: Date }> {
     const machine = this.machineOf(request.stateMachineArn);
     const name = request.name ?? randomUUID();
     if (!EXECUTION_NAME.test(name)) {
-      throw new AwsProtocolError('InvalidName', 'Execution names are 1 to 80 letters, digits, hyphens and underscores.');
+      throw new AwsProtocolError('InvalidName', describeExecutionName(name));
     }
     const input = request.input ?? '{}';
     if (Buffer.byteLength(input, 'utf8') > MAX_PAYLOAD_BYTES) throw new AwsProtocolError('InvalidExecutionInput', 'The input is larger than 256 KB.');
@@ -308,8 +326,19 @@ export class LocalEngine implements LocalStepFunctions {
     const record = this.records.get(executionArn);
     if (record === undefined || record.status !== 'RUNNING') return;
     const { resumeFrom: _resumeFrom, ...rest } = record;
-    this.records.save({ ...rest, ...change, stopDate: new Date().toISOString() });
+    const ended = { ...rest, ...change, stopDate: new Date().toISOString() };
+    this.records.save(ended);
     this.log(`execution ${record.name} ended ${change.status}${change.error ? ` (${change.error})` : ''}`);
+    this.onEnded({
+      executionArn: ended.executionArn,
+      stateMachineArn: ended.stateMachineArn,
+      name: ended.name,
+      status: ended.status as EndedExecution['status'],
+      startDate: ended.startDate,
+      stopDate: ended.stopDate,
+      ...(ended.error === undefined ? {} : { error: ended.error }),
+      ...(ended.cause === undefined ? {} : { cause: ended.cause }),
+    });
     for (const wake of this.endWaiters.get(executionArn) ?? []) wake();
   }
 
