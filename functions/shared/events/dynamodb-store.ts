@@ -10,6 +10,7 @@ import { ConcurrencyConflict, ConfigurationInvalid } from '../errors.js';
 import type { NewEvent, StoredEvent } from './event.js';
 import { fromItem, toItem } from './dynamodb-item.js';
 import { assertStream, validateAppend } from './event-validation.js';
+import { DEFAULT_HEAD_CACHE_STREAMS, HeadCache } from './head-cache.js';
 import { buildNextEvents, type StreamHead } from './next-events.js';
 import type { EventStore } from './store.js';
 
@@ -21,7 +22,12 @@ export interface DynamoDbEventStoreOptions {
   sealer: Sealer;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Streams whose last seen head is remembered (head-cache.ts). @default 10,000 */
+  headCacheStreams?: number;
 }
+
+/** Whether the endpoint has TransactWriteItems: unknown until a multi-event append has tried it. */
+type Transactions = 'unknown' | 'supported' | 'unsupported';
 
 // Parameterised expressions only: values travel in ExpressionAttributeValues, never in the text.
 const KEY_ABSENT = 'attribute_not_exists(#stream) AND attribute_not_exists(#version)';
@@ -34,11 +40,19 @@ const STREAM_QUERY = '#stream = :stream';
  * and nothing is ever overwritten.
  *
  * Atomicity: an append of one event is a conditional PutItem; an append of several is one
- * TransactWriteItems (all or nothing on AWS, moto and LocalStack). dynalite, the embedded
- * local DynamoDB, does not implement TransactWriteItems: there a multi-event append fails
- * with `ConfigurationInvalid` before anything is written, and callers append one event at a
- * time (as `appendFacts` and the workflow steps do). We chose this over emulating a
- * transaction with sequential puts, which would let a crash leave half an append behind.
+ * TransactWriteItems with the same condition on every item (all or nothing on AWS, moto and
+ * LocalStack). dynalite, the embedded local DynamoDB, does not implement TransactWriteItems:
+ * there a multi-event append fails with `ConfigurationInvalid` before anything is written, and
+ * callers append one event at a time (`appendFacts` falls back to that by itself). We chose this
+ * over emulating a transaction with sequential puts, which would let a crash leave half an
+ * append behind.
+ *
+ * Requests: an append needs the head's hash (the new event's prevHash). The store remembers the
+ * last head it wrote or read of each stream (head-cache.ts), so an append at version 0, after a
+ * read of the stream, or after its own previous append is the write alone; otherwise it reads
+ * the head first (one Query of one item). The write's condition is what guards the chain: a
+ * remembered head that another writer has moved past makes the write fail with
+ * `ConcurrencyConflict`, never overwrite.
  *
  * @example
  * const store = new DynamoDbEventStore({ client: new DynamoDBClient({}), tableName: 'events', sealer });
@@ -52,27 +66,58 @@ export class DynamoDbEventStore implements EventStore {
   private readonly tableName: string;
   private readonly sealer: Sealer;
   private readonly now: () => Date;
+  private readonly heads: HeadCache;
+  private transactions: Transactions = 'unknown';
 
   constructor(opts: DynamoDbEventStoreOptions) {
     this.client = opts.client;
     this.tableName = opts.tableName;
     this.sealer = opts.sealer;
     this.now = opts.now ?? (() => new Date());
+    this.heads = new HeadCache(opts.headCacheStreams ?? DEFAULT_HEAD_CACHE_STREAMS);
   }
 
   async append(stream: string, expectedVersion: number, events: NewEvent[]): Promise<StoredEvent[]> {
     validateAppend(stream, expectedVersion, events);
-    const head = await this.readHead(stream);
-    // Fail early and cheaply (no sealing, no KMS call) when the caller is already behind.
-    if ((head?.version ?? 0) !== expectedVersion) throw new ConcurrencyConflict(stream, expectedVersion);
+    const head = await this.headFor(stream, expectedVersion);
     const built = await buildNextEvents({ stream, head, events, sealer: this.sealer, now: this.now });
     try {
       if (built.length === 1) await this.putOne(built[0] as StoredEvent);
       else await this.putAll(built);
     } catch (error) {
-      throw translateWriteError(error, stream, expectedVersion, built.length);
+      const translated = translateWriteError(error, stream, expectedVersion, built.length, this.noteTransactionsMissing);
+      // Lost the race, or the outcome is unknown (a timeout may follow a write that landed): read next time.
+      // An endpoint without transactions wrote nothing, and the head stays what it was.
+      if (!(translated instanceof ConfigurationInvalid)) this.heads.forget(stream);
+      throw translated;
     }
+    if (built.length > 1) this.transactions = 'supported';
+    const last = built.at(-1) as StoredEvent;
+    this.heads.remember(stream, { version: last.version, hash: last.hash });
     return built;
+  }
+
+  /**
+   * The head version this store last wrote or read for the stream, without a request; undefined
+   * when it has none. A hint (another writer may have appended since): `appendFacts` tries it
+   * first, and the conditional write tells it when it was stale.
+   *
+   * @example
+   * const guess = store.cachedHeadVersion('execution#e1') ?? (await store.headVersion('execution#e1'));
+   */
+  cachedHeadVersion(stream: string): number | undefined {
+    return this.heads.get(stream)?.version;
+  }
+
+  /**
+   * Whether an append of several events can be one transaction here: false once the endpoint
+   * has answered that it has no TransactWriteItems (dynalite), true until then.
+   *
+   * @example
+   * if (store.canAppendAtomically()) await store.append(stream, version, [secretRead, stepSucceeded]);
+   */
+  canAppendAtomically(): boolean {
+    return this.transactions !== 'unsupported';
   }
 
   async read(stream: string): Promise<StoredEvent[]> {
@@ -86,6 +131,8 @@ export class DynamoDbEventStore implements EventStore {
       for (const item of page.Items ?? []) events.push(fromItem(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
+    const last = events.at(-1);
+    if (last !== undefined) this.heads.remember(stream, { version: last.version, hash: last.hash });
     return events;
   }
 
@@ -95,13 +142,36 @@ export class DynamoDbEventStore implements EventStore {
     return (await this.readHead(stream))?.version ?? 0;
   }
 
+  /**
+   * The head an append at `expectedVersion` builds on, or ConcurrencyConflict when the caller is
+   * behind. Version 0 needs no read (the stream must be empty, and the condition checks it); a
+   * remembered head at the expected version needs none either; a remembered head past it is a
+   * conflict at once (heads only move forward). Otherwise one read; a conflict found there costs
+   * no sealing, no KMS call.
+   */
+  private async headFor(stream: string, expectedVersion: number): Promise<StreamHead | null> {
+    const known = this.heads.get(stream);
+    if (known !== undefined && known.version > expectedVersion) throw new ConcurrencyConflict(stream, expectedVersion);
+    if (expectedVersion === 0) return null;
+    if (known?.version === expectedVersion) return known;
+    const head = await this.readHead(stream);
+    if ((head?.version ?? 0) !== expectedVersion) throw new ConcurrencyConflict(stream, expectedVersion);
+    return head;
+  }
+
   private async readHead(stream: string): Promise<StreamHead | null> {
     const page = await this.client.send(new QueryCommand({ ...this.streamQuery(stream), ScanIndexForward: false, Limit: 1 }));
     const item = page.Items?.[0];
     if (item === undefined) return null;
-    const head = fromItem(item);
-    return { version: head.version, hash: head.hash };
+    const event = fromItem(item);
+    const head = { version: event.version, hash: event.hash };
+    this.heads.remember(stream, head);
+    return head;
   }
+
+  private readonly noteTransactionsMissing = (): void => {
+    this.transactions = 'unsupported';
+  };
 
   private streamQuery(stream: string) {
     return {
@@ -141,7 +211,7 @@ export class DynamoDbEventStore implements EventStore {
 }
 
 /** Maps DynamoDB's refusals to the errors callers act on; anything else passes through unchanged. */
-function translateWriteError(error: unknown, stream: string, expectedVersion: number, count: number): unknown {
+function translateWriteError(error: unknown, stream: string, expectedVersion: number, count: number, transactionsMissing: () => void): unknown {
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'ConditionalCheckFailedException') return new ConcurrencyConflict(stream, expectedVersion);
   if (name === 'TransactionCanceledException') {
@@ -153,6 +223,7 @@ function translateWriteError(error: unknown, stream: string, expectedVersion: nu
   }
   if (name === 'TransactionConflictException') return new ConcurrencyConflict(stream, expectedVersion);
   if (count > 1 && (name === 'UnknownOperationException' || name === 'UnrecognizedClientException')) {
+    transactionsMissing();
     return new ConfigurationInvalid(
       `the DynamoDB endpoint does not support TransactWriteItems (dynalite, the local store, does not), so an append of ${count} events cannot be atomic and nothing was written; append one event at a time (appendFacts) or use DynamoDB, moto or LocalStack`,
     );

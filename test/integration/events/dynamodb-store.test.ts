@@ -1,9 +1,11 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TamperDetected } from '../../../functions/shared/errors.js';
+import { ConcurrencyConflict, TamperDetected } from '../../../functions/shared/errors.js';
+import { appendFacts } from '../../../functions/shared/events/append-facts.js';
 import { verifyChain } from '../../../functions/shared/events/chain.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
+import { countDynamoDbRequests } from '../../../lib/local/runtime/dynamodb-request-counter.js';
 import { createEventsTable, type LocalDynamo, startDynalite, TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
 import { PLANTED_SECRET, stepSucceeded, testSealer } from '../../unit/events/event-fixtures.js';
@@ -84,6 +86,53 @@ describe('DynamoDbEventStore on dynalite', () => {
       expect((error as TamperDetected).reason).toMatch(/^item attribute (time|actor|hash|data) is missing or malformed$/);
     });
   });
+
+  rememberedHeadCases('dynalite', async () => {
+    const tableName = await dynamo.createEventsTable();
+    return () => new DynamoDbEventStore({ client: dynamo.client, tableName, sealer: testSealer() });
+  });
+
+  describe('requests, counted at dynalite', () => {
+    const sealer = testSealer();
+    let table: string;
+    beforeAll(async () => {
+      table = await dynamo.createEventsTable();
+    });
+    /** The requests `work` makes, by operation, as dynalite answered them. */
+    async function requestsOf(work: () => Promise<unknown>): Promise<Record<string, number>> {
+      const counter = countDynamoDbRequests(Number(new URL(dynamo.endpoint).port));
+      try {
+        await work();
+        return counter.counts().byOperation;
+      } finally {
+        counter.stop();
+      }
+    }
+    const newStore = () => new DynamoDbEventStore({ client: dynamo.client, tableName: table, sealer });
+
+    it('writes without reading the head at version 0, after its own append, and after a read of the stream', async () => {
+      const store = newStore();
+      expect(await requestsOf(() => store.append('execution#requests-1', 0, [stepSucceeded('a')]))).toEqual({ PutItem: 1 });
+      expect(await requestsOf(() => store.append('execution#requests-1', 1, [stepSucceeded('b')]))).toEqual({ PutItem: 1 });
+      const reader = newStore(); // another process: it knows the head only from its read
+      expect(await requestsOf(() => reader.read('execution#requests-1'))).toEqual({ Query: 1 });
+      expect(await requestsOf(() => reader.append('execution#requests-1', 2, [stepSucceeded('c')]))).toEqual({ PutItem: 1 });
+      expect(verifyChain(await store.read('execution#requests-1'))).toMatchObject({ ok: true, events: 3 });
+    });
+
+    it('reads the head once for appendFacts on a stream it has not seen, then not again', async () => {
+      const store = newStore();
+      await newStore().append('execution#requests-2', 0, [stepSucceeded('started elsewhere')]);
+      // The first group of facts also teaches the store that dynalite has no transactions: one refused TransactWriteItems, once.
+      const first = await requestsOf(() => appendFacts(store, 'execution#requests-2', [stepSucceeded('a'), stepSucceeded('b')], { oneAtATime: true }));
+      expect(first).toEqual({ Query: 1, TransactWriteItems: 1, PutItem: 2 });
+      const second = await requestsOf(() => appendFacts(store, 'execution#requests-2', [stepSucceeded('c'), stepSucceeded('d'), stepSucceeded('e')], { oneAtATime: true }));
+      expect(second).toEqual({ PutItem: 3 });
+      const events = await store.read('execution#requests-2');
+      expect(events.map((e) => e.data.step)).toEqual(['started elsewhere', 'a', 'b', 'c', 'd', 'e']);
+      expect(verifyChain(events).ok).toBe(true);
+    });
+  });
 });
 
 describeWithMoto('DynamoDbEventStore', (moto) => {
@@ -103,4 +152,73 @@ describeWithMoto('DynamoDbEventStore', (moto) => {
     atomicMultiEventAppend: true,
     propertyRuns: 10,
   });
+
+  rememberedHeadCases('moto', async () => {
+    const tableName = `events-moto-${++tables}`;
+    await createEventsTable(client, tableName);
+    return () => new DynamoDbEventStore({ client, tableName, sealer: testSealer() });
+  });
+
+  it('appendFacts with oneAtATime writes a group of facts as one transaction where the endpoint has them', async () => {
+    const tableName = `events-moto-${++tables}`;
+    await createEventsTable(client, tableName);
+    const counted = new DynamoDBClient({ endpoint: moto().endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+    const sent: string[] = [];
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+    try {
+      const store = new DynamoDbEventStore({ client: counted, tableName, sealer: testSealer() });
+      await store.append('execution#grouped-1', 0, [stepSucceeded('started')]);
+      sent.length = 0;
+      const facts = [stepSucceeded('secret read'), { ...stepSucceeded('paid'), sensitive: { note: PLANTED_SECRET } }, stepSucceeded('done')];
+      const stored = await appendFacts(store, 'execution#grouped-1', facts, { oneAtATime: true });
+      expect(sent).toEqual(['TransactWriteItemsCommand']);
+      expect(stored.map((e) => e.version)).toEqual([2, 3, 4]);
+      const events = await store.read('execution#grouped-1');
+      expect(events.slice(1)).toEqual(stored);
+      expect(verifyChain(events).ok).toBe(true);
+    } finally {
+      counted.destroy();
+    }
+  });
 });
+
+/**
+ * A head the store remembers can be stale: another process (another Lambda container) may have
+ * appended since. The conditional write must refuse the append built on it, overwrite nothing,
+ * and appendFacts must land its facts after the other writer's.
+ */
+function rememberedHeadCases(backend: string, table: () => Promise<() => DynamoDbEventStore>): void {
+  describe(`a remembered head another writer has passed (${backend})`, () => {
+    it('refuses the append with ConcurrencyConflict and overwrites nothing', async () => {
+      const newStore = await table();
+      const [mine, theirs] = [newStore(), newStore()];
+      const stream = 'execution#remembered-1';
+      await mine.append(stream, 0, [stepSucceeded('mine-1')]);
+      await theirs.append(stream, 1, [stepSucceeded('theirs-2')]);
+      await expect(mine.append(stream, 1, [stepSucceeded('mine-2')])).rejects.toBeInstanceOf(ConcurrencyConflict);
+      const events = await theirs.read(stream);
+      expect(events.map((e) => e.data.step)).toEqual(['mine-1', 'theirs-2']);
+      expect(verifyChain(events).ok).toBe(true);
+    });
+
+    it('appendFacts lands the facts after the other writer, linked to its event, without spending an attempt', async () => {
+      const newStore = await table();
+      const [mine, theirs] = [newStore(), newStore()];
+      const stream = 'execution#remembered-2';
+      await mine.append(stream, 0, [stepSucceeded('mine-1')]);
+      await theirs.append(stream, 1, [stepSucceeded('theirs-2')]);
+      const stored = await appendFacts(mine, stream, [stepSucceeded('mine-3')], { maxAttempts: 1 });
+      const events = await theirs.read(stream);
+      expect(events.map((e) => e.data.step)).toEqual(['mine-1', 'theirs-2', 'mine-3']);
+      expect(stored).toEqual([events[2]]);
+      expect(events[2]?.prevHash).toBe(events[1]?.hash);
+      expect(verifyChain(events).ok).toBe(true);
+    });
+  });
+}

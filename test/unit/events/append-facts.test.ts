@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyConflict, ValidationFailed } from '../../../functions/shared/errors.js';
+import { ConcurrencyConflict, ConfigurationInvalid, ValidationFailed } from '../../../functions/shared/errors.js';
 import { appendFacts } from '../../../functions/shared/events/append-facts.js';
 import type { NewEvent, StoredEvent } from '../../../functions/shared/events/event.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
@@ -107,6 +107,73 @@ describe('appendFacts', () => {
       const { store, counts } = countingStore();
       expect(await appendFacts(store, 'execution#f5', [], { oneAtATime: true })).toEqual([]);
       expect(counts).toEqual({ headReads: 0, appends: 0 });
+    });
+  });
+
+  describe('with a store that remembers heads and may write several events atomically', () => {
+    /** The memory store as DynamoDbEventStore presents itself: a remembered head, transactions or not. */
+    function awareStore(options: { remembered?: number; transactions: boolean }) {
+      const inner = new InMemoryEventStore({ sealer: testSealer() });
+      const calls = { headReads: 0, appends: [] as number[] };
+      let transactions = options.transactions;
+      let learned = false;
+      const store = {
+        cachedHeadVersion: () => options.remembered,
+        canAppendAtomically: () => transactions || !learned,
+        async headVersion(stream: string) {
+          calls.headReads++;
+          return inner.headVersion(stream);
+        },
+        async append(stream: string, expected: number, events: NewEvent[]) {
+          calls.appends.push(events.length);
+          if (events.length > 1 && !transactions) {
+            learned = true;
+            throw new ConfigurationInvalid('no TransactWriteItems here');
+          }
+          return inner.append(stream, expected, events);
+        },
+        read: (stream: string) => inner.read(stream),
+      };
+      return { store, calls, inner, noTransactions: () => (transactions = false) };
+    }
+
+    it('tries the remembered head first, and a stale one costs a read, not an attempt', async () => {
+      const { store, calls, inner } = awareStore({ remembered: 1, transactions: true });
+      await inner.append('execution#g1', 0, [stepSucceeded('a')]);
+      await inner.append('execution#g1', 1, [stepSucceeded('another writer')]);
+      const [stored] = await appendFacts(store, 'execution#g1', [stepSucceeded('b')], { maxAttempts: 1 });
+      expect(stored?.version).toBe(3);
+      expect(calls).toEqual({ headReads: 1, appends: [1, 1] });
+    });
+
+    it('needs no read at all when the remembered head is the real one', async () => {
+      const { store, calls, inner } = awareStore({ remembered: 1, transactions: true });
+      await inner.append('execution#g2', 0, [stepSucceeded('a')]);
+      await appendFacts(store, 'execution#g2', [stepSucceeded('b')]);
+      expect(calls).toEqual({ headReads: 0, appends: [1] });
+    });
+
+    it('groups oneAtATime facts, ten at most, into atomic appends where the store can', async () => {
+      const { store, calls } = awareStore({ transactions: true });
+      const facts = Array.from({ length: 12 }, (_, i) => stepSucceeded(`f${i}`));
+      const stored = await appendFacts(store, 'execution#g3', facts, { oneAtATime: true });
+      expect(stored.map((e) => e.version)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      expect(calls).toEqual({ headReads: 1, appends: [10, 2] });
+    });
+
+    it('appends one at a time once the store finds it has no transactions, in order, without losing an attempt', async () => {
+      const { store, calls, inner, noTransactions } = awareStore({ transactions: true });
+      noTransactions();
+      const stored = await appendFacts(store, 'execution#g4', [stepSucceeded('a'), stepSucceeded('b'), stepSucceeded('c')], { oneAtATime: true, maxAttempts: 1 });
+      expect(stored.map((e) => [e.version, e.data.step])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+      expect(calls.appends).toEqual([3, 1, 1, 1]);
+      expect((await inner.read('execution#g4')).map((e) => e.data.step)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('never splits a list appended without oneAtATime: no transactions is an error then', async () => {
+      const { store, noTransactions } = awareStore({ transactions: true });
+      noTransactions();
+      await expect(appendFacts(store, 'execution#g5', [stepSucceeded('a'), stepSucceeded('b')])).rejects.toBeInstanceOf(ConfigurationInvalid);
     });
   });
 
