@@ -2,12 +2,15 @@ import type { LocalExecutionListItem, LocalExecutionStatus, LocalStepFunctions }
 import { epochSeconds, optionalEnum, optionalInteger, optionalString, requiredString, type Operation, type OperationTable } from './wire.js';
 
 const STATUSES: readonly LocalExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+/** DescribeExecution's `includedData`: METADATA_ONLY leaves out the execution's data (input and output), as AWS does. */
+const INCLUDED_DATA = ['ALL_DATA', 'METADATA_ONLY'] as const;
 
 /**
  * The Step Functions operations (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Operation>`)
  * the local AWS endpoint answers, mapped 1:1 onto the local engine's LocalStepFunctions.
  * Only the wire changes here: members are checked for type and presence, dates become epoch
- * seconds, and the engine's AwsProtocolErrors (TaskDoesNotExist, ExecutionDoesNotExist, ...)
+ * seconds, DescribeExecution's `includedData: METADATA_ONLY` drops input and output (the engine
+ * always describes everything), and the engine's AwsProtocolErrors (TaskDoesNotExist, ExecutionDoesNotExist, ...)
  * pass through to the caller by name. Task tokens are never put into an error message.
  *
  * @example
@@ -25,8 +28,11 @@ export function stepFunctionsOperations(engine: LocalStepFunctions): OperationTa
       return { executionArn, startDate: epochSeconds(startDate) };
     }],
     ['DescribeExecution', async (request) => {
-      const execution = await engine.describeExecution({ executionArn: requiredString(request, 'executionArn') });
-      return { ...listItemOnWire(execution), input: execution.input, output: execution.output, error: execution.error, cause: execution.cause };
+      const executionArn = requiredString(request, 'executionArn');
+      const metadataOnly = optionalEnum(request, 'includedData', INCLUDED_DATA) === 'METADATA_ONLY';
+      const execution = await engine.describeExecution({ executionArn });
+      const data = metadataOnly ? {} : { input: execution.input, output: execution.output };
+      return { ...listItemOnWire(execution), ...data, error: execution.error, cause: execution.cause };
     }],
     ['ListExecutions', async (request) => {
       const { executions, nextToken } = await engine.listExecutions({

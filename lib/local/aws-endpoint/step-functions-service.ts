@@ -6,6 +6,7 @@
  */
 export interface LocalStepFunctions {
   startExecution(request: { stateMachineArn: string; name?: string; input?: string }): Promise<{ executionArn: string; startDate: Date }>;
+  /** Always the whole description: `includedData: METADATA_ONLY` is applied on the wire (step-functions-operations.ts). */
   describeExecution(request: { executionArn: string }): Promise<LocalExecutionDescription>;
   listExecutions(request: {
     stateMachineArn: string;

@@ -110,6 +110,19 @@ describe('local Step Functions protocol (against a fake engine)', () => {
     expect([answer.startDate?.toISOString(), answer.stopDate?.toISOString()]).toEqual([STARTED.toISOString(), STOPPED.toISOString()]);
   });
 
+  it('DescribeExecution with includedData METADATA_ONLY leaves out input and output, as AWS does; ALL_DATA keeps them; anything else is refused', async () => {
+    const metadata = await sfn.send(new DescribeExecutionCommand({ executionArn: EXECUTION, includedData: 'METADATA_ONLY' }));
+    expect(metadata).toMatchObject({ executionArn: EXECUTION, name: 'run-1', status: 'SUCCEEDED' });
+    expect(metadata.input).toBeUndefined();
+    expect(metadata.output).toBeUndefined();
+    expect(metadata.stopDate?.toISOString()).toBe(STOPPED.toISOString());
+    const all = await sfn.send(new DescribeExecutionCommand({ executionArn: EXECUTION, includedData: 'ALL_DATA' }));
+    expect([all.input, all.output]).toEqual([described.input, described.output]);
+    const refused = await rawCall(endpoint.aws.endpoint, 'AWSStepFunctions.DescribeExecution', { executionArn: EXECUTION, includedData: 'EVERYTHING' }, 'application/x-amz-json-1.0');
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ __type: 'ValidationException' });
+  });
+
   it('ListExecutions passes filter and paging through; a running execution has no stop date', async () => {
     const answer = await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 5, nextToken: 'page-1' }));
     expect(lastCall()).toEqual(['listExecutions', { stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 5, nextToken: 'page-1' }]);
