@@ -3,19 +3,38 @@ import type { LambdaHandler } from './lambda-invoke.js';
 type HandlerModule = { handler?: LambdaHandler };
 
 /**
+ * How many execution environments one local function may have at once. Module instances are
+ * never unloaded (Node keeps every imported module), and every environment shares the process's
+ * SDK clients and their socket pools (50 sockets each): without a bound, a restart that resumes
+ * 1,000 waiting executions loaded 1,000 copies of request-approval and queued about 2,000
+ * requests behind 50 sockets until handlers hit their timeout. Lambda bounds an account's
+ * concurrency too and queues nothing; locally an invocation beyond the bound waits for an
+ * environment, and its timeout starts when it runs, as Lambda's does.
+ */
+export const LOCAL_ENVIRONMENTS_PER_FUNCTION = 8;
+
+/** A function's pool of environments: `acquire` waits for a free one; `run` runs in it. */
+export interface LambdaPool {
+  run: LambdaHandler;
+  /** Resolves, in arrival order, once fewer than the bound are busy; call the returned release when done. */
+  acquire: () => Promise<() => void>;
+}
+
+/**
  * A handler run the way Lambda runs it: one invocation at a time per execution environment,
- * and a new environment when every one is busy. Handlers keep state at module scope (the step
- * logger's keys for the current invocation, cached clients), so two invocations sharing one
- * module instance would mix, for example, their executionId in each other's log lines.
- * Locally each environment is its own module instance of the handler file, imported again
- * with a `?container=N` query (its shared imports stay shared, as the process's do), and an
- * idle one is reused, warm, as Lambda reuses a warm environment.
+ * and a new environment when every one is busy, up to `maxEnvironments`. Handlers keep state at
+ * module scope (the step logger's keys for the current invocation, cached clients), so two
+ * invocations sharing one module instance would mix, for example, their executionId in each
+ * other's log lines. Locally each environment is its own module instance of the handler file,
+ * imported again with a `?container=N` query (its shared imports stay shared, as the process's
+ * do), and an idle one is reused, warm, as Lambda reuses a warm environment.
  *
  * @example
- * const run = await lambdaContainers(new URL('functions/record-start/handler.ts', root).href);
- * await run(event, context);
+ * const pool = await lambdaContainers(new URL('functions/record-start/handler.ts', root).href);
+ * const release = await pool.acquire();
+ * try { await pool.run(event, context); } finally { release(); }
  */
-export async function lambdaContainers(handlerUrl: string): Promise<LambdaHandler> {
+export async function lambdaContainers(handlerUrl: string, maxEnvironments = LOCAL_ENVIRONMENTS_PER_FUNCTION): Promise<LambdaPool> {
   const idle: LambdaHandler[] = [];
   let created = 0;
   const load = async (): Promise<LambdaHandler> => {
@@ -25,7 +44,25 @@ export async function lambdaContainers(handlerUrl: string): Promise<LambdaHandle
     return module.handler;
   };
   idle.push(await load());
-  return async (event, context) => {
+
+  let busy = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next === undefined) busy -= 1;
+    else next(); // the slot passes straight to the next in line
+  };
+  const acquire = async (): Promise<() => void> => {
+    if (busy < maxEnvironments) busy += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      release();
+    };
+  };
+  const run: LambdaHandler = async (event, context) => {
     const container = idle.pop() ?? (await load());
     try {
       return await container(event, context);
@@ -33,4 +70,5 @@ export async function lambdaContainers(handlerUrl: string): Promise<LambdaHandle
       idle.push(container);
     }
   };
+  return { run, acquire };
 }

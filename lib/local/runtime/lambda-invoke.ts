@@ -10,6 +10,11 @@ export interface LocalLambda {
   arn: string;
   timeoutSeconds: number;
   run: LambdaHandler;
+  /**
+   * Waits for a free execution environment (lambda-containers.ts) and returns its release.
+   * Absent: no bound (tests with a plain handler).
+   */
+  acquire?: () => Promise<() => void>;
 }
 
 /**
@@ -34,6 +39,16 @@ export class LambdaFunctionError extends Error {
  * const output = await invokeLocalLambda(fn, { executionId: 'e1', input: {} });
  */
 export async function invokeLocalLambda(fn: LocalLambda, event: unknown): Promise<unknown> {
+  const release = fn.acquire === undefined ? undefined : await fn.acquire();
+  try {
+    return await invokeInEnvironment(fn, event);
+  } finally {
+    release?.();
+  }
+}
+
+/** One invocation in an environment of its own: the timeout counts from here, as Lambda's does. */
+async function invokeInEnvironment(fn: LocalLambda, event: unknown): Promise<unknown> {
   const deadline = Date.now() + fn.timeoutSeconds * 1000;
   const awsRequestId = randomUUID();
   const name = fn.arn.split(':').at(-1) ?? fn.handler;

@@ -14,8 +14,8 @@ import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } f
 import { LocalEngine } from './engine.js';
 import type { LocalEventStream } from './event-stream.js';
 import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
-import { lambdaContainers } from './lambda-containers.js';
-import type { LocalLambda, LambdaHandler } from './lambda-invoke.js';
+import { lambdaContainers, type LambdaPool } from './lambda-containers.js';
+import type { LocalLambda } from './lambda-invoke.js';
 import { assertPortsFree } from './free-ports.js';
 import { LOCAL_CREDENTIALS, servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
 import { isProcessAlive } from '../process-alive.js';
@@ -114,6 +114,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     linkKeyArn: kms.linkKeyArn,
     approvalSiteUrl: endpoints.approvalSite,
     paymentsSecretId: PAYMENTS_SECRET_ID,
+    stateMachineArn: app.stateMachines.find((m) => m.workflow === 'invoice-approval')?.arn ?? '',
     auditBucket: AUDIT_BUCKET,
     endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3, sesv2: endpoints.ses, aws: endpoints.aws },
   });
@@ -125,7 +126,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   });
 
   const functions: LocalLambda[] = [];
-  for (const fn of app.functions) functions.push({ ...fn, run: await loadHandler(fn.handler) });
+  for (const fn of app.functions) functions.push({ ...fn, ...(await loadHandler(fn.handler)) });
 
   const dynamodb = await startDynamoDb({ host, port: basePort + PORT_OFFSETS.dynamodb, path: paths.dynamodb });
   stops.push(dynamodb.stop);
@@ -239,7 +240,7 @@ function refuseIfInUse(dataDir: string): void {
 
 
 /** Each handler behind a pool of Lambda-like environments (lambda-containers.ts). */
-function loadHandler(folder: string): Promise<LambdaHandler> {
+function loadHandler(folder: string): Promise<LambdaPool> {
   return lambdaContainers(new URL(`${folder}/handler.ts`, FUNCTIONS).href);
 }
 
