@@ -19,6 +19,13 @@ describe('findJsonSyntaxError', () => {
     expect(findJsonSyntaxError(text)).toEqual(expected);
   });
 
+  it('scans 100,000 levels of nesting without recursion, and still locates an error at the bottom', () => {
+    const depth = 100_000;
+    expect(findJsonSyntaxError(`${'[{"a":'.repeat(depth)}1${'}]'.repeat(depth)}`)).toBeUndefined();
+    expect(findJsonSyntaxError(`${'['.repeat(depth)}x${']'.repeat(depth)}`)).toEqual({ line: 1, column: depth + 1, expected: 'a JSON value (string, number, object, array, true, false or null)' });
+    expect(findJsonSyntaxError(`${'{"a":'.repeat(depth)}1`)).toEqual({ line: 1, column: depth * 5 + 2, expected: '"," or "}" after the property value' });
+  });
+
   it('accepts exactly what JSON.parse accepts', () => {
     const accepts = (text: string): boolean => {
       try {
