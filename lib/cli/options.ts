@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ENVIRONMENT_NAME } from '../../functions/shared/config.js';
+import { EXECUTION_NAME_RULE, executionNameProblem } from '../execution-name.js';
 import { UsageError } from './errors.js';
 import { EXECUTION_NAME } from './workflows.js';
 
@@ -22,9 +23,15 @@ export type AuditCommandLine =
   | { action: 'verify'; from?: Date; to?: Date; archiveOnly: boolean }
   | { action: 'export'; execution?: string; approval?: string; out?: string };
 
-/** `executions` lists this many unless --limit says otherwise; ListExecutions pages hold at most 1000. */
+/**
+ * `executions` lists this many unless --limit says otherwise. A larger --limit is read page by
+ * page (ListExecutions pages hold at most 1000); the cap keeps one listing's memory and time
+ * bounded, and --next-token goes on from where it stopped.
+ */
 export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 1000;
+export const MAX_LIMIT = 100_000;
+/** A --next-token is what `executions` printed: ours is far shorter, Step Functions' own tokens are at most 1024 characters each. */
+const MAX_NEXT_TOKEN_LENGTH = 16_384;
 export const DEFAULT_ENVIRONMENT = 'dev';
 
 /** Where the CLI connects: the local runtime of a data folder, or a deployed environment. */
@@ -44,6 +51,8 @@ export interface CommandLine {
   /** executions */
   limit: number;
   status?: ExecutionStatusFilter;
+  /** executions: where an earlier listing stopped, as it printed it. */
+  nextToken?: string;
   /** audit verify | audit export */
   audit?: AuditCommandLine;
 }
@@ -58,6 +67,7 @@ const OPTIONS = {
   name: { type: 'string' },
   limit: { type: 'string' },
   status: { type: 'string' },
+  'next-token': { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
   'archive-only': { type: 'boolean' },
@@ -72,7 +82,7 @@ const COMMON: readonly OptionName[] = ['data-dir', 'json', 'profile', 'region', 
 /** Options that only make sense for one command, and how many positionals each command takes. */
 const COMMAND_SHAPES: Record<CliCommand, { options: readonly OptionName[]; positionals: readonly string[] }> = {
   start: { options: ['input', 'name'], positionals: ['<workflow>'] },
-  executions: { options: ['limit', 'status'], positionals: [] },
+  executions: { options: ['limit', 'status', 'next-token'], positionals: [] },
   status: { options: [], positionals: ['<execution-id>'] },
   approvals: { options: [], positionals: [] },
   audit: { options: ['from', 'to', 'archive-only', 'execution', 'approval', 'out'], positionals: ['<verify|export>'] },
@@ -127,7 +137,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (typeof values.input !== 'string' || values.input === '') throw new UsageError('`start` needs --input FILE (or --input - to read standard input).');
     line.input = values.input;
     if (typeof values.name === 'string') {
-      if (!EXECUTION_NAME.test(values.name)) throw new UsageError('--name must be 1 to 80 characters without whitespace or any of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /.');
+      // The rule the local runtime and wardflow's streams use (lib/execution-name.ts), so no name passes here that the endpoint refuses.
+      const problem = executionNameProblem(values.name);
+      if (problem !== undefined) throw new UsageError(`--name must be ${EXECUTION_NAME_RULE}: ${problem}.`);
       line.name = values.name;
     }
   }
@@ -137,6 +149,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command === 'audit') line.audit = auditOf(args[0] as AuditAction, values);
   if (typeof values.limit === 'string') line.limit = limitOf(values.limit);
   if (typeof values.status === 'string') line.status = statusOf(values.status);
+  const nextToken = stringOption(values, 'next-token');
+  if (nextToken !== undefined) {
+    // Never quoted back: a token is opaque, and a pasted one may be long.
+    if (nextToken.length > MAX_NEXT_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(nextToken)) throw new UsageError('--next-token must be a token as `wardflow executions` printed it.');
+    line.nextToken = nextToken;
+  }
   return line;
 }
 

@@ -9,13 +9,22 @@ import type {
   LocalStepFunctions,
 } from '../aws-endpoint/step-functions-service.js';
 import type { LocalStateMachine } from './definitions.js';
-import { ExecutionRecords, type ExecutionRecord } from './execution-records.js';
+import { ExecutionRecords, type ExecutionRecord, type ExecutionSummary } from './execution-records.js';
 import type { LocalLambda } from './lambda-invoke.js';
 import { assertRunnableLocally, TASK_TOKEN_PLACEHOLDER, taskResourceHandlers } from './task-resources.js';
 import { TaskTokens } from './task-tokens.js';
 
 /** Step Functions' limit on execution input and task output. */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
+/**
+ * How many executions a restart resumes at once. Each holds its slot until it waits on a task
+ * token again, ends, or RESUME_SLOT_MS passes: resuming 1,000 waiting gates at once queued
+ * thousands of requests behind the SDK clients' 50 sockets and every handler timed out.
+ */
+const RESUME_CONCURRENCY = 16;
+const RESUME_SLOT_MS = 30_000;
+/** How often the resume queue reports progress. */
+const RESUME_PROGRESS_MS = 2_000;
 
 export interface EngineOptions {
   dataDir: string;
@@ -40,6 +49,13 @@ export interface EndedExecution {
   stopDate: string;
   error?: string;
   cause?: string;
+}
+
+/** An interrupted execution waiting for its turn to resume. */
+interface Resumption {
+  executionArn: string;
+  machine: LocalStateMachine;
+  from: { state: string; input: unknown };
 }
 
 interface Running {
@@ -69,6 +85,8 @@ export class LocalEngine implements LocalStepFunctions {
   private readonly log: (line: string) => void;
   private readonly onEnded: (ended: EndedExecution) => void;
   private stopping = false;
+  /** The resume queue of the last resumeInterrupted(). */
+  private resuming: Promise<void> = Promise.resolve();
   /** Who waits in waitUntilEnded, woken by finish(). */
   private readonly endWaiters = new Map<string, Set<() => void>>();
 
@@ -182,7 +200,9 @@ export class LocalEngine implements LocalStepFunctions {
   async resumeInterrupted(): Promise<{ resumed: string[]; ended: string[] }> {
     const resumed: string[] = [];
     const ended: string[] = [];
-    for (const record of this.records.all().filter((r) => r.status === 'RUNNING')) {
+    const queue: Resumption[] = [];
+    const interrupted = this.records.allRunning().sort((a, b) => a.startDate.localeCompare(b.startDate) || a.name.localeCompare(b.name));
+    for (const record of interrupted) {
       const machine = this.machines.get(record.stateMachineArn);
       const states = machine?.definition.States as Record<string, unknown> | undefined;
       const from = record.resumeFrom ?? { state: String(machine?.definition.StartAt), input: JSON.parse(record.input) as unknown };
@@ -200,12 +220,48 @@ export class LocalEngine implements LocalStepFunctions {
         ended.push(record.name);
         continue;
       }
-      const again = this.records.update(record.executionArn, { resumed: (record.resumed ?? 0) + 1 });
-      this.log(`execution ${record.name} resumed at ${from.state}`);
-      this.run(again, machine, from.state, from.input);
+      queue.push({ executionArn: record.executionArn, machine, from });
       resumed.push(record.name);
     }
+    this.resuming = this.resumeInTurn(queue);
     return { resumed, ended };
+  }
+
+  /** Resolves once every execution resumeInterrupted() queued has been resumed (tests, the benchmark). */
+  async resumed(): Promise<void> {
+    await this.resuming;
+  }
+
+  /**
+   * Resumes the queued executions RESUME_CONCURRENCY at a time, oldest first, with a progress
+   * line every few seconds. Until its turn comes an execution stays RUNNING on record, and a
+   * decision made on its emailed link meanwhile is kept: its gate finds it when it runs again.
+   */
+  private async resumeInTurn(queue: readonly Resumption[]): Promise<void> {
+    if (queue.length === 0) return;
+    const started = Date.now();
+    this.log(`resuming ${queue.length} interrupted execution(s), ${RESUME_CONCURRENCY} at a time`);
+    let next = 0;
+    let done = 0;
+    let reported = Date.now();
+    const worker = async () => {
+      while (!this.stopping && next < queue.length) {
+        const { executionArn, machine, from } = queue[next++]!;
+        const record = this.records.get(executionArn);
+        if (record?.status === 'RUNNING') {
+          const again = this.records.update(executionArn, { resumed: (record.resumed ?? 0) + 1 });
+          this.log(`execution ${record.name} resumed at ${from.state}`);
+          await this.run(again, machine, from.state, from.input).settledOrWaiting;
+        }
+        done += 1;
+        if (Date.now() - reported >= RESUME_PROGRESS_MS && done < queue.length) {
+          reported = Date.now();
+          this.log(`resumed ${done} of ${queue.length} interrupted execution(s)`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, queue.length) }, worker));
+    if (!this.stopping) this.log(`resumed all ${queue.length} interrupted execution(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
   /**
@@ -224,6 +280,8 @@ export class LocalEngine implements LocalStepFunctions {
     });
     await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
     clearTimeout(timer);
+    await this.resuming;
+    this.records.flush();
   }
 
   private track<T>(invocation: Promise<T>): Promise<T> {
@@ -261,19 +319,28 @@ export class LocalEngine implements LocalStepFunctions {
     return this.describeExecution({ executionArn });
   }
 
-  private run(record: ExecutionRecord, machine: LocalStateMachine, startAt: string, input: unknown): void {
+  /**
+   * Runs the execution from `startAt`. `settledOrWaiting` resolves once it waits on a task token
+   * (its gate handler has returned), ends, or RESUME_SLOT_MS passes: the resume queue's turn.
+   */
+  private run(record: ExecutionRecord, machine: LocalStateMachine, startAt: string, input: unknown): { settledOrWaiting: Promise<void> } {
     const definition = {
       ...machine.definition,
       StartAt: startAt,
       TimeoutSeconds: Math.max(1, Math.ceil(remainingSeconds(machine, record))),
     } as unknown as StateMachineDefinition;
     const stateMachine = new StateMachine(definition, { validationOptions: { noValidate: true } });
+    let waiting!: () => void;
+    const parked = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
     const execution = stateMachine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: taskResourceHandlers(machine.definition, {
           functions: this.functions,
           tokens: this.tokens,
           executionArn: record.executionArn,
+          onWaiting: waiting,
         }) as never,
       },
       context: {
@@ -297,6 +364,12 @@ export class LocalEngine implements LocalStepFunctions {
       for (const token of this.tokens.ofExecution(record.executionArn)) this.tokens.abandon(token, 'ended');
     });
     this.running.set(record.executionArn, { abort: execution.abort, done: settled });
+    let slotTimer: NodeJS.Timeout | undefined;
+    const slot = new Promise<void>((resolve) => {
+      slotTimer = setTimeout(resolve, RESUME_SLOT_MS);
+    });
+    const settledOrWaiting = Promise.race([parked, settled, slot]).finally(() => clearTimeout(slotTimer));
+    return { settledOrWaiting };
   }
 
   /** Keeps `resumeFrom` at the last top-level state entered, with its input. */
@@ -307,7 +380,7 @@ export class LocalEngine implements LocalStepFunctions {
       if (topLevel[event.state.name] === undefined || this.stopping) continue;
       const record = this.records.get(executionArn);
       if (record?.status !== 'RUNNING') continue;
-      this.records.update(executionArn, { resumeFrom: { state: event.state.name, input: event.state.input } });
+      this.records.moveResumePoint(executionArn, { state: event.state.name, input: event.state.input });
     }
   }
 
@@ -355,7 +428,7 @@ export class LocalEngine implements LocalStepFunctions {
   }
 }
 
-function listItem(record: ExecutionRecord): LocalExecutionListItem {
+function listItem(record: ExecutionSummary): LocalExecutionListItem {
   return {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,

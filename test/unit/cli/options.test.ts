@@ -32,6 +32,8 @@ describe('parseCommandLine', () => {
       name: 'run-1',
       target: { mode: 'local', dataDir: '/tmp/d' },
     });
+    expect(parseCommandLine(['executions', '--limit', '100000', '--next-token', 'wf1.abc_-']).nextToken).toBe('wf1.abc_-');
+    expect(parseCommandLine(['executions', '--limit', '100000']).limit).toBe(100_000);
     expect(parseCommandLine(['status', 'arn:aws:states:us-east-1:123456789012:execution:invoice-approval:e-1']).args).toEqual([
       'arn:aws:states:us-east-1:123456789012:execution:invoice-approval:e-1',
     ]);
@@ -50,14 +52,21 @@ describe('parseCommandLine', () => {
     [['status', 'bad:name'], /execution name .* or an execution ARN/],
     [['status', 'arn:aws:states:us-east-1:123456789012:stateMachine:invoice-approval'], /execution ARN/],
     [['executions', 'extra'], /takes no arguments/],
-    [['executions', '--limit', '0'], /--limit must be a whole number from 1 to 1000; got "0"/],
+    [['executions', '--limit', '0'], /--limit must be a whole number from 1 to 100000; got "0"/],
     [['executions', '--limit', '2.5'], /--limit/],
-    [['executions', '--limit', '1001'], /--limit/],
+    [['executions', '--limit', '100001'], /--limit must be a whole number from 1 to 100000; got "100001"/],
+    [['executions', '--next-token', 'has space'], /^--next-token must be a token as `wardflow executions` printed it\.$/],
+    [['executions', '--next-token', `wf1.${'A'.repeat(20_000)}`], /^--next-token must be a token as `wardflow executions` printed it\.$/],
+    [['approvals', '--next-token', 'wf1.x'], /--next-token is an option of `executions`, not of `approvals`/],
     [['executions', '--status', 'DONE'], /--status must be one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED; got "DONE"/],
     [['executions', '--input', 'x.json'], /--input is an option of `start`, not of `executions`/],
     [['approvals', '--limit', '3'], /--limit is an option of `executions`, not of `approvals`/],
-    [['start', 'invoice-approval', '--input', 'x', '--name', 'has space'], /--name must be 1 to 80 characters/],
-    [['start', 'invoice-approval', '--input', 'x', '--name', 'a'.repeat(81)], /--name must be 1 to 80 characters/],
+    [['start', 'invoice-approval', '--input', 'x', '--name', 'has space'], /^--name must be 1 to 80 letters \(A-Z, a-z\), digits, hyphens and underscores: character 4 is not a letter, digit, hyphen or underscore\.$/],
+    [['start', 'invoice-approval', '--input', 'x', '--name', 'a'.repeat(81)], /^--name must be 1 to 80 letters .*: it is 81 characters long\.$/],
+    // Step Functions would take these; the local runtime and wardflow's streams do not, so neither does the CLI.
+    [['start', 'invoice-approval', '--input', 'x', '--name', 'inv.7'], /--name must be .*: character 4 is not/],
+    [['start', 'invoice-approval', '--input', 'x', '--name', 'rechnung-ä'], /--name must be .*: character 10 is not/],
+    [['start', 'invoice-approval', '--input', 'x', '--name='], /--name (must be .*: it is empty|needs a value)/],
     [['executions', '--env', 'prod'], /--env picks a deployed environment: give --profile or --region/],
     [['executions', '--region', 'eu-west-1', '--data-dir', 'd'], /--data-dir is for the local runtime/],
     [['executions', '--region', 'Europe'], /--region must be an AWS region name/],
@@ -140,7 +149,7 @@ describe('runCli usage errors and help', () => {
     const run = await runCliCaptured(['executions', '--limit', 'many']);
     expect(run.code).toBe(2);
     expect(run.out).toEqual([]);
-    expect(run.err).toEqual(['wardflow: --limit must be a whole number from 1 to 1000; got "many".', 'Run `wardflow help` for the commands and their options.']);
+    expect(run.err).toEqual(['wardflow: --limit must be a whole number from 1 to 100000; got "many".', 'Run `wardflow help` for the commands and their options.']);
   });
 
   it('prints the usage on stdout for help, -h and --help, and exits 0', async () => {
@@ -163,7 +172,7 @@ describe('runCli usage errors and help', () => {
   });
 
   it('documents every command and option it accepts', () => {
-    for (const word of ['start <workflow>', 'executions', 'status <execution-id>', 'approvals', 'audit verify', '--from DATE', '--to DATE', '--archive-only', 'audit export', '--execution ID', '--approval ID', '--out DIR', '--data-dir', '--json', '--profile', '--region', '--env', '--input', '--name', '--limit', '--status', 'WARDFLOW_DATA_DIR']) {
+    for (const word of ['start <workflow>', 'executions', 'status <execution-id>', 'approvals', 'audit verify', '--from DATE', '--to DATE', '--archive-only', 'audit export', '--execution ID', '--approval ID', '--out DIR', '--data-dir', '--json', '--profile', '--region', '--env', '--input', '--name', '--limit', '--status', '--next-token', 'WARDFLOW_DATA_DIR']) {
       expect(CLI_USAGE).toContain(word);
     }
   });
