@@ -21,6 +21,8 @@ export interface TaskResourceOptions {
   functions: readonly LocalLambda[];
   tokens: TaskTokens;
   executionArn: string;
+  /** Told when a `.waitForTaskToken` task's function has returned and the task waits for its token. */
+  onWaiting?: () => void;
 }
 
 /**
@@ -108,6 +110,7 @@ function handlerFor(stateName: string, state: State, options: TaskResourceOption
       beat();
       try {
         await invokeLocalLambda(fn, withToken(payload, token));
+        options.onWaiting?.();
         return await answer;
       } catch (error) {
         options.tokens.abandon(token, 'ended');
