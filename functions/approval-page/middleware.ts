@@ -10,18 +10,24 @@ import { linkOf, methodOf } from './request.js';
 type PageMiddleware = middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
 
 /**
- * Sent with every answer of the approval page, error pages included: HTML only, never cached
- * (the link is a credential and the page shows invoice data), no referrer (the link would leak
- * to any site the page linked to), no sniffing, no framing, and a CSP that allows no script,
- * no external resource, and forms that post only back to the page.
+ * Sent with every answer of the approval site, whatever answers it (the page, an error page,
+ * the local runtime's own 400/404/413/500 and landing page): never cached (the link is a
+ * credential and the page shows invoice data), no referrer (the link would leak to any site
+ * the page linked to), no sniffing, no framing, and a CSP that allows no script, no external
+ * resource, and forms that post only back to the page.
  */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'text/html; charset=utf-8',
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+/** Sent with every answer of the approval page, error pages included: HTML only, and {@link SECURITY_HEADERS}. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  ...SECURITY_HEADERS,
 };
 
 /**
