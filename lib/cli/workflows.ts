@@ -1,10 +1,20 @@
+import * as z from 'zod';
+import { InvoiceText } from '../../functions/shared/invoice/invoice-text.js';
+import { SourceLabel } from '../../functions/shared/invoice/source-label.js';
+
 /**
  * The workflows wardflow ships, with the CloudFormation output that names each one's state
- * machine in AWS mode. In local mode the runtime's endpoints.json lists them instead.
+ * machine in AWS mode (in local mode the runtime's endpoints.json lists them instead), and
+ * the schema of an execution's input: the first step's input schema, built from the same
+ * field schemas (functions/record-start validates `{ invoiceText, source? }` with them), so
+ * `start` refuses an input the workflow would fail on before anything runs.
  */
 export const KNOWN_WORKFLOWS = {
-  'invoice-approval': { stackOutput: 'InvoiceApprovalStateMachineArn' },
-} as const;
+  'invoice-approval': {
+    stackOutput: 'InvoiceApprovalStateMachineArn',
+    input: z.object({ invoiceText: InvoiceText, source: SourceLabel.optional() }),
+  },
+} as const satisfies Record<string, { stackOutput: string; input: z.ZodType }>;
 
 /** Workflow name → state machine ARN, as one connection knows them. */
 export type WorkflowArns = Readonly<Record<string, string>>;
@@ -40,6 +50,8 @@ export function stateMachineArnOf(executionArn: string): string {
 /**
  * Execution names as Step Functions accepts them: 1 to 80 characters, no whitespace, no
  * wildcards or brackets, none of `"#%\^|~\`$&,;:/` and no control characters. Checked before
- * a name goes into an ARN, so a stray `:` cannot point the call at another resource.
+ * a name goes into an ARN, so a stray `:` cannot point the call at another resource. This is
+ * what `status` may be asked about (an execution started outside wardflow); the names wardflow
+ * gives (`start --name`, the local runtime) follow the narrower rule of lib/execution-name.ts.
  */
 export const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;

@@ -5,6 +5,7 @@ import { ExecutionNameTaken, WorkflowUnknown } from '../errors.js';
 import { readExecutionInput } from '../input.js';
 import { type CliIo, printJson } from '../io.js';
 import type { CommandLine } from '../options.js';
+import { checkWorkflowInput } from '../workflow-input.js';
 import { executionNameOf } from '../workflows.js';
 
 /**
@@ -20,11 +21,13 @@ export async function startCommand(connection: Connection, line: CommandLine, io
   const stateMachineArn = connection.workflows[workflow];
   if (stateMachineArn === undefined) throw new WorkflowUnknown(workflow, Object.keys(connection.workflows));
   const input = await readExecutionInput(line.input as string, io.stdin ?? process.stdin);
+  // What the workflow's first step would refuse is refused here, before an execution exists.
+  checkWorkflowInput(workflow, input);
   // Our own default name: Step Functions would pick a UUID too, but the id must be known for the event stream either way.
   const name = line.name ?? randomUUID();
   let started: { executionArn?: string; startDate?: Date };
   try {
-    started = await connection.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    started = await connection.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: input.text }));
   } catch (error) {
     if ((error as { name?: unknown } | null)?.name === 'ExecutionAlreadyExists') throw new ExecutionNameTaken(name);
     throw error;

@@ -69,6 +69,58 @@ describe('wardflow start', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
+  it.each([
+    ['null', 'null'],
+    ['a string', '"Jane Doe owes 10"'],
+    ['a number', '4711'],
+    ['an array', '[{"invoiceText": "Jane Doe owes 10"}]'],
+  ])('refuses %s as input with exit 1, naming what it is, without starting anything or echoing it', async (_, text) => {
+    const run = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-'], { stdin: text });
+    expect(run.code).toBe(1);
+    expect(run.out).toEqual([]);
+    expect(run.stderr).toMatch(/^wardflow: the input from standard input is (null|a JSON string|a JSON number|a JSON array); an execution's input must be a JSON object/);
+    expect(run.stderr).not.toMatch(/Jane|4711/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('refuses input nested deeper than 64 levels, and a 100,000-deep one just as fast', async () => {
+    for (const depth of [65, 100_000]) {
+      const run = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-', '--json'], { stdin: `{"invoiceText":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}` });
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stderr)).toEqual({
+        error: { name: 'InputInvalid', message: 'the input from standard input nests objects and arrays more than 64 levels deep; wardflow accepts at most 64.' },
+      });
+    }
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['no invoiceText', { source: 'inbox' }, 'invoiceText: expected a string'],
+    ['an empty invoiceText', { invoiceText: '' }, 'invoiceText: expected a string of at least 1 characters'],
+    ['a number as invoiceText', { invoiceText: 4711 }, 'invoiceText: expected a string'],
+    ['a source that is not a label', { invoiceText: 'Total due: EUR 10.00', source: 'from jane.doe@example.org' }, 'source: expected a label of at most 200 letters'],
+  ])('refuses an invoice-approval input with %s, naming the field and what it expects, never the value', async (_, input, expected) => {
+    const piped = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-'], { stdin: JSON.stringify(input) });
+    expect(piped.code).toBe(1);
+    expect(piped.out).toEqual([]);
+    expect(piped.err).toHaveLength(1);
+    expect(piped.err[0]).toMatch(/^wardflow: the input from standard input is not a valid invoice-approval input: /);
+    expect(piped.err[0]).toContain(expected);
+    expect(piped.stderr).not.toMatch(/jane|4711/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('leaves the input of a workflow it has no schema for to that workflow', async () => {
+    const other = localRuntimeFolder({ stateMachines: { 'expense-report': INVOICE_MACHINE_ARN.replace('invoice-approval', 'expense-report') } });
+    try {
+      const run = await runCliCaptured(['start', 'expense-report', '--data-dir', other.dir, '--input', '-'], { stdin: '{"amount": 12}' });
+      expect(run.code).toBe(0);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    } finally {
+      other.remove();
+    }
+  });
+
   it('says when the execution name is taken', async () => {
     sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('Execution Already Exists'), { name: 'ExecutionAlreadyExists' }));
     const run = await start('--input', EXAMPLE, '--name', 'taken', '--json');
