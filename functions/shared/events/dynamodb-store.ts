@@ -24,6 +24,11 @@ export interface DynamoDbEventStoreOptions {
   now?: () => Date;
   /** Streams whose last seen head is remembered (head-cache.ts). @default 10,000 */
   headCacheStreams?: number;
+  /**
+   * Whether the endpoint has TransactWriteItems, when the caller knows (dynalite: false).
+   * @default found out by the first append of several events (one refused request on dynalite)
+   */
+  transactions?: boolean;
 }
 
 /** Whether the endpoint has TransactWriteItems: unknown until a multi-event append has tried it. */
@@ -75,10 +80,13 @@ export class DynamoDbEventStore implements EventStore {
     this.sealer = opts.sealer;
     this.now = opts.now ?? (() => new Date());
     this.heads = new HeadCache(opts.headCacheStreams ?? DEFAULT_HEAD_CACHE_STREAMS);
+    if (opts.transactions !== undefined) this.transactions = opts.transactions ? 'supported' : 'unsupported';
   }
 
   async append(stream: string, expectedVersion: number, events: NewEvent[]): Promise<StoredEvent[]> {
     validateAppend(stream, expectedVersion, events);
+    // Known to fail: refused before any request, sealing or KMS call.
+    if (events.length > 1 && this.transactions === 'unsupported') throw noTransactions(events.length);
     const head = await this.headFor(stream, expectedVersion);
     const built = await buildNextEvents({ stream, head, events, sealer: this.sealer, now: this.now });
     try {
@@ -224,9 +232,13 @@ function translateWriteError(error: unknown, stream: string, expectedVersion: nu
   if (name === 'TransactionConflictException') return new ConcurrencyConflict(stream, expectedVersion);
   if (count > 1 && (name === 'UnknownOperationException' || name === 'UnrecognizedClientException')) {
     transactionsMissing();
-    return new ConfigurationInvalid(
-      `the DynamoDB endpoint does not support TransactWriteItems (dynalite, the local store, does not), so an append of ${count} events cannot be atomic and nothing was written; append one event at a time (appendFacts) or use DynamoDB, moto or LocalStack`,
-    );
+    return noTransactions(count);
   }
   return error;
+}
+
+function noTransactions(count: number): ConfigurationInvalid {
+  return new ConfigurationInvalid(
+    `the DynamoDB endpoint does not support TransactWriteItems (dynalite, the local store, does not), so an append of ${count} events cannot be atomic and nothing was written; append one event at a time (appendFacts) or use DynamoDB, moto or LocalStack`,
+  );
 }

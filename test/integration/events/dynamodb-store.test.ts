@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConcurrencyConflict, TamperDetected } from '../../../functions/shared/errors.js';
+import { ConcurrencyConflict, ConfigurationInvalid, TamperDetected } from '../../../functions/shared/errors.js';
 import { appendFacts } from '../../../functions/shared/events/append-facts.js';
 import { verifyChain } from '../../../functions/shared/events/chain.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
@@ -131,6 +131,18 @@ describe('DynamoDbEventStore on dynalite', () => {
       const events = await store.read('execution#requests-2');
       expect(events.map((e) => e.data.step)).toEqual(['started elsewhere', 'a', 'b', 'c', 'd', 'e']);
       expect(verifyChain(events).ok).toBe(true);
+    });
+
+    it('refuses a multi-event append without a request once it knows the endpoint has no transactions', async () => {
+      const told = new DynamoDbEventStore({ client: dynamo.client, tableName: table, sealer, transactions: false });
+      const learner = newStore();
+      const two = () => [stepSucceeded('a'), stepSucceeded('b')];
+      expect(await requestsOf(() => told.append('execution#requests-3', 0, two()).catch((e: unknown) => e))).toEqual({});
+      expect(await requestsOf(() => learner.append('execution#requests-3', 0, two()).catch((e: unknown) => e))).toEqual({ TransactWriteItems: 1 });
+      const again = await learner.append('execution#requests-3', 0, two()).catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(ConfigurationInvalid);
+      expect(await requestsOf(() => learner.append('execution#requests-3', 0, two()).catch((e: unknown) => e))).toEqual({});
+      expect(await told.read('execution#requests-3')).toEqual([]);
     });
   });
 });
