@@ -1,11 +1,13 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+// cdk-nag's own rendering of a resource in a finding id, so the acknowledgement names exactly its finding.
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { sendApprovalEmailStatement } from './approval-email.js';
@@ -61,8 +63,9 @@ export interface ApprovalSiteProps {
  * stage's throttling is the flood control, and a forged link costs one VerifyMac and a refusal page.
  *
  * The page's role gets exactly what the page does: read the approval and execution streams, append
- * ApprovalDecided to the approval stream and its audit events to the execution stream, open the sealed
- * approvers and task token and seal the decider's address and comment, VerifyMac on the link key, and
+ * ApprovalDecided (or ApprovalAttemptRefused) to the approval stream and its audit events to the
+ * execution stream, open the sealed approvers and task token and seal the decider's address and
+ * comment, VerifyMac on the link key, ask whether an execution of the state machine still runs, and
  * resume the state machine.
  *
  * @example
@@ -102,6 +105,8 @@ export class ApprovalSite extends Construct {
         resources: [props.linkKey.keyArn],
       }),
     );
+    // A decision is only taken while its execution still runs (functions/shared/approvals/execution-status.ts).
+    grantExecutionStatus(this.page, props.stateMachine);
     // Not grantTaskResponse: that adds SendTaskHeartbeat, which a decision never needs.
     this.page.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -170,6 +175,39 @@ export class ApprovalSite extends Construct {
     );
     step.role.addToPrincipalPolicy(sendApprovalEmailStatement(this, emailFrom));
   }
+}
+
+/**
+ * Lets a function that decides approvals ask Step Functions whether an execution of `stateMachine`
+ * still runs: STATE_MACHINE_ARN in its environment (execution ARNs are derived from it), and
+ * `states:DescribeExecution` on that state machine's executions only. The call reads metadata only
+ * (`includedData: METADATA_ONLY`), so no access to the state machine's key is needed.
+ *
+ * @example
+ * grantExecutionStatus(recordDecision, stateMachine);
+ */
+export function grantExecutionStatus(step: WorkflowStep, stateMachine: sfn.IStateMachine): void {
+  step.fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+  const executions = Stack.of(step).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachineNameOf(stateMachine)}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  step.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'DescribeOwnExecutions', actions: ['states:DescribeExecution'], resources: [executions] }),
+  );
+  Validations.of(step.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(step).resolve(executions))}]`,
+    reason:
+      'states:DescribeExecution only, on the executions of the one state machine whose approvals this function decides: execution names are chosen at StartExecution, so they cannot be listed in advance.',
+  });
+}
+
+/** The state machine's name: its Name attribute when built here, else the name in its (imported) ARN. */
+function stateMachineNameOf(stateMachine: sfn.IStateMachine): string {
+  if (stateMachine instanceof sfn.StateMachine) return stateMachine.stateMachineName;
+  return Arn.split(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
 }
 
 function validateThrottle(throttle: Required<apigwv2.ThrottleSettings>): void {

@@ -13,11 +13,12 @@ import { buildInvoiceApproval } from '../../statemachines/invoice-approval.js';
 import { CallbackTimeoutRequired } from '../aspects/callback-timeout.js';
 import type { NamedEnvironment } from '../config/environments.js';
 import { AlarmTopic } from '../constructs/alarm-topic.js';
-import { ApprovalSite } from '../constructs/approval-site.js';
+import { ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
 import { AuditArchiver } from '../constructs/audit-archiver.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
+import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
 import { type SharedStepProps, type StepEvents, type StepSealing, WorkflowStep } from '../constructs/workflow-step.js';
 import { STACK_OUTPUTS } from './stack-outputs.js';
 
@@ -216,6 +217,8 @@ export class WardflowStack extends Stack {
     });
     // record-decision resumes executions waiting at the gate: SendTaskSuccess / SendTaskFailure only.
     this.invoiceApproval.grantTaskResponse(recordDecision.role);
+    // ... and decides only while the execution still runs: DescribeExecution on this state machine's executions.
+    grantExecutionStatus(recordDecision, this.invoiceApproval);
     // request-approval delivers a decision too, when a retried gate finds the approval already decided.
     // grantTaskResponse would reference the state machine (Ref) from request-approval's policy, while the
     // state machine's definition references request-approval's ARN and the function depends on its
@@ -229,6 +232,9 @@ export class WardflowStack extends Stack {
         ],
       }),
     );
+
+    // Endings the failure path cannot record (timeout, StopExecution, States.Runtime) reach the event store through EventBridge.
+    new ExecutionEndRecorder(this, 'ExecutionEnds', { shared, stateMachine: this.invoiceApproval, messagingKey: this.keys.messagingKey, alarms: this.alarms });
 
     // The page approvers reach through the emailed links; request-approval signs and sends those links.
     this.approvalSite = new ApprovalSite(this, 'ApprovalSite', {

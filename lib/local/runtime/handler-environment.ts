@@ -8,6 +8,8 @@ export interface LocalResources {
   linkKeyArn: string;
   approvalSiteUrl: string;
   paymentsSecretId: string;
+  /** The state machine whose approvals the approval page and record-decision decide (their STATE_MACHINE_ARN). */
+  stateMachineArn: string;
   /** The bucket s3rver holds the audit archive in. */
   auditBucket: string;
   endpoints: { dynamodb: string; s3: string; sesv2: string; aws: string };
@@ -47,6 +49,7 @@ export function localHandlerEnvironment(functions: readonly LocalFunction[], loc
     APPROVAL_LINK_KEY_ID: local.linkKeyArn,
     APPROVAL_SITE_URL: local.approvalSiteUrl,
     PAYMENTS_SECRET_ID: local.paymentsSecretId,
+    STATE_MACHINE_ARN: local.stateMachineArn,
     AUDIT_BUCKET: local.auditBucket,
   };
   const environment: Record<string, string> = {};

@@ -43,6 +43,14 @@ const allStatements = (template: Template): Array<[string, PolicyStatementJson]>
     ),
   );
 
+/** `arn:<partition>:states:<region>:<account>:execution:<the state machine's name>:*`, as synthesized. */
+const executionsOf = (machineId: string) => ({
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:', { 'Fn::GetAtt': [machineId, 'Name'] }, ':*'],
+  ],
+});
+
 /** Logical ids a template value refers to (Ref, Fn::GetAtt, ${X} in Fn::Sub). */
 function referencesIn(value: unknown, into = new Set<string>()): Set<string> {
   if (Array.isArray(value)) for (const v of value) referencesIn(v, into);
@@ -141,7 +149,7 @@ describe.each([
     expect(JSON.stringify(sesStatements[0]![1].Resource)).not.toContain('*');
   });
 
-  it('gives request-approval the site URL, the link key and the sender, and the page the link key', () => {
+  it('gives request-approval the site URL, the link key and the sender, and the page the link key and the state machine', () => {
     const [apiId] = onlyOf(template(), 'AWS::ApiGatewayV2::Api');
     const linkKey = { 'Fn::GetAtt': [linkKeyIdOf(template()), 'Arn'] };
     expect(variablesOf(template(), 'request-approval')).toMatchObject({
@@ -151,15 +159,23 @@ describe.each([
     });
     const page = variablesOf(template(), 'approval-page');
     expect(Object.keys(page).sort()).toEqual(
-      ['APPROVAL_LINK_KEY_ID', 'DATA_KEY_CACHE_SECONDS', 'DATA_KEY_ID', 'EVENTS_TABLE', 'LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'SECRETS_CACHE_SECONDS', 'WARDFLOW_ENV'],
+      ['APPROVAL_LINK_KEY_ID', 'DATA_KEY_CACHE_SECONDS', 'DATA_KEY_ID', 'EVENTS_TABLE', 'LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'SECRETS_CACHE_SECONDS', 'STATE_MACHINE_ARN', 'WARDFLOW_ENV'],
     );
-    expect(page).toMatchObject({ APPROVAL_LINK_KEY_ID: linkKey, WARDFLOW_ENV: env, DATA_KEY_ID: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] } });
+    const [machineId] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
+    expect(page).toMatchObject({
+      APPROVAL_LINK_KEY_ID: linkKey,
+      WARDFLOW_ENV: env,
+      DATA_KEY_ID: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] },
+      // The page derives execution ARNs from it (functions/shared/approvals/execution-status.ts).
+      STATE_MACHINE_ARN: { Ref: machineId },
+    });
   });
 
-  it('grants the page exactly its logs, its streams, the sealing it does, VerifyMac and resuming the state machine', () => {
+  it('grants the page exactly its logs, its streams, the sealing it does, VerifyMac, asking about and resuming the state machine', () => {
     const statements = statementsOfStep(template(), 'approval-page');
     expect(statements.map((s) => s.Sid ?? actionList(s).join(',')).sort()).toEqual([
       'AppendEvents',
+      'DescribeOwnExecutions',
       'OpenSealedFields',
       'ReadEvents',
       'ResumeWaitingExecution',
@@ -176,9 +192,24 @@ describe.each([
       Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
       Resource: { Ref: machineId },
     });
+    // Whether an execution still runs: DescribeExecution alone, on this state machine's executions alone.
+    expect(statements.find((s) => s.Sid === 'DescribeOwnExecutions')).toEqual({
+      Sid: 'DescribeOwnExecutions',
+      Effect: 'Allow',
+      Action: 'states:DescribeExecution',
+      Resource: executionsOf(machineId),
+    });
     const streams = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['execution#*', 'approval#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
     expect(statements.find((s) => s.Sid === 'AppendEvents')?.Condition).toEqual(streams);
     expect(statements.find((s) => s.Sid === 'ReadEvents')?.Condition).toEqual(streams);
+  });
+
+  it('lets only the two deciders (the page and record-decision) ask whether an execution runs, both on this state machine only', () => {
+    const [machineId] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
+    const describing = allStatements(template()).filter(([, s]) => actionList(s).some((a) => a.startsWith('states:Describe') || a === 'states:*'));
+    expect(describing.map(([role]) => role).sort()).toEqual([roleIdOfStep(template(), 'approval-page'), roleIdOfStep(template(), 'record-decision')].sort());
+    for (const [, statement] of describing) expect(statement).toEqual({ Sid: 'DescribeOwnExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(machineId) });
+    expect(variablesOf(template(), 'record-decision')).toMatchObject({ STATE_MACHINE_ARN: { Ref: machineId } });
   });
 
   it('serves GET and POST /approvals/{link} from the page function over an HTTP API, payload 2.0', () => {
@@ -351,6 +382,11 @@ describe('ApprovalSite and its email sender on their own', () => {
     const roleId = stack.getLogicalId(site.page.role.node.defaultChild as CfnElement);
     const statements = statementsOfRole(template, roleId);
     expect(statements.map((s) => s.Sid)).toEqual(expect.arrayContaining(['SignApprovalLinks', 'SendApprovalEmail', 'VerifyApprovalLinks']));
+    // The imported state machine's executions, by the name in its ARN.
+    expect(statements.find((s) => s.Sid === 'DescribeOwnExecutions')).toMatchObject({
+      Action: 'states:DescribeExecution',
+      Resource: 'arn:aws:states:eu-west-1:111122223333:execution:m:*',
+    });
     expect(statements.find((s) => s.Sid === 'SendApprovalEmail')).toMatchObject({
       Resource: ['arn:aws:ses:eu-west-1:111122223333:identity/approvals@example.org', 'arn:aws:ses:eu-west-1:111122223333:identity/example.org'],
       Condition: { StringEquals: { 'ses:FromAddress': 'approvals@example.org' } },

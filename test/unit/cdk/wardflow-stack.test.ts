@@ -333,12 +333,13 @@ describe.each([
       actionsOf(statementsOf(template(), step)).filter((a) => !/^(logs|dynamodb|kms|xray):/.test(a));
     expect(extrasOf('extract-invoice')).toEqual(['bedrock:InvokeModel']);
     expect(extrasOf('pay-invoice')).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-    expect(extrasOf('record-decision')).toEqual(['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
+    // It also asks whether the execution still runs before deciding (approval-site.test.ts pins the resource).
+    expect(extrasOf('record-decision')).toEqual(['states:DescribeExecution', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']);
     // A retried gate that finds the approval decided delivers that decision: success or failure, nothing else.
     // It also emails the signed links (approval-site.test.ts has the SES scoping).
     expect(extrasOf('request-approval')).toEqual(['ses:SendEmail', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
-    // The approval page resumes the gate: no heartbeat, no email.
-    expect(extrasOf('approval-page')).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+    // The approval page asks whether the execution still runs, then resumes the gate: no heartbeat, no email.
+    expect(extrasOf('approval-page')).toEqual(['states:DescribeExecution', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
     for (const step of ['record-start', 'check-grounding', 'apply-policy', 'record-outcome']) {
       expect(extrasOf(step), step).toEqual([]);
     }

@@ -89,6 +89,7 @@ describe('localHandlerEnvironment: the archiver', () => {
     linkKeyArn: 'arn:link',
     approvalSiteUrl: 'http://127.0.0.1:7700',
     paymentsSecretId: 'wardflow/local/payments-api-key',
+    stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-local-invoice-approval',
     auditBucket: 'wardflow-local-audit',
     endpoints: { dynamodb: 'http://d', s3: 'http://s', sesv2: 'http://e', aws: 'http://a' },
   };
