@@ -1,5 +1,8 @@
 import { DEFAULT_SETTLE_SECONDS } from '../audit/verify-archive.js';
-import { DEFAULT_ENVIRONMENT, DEFAULT_LIMIT, EXECUTION_STATUSES } from './options.js';
+import { MAX_JSON_DEPTH } from '../../functions/shared/json-depth.js';
+import { EXECUTION_NAME_RULE } from '../execution-name.js';
+import { MAX_INPUT_BYTES } from './input.js';
+import { DEFAULT_ENVIRONMENT, DEFAULT_LIMIT, EXECUTION_STATUSES, MAX_LIMIT } from './options.js';
 
 const DEFAULT_SETTLE_MINUTES = DEFAULT_SETTLE_SECONDS / 60;
 
@@ -7,9 +10,13 @@ const DEFAULT_SETTLE_MINUTES = DEFAULT_SETTLE_SECONDS / 60;
 export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
                 Start an execution of a workflow (invoice-approval) with a JSON input from a
                 file, or from standard input with \`--input -\`. Prints the execution id.
-                --name NAME picks the execution name (default: a random UUID).
+                The input must be a JSON object of at most ${MAX_INPUT_BYTES} bytes, nested at most
+                ${MAX_JSON_DEPTH} levels, valid for the workflow; anything else is refused, naming why.
+                --name NAME picks the execution name (default: a random UUID):
+                ${EXECUTION_NAME_RULE}.
   executions    Recent executions, newest first: id, status, started, stopped.
-                --limit N (default ${DEFAULT_LIMIT}), --status ${EXECUTION_STATUSES.join('|')}
+                --limit N (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}), --status ${EXECUTION_STATUSES.join('|')}.
+                When more remain it prints a token; --next-token TOKEN lists the ones after.
   status <execution-id>
                 An execution's state and its event history (the execution's stream and its
                 approvals'), hash chains verified. Sealed data stays sealed: approvers are shown

@@ -66,7 +66,7 @@ describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
     // The CLI, as a process, against this runtime.
     const listed = runCliProcess(['executions', '--json'], r.dataDir);
     expect(listed.code, listed.stderr).toBe(0);
-    const executions = JSON.parse(listed.stdout) as { id: string; status: string }[];
+    const { executions } = JSON.parse(listed.stdout) as { executions: { id: string; status: string }[] };
     expect(executions.find((e) => e.id === large)?.status).toBe('SUCCEEDED');
     const status = runCliProcess(['status', large, '--json'], r.dataDir);
     expect(status.code, status.stderr).toBe(0);

@@ -74,7 +74,7 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
 
     const listed = await aws('executions', '--status', 'RUNNING', '--json');
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: 'moto-run-1', workflow: 'invoice-approval', status: 'RUNNING', executionArn })]);
+    expect(JSON.parse(listed.stdout)).toEqual({ executions: [expect.objectContaining({ id: 'moto-run-1', workflow: 'invoice-approval', status: 'RUNNING', executionArn })], nextToken: null });
 
     // The steps' records, as the gate leaves them.
     const approvalId = 'moto-run-1-1';
@@ -107,6 +107,27 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
       expect(run.stdout).not.toContain(APPROVER);
       expect(run.stdout).not.toContain('planted-token');
     }
+  });
+
+  it('pages through executions with --next-token, each exactly once, newest first', async () => {
+    const input = join(inputFolder.dir, 'paged.json');
+    writeFileSync(input, JSON.stringify({ invoiceText: 'Total due: USD 10.00', source: 'test' }));
+    for (let i = 1; i <= 5; i++) expect((await aws('start', 'invoice-approval', '--input', input, '--name', `moto-page-${i}`)).code).toBe(0);
+    const everything = JSON.parse((await aws('executions', '--limit', '100', '--json')).stdout) as { executions: { id: string }[]; nextToken: string | null };
+    expect(everything.nextToken).toBeNull();
+    expect(everything.executions.map((e) => e.id)).toEqual(expect.arrayContaining(['moto-page-1', 'moto-page-5']));
+
+    const seen: string[] = [];
+    let token: string | null = null;
+    do {
+      const run = await aws('executions', '--limit', '2', '--json', ...(token ? ['--next-token', token] : []));
+      expect(run.code, run.stderr).toBe(0);
+      const page = JSON.parse(run.stdout) as { executions: { id: string }[]; nextToken: string | null };
+      expect(page.executions.length).toBeLessThanOrEqual(2);
+      seen.push(...page.executions.map((e) => e.id));
+      token = page.nextToken;
+    } while (token !== null && seen.length <= everything.executions.length);
+    expect(seen).toEqual(everything.executions.map((e) => e.id));
   });
 
   it('names a stack that does not exist, and one that lacks an output', async () => {

@@ -26,6 +26,8 @@ const UNUSED = 'http://127.0.0.1:9';
 export function localRuntimeFolder(
   options: {
     dynamodb?: string;
+    /** A local AWS endpoint answering Step Functions (the runtime's own, or a test's). */
+    stepfunctions?: string;
     eventsTable?: string;
     stateMachines?: Record<string, string>;
     pid?: number;
@@ -48,7 +50,7 @@ export function localRuntimeFolder(
       sesv2: UNUSED,
       dynamodb: options.dynamodb ?? UNUSED,
       s3: options.s3 ?? UNUSED,
-      stepfunctions: UNUSED,
+      stepfunctions: options.stepfunctions ?? UNUSED,
       kms: UNUSED,
       secretsmanager: UNUSED,
     },

@@ -148,7 +148,7 @@ describe('AWS mode', () => {
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'example-secret');
     const run = await runCliCaptured(['executions', '--region', 'eu-west-1', '--json']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual([]);
+    expect(JSON.parse(run.stdout)).toEqual({ executions: [], nextToken: null });
     expect(cloudFormation.commandCalls(DescribeStacksCommand)[0]!.args[0].input).toEqual({ StackName: 'wardflow-dev' });
     expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input).toMatchObject({ stateMachineArn: PROD_MACHINE });
   });
