@@ -17,12 +17,13 @@ const logger = createStepLogger({ step: PAGE_STEP, redactor });
  * Dependencies per request: store, sealer and clock from functions/shared/runtime.ts (tests
  * and the local runtime set them with setDependencies), the link signer from
  * functions/shared/approvals/link-signer.ts (useLinkSigner, else KMS with APPROVAL_LINK_KEY_ID).
- * Step Functions is reached through deliver-decision's client (useSfnClient).
+ * Step Functions (DescribeExecution, SendTaskSuccess/Failure) is reached through the approvals'
+ * one client (useSfnClient), the executions named from STATE_MACHINE_ARN.
  */
 function pageDependencies(): PageDependencies {
   const { store, sealer, now, config } = getDependencies();
   logger.setLogLevel(config.logLevel);
-  return { store, sealer, now, signer: linkSignerFor(requireEnv('APPROVAL_LINK_KEY_ID')) };
+  return { store, sealer, now, signer: linkSignerFor(requireEnv('APPROVAL_LINK_KEY_ID')), stateMachineArn: requireEnv('STATE_MACHINE_ARN') };
 }
 
 async function servePage(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -40,12 +41,15 @@ async function servePage(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
  * `GET /approvals/{link}` shows what is being approved with two buttons (and changes
  * nothing, so mail scanners may fetch it); `POST /approvals/{link}` with a form body
  * `decision=approve|reject` (and an optional `comment`) records the decision of the
- * approver the signed link names and resumes the workflow. Every other outcome (a second
- * click, an expired, forged, unknown or malformed link) is a clear page with its status,
+ * approver the signed link names and resumes the workflow, but only while Step Functions still
+ * runs the execution (a link to an ended one is refused with 410 and the refusal recorded once).
+ * Every other outcome (a second click, an expired, forged, unknown or malformed link, Step
+ * Functions out of reach) is a clear page with its status,
  * and no answer ever carries a task token, an address, the link's secret parts or an
  * internal error. See routes.ts for the flow, pages.ts for the HTML.
  *
- * Environment: the steps' (EVENTS_TABLE, DATA_KEY_ID, ...) and APPROVAL_LINK_KEY_ID.
+ * Environment: the steps' (EVENTS_TABLE, DATA_KEY_ID, ...), APPROVAL_LINK_KEY_ID and
+ * STATE_MACHINE_ARN (the state machine whose executions the approvals belong to).
  *
  * @example
  * const response = await handler({ version: '2.0', routeKey: 'GET /approvals/{link}', rawPath: `/approvals/${link}`,

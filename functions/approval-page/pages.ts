@@ -101,6 +101,28 @@ export function decisionNotDelivered(decision: 'approve' | 'reject'): Page {
   };
 }
 
+/**
+ * The 410 page for an approval whose execution is no longer running: nothing can act on a
+ * decision, so none is taken. `executionStatus` is Step Functions' word for how it ended
+ * (FAILED, ABORTED, ...; NOT_FOUND when Step Functions no longer knows it).
+ *
+ * @example
+ * executionEnded('ABORTED').html; // '... This request can no longer be decided: the execution ended ABORTED ...'
+ */
+export function executionEnded(executionStatus: string): Page {
+  const title = 'No longer open';
+  const how = executionStatus === 'NOT_FOUND' ? 'the execution no longer exists' : `the execution ended ${executionStatus}`;
+  return {
+    statusCode: 410,
+    outcome: 'execution-ended',
+    html: document(title, [
+      `<h1>${title}</h1>`,
+      `<p>This request can no longer be decided: ${escapeHtml(how)}. Nothing was decided, and nothing will happen to this invoice from here.</p>`,
+      '<p class="note">If the invoice still needs a decision, it has to be submitted again; a new request comes with a new email.</p>',
+    ]),
+  };
+}
+
 /** Why a link or a request cannot be served: each with its status and what to do next. */
 export type Problem =
   | 'already-decided'

@@ -1,19 +1,26 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { verifyApprovalLink } from '../shared/approvals/approval-link.js';
 import { approvalSummary } from '../shared/approvals/approval-summary.js';
+import { checkExecution } from '../shared/approvals/execution-status.js';
 import { humanDecision } from '../shared/approvals/guard.js';
 import type { LinkSigner } from '../shared/approvals/link-signer.js';
 import { recordApproverDecision, type DecisionDependencies } from '../shared/approvals/record-approver-decision.js';
+import { refuseUnlessRunning } from '../shared/approvals/refuse-unless-running.js';
 import { WardflowError } from '../shared/errors.js';
 import { approvalStream, type StoredEvent } from '../shared/events/event.js';
 import { approvalState, type ApprovalState } from '../shared/events/fold.js';
 import { readVerified } from '../shared/events/read-verified.js';
-import { alreadyDecided, decisionForm, decisionNotDelivered, decisionRecorded, problemPage, type ApprovalView, type Page } from './pages.js';
+import { alreadyDecided, decisionForm, decisionNotDelivered, decisionRecorded, executionEnded, problemPage, type ApprovalView, type Page } from './pages.js';
 import { readDecisionForm, type DecisionForm } from './request.js';
 
-/** What the page needs: the event store, the sealer (to open the approvers and the task token), the clock, and the link signer. */
+/**
+ * What the page needs: the event store, the sealer (to open the approvers and the task token),
+ * the clock, the link signer, and the state machine whose executions it asks about.
+ */
 export interface PageDependencies extends DecisionDependencies {
   signer: LinkSigner;
+  /** The state machine of the approvals' executions (STATE_MACHINE_ARN): execution ARNs are derived from it. */
+  stateMachineArn: string;
 }
 
 /** A page, and the approval it concerns once the link proved genuine (for the logs). */
@@ -36,9 +43,9 @@ interface OpenedApproval {
 }
 
 /**
- * GET: what is being approved, with the two buttons, when the link is genuine, unexpired and
- * the approval still open; otherwise the page that says why not. Changes nothing, so mail
- * scanners that fetch links are harmless.
+ * GET: what is being approved, with the two buttons, when the link is genuine, unexpired, the
+ * approval still open and its execution still running; otherwise the page that says why not.
+ * Changes nothing, not even a refusal on record, so mail scanners that fetch links are harmless.
  *
  * @example
  * const page = await showApproval(link, deps); // page.statusCode 200, page.outcome 'form'
@@ -48,14 +55,23 @@ export async function showApproval(link: string | undefined, deps: PageDependenc
   if (!found.ok) return found.page;
   const opened = found.approval;
   const closed = closedPage(opened, deps.now());
-  return closed ?? { ...decisionForm(opened.view), approvalId: opened.approvalId };
+  if (closed) return closed;
+  const check = await checkExecution(deps.stateMachineArn, opened.executionId);
+  if (check.state === 'unknown') return statusUnavailable(opened, check.errorName);
+  if (check.state === 'ended') return { ...executionEnded(check.executionStatus), approvalId: opened.approvalId };
+  return { ...decisionForm(opened.view), approvalId: opened.approvalId };
 }
 
 /**
- * POST: checks the link again, reads the form, and records the decision of the approver the
- * link names through recordApproverDecision, the same path record-decision takes. A click on
- * a closed approval changes nothing (409), except that the same approver repeating the same
- * decision has it delivered again: a click after a failed delivery still resumes the workflow.
+ * POST: checks the link again, reads the form, asks Step Functions whether the execution still
+ * runs, and records the decision of the approver the link names through recordApproverDecision,
+ * the same path record-decision takes. A click on a closed approval changes nothing (409),
+ * except that the same approver repeating the same decision has it delivered again: a click
+ * after a failed delivery still resumes the workflow.
+ *
+ * A click on an approval whose execution ended decides nothing (410) and is recorded as
+ * ApprovalAttemptRefused, once per approval however often it is clicked; when Step Functions
+ * cannot say, nothing is decided or recorded (503, try again).
  *
  * @example
  * const page = await decideApproval(link, event, deps); // page.outcome 'approved'
@@ -69,6 +85,10 @@ export async function decideApproval(link: string | undefined, event: APIGateway
   const form = reading.form;
   const closed = closedPage(opened, deps.now());
   if (closed && !isRepeat(opened, form)) return closed;
+  // Asked before anything is written: a decision nothing can act on is not recorded at all.
+  const check = await refuseUnlessRunning(opened, deps, PAGE_STEP);
+  if (check.state === 'unknown') return statusUnavailable(opened, check.errorName);
+  if (check.state === 'ended') return { ...executionEnded(check.executionStatus), approvalId: opened.approvalId };
   const served = await record(opened, form, deps);
   return { ...served, approvalId: opened.approvalId };
 }
@@ -99,6 +119,11 @@ function closedPage({ approvalId, state }: OpenedApproval, now: Date): Served | 
   if (state.status !== 'pending') return { ...problemPage('expired'), approvalId };
   if (state.expiresAt !== undefined && now.getTime() >= Date.parse(state.expiresAt)) return { ...problemPage('expired'), approvalId };
   return undefined;
+}
+
+/** Step Functions could not say whether the execution runs: a page to try again, nothing decided. Which SDK error it was goes to the logs only. */
+function statusUnavailable({ approvalId }: OpenedApproval, errorName: string): Served {
+  return { ...problemPage('unavailable'), outcome: `unavailable:execution-status:${errorName}`, approvalId };
 }
 
 /** The approver this link names clicking the decision already on record. */

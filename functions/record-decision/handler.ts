@@ -1,8 +1,13 @@
 import * as z from 'zod';
 import { recordApproverDecision } from '../shared/approvals/record-approver-decision.js';
+import { refuseUnlessRunning } from '../shared/approvals/refuse-unless-running.js';
+import { requireEnv } from '../shared/config.js';
 import { StepFailed } from '../shared/errors.js';
+import { approvalStream, type StoredEvent } from '../shared/events/event.js';
+import { approvalState } from '../shared/events/fold.js';
+import { readVerified } from '../shared/events/read-verified.js';
 import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
-import { defineStep } from '../shared/middleware/step.js';
+import { defineStep, type StepContext } from '../shared/middleware/step.js';
 
 // Kept here too: callers (tests, the local runtime) set the client through this handler.
 export { useSfnClient } from '../shared/approvals/deliver-decision.js';
@@ -22,6 +27,11 @@ const STEP = 'record-decision';
  * version read, so of two concurrent decisions one loses with ConcurrencyConflict; only then
  * is the newest sealed task token opened and sent back. When sending fails, calling again
  * with the same decision appends nothing and sends again.
+ *
+ * Before an open approval is decided, Step Functions is asked whether the execution still
+ * runs (STATE_MACHINE_ARN names its state machine): when it ended, nothing is decided, the
+ * refusal is recorded once (ApprovalAttemptRefused) and the call fails with StepFailed saying
+ * how it ended; when Step Functions cannot say, nothing is decided or recorded (retry).
  */
 export const handler = defineStep(
   {
@@ -36,7 +46,9 @@ export const handler = defineStep(
   },
   async (input, ctx) => {
     const { approver, ...decision } = input;
-    const recorded = await recordApproverDecision({ ...decision, approver: { address: approver }, executionId: ctx.executionId }, ctx.deps, STEP);
+    const events = await readVerified(ctx.deps.store, approvalStream(input.approvalId));
+    await refuseUnlessExecutionRuns(input.approvalId, events, ctx);
+    const recorded = await recordApproverDecision({ ...decision, approver: { address: approver }, executionId: ctx.executionId }, ctx.deps, STEP, events);
     if (recorded.delivery === 'task-gone') {
       // Not an expiry: decide() refused those. The execution was stopped, or its gate was retried
       // with a new token, and the retried gate answers itself from this decision.
@@ -45,3 +57,24 @@ export const handler = defineStep(
     return { approvalId: input.approvalId, status: recorded.status };
   },
 );
+
+/**
+ * Throws StepFailed, having decided nothing, when the open approval's execution no longer runs
+ * (the refusal recorded once) or Step Functions cannot say. Only an open, unexpired approval of
+ * the named execution is asked about: anything else is refused by recordApproverDecision as
+ * before (another execution's approval, closed, expired), and a repeat of a decision already on
+ * record only delivers it again.
+ */
+async function refuseUnlessExecutionRuns(approvalId: string, events: readonly StoredEvent[], ctx: StepContext): Promise<void> {
+  const state = approvalState(events);
+  const open = state.status === 'pending' && (state.expiresAt === undefined || ctx.deps.now().getTime() < Date.parse(state.expiresAt));
+  if (!open || state.executionId !== ctx.executionId) return;
+  const deps = { store: ctx.deps.store, stateMachineArn: requireEnv('STATE_MACHINE_ARN') };
+  const check = await refuseUnlessRunning({ approvalId, executionId: ctx.executionId, events }, deps, STEP);
+  if (check.state === 'ended') {
+    throw new StepFailed(STEP, `approval ${approvalId} can no longer be decided: execution ${ctx.executionId} ended ${check.executionStatus}; nothing was decided`);
+  }
+  if (check.state === 'unknown') {
+    throw new StepFailed(STEP, `Step Functions could not say whether execution ${ctx.executionId} still runs (${check.errorName}); nothing was decided, retry`);
+  }
+}

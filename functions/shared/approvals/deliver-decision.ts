@@ -1,23 +1,13 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Sealer } from '../crypto/sealer.js';
-import { environmentClient } from '../environment-clients.js';
 import { StepFailed, TamperDetected } from '../errors.js';
 import type { StoredEvent } from '../events/event.js';
 import type { ApprovalState } from '../events/fold.js';
 import { openSealed } from '../events/open-sealed.js';
+import { stepFunctions } from './step-functions-client.js';
 
-const sfn = environmentClient(() => new SFNClient({}));
-
-/**
- * Replaces the Step Functions client every decision is delivered with (tests, the local
- * runtime's task-token endpoint); `undefined` goes back to the default client.
- *
- * @example
- * useSfnClient(new SFNClient({ endpoint: 'http://localhost:8083' }));
- */
-export function useSfnClient(client: SFNClient | undefined): void {
-  sfn.use(client);
-}
+// Kept here too: callers (tests, the local runtime) replace the client through this module.
+export { useSfnClient } from './step-functions-client.js';
 
 /**
  * A decision on record, as the waiting gate task is told it. The approver is their position in
@@ -64,7 +54,7 @@ export async function deliverDecision(
 ): Promise<Delivery> {
   const taskToken = await newestTaskToken(events, state, sealer);
   const { approvalId, approverIndex, decision } = decided;
-  const client = sfn.get();
+  const client = stepFunctions();
   try {
     if (decision === 'approve') {
       await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approverIndex }) }));

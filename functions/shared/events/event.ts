@@ -25,6 +25,12 @@ export const EVENT_TYPES = [
   'ApprovalDecided',
   'ApprovalExpired',
   'ApprovalEscalated',
+  /**
+   * A decision was refused without deciding anything: `{ approvalId, executionId, reason, executionStatus }`,
+   * reason `execution-not-running` (the execution ended, so nothing could act on a decision). At most
+   * one per approval and reason, however many clicks; never an address or a token.
+   */
+  'ApprovalAttemptRefused',
   'PaymentRecorded',
   'ExecutionSucceeded',
   'ExecutionFailed',

@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as recordDecision } from '../../../functions/record-decision/handler.js';
@@ -9,7 +9,7 @@ import { approvalStream } from '../../../functions/shared/events/event.js';
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { acceptTaskCallbacks, callStep, failureOf, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld, LARGE_INVOICE as invoice } from './harness.js';
+import { acceptTaskCallbacks, callStep, deliveries, failureOf, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld, LARGE_INVOICE as invoice } from './harness.js';
 
 /**
  * The approval flow when delivery to Step Functions fails or races a retried gate task:
@@ -53,7 +53,7 @@ describe('record-decision delivery', () => {
 
     // A different decision after it is on record still changes nothing.
     expect(await failureOf(decision(id, 'reject'))).toBeInstanceOf(ApprovalClosed);
-    expect(sfnMock.calls()).toHaveLength(2);
+    expect(deliveries(sfnMock)).toHaveLength(2);
   });
 
   it('says the decision is recorded, not expired, when the task behind the token is gone', async () => {
@@ -75,6 +75,40 @@ describe('record-decision delivery', () => {
     const error = await failureOf(decision(id, 'approve'));
     expect(error.name).toBe('StepFailed');
     expect(error.message).toContain('invalid');
+  });
+});
+
+describe('record-decision on an execution that is no longer running', () => {
+  it('decides nothing, records the refusal once however often it is called, and says how the execution ended', async () => {
+    const id = 'exec-operator-ended';
+    await gate(id, FIRST_TOKEN);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'TIMED_OUT' });
+    for (const choice of ['approve', 'reject', 'approve'] as const) {
+      const error = await failureOf(decision(id, choice));
+      expect(error).toBeInstanceOf(StepFailed);
+      expect(error.message).toContain(`approval ${id}-1 can no longer be decided: execution ${id} ended TIMED_OUT; nothing was decided`);
+      expect(error.message).not.toContain(APPROVER);
+    }
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalAttemptRefused']);
+    expect(approval[1]).toMatchObject({ actor: 'step:record-decision', data: { approvalId: `${id}-1`, executionId: id, reason: 'execution-not-running', executionStatus: 'TIMED_OUT' }, sealed: null });
+    expect(deliveries(sfnMock)).toHaveLength(0);
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)[0]!.args[0].input).toEqual({
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:wardflow-test-invoice-approval:${id}`,
+      includedData: 'METADATA_ONLY',
+    });
+  });
+
+  it('decides and records nothing when Step Functions cannot say, and decides on the retry once it can', async () => {
+    const id = 'exec-operator-unknown';
+    await gate(id, FIRST_TOKEN);
+    sfnMock.on(DescribeExecutionCommand).rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' })).resolves({ status: 'RUNNING' });
+    const error = await failureOf(decision(id, 'approve'));
+    expect(error).toBeInstanceOf(StepFailed);
+    expect(error.message).toContain('(ThrottlingException); nothing was decided, retry');
+    expect((await world.approvalEvents(`${id}-1`)).map((e) => e.type)).toEqual(['ApprovalRequested']);
+    expect(await decision(id, 'approve')).toEqual({ approvalId: `${id}-1`, status: 'approved' });
+    expect(sentTokens()).toEqual([FIRST_TOKEN]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,6 +16,7 @@ import {
   acceptTaskCallbacks,
   callStep,
   captureOutput,
+  deliveries,
   lambdaContext,
   linksIn,
   pageEvent,
@@ -99,10 +100,14 @@ describe('GET /approvals/{link}', () => {
     expect(response.body).toContain('<textarea id="comment" name="comment" maxlength="2000"');
     expect(response.body).not.toMatch(/<script|javascript:/i);
 
-    // A mail scanner fetching the link twice: still nothing recorded, nobody told.
+    // A mail scanner fetching the link twice: still nothing recorded, nobody told; Step Functions was only asked whether the execution runs.
     expect((await page('GET', link)).statusCode).toBe(200);
     expect(await approvalTypes(id)).toEqual(['ApprovalRequested']);
-    expect(sfnMock.calls()).toHaveLength(0);
+    expect(deliveries(sfnMock)).toHaveLength(0);
+    expect(sfnMock.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      { executionArn: `arn:aws:states:us-east-1:000000000000:execution:wardflow-test-invoice-approval:${id}`, includedData: 'METADATA_ONLY' },
+      { executionArn: `arn:aws:states:us-east-1:000000000000:execution:wardflow-test-invoice-approval:${id}`, includedData: 'METADATA_ONLY' },
+    ]);
     expect(output.some((line) => line.includes('"outcome":"form"') && line.includes('"requestId":"page-req-1"'))).toBe(true);
     expectNoLeaks(link);
   });
@@ -220,7 +225,7 @@ describe('POST /approvals/{link}', () => {
     expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     const approval = await world.approvalEvents(`${id}-1`);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
-    expect(sfnMock.calls()).toHaveLength(1);
+    expect(deliveries(sfnMock)).toHaveLength(1);
   });
 
   it('refuses a form it cannot read, and other content types, without recording anything', async () => {
@@ -297,6 +302,64 @@ describe('links that cannot decide', () => {
     const put = await page('PUT', link);
     expect(put.statusCode).toBe(405);
     expect(put.headers).toMatchObject({ Allow: 'GET, POST' });
+  });
+});
+
+describe('an approval whose execution is no longer running', () => {
+  const SECURITY_HEADERS = {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+  };
+
+  it('is refused on GET and POST with 410 and its security headers; the clicks record one refusal, nothing decided, nobody told', async () => {
+    const id = 'exec-page-ended';
+    const link = await requestLink(id);
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
+
+    const shown = await page('GET', link);
+    expect(shown.statusCode).toBe(410);
+    expect(shown.headers).toMatchObject(SECURITY_HEADERS);
+    expect(shown.body).toContain('This request can no longer be decided: the execution ended ABORTED.');
+    expect(shown.body).not.toContain('<form');
+    // Opening the link records nothing, not even the refusal: mail scanners fetch links.
+    expect(await approvalTypes(id)).toEqual(['ApprovalRequested']);
+
+    for (const click of [approve, reject, approve]) {
+      const answer = await click(link);
+      expect(answer.statusCode).toBe(410);
+      expect(answer.headers).toMatchObject(SECURITY_HEADERS);
+      expect(answer.body).toContain('the execution ended ABORTED');
+    }
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalAttemptRefused']);
+    expect(approval[1]).toMatchObject({
+      actor: 'step:approval-page',
+      data: { approvalId: `${id}-1`, executionId: id, reason: 'execution-not-running', executionStatus: 'ABORTED' },
+      sealed: null,
+    });
+    expect(approvalState(approval).status).toBe('pending');
+    expect(deliveries(sfnMock)).toHaveLength(0);
+    expect(output.some((line) => line.includes('"outcome":"execution-ended"') && line.includes('"statusCode":410'))).toBe(true);
+    expectNoLeaks(link);
+  });
+
+  it('answers 503 with its security headers and records nothing when Step Functions cannot say whether the execution runs', async () => {
+    const id = 'exec-page-sfn-down';
+    const link = await requestLink(id);
+    sfnMock.on(DescribeExecutionCommand).rejects(Object.assign(new Error(`connect ECONNREFUSED for ${TOKEN}`), { name: 'TimeoutError' }));
+    for (const answer of [await page('GET', link), await approve(link)]) {
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers).toMatchObject(SECURITY_HEADERS);
+      expect(answer.body).toContain('Temporarily unavailable');
+      expect(answer.body).not.toContain('TimeoutError');
+    }
+    expect(await approvalTypes(id)).toEqual(['ApprovalRequested']);
+    expect(deliveries(sfnMock)).toHaveLength(0);
+    expect(output.some((line) => line.includes('"outcome":"unavailable:execution-status:TimeoutError"'))).toBe(true);
+    expectNoLeaks(link);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   acceptTaskCallbacks,
   callStep,
   captureOutput,
+  deliveries,
   failureOf,
   lambdaContext,
   linksIn,
@@ -104,7 +105,7 @@ describe('approver addresses', () => {
       expect(text.toLowerCase(), `the local part in ${where}`).not.toContain('planted.approver');
     }
     // What the searches covered did happen: the calls were made and logged, and the events are the gates' and the decisions'.
-    expect(sfnMock.calls()).toHaveLength(4); // approve, approve again, reject, reject again to the late retry
+    expect(deliveries(sfnMock)).toHaveLength(4); // approve, approve again, reject, reject again to the late retry
     expect(output.some((line) => line.includes('"outcome":"approved"'))).toBe(true);
     expect(events.filter((e) => e.type === 'ApprovalDecided').map((e) => [e.actor, e.data.approverIndex])).toEqual([
       ['approver:0', 0],

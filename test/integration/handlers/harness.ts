@@ -7,6 +7,7 @@ import {
   type ServiceOutputTypes as SecretsManagerOutput,
 } from '@aws-sdk/client-secrets-manager';
 import {
+  DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -51,6 +52,7 @@ export const STEP_ENV = {
   APPROVAL_SITE_URL: 'https://approvals.example.test',
   APPROVAL_LINK_KEY_ID: 'alias/wardflow-test-approval-links',
   APPROVAL_EMAIL_FROM: 'wardflow@example.test',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-test-invoice-approval',
 } as const;
 
 export interface HandlerWorld {
@@ -318,7 +320,8 @@ export function answerPaymentsSecret(
 export type SfnStub = AwsStub<SfnInput, SfnOutput, SFNClientResolvedConfig>;
 
 /**
- * Resets the file's Step Functions mock and makes SendTaskSuccess and SendTaskFailure succeed.
+ * Resets the file's Step Functions mock and makes SendTaskSuccess and SendTaskFailure succeed,
+ * and DescribeExecution say every execution is RUNNING (a decision is only taken while it is).
  *
  * @example
  * const sfnMock = mockClient(SFNClient);
@@ -328,6 +331,18 @@ export function acceptTaskCallbacks(sfn: SfnStub): void {
   sfn.reset();
   sfn.on(SendTaskSuccessCommand).resolves({});
   sfn.on(SendTaskFailureCommand).resolves({});
+  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+}
+
+/**
+ * The calls that told a gate task something (SendTaskSuccess, SendTaskFailure), leaving out the
+ * status questions (DescribeExecution) asked before each decision.
+ *
+ * @example
+ * expect(deliveries(sfnMock)).toHaveLength(1);
+ */
+export function deliveries(sfn: SfnStub): ReturnType<SfnStub['calls']> {
+  return sfn.calls().filter((call) => call.args[0] instanceof SendTaskSuccessCommand || call.args[0] instanceof SendTaskFailureCommand);
 }
 
 /**

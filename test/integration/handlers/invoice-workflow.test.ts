@@ -14,7 +14,7 @@ import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, ValidationFailed 
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
 import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
-import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, exampleInput, failureOf, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_4f9a1c2e';
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAY-secret-task-token-0123456789';
@@ -137,10 +137,10 @@ describe('invoice-approval steps against dynalite', () => {
     expect(await openSealed(requested!, world.deps.sealer)).toEqual({ taskToken: TASK_TOKEN, approvers: ['approver@example.com'] });
     expect(executionState(await world.executionEvents(id)).status).toBe('waiting-for-approval');
 
-    // Not an approver: refused, nothing recorded, Step Functions untouched.
+    // Not an approver: refused, nothing recorded, the gate told nothing.
     const stranger = await failureOf(callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'mallory@example.com', decision: 'approve' }));
     expect(stranger).toBeInstanceOf(ValidationFailed);
-    expect(sfnMock.calls()).toHaveLength(0);
+    expect(deliveries(sfnMock)).toHaveLength(0);
 
     const decided = await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'Approver@Example.com', decision: 'approve', comment: 'ok, contract renewal' });
     expect(decided).toEqual({ approvalId: policy.approvalId, status: 'approved' });
@@ -159,7 +159,7 @@ describe('invoice-approval steps against dynalite', () => {
     // A second click changes nothing.
     const again = await failureOf(callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }));
     expect(again).toBeInstanceOf(ApprovalClosed);
-    expect(sfnMock.calls()).toHaveLength(1);
+    expect(deliveries(sfnMock)).toHaveLength(1);
 
     // The human approval lets the payment through.
     expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
@@ -221,7 +221,7 @@ describe('invoice-approval steps against dynalite', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(losers).toHaveLength(1);
     expect(['ConcurrencyConflict', 'ApprovalClosed']).toContain(losers[0]);
-    expect(sfnMock.calls()).toHaveLength(1);
+    expect(deliveries(sfnMock)).toHaveLength(1);
     expect((await world.approvalEvents(policy.approvalId)).filter((e) => e.type === 'ApprovalDecided')).toHaveLength(1);
   });
 
