@@ -54,18 +54,70 @@ export async function runDev(options: DevOptions): Promise<number> {
   print('Try: npm run wardflow -- executions | approvals | status <id> | start invoice-approval --input examples/invoice-small.json');
   print('Press Ctrl-C to stop. Executions waiting for approval are resumed at the next start.');
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const signals = watchStopSignals({
+    onForce: () => {
+      print('wardflow: quitting at once; executions still running resume at the next start.');
+      process.exit(130);
+    },
   });
+  await signals.stopRequested;
   print('wardflow: stopping: running steps finish first; waiting executions resume at the next start (Ctrl-C again to quit at once)...');
-  const force = () => {
-    print('wardflow: quitting at once; executions still running resume at the next start.');
-    process.exit(130);
-  };
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
   await runtime.stop();
+  signals.stopped();
   print('wardflow: stopped.');
   return 0;
+}
+
+/** Signals this long after the first are the same Ctrl-C delivered twice, not a second one. */
+export const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
+
+/** Where the signals come from: the process, or a test's emitter. */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
+/**
+ * Turns SIGINT/SIGTERM into "stop" and "quit at once". The first one resolves `stopRequested`.
+ * One Ctrl-C in `npm start` arrives twice: the terminal sends SIGINT to the whole process group,
+ * and the npm/tsx wrapper forwards its own copy to this process. So a signal within
+ * `windowMs` of the first is that same Ctrl-C and is ignored; one after it is a second Ctrl-C
+ * and calls `onForce`. Once `stopped()` is called every later signal is ignored: the process is
+ * exiting, and a late copy must not turn a clean stop into "quitting at once". The listeners
+ * stay installed for the process's life (they do not keep it alive), so no copy ever meets
+ * Node's default action, which would kill the process mid-stop.
+ *
+ * @example
+ * const signals = watchStopSignals({ onForce: () => process.exit(130) });
+ * await signals.stopRequested;
+ * await runtime.stop();
+ * signals.stopped();
+ */
+export function watchStopSignals(options: {
+  onForce: (signal: 'SIGINT' | 'SIGTERM') => void;
+  source?: SignalSource;
+  now?: () => number;
+  windowMs?: number;
+}): { stopRequested: Promise<'SIGINT' | 'SIGTERM'>; stopped(): void } {
+  const { onForce, source = process, now = Date.now, windowMs = DUPLICATE_SIGNAL_WINDOW_MS } = options;
+  let phase: 'running' | 'stopping' | 'stopped' = 'running';
+  let firstAt = 0;
+  let requested: (signal: 'SIGINT' | 'SIGTERM') => void = () => undefined;
+  const stopRequested = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => (requested = resolve));
+  const listener = (signal: 'SIGINT' | 'SIGTERM') => () => {
+    if (phase === 'running') {
+      phase = 'stopping';
+      firstAt = now();
+      requested(signal);
+    } else if (phase === 'stopping' && now() - firstAt >= windowMs) {
+      onForce(signal);
+    }
+  };
+  source.on('SIGINT', listener('SIGINT'));
+  source.on('SIGTERM', listener('SIGTERM'));
+  return {
+    stopRequested,
+    stopped: () => {
+      phase = 'stopped';
+    },
+  };
 }
