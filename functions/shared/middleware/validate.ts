@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
 import type { z } from 'zod';
 import { ValidationFailed } from '../errors.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../json-depth.js';
 import { describeIssues } from './describe-issues.js';
 import { StepEnvelopeSchema } from './envelope.js';
 
@@ -17,6 +18,7 @@ export interface ValidateOptions<I extends z.ZodType, O extends z.ZodType> {
 
 /**
  * Validates the envelope and its `input` before the handler, and the response after it.
+ * Input nested deeper than MAX_JSON_DEPTH is refused before any schema looks at it.
  *
  * Before: the event must be `{ executionId, taskToken?, input }`; `input` is replaced by its
  * parsed value (defaults applied, unknown keys stripped), so the handler gets typed input.
@@ -35,6 +37,12 @@ export function validate<I extends z.ZodType, O extends z.ZodType>(
   const outputSource = options.outputSource ?? (source.endsWith(' input') ? `${source.slice(0, -6)} output` : `${source} output`);
 
   const before: middy.MiddlewareFn<unknown, unknown, Error> = async (request) => {
+    // Checked first, without recursion: a 100,000-deep payload would overflow the stack of any
+    // recursive walk (schemas, redaction) and fail the step with a RangeError instead of a reason.
+    // The envelope adds one level above the input.
+    if (jsonDepthExceeds(request.event, MAX_JSON_DEPTH + 1)) {
+      throw new ValidationFailed(source, [{ path: 'input', expected: `JSON nested at most ${MAX_JSON_DEPTH} levels deep` }]);
+    }
     const envelope = StepEnvelopeSchema.safeParse(request.event);
     if (!envelope.success) throw new ValidationFailed(source, describeIssues(envelope.error.issues));
     const input = await options.input.safeParseAsync(envelope.data.input);

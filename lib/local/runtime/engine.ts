@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describeExecutionName, EXECUTION_NAME } from '../../execution-name.js';
+import { jsonTextDepthExceeds } from '../../../functions/shared/json-depth.js';
 import { AwsProtocolError } from '../aws-endpoint/protocol-error.js';
 import type {
   LocalExecutionDescription,
@@ -16,6 +17,14 @@ import { TaskTokens } from './task-tokens.js';
 
 /** Step Functions' limit on execution input and task output. */
 const MAX_PAYLOAD_BYTES = 256 * 1024;
+/**
+ * The deepest input the local engine can run: aws-local-stepfunctions copies state data
+ * recursively, so a 100,000-deep input ended with RangeError and no record at all. Refused at
+ * start like an input over 256 KB (AWS's JSON parsers have nesting limits of this order too).
+ * Anything shallower reaches RecordStart, whose validation refuses more than MAX_JSON_DEPTH
+ * levels with ValidationFailed, on the record.
+ */
+const MAX_RUNNABLE_DEPTH = 1000;
 /**
  * How many executions a restart resumes at once. Each holds its slot until it waits on a task
  * token again, ends, or RESUME_SLOT_MS passes: resuming 1,000 waiting gates at once queued
@@ -111,6 +120,9 @@ export class LocalEngine implements LocalStepFunctions {
     }
     const input = request.input ?? '{}';
     if (Buffer.byteLength(input, 'utf8') > MAX_PAYLOAD_BYTES) throw new AwsProtocolError('InvalidExecutionInput', 'The input is larger than 256 KB.');
+    if (jsonTextDepthExceeds(input, MAX_RUNNABLE_DEPTH)) {
+      throw new AwsProtocolError('InvalidExecutionInput', `The input is nested deeper than ${MAX_RUNNABLE_DEPTH} levels.`);
+    }
     try {
       JSON.parse(input);
     } catch {

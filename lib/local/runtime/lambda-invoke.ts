@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { jsonCopy } from './json-copy.js';
 
 /** A Lambda handler as the functions export it (middy handlers take event and context). */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -75,8 +76,8 @@ async function invokeInEnvironment(fn: LocalLambda, event: unknown): Promise<unk
     );
   });
   try {
-    const result = await Promise.race([fn.run(JSON.parse(JSON.stringify(event ?? null)) as unknown, context), timedOut]);
-    return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);
+    const result = await Promise.race([fn.run(jsonCopy(event), context), timedOut]);
+    return jsonCopy(result);
   } catch (error) {
     if (error instanceof LambdaFunctionError) throw error;
     const errorType = error instanceof Error && error.name ? error.name : 'Error';

@@ -152,6 +152,12 @@ describe('LocalEngine', () => {
     await expect(w.engine.startExecution({ stateMachineArn: `${MACHINE_ARN}-x` })).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
     await expect(w.engine.startExecution({ stateMachineArn: MACHINE_ARN, name: 'bad name!' })).rejects.toMatchObject({ name: 'InvalidName' });
     await expect(w.engine.startExecution({ stateMachineArn: MACHINE_ARN, input: '{' })).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    // Deeper than the engine can copy: refused at start, with a reason, not a RangeError mid-run.
+    const tooDeep = `{"d":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    await expect(w.engine.startExecution({ stateMachineArn: MACHINE_ARN, input: tooDeep })).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+      message: 'The input is nested deeper than 1000 levels.',
+    });
     await expect(w.engine.describeExecution({ executionArn: `${MACHINE_ARN.replace('stateMachine', 'execution')}:nope` })).rejects.toMatchObject({
       name: 'ExecutionDoesNotExist',
     });

@@ -71,6 +71,20 @@ describe('validate middleware', () => {
     expect(e4.issues[0]).toEqual({ path: 'executionId', expected: 'a string of at most 80 characters' });
   });
 
+  it('refuses input nested deeper than 64 levels before any schema walks it, even 100,000 deep', async () => {
+    const { handler, seen } = wrapped();
+    for (const depth of [65, 100_000]) {
+      let nested: unknown = 1;
+      for (let i = 0; i < depth; i++) nested = [nested];
+      const error = await failure(handler({ executionId: 'exec-deep', input: { ...good, extra: nested } }, lambdaContext()));
+      expect(error.issues).toEqual([{ path: 'input', expected: 'JSON nested at most 64 levels deep' }]);
+    }
+    let nested: unknown = 1;
+    for (let i = 0; i < 62; i++) nested = [nested];
+    await handler({ executionId: 'exec-ok', input: { ...good, extra: nested } }, lambdaContext());
+    expect(seen).toHaveLength(1);
+  });
+
   it('validates the response with the output schema, as `<step> output`', async () => {
     const { handler } = wrapped(() => ({ ok: PLANTED }));
     const error = await failure(handler({ executionId: 'exec-1', input: good }, lambdaContext()));
