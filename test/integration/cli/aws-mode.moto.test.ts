@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
@@ -107,6 +107,36 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
       expect(run.stdout).not.toContain(APPROVER);
       expect(run.stdout).not.toContain('planted-token');
     }
+  });
+
+  it('leaves out of approvals one whose execution was stopped while its gate waited, and says so', async () => {
+    const input = join(inputFolder.dir, 'stopped.json');
+    writeFileSync(input, JSON.stringify({ invoiceText: 'Total due: USD 9,000.00', source: 'test' }));
+    const started = await aws('start', 'invoice-approval', '--input', input, '--name', 'moto-stopped', '--json');
+    expect(started.code, started.stderr).toBe(0);
+    const { executionArn } = JSON.parse(started.stdout) as { executionArn: string };
+    const approvalId = 'moto-stopped-1';
+    await append(executionStream('moto-stopped'), [
+      { type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'invoice-approval', source: 'test' } },
+      { type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId, expiresAt: '2026-12-02T08:59:00.000Z' } },
+    ]);
+    await append(approvalStream(approvalId), [
+      {
+        type: 'ApprovalRequested',
+        actor: 'step:request-approval',
+        data: { approvalId, executionId: 'moto-stopped', approverCount: 1, expiresAt: '2026-12-02T08:59:00.000Z', summary: { vendor: 'Contoso', invoiceNumber: 'C-9', currency: 'USD', amount: '9000.00' } },
+        sensitive: { taskToken: 'planted-token-2', approvers: [APPROVER] },
+      },
+    ]);
+    const sfn = new SFNClient(config());
+    await sfn.send(new StopExecutionCommand({ executionArn }));
+    sfn.destroy();
+
+    const approvals = await aws('approvals', '--json');
+    expect(approvals.code, approvals.stderr).toBe(0);
+    expect((JSON.parse(approvals.stdout) as { approvalId: string }[]).map((a) => a.approvalId)).not.toContain(approvalId);
+    expect(approvals.err.join('\n')).toContain(`${approvalId} (execution moto-stopped ABORTED)`);
+    expect(approvals.stderr).not.toContain(APPROVER);
   });
 
   it('pages through executions with --next-token, each exactly once, newest first', async () => {

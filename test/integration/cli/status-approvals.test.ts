@@ -40,7 +40,13 @@ const EXECUTIONS: Record<string, { status: ExecutionStatus; start: string; stop?
   'cli-unknown': { status: 'RUNNING', start: '2026-12-01T09:02:00Z' },
   'cli-malformed': { status: 'FAILED', start: '2026-12-01T09:03:00Z', stop: '2026-12-01T09:03:01Z', error: 'ValidationFailed', cause: CAUSE },
   'cli-tampered': { status: 'RUNNING', start: '2026-12-01T09:04:00Z' },
+  // Stopped while its gate waited: its streams still say it waits.
+  'cli-stopped': { status: 'ABORTED', start: '2026-12-01T09:05:00Z', stop: '2026-12-01T09:06:00Z' },
+  // Listed as RUNNING, then gone by the time it is described (see LISTED_AS).
+  'cli-lost': { status: 'FAILED', start: '2026-12-01T09:07:00Z', stop: '2026-12-01T09:08:00Z', error: 'Wardflow.Interrupted' },
 };
+/** What ListExecutions says when it is a moment behind DescribeExecution. */
+const LISTED_AS: Record<string, ExecutionStatus> = { 'cli-lost': 'RUNNING' };
 
 function answerStepFunctions(names: readonly string[]): void {
   sfn.reset();
@@ -49,7 +55,10 @@ function answerStepFunctions(names: readonly string[]): void {
     return { executionArn: executionArn(name), stateMachineArn: INVOICE_MACHINE_ARN, name, status: e.status, startDate: new Date(e.start), ...(e.stop ? { stopDate: new Date(e.stop) } : {}) };
   });
   sfn.on(ListExecutionsCommand).callsFake((input: { statusFilter?: string }) => ({
-    executions: items.filter((i) => input.statusFilter === undefined || i.status === input.statusFilter).sort((a, b) => b.startDate.getTime() - a.startDate.getTime()),
+    executions: items
+      .map((i) => ({ ...i, status: LISTED_AS[i.name] ?? i.status }))
+      .filter((i) => input.statusFilter === undefined || i.status === input.statusFilter)
+      .sort((a, b) => b.startDate.getTime() - a.startDate.getTime()),
   }));
   sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
     const item = items.find((i) => i.executionArn === input.executionArn);
@@ -130,6 +139,9 @@ beforeAll(async () => {
     { type: 'ExecutionFailed', actor: 'step:record-outcome', data: { error: 'ValidationFailed' } },
     step('record-outcome'),
   ]);
+
+  await reachGate('cli-stopped');
+  await reachGate('cli-lost');
 
   // Someone with write access to the table lowers the amount of a pending request in place.
   const tampered = await reachGate('cli-tampered');
@@ -311,6 +323,41 @@ describe('wardflow approvals', () => {
     answerStepFunctions(['cli-small']);
     const run = await cli('approvals');
     expect(run.out).toEqual([`No approvals are waiting on the local runtime of ${folder.dir}.`]);
+  });
+
+  it('leaves out approvals whose execution ended (stopped, or ended between listing and asking) and says how many', async () => {
+    answerStepFunctions(['cli-large', 'cli-stopped', 'cli-lost', 'cli-malformed', 'cli-small']);
+    const note =
+      '2 approvals left out because their executions ended: cli-lost-1 (execution cli-lost FAILED), cli-stopped-1 (execution cli-stopped ABORTED). `wardflow status <execution>` shows their history.';
+    const run = await cli('approvals');
+    expect(run.code).toBe(0);
+    expect(run.err).toEqual([]);
+    expect(run.out).toEqual([
+      'APPROVAL     EXECUTION  VENDOR             INVOICE   AMOUNT    CURRENCY  EXPIRES               APPROVERS',
+      'cli-large-1  cli-large  Northwind Traders  NW-88213  12480.00  USD       2026-12-02T08:59:00Z  1',
+      note,
+    ]);
+    // The listed one was asked again, metadata only (no input read).
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input)).toEqual(
+      expect.arrayContaining([{ executionArn: executionArn('cli-large'), includedData: 'METADATA_ONLY' }, { executionArn: executionArn('cli-lost'), includedData: 'METADATA_ONLY' }]),
+    );
+
+    // --json: stdout stays one JSON document, the note goes to stderr.
+    const json = await cli('approvals', '--json');
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { approvalId: string }[]).map((a) => a.approvalId)).toEqual(['cli-large-1']);
+    expect(json.err).toEqual([`wardflow: ${note}`]);
+    expectNothingPlanted(run.stdout + json.stdout + json.stderr);
+  });
+
+  it('says how many were left out even when nothing is left to list', async () => {
+    answerStepFunctions(['cli-stopped', 'cli-small']);
+    const run = await cli('approvals');
+    expect(run.code).toBe(0);
+    expect(run.out).toEqual([
+      `No approvals are waiting on the local runtime of ${folder.dir}.`,
+      '1 approval left out because its execution ended: cli-stopped-1 (execution cli-stopped ABORTED). `wardflow status <execution>` shows its history.',
+    ]);
   });
 });
 

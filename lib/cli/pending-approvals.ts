@@ -1,0 +1,157 @@
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { approvalStream, executionStream, type Json, type StoredEvent } from '../../functions/shared/events/event.js';
+import { approvalState, executionState } from '../../functions/shared/events/fold.js';
+import type { EventStore } from '../../functions/shared/events/store.js';
+import type { Connection } from './connection.js';
+import { HistoryUnverified } from './errors.js';
+import { openEventReader, readStream } from './event-reader.js';
+import { listExecutions, type ExecutionSummary } from './executions-source.js';
+import type { ExecutionStatusFilter } from './options.js';
+
+/** An approval that waits for a human, as `approvals` lists it. Approvers are counted, never named: their addresses are sealed. */
+export interface PendingApproval {
+  approvalId: string;
+  executionId: string;
+  workflow: string;
+  vendor: string | null;
+  invoiceNumber: string | null;
+  amount: string | null;
+  currency: string | null;
+  requestedAt: string | null;
+  expiresAt: string | null;
+  approverCount: number;
+}
+
+/**
+ * An approval its stream still calls pending whose execution is no longer running: nothing
+ * can resume it (the approval page refuses its link), so it is left out of the list.
+ */
+export interface LeftOutApproval {
+  approvalId: string;
+  executionId: string;
+  /** How the execution ended, as Step Functions says (FAILED, ABORTED, TIMED_OUT, ...). */
+  executionStatus: string;
+}
+
+export interface PendingApprovals {
+  pending: PendingApproval[];
+  /** Left out because their execution ended (StopExecution, a time-out, a local runtime that could not resume it). */
+  endedExecutions: LeftOutApproval[];
+  /** Streams that failed verification: their approvals are not listed. */
+  unverified: HistoryUnverified[];
+}
+
+/**
+ * The statuses an execution can end in while its gate waits, without the workflow recording
+ * the end (record-outcome runs only on the workflow's own paths): stopped, timed out as a
+ * whole, or failed outside the state machine's Catch (a local runtime that could not resume
+ * it). A SUCCEEDED execution went through its gate.
+ */
+const ENDED_WHILE_WAITING: readonly ExecutionStatusFilter[] = ['ABORTED', 'TIMED_OUT', 'FAILED'];
+
+/**
+ * The approvals that can still be decided: for each RUNNING execution, the approval its stream
+ * last asked for (ApprovalRequested), when that approval's stream folds to `pending`, and
+ * Step Functions still says RUNNING when asked again (DescribeExecution, metadata only: the
+ * list may be a moment old). Streams are read with their hash chains verified; a stream that
+ * fails verification is reported in `unverified` and its approval is not listed.
+ *
+ * Also finds the approvals that are left out because their execution ended while they waited
+ * (the execution's stream still says it waits for the approval): every ended execution of
+ * the statuses in ENDED_WHILE_WAITING is read, one query each.
+ *
+ * @example
+ * const { pending, endedExecutions, unverified } = await findPendingApprovals(connection);
+ */
+export async function findPendingApprovals(connection: Pick<Connection, 'sfn' | 'workflows' | 'dynamodb' | 'eventsTable'>): Promise<PendingApprovals> {
+  const store = openEventReader(connection);
+  const result: PendingApprovals = { pending: [], endedExecutions: [], unverified: [] };
+  const verified = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof HistoryUnverified)) throw error;
+      result.unverified.push(error);
+      return undefined;
+    }
+  };
+
+  for (const execution of await listExecutions(connection, { status: 'RUNNING', limit: Number.POSITIVE_INFINITY })) {
+    const approval = await verified(() => waitingApprovalOf(store, execution));
+    if (approval === undefined) continue;
+    // Listed as RUNNING a moment ago; it may have ended since.
+    const status = await statusNow(connection, execution.executionArn);
+    if (status === 'RUNNING') result.pending.push(pendingApproval(approval, execution));
+    else result.endedExecutions.push({ approvalId: approval.approvalId, executionId: execution.id, executionStatus: status });
+  }
+  for (const status of ENDED_WHILE_WAITING) {
+    for (const execution of await listExecutions(connection, { status, limit: Number.POSITIVE_INFINITY })) {
+      const approval = await verified(() => waitingApprovalOf(store, execution, { endedExecution: true }));
+      if (approval !== undefined) result.endedExecutions.push({ approvalId: approval.approvalId, executionId: execution.id, executionStatus: status });
+    }
+  }
+  return result;
+}
+
+/** An approval pending on record for an execution, with its stream as read. */
+interface WaitingApproval {
+  approvalId: string;
+  events: StoredEvent[];
+}
+
+/**
+ * The approval an execution's stream last asked for, when its own stream folds to `pending`
+ * and belongs to that execution. For an ended execution, only when its stream still says it
+ * waits: one whose end the workflow recorded (ExecutionFailed after a rejection, say) is not
+ * one that was left waiting.
+ */
+async function waitingApprovalOf(store: EventStore, execution: ExecutionSummary, options: { endedExecution?: boolean } = {}): Promise<WaitingApproval | undefined> {
+  const events = await readStream(store, executionStream(execution.id));
+  if (options.endedExecution && executionState(events).status !== 'waiting-for-approval') return undefined;
+  const approvalId = events.findLast((e) => e.type === 'ApprovalRequested' && typeof e.data.approvalId === 'string')?.data.approvalId;
+  if (typeof approvalId !== 'string') return undefined;
+  const approvalEvents = await readStream(store, approvalStream(approvalId));
+  const state = approvalState(approvalEvents);
+  // The approval must be this execution's: a stream can only name, not prove, whose approval it is.
+  if (state.status !== 'pending' || state.executionId !== execution.id) return undefined;
+  return { approvalId, events: approvalEvents };
+}
+
+/** What Step Functions says about the execution now (RUNNING, or how it ended); NOT_FOUND when it no longer knows it. */
+async function statusNow(connection: Pick<Connection, 'sfn'>, executionArn: string): Promise<string> {
+  try {
+    const { status } = await connection.sfn.send(new DescribeExecutionCommand({ executionArn, includedData: 'METADATA_ONLY' }));
+    // A status as Step Functions spells them; anything else is not echoed.
+    return status !== undefined && /^[A-Z_]{1,32}$/.test(status) ? status : 'UNRECOGNISED';
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name === 'ExecutionDoesNotExist') return 'NOT_FOUND';
+    throw error;
+  }
+}
+
+function pendingApproval({ approvalId, events }: WaitingApproval, execution: ExecutionSummary): PendingApproval {
+  const state = approvalState(events);
+  const summary = requestSummary(events);
+  return {
+    approvalId,
+    executionId: execution.id,
+    workflow: execution.workflow,
+    vendor: text(summary.vendor),
+    invoiceNumber: text(summary.invoiceNumber),
+    amount: text(summary.amount),
+    currency: text(summary.currency),
+    requestedAt: state.requestedAt ?? null,
+    expiresAt: state.expiresAt ?? null,
+    approverCount: state.approverCount,
+  };
+}
+
+/** What the gate recorded about the invoice when it asked (request-approval's `summary`). */
+function requestSummary(events: readonly StoredEvent[]): { [key: string]: Json } {
+  const summary = events.find((e) => e.type === 'ApprovalRequested')?.data.summary;
+  return summary !== null && typeof summary === 'object' && !Array.isArray(summary) ? summary : {};
+}
+
+function text(value: Json | undefined): string | null {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
