@@ -25,7 +25,7 @@ const contextConditions = (streams: string[]): Conditions => ({
  * Which stream kinds each step seals into (GenerateDataKey) and opens (Decrypt), as its handler does:
  * record-start seals the invoice text, extract-invoice the model prompt (ModelInvoked), request-approval
  * the task token (and opens it to deliver a decision on a retried gate), record-decision and the
- * approval page the comment (and open the task token). Every other step neither seals nor opens.
+ * approval page the comment (and open the task token). Every other step (and the execution-end recorder) neither seals nor opens.
  */
 const SEALING: Record<(typeof FUNCTION_NAMES)[number], { seal: string[]; open: string[] }> = {
   'record-start': { seal: ['execution#*'], open: [] },
@@ -37,6 +37,7 @@ const SEALING: Record<(typeof FUNCTION_NAMES)[number], { seal: string[]; open: s
   'pay-invoice': { seal: [], open: [] },
   'record-outcome': { seal: [], open: [] },
   'approval-page': { seal: ['approval#*'], open: ['approval#*'] },
+  'record-execution-end': { seal: [], open: [] },
 };
 
 let dev: Template;

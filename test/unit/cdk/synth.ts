@@ -70,8 +70,11 @@ export const STEP_NAMES = [
 /** The approval site's function: not a state machine step, but built like one (WorkflowStep). */
 export const APPROVAL_PAGE = 'approval-page';
 
-/** The functions built by WorkflowStep (the steps and the approval page), by folder name under functions/. */
-export const FUNCTION_NAMES = [...STEP_NAMES, APPROVAL_PAGE] as const;
+/** The recorder of execution endings: invoked by an EventBridge rule, not a state machine step, but built like one (WorkflowStep). */
+export const EXECUTION_END_RECORDER = 'record-execution-end';
+
+/** The functions built by WorkflowStep (the steps, the approval page and the execution-end recorder), by folder name under functions/. */
+export const FUNCTION_NAMES = [...STEP_NAMES, APPROVAL_PAGE, EXECUTION_END_RECORDER] as const;
 
 /** The audit archiver: on the events table's stream, built by AuditArchiver, not a step. */
 export const AUDIT_ARCHIVER = 'audit-archiver';

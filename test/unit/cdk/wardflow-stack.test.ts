@@ -2,9 +2,9 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FUNCTION_NAMES, AUDIT_ARCHIVER, CDK_CONTEXT, devAndProdTemplates, FUNCTION_NAMES, roleIdOfStep } from './synth.js';
 
-/** The functions built by WorkflowStep: the workflow steps and the approval page. */
+/** The functions built by WorkflowStep: the workflow steps, the approval page and the execution-end recorder. */
 const STEPS = FUNCTION_NAMES;
-/** Every function of the stack: the steps, the approval page and the audit archiver. */
+/** Every function of the stack: the steps, the approval page, the execution-end recorder and the audit archiver. */
 const FUNCTIONS = ALL_FUNCTION_NAMES;
 const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { auditRetentionDays: number }>;
 
@@ -340,6 +340,8 @@ describe.each([
     expect(extrasOf('request-approval')).toEqual(['ses:SendEmail', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
     // The approval page asks whether the execution still runs, then resumes the gate: no heartbeat, no email.
     expect(extrasOf('approval-page')).toEqual(['states:DescribeExecution', 'states:SendTaskFailure', 'states:SendTaskSuccess']);
+    // The execution-end recorder sends what it cannot record to its dead-letter queue (execution-end-recorder.test.ts pins it).
+    expect(extrasOf('record-execution-end')).toEqual(['sqs:SendMessage']);
     for (const step of ['record-start', 'check-grounding', 'apply-policy', 'record-outcome']) {
       expect(extrasOf(step), step).toEqual([]);
     }
