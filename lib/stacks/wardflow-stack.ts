@@ -19,7 +19,6 @@ import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
-import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
 import { type SharedStepProps, type StepEvents, type StepSealing, WorkflowStep } from '../constructs/workflow-step.js';
 import { STACK_OUTPUTS } from './stack-outputs.js';
 
@@ -233,9 +232,6 @@ export class WardflowStack extends Stack {
         ],
       }),
     );
-
-    // Endings the failure path cannot record (timeout, StopExecution, States.Runtime) reach the event store through EventBridge.
-    new ExecutionEndRecorder(this, 'ExecutionEnds', { shared, stateMachine: this.invoiceApproval, messagingKey: this.keys.messagingKey, alarms: this.alarms });
 
     // Endings the failure path cannot record (timeout, StopExecution, States.Runtime) reach the event store through EventBridge.
     new ExecutionEndRecorder(this, 'ExecutionEnds', { shared, stateMachine: this.invoiceApproval, messagingKey: this.keys.messagingKey, alarms: this.alarms });
