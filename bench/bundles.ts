@@ -7,12 +7,13 @@
  *   npm run bench:bundles -- --samples 15    loads per bundle (default 9)
  *
  * Every functions/<name>/handler.ts is bundled with esbuild exactly as CDK's NodejsFunction
- * bundles it, from the settings the construct itself uses (HANDLER_BUNDLING), into a temporary
- * folder. So is a bare handler that creates a DynamoDBClient and exports a handler doing
+ * bundles it, from the settings the construct itself uses (HANDLER_BUNDLING, see
+ * bench/cdk-bundling.ts), into a temporary folder. So is a bare handler that creates a DynamoDBClient and exports a handler doing
  * nothing: the least any of our steps could load. Each bundle is then imported in a fresh
  * `node` process with the functions' NODE_OPTIONS, several times, round robin (so a burst of
  * load from elsewhere on the machine hits every bundle alike); the table shows the median
- * import time, its ratio to the bare handler's, and the bundle's size.
+ * import time (wall, and CPU, which other work on the machine disturbs less), its ratio to the
+ * bare handler's, the size of index.mjs and of what is bundled beside it to load at first use.
  *
  * Prints numbers and exits 0; it never judges them (timing depends on the machine and on what
  * else runs on it). It writes nothing in the repository.
@@ -22,21 +23,22 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync }
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { type BuildOptions, build } from 'esbuild';
-import { DEFAULT_FUNCTIONS_DIRECTORY, HANDLER_BUNDLING, HANDLER_NODE_OPTIONS } from '../lib/constructs/handler-function.js';
-
-const REPOSITORY_ROOT = path.dirname(DEFAULT_FUNCTIONS_DIRECTORY);
+import { DEFAULT_FUNCTIONS_DIRECTORY, HANDLER_NODE_OPTIONS } from '../lib/constructs/handler-function.js';
+import { bundleLikeCdk } from './cdk-bundling.js';
 const BARE = 'bare (DynamoDBClient)';
 const BARE_HANDLER = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 const client = new DynamoDBClient({});
 export const handler = async () => {};
 `;
-// Imports the bundle given as argument and prints how long the import took, in ms. Timed
-// inside the process, so node's own start (the same for every bundle) is left out.
-const LOADER = `const start = performance.now();
+// Imports the bundle given as argument and prints how long the import took, in ms of wall time
+// and of CPU time (all threads: V8 compiles and collects on helper threads too). Timed inside
+// the process, so node's own start (the same for every bundle) is left out.
+const LOADER = `const cpu = process.cpuUsage();
+const start = performance.now();
 await import(process.argv[2]);
-process.stdout.write(String(performance.now() - start));
+const wallMs = performance.now() - start;
+const { user, system } = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify([wallMs, (user + system) / 1000]));
 `;
 
 const json = process.argv.includes('--json');
@@ -49,11 +51,15 @@ interface Bundle {
   name: string;
   file: string;
   bytes: number;
+  /** JavaScript bundled beside index.mjs (packages loaded at first use), not loaded with it. */
+  besideBytes: number;
 }
 
 interface BundleResult {
   name: string;
   kilobytes: number;
+  /** JavaScript beside index.mjs, loaded at first use only. */
+  besideKilobytes: number;
   /** Median import time of the bundle, ms. */
   loadMs: number;
   /** Fastest and slowest sample, ms. */
@@ -61,59 +67,31 @@ interface BundleResult {
   maxMs: number;
   /** loadMs over the bare handler's loadMs. */
   ratioToBare: number;
+  /** Median CPU time of the import, ms: less disturbed than wall time by other work on the machine. */
+  cpuMs: number;
+  cpuRatioToBare: number;
   samplesMs: number[];
+  cpuSamplesMs: number[];
 }
 
-/**
- * The esbuild options CDK's NodejsFunction derives from `bundling` (aws-cdk-lib's
- * Bundling.buildEsbuildArgs turns them into CLI flags; these are the same settings for esbuild's
- * API). Options this does not map make it throw rather than build something CDK would not.
- *
- * @example
- * await build({ ...esbuildOptionsFor(HANDLER_BUNDLING), entryPoints: ['functions/record-start/handler.ts'], outdir });
- */
-function esbuildOptionsFor(bundling: Readonly<BundlingOptions>): BuildOptions {
-  const mapped = new Set(['format', 'target', 'minify', 'sourceMap', 'sourceMapMode', 'sourcesContent', 'mainFields', 'banner', 'footer', 'externalModules', 'loader', 'define', 'keepNames', 'tsconfig', 'inject']);
-  const unmapped = Object.keys(bundling).filter((key) => !mapped.has(key) && bundling[key as keyof BundlingOptions] !== undefined);
-  if (unmapped.length > 0) throw new Error(`bench/bundles.ts does not map the bundling option(s) ${unmapped.join(', ')} to esbuild yet; add them as CDK does`);
-  // CDK's default externals depend on the runtime and feature flags; ours are always explicit.
-  if (bundling.externalModules === undefined) throw new Error('HANDLER_BUNDLING must set externalModules for the bench to match CDK');
-  if (bundling.target === undefined) throw new Error('HANDLER_BUNDLING must set target for the bench to match CDK');
-  const sourcemap = bundling.sourceMapMode ?? bundling.sourceMap;
-  return {
-    bundle: true,
-    platform: 'node',
-    target: bundling.target,
-    ...(bundling.format === undefined ? {} : { format: bundling.format as BuildOptions['format'] }),
-    minify: bundling.minify ?? false,
-    // CDK's SourceMapMode.DEFAULT is esbuild's plain --sourcemap (a linked .map file).
-    sourcemap: sourcemap === undefined || sourcemap === false ? false : sourcemap === true || sourcemap === 'default' ? true : (sourcemap as BuildOptions['sourcemap']),
-    sourcesContent: bundling.sourcesContent ?? true,
-    external: [...bundling.externalModules],
-    loader: { ...(bundling.loader as BuildOptions['loader']) },
-    define: { ...bundling.define },
-    keepNames: bundling.keepNames ?? false,
-    ...(bundling.tsconfig === undefined ? {} : { tsconfig: bundling.tsconfig }),
-    ...(bundling.banner === undefined ? {} : { banner: { js: bundling.banner } }),
-    ...(bundling.footer === undefined ? {} : { footer: { js: bundling.footer } }),
-    ...(bundling.mainFields === undefined ? {} : { mainFields: [...bundling.mainFields] }),
-    ...(bundling.inject === undefined ? {} : { inject: [...bundling.inject] }),
-    // CDK runs esbuild in the project root.
-    absWorkingDir: REPOSITORY_ROOT,
-    logLevel: 'warning',
-  };
+/** Bundles one handler into `<folder>/<name>/` as CDK would (bench/cdk-bundling.ts). */
+async function bundle(name: string, folder: string, entry: Parameters<typeof bundleLikeCdk>[0]): Promise<Bundle> {
+  const outputDir = path.join(folder, name.replace(/\W+/g, '-'));
+  const { file } = await bundleLikeCdk(entry, outputDir);
+  const besideBytes = filesUnder(outputDir)
+    .filter((f) => f !== file && /\.m?js$/.test(f))
+    .reduce((sum, f) => sum + statSync(f).size, 0);
+  return { name, file, bytes: statSync(file).size, besideBytes };
 }
 
-/** Bundles one handler into `<folder>/<name>/index.mjs` (or index.js), as CDK names it. */
-async function bundle(name: string, folder: string, entry: BuildOptions['stdin'] | string): Promise<Bundle> {
-  const options = esbuildOptionsFor(HANDLER_BUNDLING);
-  const file = path.join(folder, name.replace(/\W+/g, '-'), options.format === 'esm' ? 'index.mjs' : 'index.js');
-  await build({ ...options, ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: entry }), outfile: file });
-  return { name, file, bytes: statSync(file).size };
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-/** One import of `bundle` in a fresh node, with the functions' NODE_OPTIONS and a Lambda-like environment. */
-function loadOnce(loader: string, target: Bundle): number {
+/** One import of `bundle` in a fresh node, with the functions' NODE_OPTIONS and a Lambda-like environment: [wall ms, CPU ms]. */
+function loadOnce(loader: string, target: Bundle): [number, number] {
   const run = spawnSync(process.execPath, [loader, pathToFileURL(target.file).href], {
     encoding: 'utf8',
     env: {
@@ -125,9 +103,8 @@ function loadOnce(loader: string, target: Bundle): number {
       POWERTOOLS_SERVICE_NAME: 'wardflow',
     },
   });
-  const ms = Number(run.stdout);
-  if (run.status !== 0 || !Number.isFinite(ms)) throw new Error(`loading ${target.name} failed (exit ${run.status}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return ms;
+  if (run.status !== 0) throw new Error(`loading ${target.name} failed (exit ${run.status}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(run.stdout) as [number, number];
 }
 
 const median = (values: number[]): number => {
@@ -153,17 +130,24 @@ try {
   writeFileSync(loader, LOADER);
   progress('warming the file cache (one untimed load each) ...');
   for (const target of bundles) loadOnce(loader, target);
-  const samples = new Map<string, number[]>(bundles.map((b) => [b.name, []]));
+  const samples = new Map<string, { wall: number[]; cpu: number[] }>(bundles.map((b) => [b.name, { wall: [], cpu: [] }]));
   for (let i = 0; i < SAMPLES; i++) {
     progress(`  round ${i + 1} of ${SAMPLES} ...`);
-    for (const target of bundles) samples.get(target.name)?.push(loadOnce(loader, target));
+    for (const target of bundles) {
+      const [wallMs, cpuMs] = loadOnce(loader, target);
+      samples.get(target.name)?.wall.push(wallMs);
+      samples.get(target.name)?.cpu.push(cpuMs);
+    }
   }
 
-  const bareMs = median(samples.get(BARE) ?? []);
+  const bare = samples.get(BARE) ?? { wall: [], cpu: [] };
+  const bareMs = median(bare.wall);
+  const bareCpuMs = median(bare.cpu);
   const results: BundleResult[] = bundles.map((b) => {
-    const ms = samples.get(b.name) ?? [];
+    const { wall: ms, cpu } = samples.get(b.name) ?? { wall: [], cpu: [] };
     const loadMs = median(ms);
-    return { name: b.name, kilobytes: b.bytes / 1024, loadMs, minMs: Math.min(...ms), maxMs: Math.max(...ms), ratioToBare: loadMs / bareMs, samplesMs: ms };
+    const cpuMs = median(cpu);
+    return { name: b.name, kilobytes: b.bytes / 1024, besideKilobytes: b.besideBytes / 1024, loadMs, minMs: Math.min(...ms), maxMs: Math.max(...ms), ratioToBare: loadMs / bareMs, cpuMs, cpuRatioToBare: cpuMs / bareCpuMs, samplesMs: ms, cpuSamplesMs: cpu };
   });
   const machine = {
     node: process.version,
@@ -180,7 +164,7 @@ try {
       [
         '',
         `node ${machine.node}, NODE_OPTIONS=${machine.nodeOptions}; cpu: ${machine.cpu}, ${machine.cores} cores; load average (1 min) at the end: ${machine.loadAverage1m}`,
-        `import of each bundle in a fresh node process: median of ${SAMPLES} samples, round robin, after one untimed load each`,
+        `import of each bundle in a fresh node process: median of ${SAMPLES} samples (wall and CPU time), round robin, after one untimed load each`,
         '',
         table(results),
         '',
@@ -192,8 +176,8 @@ try {
 }
 
 function table(rows: BundleResult[]): string {
-  const header = ['function', 'KB', 'load ms', 'min-max ms', 'x bare'];
-  const body = rows.map((r) => [r.name, r.kilobytes.toFixed(0), r.loadMs.toFixed(1), `${r.minMs.toFixed(0)}-${r.maxMs.toFixed(0)}`, r.ratioToBare.toFixed(2)]);
+  const header = ['function', 'KB', 'KB at first use', 'load ms', 'min-max ms', 'x bare', 'CPU ms', 'CPU x bare'];
+  const body = rows.map((r) => [r.name, r.kilobytes.toFixed(0), r.besideKilobytes.toFixed(0), r.loadMs.toFixed(1), `${r.minMs.toFixed(0)}-${r.maxMs.toFixed(0)}`, r.ratioToBare.toFixed(2), r.cpuMs.toFixed(1), r.cpuRatioToBare.toFixed(2)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)));
   const format = (row: string[]): string =>
     row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');

@@ -28,23 +28,78 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __wardflowCreateRequire } from 'node:module'; const require = __wardflowCreateRequire(import.meta.url);";
 
+/** esbuild settings shared by index.mjs and the packages bundled beside it. */
+const TARGET = 'node22';
+const MAIN_FIELDS = ['module', 'main'];
+
 /**
- * How every handler is bundled (CDK runs esbuild with these). Exported so `npm run bench:bundles`
- * builds the bundles with exactly these settings instead of a copy of them.
+ * Packages the handlers load only with import() at first use: the Encryption SDK, at the first
+ * seal or open (functions/shared/crypto/envelope-sealer.ts). Without code splitting, which needs
+ * several output files where NodejsFunction makes one, esbuild inlines a dynamic import into
+ * index.mjs, and V8 parses all of index.mjs when the handler loads, run or not: the SDK's 700 KB
+ * cost about 60 ms of every cold start, also in steps that never seal. So each stays out of
+ * index.mjs (externalModules) and is bundled alone, with the same settings, into the asset's
+ * node_modules/<package>/, where the handler's import() finds it. Tests and the local runtime run
+ * the sources, where the import() finds the package in the repository's node_modules.
+ */
+export const LOADED_AT_FIRST_USE: readonly string[] = ['@aws-crypto/client-node'];
+
+/**
+ * The shell commands that bundle `packageName` into `<outputDir>/node_modules/<packageName>/`
+ * (index.mjs with its source map, and a package.json naming it), with index.mjs's settings.
+ */
+function bundlePackageBeside(packageName: string, outputDir: string): string[] {
+  const folder = path.posix.join(outputDir, 'node_modules', packageName);
+  const esbuild = [
+    // How CDK itself runs the project's esbuild when bundling locally.
+    'npx --no-install esbuild',
+    '--bundle',
+    packageName,
+    '--platform=node',
+    '--format=esm',
+    `--target=${TARGET}`,
+    '--minify',
+    '--sourcemap',
+    '--sources-content=false',
+    `--main-fields=${MAIN_FIELDS.join(',')}`,
+    `--banner:js=${ESM_REQUIRE_BANNER}`,
+    '--log-level=warning',
+    `--outfile=${path.posix.join(folder, 'index.mjs')}`,
+  ];
+  const manifest = JSON.stringify({ name: packageName, private: true, exports: './index.mjs' });
+  return [
+    [esbuild[0], ...esbuild.slice(1).map(shellQuote)].join(' '),
+    `printf '%s' ${shellQuote(manifest)} > ${shellQuote(path.posix.join(folder, 'package.json'))}`,
+  ];
+}
+
+/** One argument for the POSIX shell CDK runs the command hooks in. */
+const shellQuote = (argument: string): string => `'${argument.replaceAll("'", "'\\''")}'`;
+
+/**
+ * How every handler is bundled (CDK runs esbuild with these, then the after-bundling commands).
+ * Exported so `npm run bench:bundles` builds the bundles with exactly these settings instead of a
+ * copy of them.
  *
  * @example
  * new NodejsFunction(scope, 'Function', { entry, bundling: HANDLER_BUNDLING });
  */
 export const HANDLER_BUNDLING: Readonly<BundlingOptions> = {
   format: OutputFormat.ESM,
-  target: 'node22',
+  target: TARGET,
   minify: true,
   sourceMap: true,
   sourcesContent: false,
-  mainFields: ['module', 'main'],
+  mainFields: MAIN_FIELDS,
   banner: ESM_REQUIRE_BANNER,
   // Bundle the AWS SDK too: the deployed code runs the SDK versions the tests ran, not the runtime's.
-  externalModules: [],
+  // Only what loads at first use is left out, and bundled beside index.mjs by afterBundling.
+  externalModules: [...LOADED_AT_FIRST_USE],
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => LOADED_AT_FIRST_USE.flatMap((name) => bundlePackageBeside(name, outputDir)),
+  },
 };
 
 /** Node options of every handler function; the bundle benchmark loads bundles with them too. */

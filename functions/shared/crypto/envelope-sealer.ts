@@ -19,12 +19,14 @@ let loading: Promise<EncryptionSdk> | undefined;
 /**
  * Loads the Encryption SDK at the first seal or open, not when a handler loads: it costs about
  * 75 ms of a cold start, and every step imports the sealer (through the event store) while
- * only some of them ever seal or open. The bundle still contains it; esbuild runs a dynamically
- * imported module only when the import() runs.
+ * only some of them ever seal or open. In a deployed handler it is not even in index.mjs but
+ * bundled beside it (LOADED_AT_FIRST_USE in lib/constructs/handler-function.ts).
  */
 function encryptionSdk(): Promise<EncryptionSdk> {
   loading ??= import('@aws-crypto/client-node').then(
-    (lib) => ({
+    // The package is CommonJS: its module.exports is the default export both where Node imports it
+    // (tests, the local runtime) and in the ESM bundle beside a handler, which has no named exports.
+    ({ default: lib }) => ({
       lib,
       // Key commitment on both sides: a ciphertext cannot be crafted to open under two data keys.
       // One encrypted data key per message: our keyrings make exactly one, and a bound stops a
