@@ -12,6 +12,7 @@ import { startAuditStream } from './audit-stream.js';
 import { synthesizeLocalApplication, type LocalStateMachine } from './definitions.js';
 import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from './endpoints-file.js';
 import { LocalEngine } from './engine.js';
+import { executionEndDeliveries } from './execution-events.js';
 import type { LocalEventStream } from './event-stream.js';
 import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
 import { lambdaContainers, type LambdaPool } from './lambda-containers.js';
@@ -135,7 +136,9 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   const inbox: RunningService = await startInbox({ host, port: basePort + PORT_OFFSETS.ses, file: paths.inbox });
   stops.push(inbox.stop);
 
-  const engine = new LocalEngine({ dataDir, stateMachines: app.stateMachines, functions, log });
+  // Endings the workflow could not record reach the event store as EventBridge's status-change events would on AWS.
+  const endings = executionEndDeliveries({ functions, log });
+  const engine = new LocalEngine({ dataDir, stateMachines: app.stateMachines, functions, log, onEnded: endings.deliver });
   const aws = await startLocalAwsEndpoint({
     host,
     port: basePort + PORT_OFFSETS.aws,
@@ -155,6 +158,8 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   const site = await startApprovalSite({ host, port: basePort + PORT_OFFSETS.approvalSite, page, inboxUrl: `${endpoints.ses}/` });
   stops.push(site.stop);
 
+  // After the engine stops, before the servers: endings being recorded finish.
+  stops.push(endings.stop);
   // Stopped first (stops run in reverse): handlers under way finish while every server they call is still up.
   stops.push(() => engine.stop());
   const { resumed, ended } = await engine.resumeInterrupted();
