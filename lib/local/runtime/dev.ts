@@ -68,7 +68,7 @@ export async function runDev(options: DevOptions): Promise<number> {
   return 0;
 }
 
-/** Signals this long after the first are the same Ctrl-C delivered twice, not a second one. */
+/** A signal within this long of the first is the same Ctrl-C delivered twice, not a second one. */
 export const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
 
 /** Where the signals come from: the process, or a test's emitter. */
