@@ -57,7 +57,7 @@ function exampleExecution(r: RuntimeProcess, example: string): string {
   return match[1];
 }
 
-describe('the audit archive of the local runtime', { timeout: 180_000 }, () => {
+describe('the audit archive of the local runtime', { timeout: 600_000 }, () => {
   it('archives every event the examples append; verify proves it, export reports one execution, and altered files are named', async () => {
     const r = await runtime();
     // The two examples that end without a human: 12 events (small, with its auto-approval) and the malformed one's.

@@ -36,7 +36,7 @@ function names(r: RuntimeProcess): Record<string, string> {
   return Object.fromEntries([...r.output().matchAll(/started example (\S+) as execution (\S+)/g)].map((m) => [m[1]!, m[2]!]));
 }
 
-describe('wardflow dev (npm start)', { timeout: 180_000 }, () => {
+describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
   it('on a first start runs the examples: an approval email arrives, its link approves, the execution completes', async () => {
     const r = await runtime();
     const out = r.output();

@@ -25,6 +25,9 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'wardflow-test-'));
 }
 
+/** The most a start may take before a test gives up on it. */
+const READY_WITHIN_MS = 240_000;
+
 /** The last line `wardflow dev` prints once its start sequence is over. */
 const START_BANNER_END = 'Press Ctrl-C to stop.';
 
@@ -50,7 +53,9 @@ export async function startRuntimeProcess(
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
+  // Generous: a loaded 2-core machine once took over 60 s (synth, imports, a busy disk). The wait ends
+  // on the signal (the file and the banner line), so a fast machine never waits this long.
+  const deadline = Date.now() + READY_WITHIN_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wardflow dev exited with ${child.exitCode}:\n${output}`);
     const file = join(dataDir, 'endpoints.json');
@@ -72,7 +77,7 @@ export async function startRuntimeProcess(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`wardflow dev did not get ready within 60 s:\n${output}`);
+      throw new Error(`wardflow dev did not get ready within ${READY_WITHIN_MS / 1000} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
