@@ -1,4 +1,4 @@
-import { BedrockRuntimeClient, ConverseCommand, type ConverseResponse } from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient, ConverseResponse } from '@aws-sdk/client-bedrock-runtime';
 import { ModelFailed, safeErrorName } from '../errors.js';
 import type { ModelGateway, ModelRequest, ModelResponse } from './gateway.js';
 import { estimateCost } from './prices.js';
@@ -12,6 +12,15 @@ const UNUSABLE_STOP_REASONS: Record<string, string> = {
   model_context_window_exceeded: 'the input exceeded the model context window',
 };
 
+let bedrockSdk: Promise<typeof import('@aws-sdk/client-bedrock-runtime')> | undefined;
+
+/**
+ * The Bedrock client's module, loaded at the first call instead of when the handler loads: with
+ * its event-stream support it costs 15-25 ms of a cold start, and extract-invoice with the local
+ * stand-in (the local runtime, the tests) never calls Bedrock.
+ */
+const loadBedrockSdk = () => (bedrockSdk ??= import('@aws-sdk/client-bedrock-runtime'));
+
 /**
  * Amazon Bedrock through the Converse API, one system block and one user turn.
  *
@@ -19,13 +28,20 @@ const UNUSABLE_STOP_REASONS: Record<string, string> = {
  * message can echo request details, and the prompt is untrusted document text.
  *
  * @example
- * const gateway = new BedrockGateway(new BedrockRuntimeClient({}));
+ * const gateway = new BedrockGateway(); // a BedrockRuntimeClient from the environment, made at the first call
  * const { text, costUsd } = await gateway.converse({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', system: 'Return JSON only.', prompt: invoiceText, maxTokens: 512 });
  */
 export class BedrockGateway implements ModelGateway {
-  constructor(private readonly client: BedrockRuntimeClient = new BedrockRuntimeClient({})) {}
+  private client: BedrockRuntimeClient | undefined;
+
+  /** `client` (tests) is used as is; without one, the first call makes one from the environment and keeps it. */
+  constructor(client?: BedrockRuntimeClient) {
+    this.client = client;
+  }
 
   async converse(request: ModelRequest): Promise<ModelResponse> {
+    const { BedrockRuntimeClient, ConverseCommand } = await loadBedrockSdk();
+    this.client ??= new BedrockRuntimeClient({});
     let response: ConverseResponse;
     try {
       response = await this.client.send(

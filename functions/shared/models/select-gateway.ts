@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { ConfigurationInvalid } from '../errors.js';
 import { parseAllowList } from './allow-list.js';
 import { BedrockGateway } from './bedrock.js';
@@ -62,7 +62,8 @@ export function selectGateway(provider: ModelSettings['provider'], bedrockClient
   const key = `bedrock:${process.env.AWS_REGION ?? ''}`;
   let gateway = gateways.get(key);
   if (!gateway) {
-    gateway = new BedrockGateway(new BedrockRuntimeClient({}));
+    // Its BedrockRuntimeClient is made at the first call, and kept with the gateway.
+    gateway = new BedrockGateway();
     gateways.set(key, gateway);
   }
   return gateway;
