@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { approvalStream, executionStream, type Json, type StoredEvent } from '../../functions/shared/events/event.js';
-import { approvalState, executionState } from '../../functions/shared/events/fold.js';
+import { approvalState } from '../../functions/shared/events/fold.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
 import type { Connection } from './connection.js';
 import { HistoryUnverified } from './errors.js';
@@ -42,10 +42,10 @@ export interface PendingApprovals {
 }
 
 /**
- * The statuses an execution can end in while its gate waits, without the workflow recording
- * the end (record-outcome runs only on the workflow's own paths): stopped, timed out as a
- * whole, or failed outside the state machine's Catch (a local runtime that could not resume
- * it). A SUCCEEDED execution went through its gate.
+ * The statuses an execution can end in while its gate waits, without its approval being closed
+ * (record-outcome closes it only on the workflow's own paths): stopped, timed out as a whole,
+ * or failed outside the state machine's Catch (a local runtime that could not resume it). A
+ * SUCCEEDED execution went through its gate.
  */
 const ENDED_WHILE_WAITING: readonly ExecutionStatusFilter[] = ['ABORTED', 'TIMED_OUT', 'FAILED'];
 
@@ -56,9 +56,10 @@ const ENDED_WHILE_WAITING: readonly ExecutionStatusFilter[] = ['ABORTED', 'TIMED
  * list may be a moment old). Streams are read with their hash chains verified; a stream that
  * fails verification is reported in `unverified` and its approval is not listed.
  *
- * Also finds the approvals that are left out because their execution ended while they waited
- * (the execution's stream still says it waits for the approval): every ended execution of
- * the statuses in ENDED_WHILE_WAITING is read, one query each.
+ * Also finds the approvals that are left out because their execution ended while they waited:
+ * the approval an ended execution last asked for is still pending on record (a decision,
+ * rejection included, or a gate timeout would have closed it). Every ended execution of the
+ * statuses in ENDED_WHILE_WAITING is read, one query each (two when it reached a gate).
  *
  * @example
  * const { pending, endedExecutions, unverified } = await findPendingApprovals(connection);
@@ -86,7 +87,7 @@ export async function findPendingApprovals(connection: Pick<Connection, 'sfn' | 
   }
   for (const status of ENDED_WHILE_WAITING) {
     for (const execution of await listExecutions(connection, { status, limit: Number.POSITIVE_INFINITY })) {
-      const approval = await verified(() => waitingApprovalOf(store, execution, { endedExecution: true }));
+      const approval = await verified(() => waitingApprovalOf(store, execution));
       if (approval !== undefined) result.endedExecutions.push({ approvalId: approval.approvalId, executionId: execution.id, executionStatus: status });
     }
   }
@@ -100,14 +101,13 @@ interface WaitingApproval {
 }
 
 /**
- * The approval an execution's stream last asked for, when its own stream folds to `pending`
- * and belongs to that execution. For an ended execution, only when its stream still says it
- * waits: one whose end the workflow recorded (ExecutionFailed after a rejection, say) is not
- * one that was left waiting.
+ * The approval an execution's stream last asked for, when the approval's own stream folds to
+ * `pending` and belongs to that execution. The approval stream decides, not the execution's:
+ * an ending recorded on the execution stream after the fact (record-execution-end) does not
+ * close the approval.
  */
-async function waitingApprovalOf(store: EventStore, execution: ExecutionSummary, options: { endedExecution?: boolean } = {}): Promise<WaitingApproval | undefined> {
+async function waitingApprovalOf(store: EventStore, execution: ExecutionSummary): Promise<WaitingApproval | undefined> {
   const events = await readStream(store, executionStream(execution.id));
-  if (options.endedExecution && executionState(events).status !== 'waiting-for-approval') return undefined;
   const approvalId = events.findLast((e) => e.type === 'ApprovalRequested' && typeof e.data.approvalId === 'string')?.data.approvalId;
   if (typeof approvalId !== 'string') return undefined;
   const approvalEvents = await readStream(store, approvalStream(approvalId));

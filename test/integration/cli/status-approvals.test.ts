@@ -141,6 +141,8 @@ beforeAll(async () => {
   ]);
 
   await reachGate('cli-stopped');
+  // Its end recorded after the fact, as record-execution-end does: the approval stays pending on record.
+  await append(executionStream('cli-stopped'), [{ type: 'ExecutionFailed', actor: 'system:record-execution-end', data: { error: 'ExecutionAborted', status: 'ABORTED' } }]);
   await reachGate('cli-lost');
 
   // Someone with write access to the table lowers the amount of a pending request in place.
