@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { StoredEvent } from '../../../functions/shared/events/event.js';
+import { localEventReader } from '../../../lib/local/runtime/event-reader.js';
+import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
+import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/runtime.js';
+import { eventually } from '../../support/local-runtime.js';
+
+/**
+ * Issue 12: every bad start ends on the record. Input that is not an object, nested too deep or
+ * not valid for the workflow reaches RecordStart, which records ValidationFailed; the failure
+ * path then records ExecutionFailed. Input the engine cannot run (over 256 KB, over 1,000 levels)
+ * is refused at StartExecution with a reason, so no execution exists to record. `null` is covered
+ * by execution-ends.test.ts (it fails before RecordStart; record-execution-end records it).
+ */
+let dataDir: string;
+let runtime: LocalRuntime;
+let reader: ReturnType<typeof localEventReader>;
+let stateMachineArn: string;
+
+beforeAll(async () => {
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  dataDir = mkdtempSync(join(tmpdir(), 'wardflow-bad-starts-'));
+  runtime = await startLocalRuntime({ dataDir, basePort: await freeBasePort() });
+  reader = localEventReader(runtime.endpoints);
+  stateMachineArn = runtime.endpoints.resources.stateMachines['invoice-approval']!;
+}, 240_000);
+afterAll(async () => {
+  reader?.close();
+  await runtime?.stop();
+  vi.restoreAllMocks();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+const RECORDED: Array<[string, string, string]> = [
+  ['a JSON string', '"an invoice"', 'input'],
+  ['a number', '42', 'input'],
+  ['an array', '[{"invoiceText":"x"}]', 'input'],
+  ['an object without invoiceText', '{"source":"mail"}', 'input.invoiceText'],
+  ['an object nested 65 levels deep', `{"invoiceText":"Invoice 1","extra":${nested(64)}}`, 'input'],
+  ['an object nested 900 levels deep', `{"invoiceText":"Invoice 1","extra":${nested(899)}}`, 'input'],
+];
+
+describe('a bad start input', { timeout: 240_000 }, () => {
+  it.each(RECORDED)('%s ends FAILED with ValidationFailed and ExecutionFailed on the record', async (label, input, path) => {
+    const name = `bad-${label.replace(/[^a-z0-9]+/gi, '-')}`;
+    const { executionArn } = await runtime.engine.startExecution({ stateMachineArn, name, input });
+    expect(await runtime.engine.waitUntilEnded(executionArn, 120_000)).toMatchObject({ status: 'FAILED', error: 'ValidationFailed' });
+    const events = await eventually<StoredEvent[]>(
+      async () => {
+        const stream = await reader.execution(name);
+        return stream.some((e) => e.type === 'ExecutionFailed') ? stream : undefined;
+      },
+      `ExecutionFailed of ${name}`,
+      120_000,
+    );
+    // RecordStart's refusal, then RecordFailure's ending (and that step's own StepSucceeded).
+    expect(events.map((e) => e.type).slice(0, 2)).toEqual(['ValidationFailed', 'ExecutionFailed']);
+    const issues = (events[0]!.data as { issues: Array<{ path: string }> }).issues;
+    expect(issues.map((issue) => issue.path)).toContain(path);
+  });
+
+  it('over 256 KB or deeper than the engine can run is refused at StartExecution, naming why', async () => {
+    const large = JSON.stringify({ invoiceText: 'x'.repeat(300 * 1024) });
+    await expect(runtime.engine.startExecution({ stateMachineArn, name: 'bad-large', input: large })).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+      message: 'The input is larger than 256 KB.',
+    });
+    const deep = `{"invoiceText":"x","d":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    await expect(runtime.engine.startExecution({ stateMachineArn, name: 'bad-deep', input: deep })).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+      message: 'The input is nested deeper than 1000 levels.',
+    });
+    await expect(runtime.engine.describeExecution({ executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:bad-deep` })).rejects.toMatchObject({
+      name: 'ExecutionDoesNotExist',
+    });
+  });
+});
