@@ -8,7 +8,7 @@ export interface LocalResources {
   linkKeyArn: string;
   approvalSiteUrl: string;
   paymentsSecretId: string;
-  /** The state machine whose approvals the approval page and record-decision decide (their STATE_MACHINE_ARN). */
+  /** The workflow's state machine: STATE_MACHINE_ARN of the functions that act on its executions (the approval page, record-decision, ...). */
   stateMachineArn: string;
   /** The bucket s3rver holds the audit archive in. */
   auditBucket: string;
