@@ -24,15 +24,18 @@ let loading: Promise<EncryptionSdk> | undefined;
  */
 function encryptionSdk(): Promise<EncryptionSdk> {
   loading ??= import('@aws-crypto/client-node').then(
-    // The package is CommonJS: its module.exports is the default export both where Node imports it
-    // (tests, the local runtime) and in the ESM bundle beside a handler, which has no named exports.
-    ({ default: lib }) => ({
-      lib,
-      // Key commitment on both sides: a ciphertext cannot be crafted to open under two data keys.
-      // One encrypted data key per message: our keyrings make exactly one, and a bound stops a
-      // forged message from making us call KMS many times. Raise it if a multi-keyring is added.
-      esdk: lib.buildClient({ commitmentPolicy: lib.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 1 }),
-    }),
+    // The package is CommonJS: in the ESM bundle beside a handler its module.exports is the default
+    // export (no named exports); where tsx loads it (the local runtime) only the named exports exist.
+    (loaded) => {
+      const lib = (loaded as { default?: EncryptionSdkModule }).default ?? loaded;
+      return {
+        lib,
+        // Key commitment on both sides: a ciphertext cannot be crafted to open under two data keys.
+        // One encrypted data key per message: our keyrings make exactly one, and a bound stops a
+        // forged message from making us call KMS many times. Raise it if a multi-keyring is added.
+        esdk: lib.buildClient({ commitmentPolicy: lib.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, maxEncryptedDataKeys: 1 }),
+      };
+    },
     (error: unknown) => {
       loading = undefined;
       throw error;
