@@ -164,11 +164,20 @@ export class LocalEngine implements LocalStepFunctions {
     const matching = this.records
       .all()
       .filter((r) => r.stateMachineArn === request.stateMachineArn && (request.statusFilter === undefined || r.status === request.statusFilter));
-    const start = request.nextToken === undefined ? 0 : Number.parseInt(request.nextToken, 10);
-    if (!Number.isInteger(start) || start < 0) throw new AwsProtocolError('InvalidToken', 'Invalid nextToken.');
+    // The token names where the last page ended in the newest-first order (start date, name), not
+    // a position: executions started between two pages would shift a position and repeat items,
+    // and one that ended in between (with a status filter) must not invalidate the token.
+    let start = 0;
+    if (request.nextToken !== undefined) {
+      const after = pageEndOf(request.nextToken);
+      if (after === undefined) throw new AwsProtocolError('InvalidToken', 'Invalid nextToken.');
+      start = matching.findIndex((r) => r.startDate < after.startDate || (r.startDate === after.startDate && r.name < after.name));
+      if (start < 0) start = matching.length;
+    }
     const size = Math.min(Math.max(request.maxResults || 100, 1), 1000);
     const page = matching.slice(start, start + size);
-    const next = start + size < matching.length ? String(start + size) : undefined;
+    const last = page.at(-1);
+    const next = start + size < matching.length && last !== undefined ? Buffer.from(JSON.stringify([last.startDate, last.name])).toString('base64url') : undefined;
     return { executions: page.map(listItem), ...(next === undefined ? {} : { nextToken: next }) };
   }
 
@@ -449,6 +458,19 @@ function listItem(record: ExecutionSummary): LocalExecutionListItem {
     startDate: new Date(record.startDate),
     ...(record.stopDate === undefined ? {} : { stopDate: new Date(record.stopDate) }),
   };
+}
+
+/** The (start date, name) a ListExecutions token names, or undefined for a token this engine did not make. */
+function pageEndOf(token: string): { startDate: string; name: string } | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { startDate: value[0], name: value[1] };
+    }
+  } catch {
+    // not ours
+  }
+  return undefined;
 }
 
 /** What is left of the execution's TimeoutSeconds, counted from its first start. */

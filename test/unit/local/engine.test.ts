@@ -247,8 +247,11 @@ describe('LocalEngine', () => {
     }
     const page = await w.engine.listExecutions({ stateMachineArn: MACHINE_ARN, maxResults: 2 });
     expect(page.executions.map((e) => e.name)).toEqual(['c', 'b']);
+    // One started between the pages comes first in the order; the next page neither repeats nor skips.
+    await w.engine.startExecution({ stateMachineArn: MACHINE_ARN, name: 'd' });
     const rest = await w.engine.listExecutions({ stateMachineArn: MACHINE_ARN, maxResults: 2, nextToken: page.nextToken! });
     expect(rest.executions.map((e) => e.name)).toEqual(['a']);
+    await expect(w.engine.listExecutions({ stateMachineArn: MACHINE_ARN, nextToken: '2' })).rejects.toMatchObject({ name: 'InvalidToken' });
     const running = await w.engine.listExecutions({ stateMachineArn: MACHINE_ARN, statusFilter: 'SUCCEEDED' });
     expect(running.executions).toEqual([]);
   });
