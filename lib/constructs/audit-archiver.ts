@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { ARCHIVE_PREFIX } from '../../functions/shared/audit/archive-format.js';
 import type { AlarmTopic } from './alarm-topic.js';
 import { buildHandlerFunction, type LogLevel } from './handler-function.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 
 /** The folder of the archiver's handler under functions/. */
 export const AUDIT_ARCHIVER_FUNCTION = 'audit-archiver';
@@ -85,18 +86,7 @@ export class AuditArchiver extends Construct {
     const stack = Stack.of(this);
     const region = stack.region;
 
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.messagingKey,
-      enforceSSL: true,
-      // SQS's maximum: time to find the cause and archive the range again.
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the audit archiver; nothing reads it automatically, so there is nothing to fail into a further queue.',
-    });
+    this.deadLetters = deadLetterQueue(this, props.messagingKey, 'the audit archiver');
 
     // Every grant named: no bucket.grantPut (it adds PutObjectLegalHold, PutObjectRetention, ...).
     const statements = [

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -15,6 +15,7 @@ import {
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import type { AlarmTopic } from './alarm-topic.js';
 import { type SharedStepProps, WorkflowStep } from './workflow-step.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 
 /** The folder of the recorder's handler under functions/. */
 export const EXECUTION_END_RECORDER_FUNCTION = 'record-execution-end';
@@ -64,18 +65,7 @@ export class ExecutionEndRecorder extends Construct {
     const stack = Stack.of(this);
     const region = stack.region;
 
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.messagingKey,
-      enforceSSL: true,
-      // SQS's maximum: time to fix the cause and invoke the recorder again with each message.
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the execution-end recorder; nothing reads it automatically, so there is nothing to fail into a further queue.',
-    });
+    this.deadLetters = deadLetterQueue(this, props.messagingKey, 'the execution-end recorder');
 
     this.step = new WorkflowStep(this, 'Recorder', {
       ...props.shared,
