@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../functions/shared/events/event.js';
-import { localEventReader } from '../../../lib/local/runtime/event-reader.js';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
-import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/runtime.js';
+import { inProcessRuntimeOfThisFile } from '../../support/in-process-runtime.js';
 import { eventually } from '../../support/local-runtime.js';
 
 /**
@@ -15,25 +10,7 @@ import { eventually } from '../../support/local-runtime.js';
  * is refused at StartExecution with a reason, so no execution exists to record. `null` is covered
  * by execution-ends.test.ts (it fails before RecordStart; record-execution-end records it).
  */
-let dataDir: string;
-let runtime: LocalRuntime;
-let reader: ReturnType<typeof localEventReader>;
-let stateMachineArn: string;
-
-beforeAll(async () => {
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  dataDir = mkdtempSync(join(tmpdir(), 'wardflow-bad-starts-'));
-  runtime = await startLocalRuntime({ dataDir, basePort: await freeBasePort() });
-  reader = localEventReader(runtime.endpoints);
-  stateMachineArn = runtime.endpoints.resources.stateMachines['invoice-approval']!;
-}, 240_000);
-afterAll(async () => {
-  reader?.close();
-  await runtime?.stop();
-  vi.restoreAllMocks();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const local = inProcessRuntimeOfThisFile('wardflow-bad-starts-');
 
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
@@ -49,11 +26,11 @@ const RECORDED: Array<[string, string, string]> = [
 describe('a bad start input', { timeout: 240_000 }, () => {
   it.each(RECORDED)('%s ends FAILED with ValidationFailed and ExecutionFailed on the record', async (label, input, path) => {
     const name = `bad-${label.replace(/[^a-z0-9]+/gi, '-')}`;
-    const { executionArn } = await runtime.engine.startExecution({ stateMachineArn, name, input });
-    expect(await runtime.engine.waitUntilEnded(executionArn, 120_000)).toMatchObject({ status: 'FAILED', error: 'ValidationFailed' });
+    const { executionArn } = await local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn, name, input });
+    expect(await local().runtime.engine.waitUntilEnded(executionArn, 120_000)).toMatchObject({ status: 'FAILED', error: 'ValidationFailed' });
     const events = await eventually<StoredEvent[]>(
       async () => {
-        const stream = await reader.execution(name);
+        const stream = await local().reader.execution(name);
         return stream.some((e) => e.type === 'ExecutionFailed') ? stream : undefined;
       },
       `ExecutionFailed of ${name}`,
@@ -67,16 +44,16 @@ describe('a bad start input', { timeout: 240_000 }, () => {
 
   it('over 256 KB or deeper than the engine can run is refused at StartExecution, naming why', async () => {
     const large = JSON.stringify({ invoiceText: 'x'.repeat(300 * 1024) });
-    await expect(runtime.engine.startExecution({ stateMachineArn, name: 'bad-large', input: large })).rejects.toMatchObject({
+    await expect(local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn, name: 'bad-large', input: large })).rejects.toMatchObject({
       name: 'InvalidExecutionInput',
       message: 'The input is larger than 256 KB.',
     });
     const deep = `{"invoiceText":"x","d":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-    await expect(runtime.engine.startExecution({ stateMachineArn, name: 'bad-deep', input: deep })).rejects.toMatchObject({
+    await expect(local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn, name: 'bad-deep', input: deep })).rejects.toMatchObject({
       name: 'InvalidExecutionInput',
       message: 'The input is nested deeper than 1000 levels.',
     });
-    await expect(runtime.engine.describeExecution({ executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:bad-deep` })).rejects.toMatchObject({
+    await expect(local().runtime.engine.describeExecution({ executionArn: `${local().stateMachineArn.replace(':stateMachine:', ':execution:')}:bad-deep` })).rejects.toMatchObject({
       name: 'ExecutionDoesNotExist',
     });
   });

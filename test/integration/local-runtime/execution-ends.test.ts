@@ -1,15 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RECORDER_ACTOR } from '../../../functions/record-execution-end/ending.js';
 import type { StoredEvent } from '../../../functions/shared/events/event.js';
 import { executionState } from '../../../functions/shared/events/fold.js';
-import { localEventReader } from '../../../lib/local/runtime/event-reader.js';
 import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/examples.js';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
 import { waitForApprovalLink } from '../../../lib/local/runtime/inbox-client.js';
-import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/runtime.js';
+import { inProcessRuntimeOfThisFile } from '../../support/in-process-runtime.js';
 import { eventually } from '../../support/local-runtime.js';
 
 /**
@@ -17,33 +14,13 @@ import { eventually } from '../../support/local-runtime.js';
  * tells execution-events.ts, which invokes the real record-execution-end (found in the synthesized
  * template like every function) with EventBridge's event, and the stream ends on the record.
  */
-const folders: string[] = [];
-let runtime: LocalRuntime;
-let reader: ReturnType<typeof localEventReader>;
-let stateMachineArn: string;
-
-beforeAll(async () => {
-  // Handler log lines are not this test's business.
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const dataDir = mkdtempSync(join(tmpdir(), 'wardflow-ends-'));
-  folders.push(dataDir);
-  runtime = await startLocalRuntime({ dataDir, basePort: await freeBasePort() });
-  reader = localEventReader(runtime.endpoints);
-  stateMachineArn = runtime.endpoints.resources.stateMachines['invoice-approval']!;
-}, 120_000);
-afterAll(async () => {
-  reader?.close();
-  await runtime?.stop();
-  vi.restoreAllMocks();
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
+const local = inProcessRuntimeOfThisFile('wardflow-ends-');
 
 /** The stream once it ends (ExecutionSucceeded or ExecutionFailed), read by signal, with a generous limit. */
 function endedStream(name: string): Promise<StoredEvent[]> {
   return eventually(
     async () => {
-      const events = await reader.execution(name);
+      const events = await local().reader.execution(name);
       return events.some((e) => e.type === 'ExecutionFailed' || e.type === 'ExecutionSucceeded') ? events : undefined;
     },
     `the end of execution ${name} in the event store`,
@@ -53,8 +30,8 @@ function endedStream(name: string): Promise<StoredEvent[]> {
 
 describe('the local runtime records endings the workflow could not', () => {
   it('an input of null (States.Runtime before RecordStart): the empty stream gets ExecutionFailed naming FAILED and the error', async () => {
-    const { executionArn } = await runtime.engine.startExecution({ stateMachineArn, name: 'ends-null-input', input: 'null' });
-    const described = await runtime.engine.waitUntilEnded(executionArn, 60_000);
+    const { executionArn } = await local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn, name: 'ends-null-input', input: 'null' });
+    const described = await local().runtime.engine.waitUntilEnded(executionArn, 60_000);
     expect(described).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
 
     const events = await endedStream('ends-null-input');
@@ -67,12 +44,12 @@ describe('the local runtime records endings the workflow could not', () => {
 
   it('StopExecution while waiting for approval: the stream ends with ExecutionFailed naming ABORTED', async () => {
     const input = readFileSync(join(EXAMPLES_FOLDER, 'invoice-large.json'), 'utf8');
-    const { executionArn } = await runtime.engine.startExecution({ stateMachineArn, name: 'ends-stopped', input });
-    await waitForApprovalLink(runtime.endpoints.endpoints.inbox, 'ends-stopped', Date.now() + 60_000);
-    expect(executionState(await reader.execution('ends-stopped')).status).toBe('waiting-for-approval');
+    const { executionArn } = await local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn, name: 'ends-stopped', input });
+    await waitForApprovalLink(local().runtime.endpoints.endpoints.inbox, 'ends-stopped', Date.now() + 60_000);
+    expect(executionState(await local().reader.execution('ends-stopped')).status).toBe('waiting-for-approval');
 
-    await runtime.engine.stopExecution({ executionArn });
-    expect((await runtime.engine.waitUntilEnded(executionArn, 60_000)).status).toBe('ABORTED');
+    await local().runtime.engine.stopExecution({ executionArn });
+    expect((await local().runtime.engine.waitUntilEnded(executionArn, 60_000)).status).toBe('ABORTED');
 
     const events = await endedStream('ends-stopped');
     const end = events.at(-1)!;
