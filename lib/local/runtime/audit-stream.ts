@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LocalFunction } from './definitions.js';
+import { writeLogOnPort } from './dynamodb-write-log.js';
 import { LocalEventStream } from './event-stream.js';
 import type { LocalLambda } from './lambda-invoke.js';
 
@@ -10,7 +11,7 @@ export interface AuditStreamOptions {
   dataDir: string;
   region: string;
   table: string;
-  /** The local DynamoDB: its URL, and its port in this process (to scan only after writes). */
+  /** The local DynamoDB: its URL, and its port in this process (where its write log is found, dynamodb-write-log.ts). */
   dynamodb: { url: string; port: number };
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** The template's functions: the archiver's event source mapping is read from them. */
@@ -48,6 +49,7 @@ export async function startAuditStream(options: AuditStreamOptions): Promise<{ s
       region: options.region,
       archiver,
       mapping: definition.tableStream,
+      writeLog: writeLogOnPort(options.dynamodb.port),
       dynamoDbPort: options.dynamodb.port,
       log: options.log,
     });

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { appendDeadLetter, DEAD_LETTER_FILE, streamDeadLetter } from './dead-letters.js';
+import type { DynamoDbWriteLog } from './dynamodb-write-log.js';
 import { watchDynamoDbWrites } from './dynamodb-writes.js';
 import { invokeLocalLambda, type LocalLambda } from './lambda-invoke.js';
-import { scanNewItems, selectBatch } from './stream-capture.js';
+import { loggedItems, scanNewItems, selectBatch } from './stream-capture.js';
 import { emptyCheckpoint, type StreamCheckpoint, type StreamCheckpointStore, streamCheckpointFile } from './stream-checkpoint.js';
 import { afterInvocation, type InvocationResult, type StreamMappingSettings } from './stream-failure-policy.js';
 import { FIRST_SEQUENCE_NUMBER, insertRecord, localStreamIdentity, type LocalStreamRecord } from './stream-records.js';
+
+type Item = Record<string, AttributeValue>;
 
 export interface LocalEventStreamOptions {
   /** The data folder: the checkpoint and the dead-letter file live there. */
@@ -21,8 +24,14 @@ export interface LocalEventStreamOptions {
   /** The template's event source mapping settings. */
   mapping: StreamMappingSettings;
   /**
-   * Port of the DynamoDB server in this process: the stream then scans only after a write to it
-   * (dynamodb-writes.ts), besides every `rescanIntervalMs`. @default none: it scans at every poll
+   * The write log of the DynamoDB server in this process (dynamodb-write-log.ts; local-services.ts
+   * attaches one to the runtime's dynalite): new events are read from it, from where the stream
+   * stopped. Without one the stream scans the table at every turn, as it does once to catch up.
+   */
+  writeLog?: DynamoDbWriteLog;
+  /**
+   * Port of the DynamoDB server in this process: while scanning, the stream scans only after a
+   * write to it (dynamodb-writes.ts), besides every `rescanIntervalMs`. @default none: it scans at every poll
    */
   dynamoDbPort?: number;
   /** Progress and warning lines. Positions and counts only. @default none */
@@ -54,16 +63,21 @@ type Step = 'idle' | 'busy' | 'stopped';
  * (stream-failure-policy.ts): batch item failures, bisect, bounded retries, the dead-letter queue
  * (`<data>/audit-dead-letters.jsonl`, positions only).
  *
- * Change capture: a Scan of the table takes every item above its event stream's checkpointed
- * version (stream-capture.ts). Nothing is lost or archived twice across stops and crashes
- * (stream-checkpoint.ts): each batch is saved before it is handed over and the checkpoint moves
- * only after the handler answered; a restart first hands over the saved batch again, byte for
- * byte, so the archiver writes the same key and content again. An event appended while the
- * runtime was down is found by the next scan.
+ * Change capture: the DynamoDB write log (dynamodb-write-log.ts) lists every put in the order the
+ * server received it; the stream reads it from its checkpointed position and fetches those items
+ * (one BatchGetItem per 100), so a turn costs what was appended since the last one, whatever the
+ * size of the table: the archive's lag stays flat as history grows. Once, for history the log does
+ * not hold (a table older than the log, or a checkpoint moved away), it scans the table instead
+ * (stream-capture.ts, StreamCatchUp), and then reads the log. Nothing is lost or archived twice
+ * across stops and crashes (stream-checkpoint.ts): each batch is saved, with the log position
+ * after it, before it is handed over, and the checkpoint moves only after the handler answered; a
+ * restart first hands over the saved batch again, byte for byte, so the archiver writes the same
+ * key and content again. An event appended while the stream was stopped is in the log.
  *
  * Limits, said plainly: it sees items put into the table (INSERT), not later changes or deletions
- * of an item (`wardflow audit verify` compares the archive with the store and finds those), nor
- * an item written below a stream's checkpointed version by hand.
+ * of an item (`wardflow audit verify` compares the archive with the store and finds those). An
+ * item put by hand over an existing one reads as another INSERT (DynamoDB Streams would send a
+ * MODIFY); the event store never does that.
  *
  * @example
  * const stream = await LocalEventStream.open({ dataDir, client, table, region, archiver, mapping });
@@ -81,8 +95,10 @@ export class LocalEventStream {
   private checkpoint: StreamCheckpoint;
   /** Gaps in versions the last scan saw (stream-capture.ts). */
   private gaps = new Set<string>();
-  /** A write may have happened since the last scan began. */
+  /** While scanning: a write may have happened since the last scan began. */
   private changed = true;
+  /** The last capture took everything the table (or the log) had then, in less than a full batch. */
+  private drained = false;
   private lastScan = 0;
   private failuresInARow = 0;
   private notBefore = 0;
@@ -112,6 +128,15 @@ export class LocalEventStream {
     }
     const store = options.checkpoints ?? streamCheckpointFile(options.dataDir);
     let checkpoint = store.load();
+    if (checkpoint !== undefined && checkpoint.catchUp === null && options.writeLog === undefined) {
+      throw new Error(`the audit stream's checkpoint in ${options.dataDir} reads the DynamoDB write log, and this DynamoDB has none`);
+    }
+    if (checkpoint !== undefined && options.writeLog !== undefined && checkpoint.logPosition > options.writeLog.end) {
+      throw new Error(
+        `the audit stream's checkpoint in ${options.dataDir} is past the end of the DynamoDB write log ${options.writeLog.file} (it was removed or cut); ` +
+          'move the checkpoint away to archive every event of the table again',
+      );
+    }
     if (checkpoint === undefined) {
       const { Table } = await options.client.send(new DescribeTableCommand({ TableName: options.table }));
       const createdAt = Table?.CreationDateTime ?? (options.now ?? (() => new Date()))();
@@ -142,9 +167,9 @@ export class LocalEventStream {
   }
 
   /**
-   * Resolves once every event appended before the call is archived or dead-lettered (it scans
-   * the table itself, without waiting for a poll). Rejects when the stream is stopped or a scan
-   * or checkpoint write fails.
+   * Resolves once every event appended before the call is archived or dead-lettered (it reads for
+   * them itself, without waiting for a poll). Rejects when the stream is stopped or a read or
+   * checkpoint write fails.
    */
   async flush(): Promise<void> {
     for (;;) {
@@ -167,7 +192,9 @@ export class LocalEventStream {
     const every = this.options.pollIntervalMs ?? 250;
     const rescanEvery = this.options.rescanIntervalMs ?? 5000;
     while (!this.stopping) {
-      const due = this.changed || this.checkpoint.pending.length > 0 || Date.now() - this.lastScan >= rescanEvery;
+      const log = this.readingLog();
+      const fresh = log !== undefined ? log.end > this.checkpoint.logPosition : this.changed || Date.now() - this.lastScan >= rescanEvery;
+      const due = fresh || this.checkpoint.pending.length > 0;
       if (due) {
         try {
           if ((await this.exclusive(() => this.step())) === 'busy') continue;
@@ -180,7 +207,7 @@ export class LocalEventStream {
     }
   }
 
-  /** One turn: the pending batch, or a scan for new items and their first batch. */
+  /** One turn: the pending batch, or a capture of new items (from the log, or by the catch-up scan) and their first batch. */
   private async step(): Promise<Step> {
     const wait = this.notBefore - Date.now();
     if (wait > 0) await this.sleep(wait);
@@ -188,10 +215,12 @@ export class LocalEventStream {
     try {
       if (this.checkpoint.pending.length === 0) {
         const found = await this.capture();
-        if (found !== 'captured') return found === 'deferred' ? 'busy' : 'idle';
+        if (found === 'blocked') await this.untilAPutIsAnswered();
+        if (found !== 'captured') return found === 'nothing' ? 'idle' : 'busy';
       }
       await this.deliver();
-      return 'busy';
+      // A batch that took everything there was: wait for the next poll, so batches gather what a poll interval brings.
+      return this.checkpoint.pending.length === 0 && this.drained ? 'idle' : 'busy';
     } catch (error) {
       this.changed = true; // the scan may not have happened: do it again
       // Memory may be ahead of the disk now; go back to what is on disk, as a restart would.
@@ -204,45 +233,124 @@ export class LocalEventStream {
     }
   }
 
-  private async capture(): Promise<'captured' | 'deferred' | 'nothing'> {
+  /** The write log, once the stream reads from it (after the catch-up scan); undefined while it scans. */
+  private readingLog(): DynamoDbWriteLog | undefined {
+    return this.checkpoint.catchUp?.until === null ? undefined : this.options.writeLog;
+  }
+
+  /**
+   * The next batch into `pending`: 'captured'; 'deferred' (a scan saw a gap, look again);
+   * 'blocked' (the log's next put is still under way); or 'nothing' new.
+   */
+  private async capture(): Promise<'captured' | 'deferred' | 'blocked' | 'nothing'> {
+    if (this.readingLog() !== undefined) return this.captureFromLog();
+    const scanned = await this.captureByScan();
+    if (scanned !== 'nothing' || this.options.writeLog === undefined) return scanned;
+    // Caught up: every item stored before this scan began has a record. From here on, the log;
+    // saved at once, so that no restart scans the table again.
+    const captured = this.checkpoint.catchUp?.captured ?? {};
+    this.checkpoint = { ...this.checkpoint, catchUp: { captured, until: this.options.writeLog.end } };
+    this.store.save(this.checkpoint);
+    this.log(`audit stream: caught up with the table by scanning it; reading new events from the DynamoDB write log from now on`);
+    return this.captureFromLog();
+  }
+
+  /** Reads the write log from the checkpoint's position: at most a batch of items, never the whole table. */
+  private async captureFromLog(): Promise<'captured' | 'blocked' | 'nothing'> {
+    const log = this.options.writeLog as DynamoDbWriteLog;
+    const { table, client, mapping } = this.options;
+    const checkpoint = this.checkpoint;
+    const catchUp = checkpoint.catchUp;
+    // Puts the catch-up scans already took (StreamCatchUp).
+    const scanned = (write: { position: number; stream: string; version: number }) =>
+      catchUp !== null && write.position < (catchUp.until as number) && write.version <= (catchUp.captured[write.stream] ?? 0);
+    const items: Item[] = [];
+    let position = checkpoint.logPosition;
+    let blocked = false;
+    while (items.length < mapping.batchSize) {
+      const read = log.read(position, mapping.batchSize - items.length);
+      const wanted = read.writes.filter((write) => write.table === table && write.outcome !== 'refused' && !scanned(write));
+      // A put read twice (a retried request) is one record: items already taken are not taken again.
+      const taken = new Set(items.map((item) => `${item.stream?.S}\u0000${item.version?.N}`));
+      for (const item of await loggedItems(client, table, wanted)) if (!taken.has(`${item.stream?.S}\u0000${item.version?.N}`)) items.push(item);
+      position = read.next;
+      blocked = read.blocked;
+      if (blocked || read.writes.length === 0) break;
+    }
+    const over = catchUp !== null && position >= (catchUp.until as number);
+    this.checkpoint = { ...checkpoint, logPosition: position, catchUp: over ? null : catchUp };
+    this.drained = !blocked && items.length < mapping.batchSize;
+    if (items.length > 0) {
+      this.stage(items);
+      return 'captured';
+    }
+    return blocked ? 'blocked' : 'nothing';
+  }
+
+  /** The catch-up's turn: a Scan for items above the captured versions (stream-capture.ts). */
+  private async captureByScan(): Promise<'captured' | 'deferred' | 'nothing'> {
     this.changed = false;
     this.lastScan = Date.now();
-    const now = this.now();
-    const checkpoint = this.checkpoint;
-    const fresh = await scanNewItems(this.options.client, this.options.table, checkpoint.captured);
-    const { items, deferred, gaps } = selectBatch(fresh, checkpoint.captured, this.gaps, this.options.mapping.batchSize, now);
+    const captured = this.checkpoint.catchUp?.captured ?? {};
+    const fresh = await scanNewItems(this.options.client, this.options.table, captured);
+    const { items, deferred, gaps } = selectBatch(fresh, captured, this.gaps, this.options.mapping.batchSize, this.now());
     this.gaps = gaps;
     if (deferred) this.changed = true;
+    // Scanning ends only with a scan that finds nothing: then the stream switches to the log.
+    this.drained = false;
     if (items.length === 0) return deferred ? 'deferred' : 'nothing';
     // More may wait behind a full batch: scan again after it.
     this.changed = true;
+    const next = { ...captured };
+    for (const item of items) {
+      const stream = item.stream?.S as string;
+      next[stream] = Math.max(next[stream] ?? 0, Number(item.version?.N));
+    }
+    this.checkpoint = { ...this.checkpoint, catchUp: { captured: next, until: null } };
+    this.stage(items);
+    return 'captured';
+  }
 
+  /** Gives the items their stream records (sequence numbers in order) as the pending batch. */
+  private stage(items: readonly Item[]): void {
+    const now = this.now();
+    const checkpoint = this.checkpoint;
     const first = BigInt(checkpoint.nextSequenceNumber);
     const identity = { streamArn: checkpoint.streamArn, shardId: checkpoint.shardId };
-    const captured = { ...checkpoint.captured };
-    const pending = items.map((item, index) => {
-      const record = insertRecord(item, { identity, region: this.options.region, sequenceNumber: first + BigInt(index), capturedAt: now });
-      const stream = item.stream?.S as string;
-      captured[stream] = Math.max(captured[stream] ?? 0, Number(item.version?.N));
-      return record;
-    });
+    const pending = items.map((item, index) =>
+      insertRecord(item, { identity, region: this.options.region, sequenceNumber: first + BigInt(index), capturedAt: now }),
+    );
     // Saved with the batch's first hand-over (deliver); until then a crash simply captures them again.
     this.checkpoint = {
       ...checkpoint,
       nextSequenceNumber: (first + BigInt(items.length)).toString(),
-      captured,
       pending,
       delivering: pending.length,
       retries: 0,
       invocations: 0,
     };
-    return 'captured';
+  }
+
+  /** Waits until a put under way is answered (the log says so), or a poll interval at most. */
+  private untilAPutIsAnswered(): Promise<void> {
+    const log = this.options.writeLog as DynamoDbWriteLog;
+    return new Promise((resolve) => {
+      const done = () => {
+        unsubscribe();
+        clearTimeout(timer);
+        resolve();
+      };
+      const unsubscribe = log.onSettled(done);
+      const timer = setTimeout(done, this.options.pollIntervalMs ?? 250);
+      timer.unref();
+    });
   }
 
   private async deliver(): Promise<void> {
     const handedOver: StreamCheckpoint = { ...this.checkpoint, invocations: this.checkpoint.invocations + 1 };
     this.store.save(handedOver); // the write-ahead: a restart hands over this very batch again
     this.checkpoint = handedOver;
+    this.options.writeLog?.forget(handedOver.logPosition);
     const batch = handedOver.pending.slice(0, handedOver.delivering);
     const result = await this.invoke(batch);
     const next = afterInvocation(

@@ -11,6 +11,7 @@ import S3rver from 's3rver';
 import sesLocal from 'aws-ses-v2-local';
 import { getStoreReadonly, saveEmail, type Email } from 'aws-ses-v2-local/dist/store.js';
 import { writeFileAtomically } from '../atomic-file.js';
+import { DynamoDbWriteLog } from './dynamodb-write-log.js';
 
 export interface RunningService {
   url: string;
@@ -25,16 +26,31 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * DynamoDB: dynalite with its LevelDB files in the data folder.
+ * DynamoDB: dynalite with its LevelDB files in the data folder, and its write log beside them
+ * (`<path>-writes.jsonl`, dynamodb-write-log.ts), from which the local audit stream reads new
+ * events. The log is attached before the server listens, so no put escapes it.
  *
  * @example
  * const dynamodb = await startDynamoDb({ host: '127.0.0.1', port: 7702, path: '.wardflow/dynamodb' });
  */
-export async function startDynamoDb(options: { host: string; port: number; path: string }): Promise<RunningService> {
+export async function startDynamoDb(options: { host: string; port: number; path: string }): Promise<RunningService & { writeLog: DynamoDbWriteLog }> {
   const server: Server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
-  return { url: `http://${options.host}:${options.port}`, stop: () => closeServer(server) };
+  const writeLog = DynamoDbWriteLog.attach(server, `${options.path}-writes.jsonl`, options.port);
+  try {
+    server.listen(options.port, options.host);
+    await once(server, 'listening');
+  } catch (error) {
+    writeLog.close();
+    throw error;
+  }
+  return {
+    url: `http://${options.host}:${options.port}`,
+    writeLog,
+    stop: async () => {
+      await closeServer(server);
+      writeLog.close();
+    },
+  };
 }
 
 interface S3rverAccounts {

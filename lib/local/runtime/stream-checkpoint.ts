@@ -5,18 +5,36 @@ import { writeFileAtomically } from '../atomic-file.js';
 
 /** The checkpoint's file in the data folder. */
 export const STREAM_CHECKPOINT_FILE = 'audit-stream.json';
-const FORMAT = 'wardflow.local-stream-checkpoint.v1';
+const FORMAT = 'wardflow.local-stream-checkpoint.v2';
+/** The format before the write log: `captured` versions, read by scanning the table. Read, converted, never written. */
+const FORMAT_V1 = 'wardflow.local-stream-checkpoint.v1';
+
+/**
+ * The catch-up over history the DynamoDB write log does not hold (a table older than the log, or a
+ * checkpoint moved away), done once by scanning the table:
+ * - while `until` is null, the table is scanned, and `captured` holds per event stream
+ *   (`execution#…`, `approval#…`) the highest version that has a stream record;
+ * - once a scan finds nothing new, `until` is where the log ended then: puts logged before it at or
+ *   below `captured` were taken by the scans and are skipped. Past `until`, the catch-up is over
+ *   (null) and the checkpoint no longer grows with the number of streams.
+ */
+export interface StreamCatchUp {
+  captured: Record<string, number>;
+  until: number | null;
+}
 
 /**
  * Where the local events-table stream stands, kept on disk so that no restart or crash loses or
  * repeats a record:
- * - `captured`: per event stream (`execution#…`, `approval#…`), the highest version that has a
- *   stream record (a sequence number). Versions above it are still to be captured from the table.
+ * - `logPosition`: where the DynamoDB write log (dynamodb-write-log.ts) is read next; every put
+ *   before it has been captured (or was not an insert of the table).
+ * - `catchUp`: see StreamCatchUp; null in the steady state.
  * - `pending`: captured records not yet archived or dead-lettered, in delivery order. The first
  *   `delivering` of them are the batch handed to the archiver last: saved BEFORE it is handed over,
  *   so a restart delivers that exact batch again (same sequence numbers, same bytes, so the same
  *   archive key) before anything else.
- * Everything captured and not pending has been archived or dead-lettered.
+ * Everything captured and not pending has been archived or dead-lettered. The size of the file
+ * follows `pending` (at most a batch or so), not the history.
  */
 export interface StreamCheckpoint {
   format: typeof FORMAT;
@@ -24,7 +42,8 @@ export interface StreamCheckpoint {
   shardId: string;
   /** The sequence number the next captured record gets (decimal). */
   nextSequenceNumber: string;
-  captured: Record<string, number>;
+  logPosition: number;
+  catchUp: StreamCatchUp | null;
   pending: LocalStreamRecord[];
   delivering: number;
   /** Failed invocations of the current batch counted against MaximumRetryAttempts. */
@@ -41,7 +60,7 @@ export interface StreamCheckpointStore {
 }
 
 /**
- * A checkpoint for a stream that has delivered nothing yet.
+ * A checkpoint for a stream that has delivered nothing yet: it starts with the catch-up scan.
  *
  * @example
  * const checkpoint = emptyCheckpoint(localStreamIdentity({ region, account, table, createdAt }), FIRST_SEQUENCE_NUMBER);
@@ -52,7 +71,9 @@ export function emptyCheckpoint(identity: { streamArn: string; shardId: string }
     streamArn: identity.streamArn,
     shardId: identity.shardId,
     nextSequenceNumber: firstSequenceNumber.toString(),
-    captured: {},
+    // The table may hold events from before the write log (or from before the checkpoint was moved away): scan once.
+    logPosition: 0,
+    catchUp: { captured: {}, until: null },
     pending: [],
     delivering: 0,
     retries: 0,
@@ -78,6 +99,17 @@ export function streamCheckpointFile(dataDir: string): StreamCheckpointStore & {
   };
 }
 
+/**
+ * A checkpoint of the scanning stream (v1): its `captured` versions become the catch-up's, so the
+ * first start after the update scans once more from where it stood and then reads the write log
+ * from its beginning (the log began with this version, at this runtime's start).
+ */
+function fromVersion1(v1: Partial<StreamCheckpoint> & { captured?: unknown }, broken: (what: string) => never): Partial<StreamCheckpoint> {
+  const { captured, ...rest } = v1;
+  if (typeof captured !== 'object' || captured === null) broken('has no "captured" versions');
+  return { ...rest, format: FORMAT, logPosition: 0, catchUp: { captured: captured as Record<string, number>, until: null } };
+}
+
 function parseCheckpoint(text: string, file: string): StreamCheckpoint {
   const broken = (what: string): never => {
     // Written atomically, so only a hand edit breaks it; guessing would lose or repeat archive records.
@@ -89,10 +121,16 @@ function parseCheckpoint(text: string, file: string): StreamCheckpoint {
   } catch {
     return broken('is not valid JSON');
   }
+  if ((parsed.format as string | undefined) === FORMAT_V1) parsed = fromVersion1(parsed as Partial<StreamCheckpoint> & { captured?: unknown }, broken);
   if (parsed.format !== FORMAT) broken(`has no "format": "${FORMAT}"`);
   if (typeof parsed.streamArn !== 'string' || typeof parsed.shardId !== 'string') broken('lacks streamArn or shardId');
   if (typeof parsed.nextSequenceNumber !== 'string' || !/^\d{1,40}$/.test(parsed.nextSequenceNumber)) broken('has no decimal nextSequenceNumber');
-  if (typeof parsed.captured !== 'object' || parsed.captured === null) broken('has no "captured" versions');
+  if (!Number.isSafeInteger(parsed.logPosition) || (parsed.logPosition as number) < 0) broken('has no "logPosition" in the write log');
+  const catchUp = parsed.catchUp as Partial<StreamCatchUp> | null | undefined;
+  if (catchUp !== null) {
+    if (typeof catchUp !== 'object' || typeof catchUp.captured !== 'object' || catchUp.captured === null) broken('has no "catchUp" (null, or its captured versions)');
+    else if (catchUp.until !== null && !Number.isSafeInteger(catchUp.until)) broken('has a "catchUp" whose "until" is neither null nor a log position');
+  }
   if (!Array.isArray(parsed.pending)) broken('has no "pending" list');
   const pending = parsed.pending as LocalStreamRecord[];
   const delivering = parsed.delivering;

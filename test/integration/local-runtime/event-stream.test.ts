@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,13 +13,15 @@ import type { StoredEvent } from '../../../functions/shared/events/event.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
 import { type StreamDeadLetter } from '../../../lib/local/runtime/dead-letters.js';
+import { countDynamoDbRequests } from '../../../lib/local/runtime/dynamodb-request-counter.js';
+import type { DynamoDbWriteLog } from '../../../lib/local/runtime/dynamodb-write-log.js';
 import { LocalEventStream, type LocalEventStreamOptions } from '../../../lib/local/runtime/event-stream.js';
 import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
 import type { LambdaHandler, LocalLambda } from '../../../lib/local/runtime/lambda-invoke.js';
-import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/local-services.js';
-import { streamCheckpointFile } from '../../../lib/local/runtime/stream-checkpoint.js';
+import { LOCAL_CREDENTIALS, type RunningService, startDynamoDb, startS3 } from '../../../lib/local/runtime/local-services.js';
+import { STREAM_CHECKPOINT_FILE, streamCheckpointFile } from '../../../lib/local/runtime/stream-checkpoint.js';
 import type { StreamMappingSettings } from '../../../lib/local/runtime/stream-failure-policy.js';
-import { type LocalDynamo, startDynalite, TEST_REGION } from '../../support/dynalite.js';
+import { createEventsTable, TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { PLANTED_SECRET, stepSucceeded, testSealer, tickingClock, validStream } from '../../unit/events/event-fixtures.js';
 
 /**
@@ -30,13 +32,54 @@ const BUCKET = 'wardflow-test-audit';
 const ARCHIVER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-local-audit-archiver';
 const MAPPING: StreamMappingSettings = { batchSize: 4, maximumRetryAttempts: 2, bisectBatchOnFunctionError: true, reportBatchItemFailures: true };
 
-let dynamo: LocalDynamo;
+/** dynalite as the runtime starts it: with its write log, which the stream reads. */
+interface RuntimeDynamo {
+  client: DynamoDBClient;
+  port: number;
+  writeLog: DynamoDbWriteLog;
+  createEventsTable(): Promise<string>;
+  /** Stops the server and starts it again on the same files, as a new runtime process would (the log remembers nothing in memory). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startRuntimeDynamo(): Promise<RuntimeDynamo> {
+  const folder = mkdtempSync(join(tmpdir(), 'wardflow-stream-dynamodb-'));
+  folders.push(folder);
+  const port = (await freeBasePort()) + 2;
+  const start = () => startDynamoDb({ host: '127.0.0.1', port, path: join(folder, 'dynamodb') });
+  let service = await start();
+  const client = new DynamoDBClient({ endpoint: service.url, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+  let tables = 0;
+  const dynamo: RuntimeDynamo = {
+    client,
+    port,
+    writeLog: service.writeLog,
+    async createEventsTable() {
+      const name = `events-${++tables}`;
+      await createEventsTable(client, name);
+      return name;
+    },
+    async restart() {
+      await service.stop();
+      service = await start();
+      dynamo.writeLog = service.writeLog;
+    },
+    async stop() {
+      client.destroy();
+      await service.stop();
+    },
+  };
+  return dynamo;
+}
+
+let dynamo: RuntimeDynamo;
 let s3: RunningService;
 let s3Client: S3Client;
 const folders: string[] = [];
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  dynamo = await startRuntimeDynamo();
   const s3Folder = mkdtempSync(join(tmpdir(), 'wardflow-stream-s3-'));
   folders.push(s3Folder);
   s3 = await startS3({ host: '127.0.0.1', port: (await freeBasePort()) + 3, directory: s3Folder, buckets: [BUCKET] });
@@ -73,7 +116,12 @@ afterEach(async () => {
   await emptyBucket();
 });
 
-async function setup(run: LambdaHandler = archiverHandler as unknown as LambdaHandler): Promise<Setup> {
+/**
+ * A table, a data folder and an archiver. `primed` (the default): a stream has opened on the empty
+ * table before anything is appended, as in the runtime (the table is created just before the
+ * stream opens), so its catch-up scan is over and it reads the write log.
+ */
+async function setup(run: LambdaHandler = archiverHandler as unknown as LambdaHandler, { primed = true } = {}): Promise<Setup> {
   const table = await dynamo.createEventsTable();
   const dataDir = mkdtempSync(join(tmpdir(), 'wardflow-stream-'));
   folders.push(dataDir);
@@ -96,6 +144,7 @@ async function setup(run: LambdaHandler = archiverHandler as unknown as LambdaHa
       region: TEST_REGION,
       archiver,
       mapping: MAPPING,
+      writeLog: dynamo.writeLog,
       log: (line) => log.push(line),
       retryDelayMs: 1,
       ...overrides,
@@ -103,6 +152,13 @@ async function setup(run: LambdaHandler = archiverHandler as unknown as LambdaHa
     opened.push(stream);
     return stream;
   };
+  if (primed) {
+    const first = await open();
+    await first.flush();
+    await first.stop();
+    expect(streamCheckpointFile(dataDir).load()?.catchUp).toMatchObject({ until: expect.any(Number) });
+    expect(invocations).toEqual([]);
+  }
   return { table, dataDir, invocations, log, archiver, open };
 }
 
@@ -291,7 +347,8 @@ describe('the local events-table stream', () => {
     release();
     await stopping;
     expect(archivedPositions(await archive())).toEqual(['execution#in-flight v1', 'execution#in-flight v2']);
-    expect(streamCheckpointFile(dataDir).load()).toMatchObject({ pending: [], captured: { 'execution#in-flight': 2 } });
+    // Everything the write log held is behind the checkpoint, and the catch-up is over.
+    expect(streamCheckpointFile(dataDir).load()).toMatchObject({ pending: [], catchUp: null, logPosition: dynamo.writeLog.end });
   });
 
   it('retries a batch whose archive write threw, and archives it once', async () => {
@@ -383,5 +440,101 @@ describe('the local events-table stream', () => {
       expect(text).not.toContain(PLANTED_SECRET);
       expect(text).not.toContain(poisoned[2]!.actor);
     }
+  });
+});
+
+describe('the write log as the stream\'s source', () => {
+  /** The requests `work` makes to dynalite, by operation. */
+  async function requestsOf(work: () => Promise<unknown>): Promise<Record<string, number>> {
+    const counter = countDynamoDbRequests(dynamo.port);
+    try {
+      await work();
+      return counter.counts().byOperation;
+    } finally {
+      counter.stop();
+    }
+  }
+
+  it('reads only what was appended since its last turn: no scan of the table, one BatchGetItem per batch', async () => {
+    const { table, open } = await setup();
+    const stream = await open({ mapping: { ...MAPPING, batchSize: 100 } });
+    await appendEvents(table, ['execution#history-1', 'execution#history-2', 'execution#history-3'], 40); // 120 events of history
+    await stream.flush();
+    const streams = ['execution#later-1', 'execution#later-2', 'execution#later-3'];
+    await appendEvents(table, streams, 50); // 150 new events
+    const requests = await requestsOf(() => stream.flush());
+    expect(requests).toEqual({ BatchGetItem: 2 }); // 100 + 50 records; the 270 items of the table are never all read
+    const positions = archivedPositions(await archive());
+    expect([...positions].sort()).toEqual([...expectedPositions(['execution#history-1', 'execution#history-2', 'execution#history-3'], 40), ...expectedPositions(streams, 50)].sort());
+    expectInOrderPerStream(positions);
+  });
+
+  it('archives, by one catch-up scan, what the table held before the stream first opened, then reads the log: each event once', async () => {
+    const { table, dataDir, log, open } = await setup(undefined, { primed: false });
+    const before = ['execution#before-open-1', 'approval#before-open-2'];
+    await appendEvents(table, before, 3);
+    const stream = await open();
+    await stream.flush();
+    expect(log.some((line) => line.includes('caught up with the table by scanning it'))).toBe(true);
+    expect(streamCheckpointFile(dataDir).load()?.catchUp).toMatchObject({ until: expect.any(Number) });
+
+    const store = new DynamoDbEventStore({ client: dynamo.client, tableName: table, sealer: testSealer() });
+    for (const name of before) await store.append(name, 3, [stepSucceeded('after-open')]);
+    expect(await requestsOf(() => stream.flush())).not.toHaveProperty('Scan');
+    const positions = archivedPositions(await archive());
+    expect(positions).toHaveLength(8);
+    expect([...positions].sort()).toEqual(expectedPositions(before, 4));
+    expectInOrderPerStream(positions);
+    expect(streamCheckpointFile(dataDir).load()).toMatchObject({ pending: [], catchUp: null });
+  });
+
+  it('takes over a data folder of the scanning stream (checkpoint v1): what it archived stays archived once, the rest follows', async () => {
+    const { table, dataDir, open } = await setup(undefined, { primed: false });
+    await appendEvents(table, ['execution#upgraded'], 3);
+    await appendEvents(table, ['execution#new-stream'], 1);
+    // The earlier version had archived versions 1 and 2 of the first stream.
+    const opened = await open();
+    const identity = { streamArn: opened.streamArn };
+    await opened.stop();
+    const current = streamCheckpointFile(dataDir).load()!;
+    writeFileSync(
+      join(dataDir, STREAM_CHECKPOINT_FILE),
+      JSON.stringify({
+        format: 'wardflow.local-stream-checkpoint.v1',
+        streamArn: identity.streamArn,
+        shardId: current.shardId,
+        nextSequenceNumber: '100000000000000000101',
+        captured: { 'execution#upgraded': 2 },
+        pending: [],
+        delivering: 0,
+        retries: 0,
+        invocations: 0,
+      }),
+    );
+    const stream = await open();
+    await stream.flush();
+    await appendEvents(table, ['execution#after-upgrade'], 1);
+    await stream.flush();
+    const records = (await archive()).flatMap((o) => o.records);
+    expect(records.map((r) => `${r.stream} v${r.version}`).sort()).toEqual(['execution#after-upgrade v1', 'execution#new-stream v1', 'execution#upgraded v3']);
+    expect(records.every((r) => BigInt(r.sequenceNumber) >= 100_000_000_000_000_000_101n)).toBe(true);
+    expect(streamCheckpointFile(dataDir).load()).toMatchObject({ format: 'wardflow.local-stream-checkpoint.v2', pending: [], catchUp: null });
+  });
+
+  it('after a restart of DynamoDB (a new process knows no outcomes), archives each stored put once and no refused one', async () => {
+    const { table, open } = await setup();
+    const sealer = testSealer();
+    const [mine, theirs] = [0, 1].map(() => new DynamoDbEventStore({ client: dynamo.client, tableName: table, sealer }));
+    const name = 'execution#raced';
+    const [won] = await mine!.append(name, 0, [stepSucceeded('mine')]);
+    await expect(theirs!.append(name, 0, [stepSucceeded('theirs')])).rejects.toThrow(); // refused: its line is in the log, its item is not
+    await theirs!.append(name, 1, [stepSucceeded('theirs-next')]);
+    await dynamo.restart();
+
+    const stream = await open();
+    await stream.flush();
+    const records = (await archive()).flatMap((o) => o.records);
+    expect(records.map((r) => `${r.stream} v${r.version}`)).toEqual([`${name} v1`, `${name} v2`]);
+    expect(records[0]?.event).toEqual(won);
   });
 });
