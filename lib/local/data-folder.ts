@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
  *   <folder>/dynamodb/          dynalite's LevelDB files (the event store)
  *   <folder>/s3/                s3rver's objects (the audit bucket)
  *   <folder>/executions/        one JSON record per execution (status, input, where to resume)
- *   <folder>/inbox.json         the approval emails the local SES received
+ *   <folder>/inbox.jsonl        the approval emails the local SES received, one per line
  *   <folder>/keys/kms.json      the local KMS keys (sealing key, approval-link HMAC key), 0600
  *   <folder>/keys/sealing.key   a local 256-bit key; secret version ids are derived from it, 0600
  *   <folder>/secrets.json       the local stand-ins for Secrets Manager secrets, 0600

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -87,26 +87,41 @@ export async function startS3(options: { host: string; port: number; directory: 
 
 /**
  * SES: aws-ses-v2-local, whose page at `/` is the inbox where approval emails appear and whose
- * `GET /store` lists them. It keeps mail in memory only, so the inbox is saved to
- * `<data>/inbox.json` after every request that may change it and loaded again at start: a restart keeps the
- * approval emails already sent. (aws-ses-v2-local has one store per process, so one inbox per process.)
+ * `GET /store` lists them. It keeps mail in memory only, so each email is appended to
+ * `<data>/inbox.jsonl` (one JSON line per email) after every request that may add one, and the
+ * file is loaded again at start: a restart keeps the approval emails already sent. Appending,
+ * not rewriting: rewriting the whole inbox after every email made a restart that re-sends 1,000
+ * approval emails write gigabytes. A line cut off by kill -9 is skipped at the next start (its
+ * gate emails again when resumed). A `<data>/inbox.json` of an older runtime is read too.
+ * (aws-ses-v2-local has one store per process, so one inbox per process.)
  *
  * @example
- * const ses = await startInbox({ host: '127.0.0.1', port: 7701, file: '.wardflow/inbox.json' });
+ * const ses = await startInbox({ host: '127.0.0.1', port: 7701, file: '.wardflow/inbox.jsonl' });
  */
 export async function startInbox(options: { host: string; port: number; file: string }): Promise<RunningService> {
   const known = new Set(getStoreReadonly().emails.map((email) => email.messageId));
-  if (existsSync(options.file)) {
-    for (const email of JSON.parse(readFileSync(options.file, 'utf8')) as Email[]) {
-      if (!known.has(email.messageId)) saveEmail(email);
-    }
+  for (const email of savedEmails(options.file)) {
+    if (known.has(email.messageId)) continue;
+    known.add(email.messageId);
+    saveEmail(email);
   }
   // A CommonJS module with `exports.default`: Node's ESM gives module.exports as the default import
   // (the factory is its `default`), while bundler-style interop (vitest) gives the factory itself.
   const factory = (typeof sesLocal === 'function' ? sesLocal : sesLocal.default) as typeof sesLocal.default;
   const server = await factory({ host: options.host, port: options.port });
   if (!server.listening) await once(server, 'listening');
-  const persist = () => writeFileAtomically(options.file, JSON.stringify(getStoreReadonly().emails));
+  let written = getStoreReadonly().emails.length;
+  // The file holds exactly the store's emails: loaded ones are rewritten once, new ones appended.
+  writeFileAtomically(options.file, linesOf(getStoreReadonly().emails));
+  rmSync(legacyInboxFile(options.file), { force: true });
+  const persist = () => {
+    const emails = getStoreReadonly().emails;
+    if (emails.length === written) return;
+    // The store only grows, unless the inbox page cleared it: then the file starts over.
+    if (emails.length < written) writeFileAtomically(options.file, linesOf(emails));
+    else appendFileSync(options.file, linesOf(emails.slice(written)), { mode: 0o600 });
+    written = emails.length;
+  };
   // Only requests that can change the store are followed by a save: the inbox page and the demo poll `GET /store`.
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') response.on('finish', persist);
@@ -120,12 +135,38 @@ export async function startInbox(options: { host: string; port: number; file: st
   };
 }
 
+function linesOf(emails: readonly Email[]): string {
+  return emails.map((email) => `${JSON.stringify(email)}\n`).join('');
+}
+
+/** `inbox.json`, where older runtimes kept the inbox as one JSON array. */
+function legacyInboxFile(file: string): string {
+  return file.replace(/\.jsonl$/, '.json');
+}
+
+/** The emails kept by an earlier run: `inbox.jsonl`, and the `inbox.json` array older runtimes wrote. */
+export function savedEmails(file: string): Email[] {
+  const emails: Email[] = [];
+  const legacy = legacyInboxFile(file);
+  if (existsSync(legacy)) emails.push(...(JSON.parse(readFileSync(legacy, 'utf8')) as Email[]));
+  if (!existsSync(file)) return emails;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      emails.push(JSON.parse(line) as Email);
+    } catch {
+      // The last line of a file a kill cut short; everything before it is whole.
+    }
+  }
+  return emails;
+}
+
 /** Where a service keeps its files inside the data folder. */
 export function servicePaths(dataDir: string) {
   return {
     dynamodb: join(dataDir, 'dynamodb'),
     s3: join(dataDir, 's3'),
-    inbox: join(dataDir, 'inbox.json'),
+    inbox: join(dataDir, 'inbox.jsonl'),
     logs: join(dataDir, 'logs'),
   };
 }
