@@ -11,11 +11,12 @@ const RESPONSE_FINISHED = 'http.server.response.finish';
  * Calls `listener` after every request that may have written to the DynamoDB server listening
  * on `port` in this process (dynalite) has been answered, so the item is stored by then.
  *
- * Why: a Scan of the whole table costs about 30 ms per thousand items, too much to repeat four
- * times a second while nothing is written. Node's `http.server.response.finish` diagnostics
- * channel reports every answered request of every HTTP server in the process, so the local
- * stream scans only after a write, with no hook in dynalite. A hint only: the stream still scans
- * now and then without one.
+ * Why: while the local stream scans (its one catch-up over history the write log does not hold,
+ * or without a write log at all), a Scan of the whole table costs about 30 ms per thousand items,
+ * too much to repeat four times a second while nothing is written. Node's
+ * `http.server.response.finish` diagnostics channel reports every answered request of every HTTP
+ * server in the process, so the stream scans only after a write, with no hook in dynalite. A hint
+ * only: the stream still scans now and then without one.
  *
  * @example
  * const stop = watchDynamoDbWrites(7702, () => (changed = true));
