@@ -99,6 +99,8 @@ export class LocalEventStream {
   private changed = true;
   /** The last capture took everything the table (or the log) had then, in less than a full batch. */
   private drained = false;
+  /** The next batch, read from the log while the archiver had the previous one (readAhead). */
+  private ahead: { from: number; read: Promise<{ items: Item[]; position: number; blocked: boolean } | undefined> } | undefined;
   private lastScan = 0;
   private failuresInARow = 0;
   private notBefore = 0;
@@ -223,6 +225,7 @@ export class LocalEventStream {
       return this.checkpoint.pending.length === 0 && this.drained ? 'idle' : 'busy';
     } catch (error) {
       this.changed = true; // the scan may not have happened: do it again
+      this.ahead = undefined;
       // Memory may be ahead of the disk now; go back to what is on disk, as a restart would.
       try {
         this.checkpoint = this.store.load() ?? this.checkpoint;
@@ -255,17 +258,40 @@ export class LocalEventStream {
     return this.captureFromLog();
   }
 
-  /** Reads the write log from the checkpoint's position: at most a batch of items, never the whole table. */
+  /**
+   * Takes the next batch from the write log, from the checkpoint's position: the batch read ahead
+   * while the archiver had the previous one (`readAhead`), or a fresh read.
+   */
   private async captureFromLog(): Promise<'captured' | 'blocked' | 'nothing'> {
+    const checkpoint = this.checkpoint;
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const early = ahead !== undefined && ahead.from === checkpoint.logPosition ? await ahead.read : undefined;
+    const { items, position, blocked } = early ?? (await this.readLog(checkpoint.logPosition, checkpoint.catchUp));
+    const catchUp = checkpoint.catchUp;
+    const over = catchUp !== null && position >= (catchUp.until as number);
+    this.checkpoint = { ...checkpoint, logPosition: position, catchUp: over ? null : catchUp };
+    // A batch read ahead saw the log as it was before this turn began: look again before calling it drained.
+    this.drained = early === undefined && !blocked && items.length < this.options.mapping.batchSize;
+    if (items.length > 0) {
+      this.stage(items);
+      return 'captured';
+    }
+    return blocked ? 'blocked' : 'nothing';
+  }
+
+  /**
+   * Up to a batch of items from the write log from `from` (never the whole table), without
+   * touching the checkpoint: where the read stopped, and whether a put under way stopped it.
+   */
+  private async readLog(from: number, catchUp: StreamCheckpoint['catchUp']): Promise<{ items: Item[]; position: number; blocked: boolean }> {
     const log = this.options.writeLog as DynamoDbWriteLog;
     const { table, client, mapping } = this.options;
-    const checkpoint = this.checkpoint;
-    const catchUp = checkpoint.catchUp;
     // Puts the catch-up scans already took (StreamCatchUp).
     const scanned = (write: { position: number; stream: string; version: number }) =>
       catchUp !== null && write.position < (catchUp.until as number) && write.version <= (catchUp.captured[write.stream] ?? 0);
     const items: Item[] = [];
-    let position = checkpoint.logPosition;
+    let position = from;
     let blocked = false;
     while (items.length < mapping.batchSize) {
       const read = log.read(position, mapping.batchSize - items.length);
@@ -277,14 +303,21 @@ export class LocalEventStream {
       blocked = read.blocked;
       if (blocked || read.writes.length === 0) break;
     }
-    const over = catchUp !== null && position >= (catchUp.until as number);
-    this.checkpoint = { ...checkpoint, logPosition: position, catchUp: over ? null : catchUp };
-    this.drained = !blocked && items.length < mapping.batchSize;
-    if (items.length > 0) {
-      this.stage(items);
-      return 'captured';
-    }
-    return blocked ? 'blocked' : 'nothing';
+    return { items, position, blocked };
+  }
+
+  /**
+   * While the archiver works on the last batch of `pending`, reads the next one from the log, so
+   * a batch costs the archiver's time rather than the archiver's plus the read's: the stream keeps
+   * up with a producer that shares the process. Items are only read (the table only grows, so
+   * reading early changes nothing); they become records, and the log position moves, only when the
+   * next turn takes them (captureFromLog), so the checkpoint never runs ahead of what it holds.
+   */
+  private readAhead(checkpoint: StreamCheckpoint): void {
+    if (this.readingLog() === undefined || checkpoint.pending.length !== checkpoint.delivering) return;
+    const from = checkpoint.logPosition;
+    const read = this.readLog(from, checkpoint.catchUp).catch(() => undefined); // a failed read ahead is read again, in turn
+    this.ahead = { from, read };
   }
 
   /** The catch-up's turn: a Scan for items above the captured versions (stream-capture.ts). */
@@ -352,6 +385,7 @@ export class LocalEventStream {
     this.checkpoint = handedOver;
     this.options.writeLog?.forget(handedOver.logPosition);
     const batch = handedOver.pending.slice(0, handedOver.delivering);
+    this.readAhead(handedOver);
     const result = await this.invoke(batch);
     const next = afterInvocation(
       { batch, pending: handedOver.pending.length, retries: handedOver.retries, invocations: handedOver.invocations },

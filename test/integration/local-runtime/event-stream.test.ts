@@ -469,6 +469,31 @@ describe('the write log as the stream\'s source', () => {
     expectInOrderPerStream(positions);
   });
 
+  it('archives once, in order, what is appended while the archiver works (the next batch is read meanwhile)', async () => {
+    const streams = ['execution#busy-1', 'execution#busy-2'];
+    let table = '';
+    let appended = 0;
+    const { open, invocations, ...rest } = await setup(async (event, context) => {
+      // Appends while a batch is with the archiver: the stream is reading the next batch from the log meanwhile.
+      if (appended < 3) {
+        appended += 1;
+        const store = new DynamoDbEventStore({ client: dynamo.client, tableName: table, sealer: testSealer() });
+        for (const name of streams) await store.append(name, 3 + appended - 1, [stepSucceeded(`during-${appended}`)]);
+      }
+      return archiverHandler(event as DynamoDBStreamEvent, context);
+    });
+    table = rest.table;
+    await appendEvents(table, streams, 3);
+    const stream = await open({ mapping: { ...MAPPING, batchSize: 3 } });
+    await stream.flush();
+    expect(appended).toBe(3);
+    expect(invocations.length).toBeGreaterThan(3);
+    const positions = archivedPositions(await archive());
+    expect(positions).toHaveLength(12);
+    expect([...positions].sort()).toEqual(expectedPositions(streams, 6));
+    expectInOrderPerStream(positions);
+  });
+
   it('archives, by one catch-up scan, what the table held before the stream first opened, then reads the log: each event once', async () => {
     const { table, dataDir, log, open } = await setup(undefined, { primed: false });
     const before = ['execution#before-open-1', 'approval#before-open-2'];
