@@ -16,17 +16,26 @@ export const CACHE_SECONDS_BOUNDS = {
   secrets: { min: 0, max: 3_600 },
 } as const;
 
-const StepEnvironmentSchema = z.object({
-  WARDFLOW_ENV: z.string().regex(ENVIRONMENT_NAME).default('dev'),
-  EVENTS_TABLE: z.string().min(3),
-  /** KMS key (id, ARN or alias) that wraps the data keys of sealed event fields. */
-  DATA_KEY_ID: z.string().min(1),
-  /** How long a data key may be reused, in seconds; 0 turns caching off. */
-  DATA_KEY_CACHE_SECONDS: z.coerce.number().int().min(CACHE_SECONDS_BOUNDS.dataKey.min).max(CACHE_SECONDS_BOUNDS.dataKey.max).default(60),
-  /** How long a secret value lives in memory before it is fetched again, in seconds. */
-  SECRETS_CACHE_SECONDS: z.coerce.number().int().min(CACHE_SECONDS_BOUNDS.secrets.min).max(CACHE_SECONDS_BOUNDS.secrets.max).default(300),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-});
+/**
+ * Built at the first readStepEnvironment, not when this module loads: a handler that only needs
+ * requireEnv or the constants (the audit archiver) then builds no schema at load, and esbuild leaves
+ * this module's use of zod out of its bundle.
+ */
+function buildStepEnvironmentSchema() {
+  return z.object({
+    WARDFLOW_ENV: z.string().regex(ENVIRONMENT_NAME).default('dev'),
+    EVENTS_TABLE: z.string().min(3),
+    /** KMS key (id, ARN or alias) that wraps the data keys of sealed event fields. */
+    DATA_KEY_ID: z.string().min(1),
+    /** How long a data key may be reused, in seconds; 0 turns caching off. */
+    DATA_KEY_CACHE_SECONDS: z.coerce.number().int().min(CACHE_SECONDS_BOUNDS.dataKey.min).max(CACHE_SECONDS_BOUNDS.dataKey.max).default(60),
+    /** How long a secret value lives in memory before it is fetched again, in seconds. */
+    SECRETS_CACHE_SECONDS: z.coerce.number().int().min(CACHE_SECONDS_BOUNDS.secrets.min).max(CACHE_SECONDS_BOUNDS.secrets.max).default(300),
+    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  });
+}
+
+let stepEnvironmentSchema: ReturnType<typeof buildStepEnvironmentSchema> | undefined;
 
 export interface StepEnvironment {
   environment: string;
@@ -37,8 +46,16 @@ export interface StepEnvironment {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
+/**
+ * The step environment of `env`, validated; throws ConfigurationInvalid naming each variable that
+ * is missing or malformed (never its value).
+ *
+ * @example
+ * const { eventsTable, dataKeyId } = readStepEnvironment();
+ */
 export function readStepEnvironment(env: NodeJS.ProcessEnv = process.env): StepEnvironment {
-  const parsed = StepEnvironmentSchema.safeParse(env);
+  stepEnvironmentSchema ??= buildStepEnvironmentSchema();
+  const parsed = stepEnvironmentSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')} (${i.message})`).join(', ');
     throw new ConfigurationInvalid(`environment variables ${fields} are missing or malformed`);
