@@ -21,8 +21,11 @@ const KEY_NAME = 'approval link key (APPROVAL_LINK_KEY_ID)';
 export interface KmsLinkSignerOptions {
   /** KMS HMAC key (key spec HMAC_256, key usage GENERATE_VERIFY_MAC): key id, key ARN, alias name or alias ARN. */
   keyId: string;
-  /** Endpoint, region and credentials come from the caller. */
-  client: KMSClient;
+  /**
+   * Endpoint, region and credentials come from the caller. A function is called at the first
+   * sign or verify, so a request refused before any MAC is checked creates no client.
+   */
+  client: KMSClient | (() => KMSClient);
 }
 
 /**
@@ -33,23 +36,26 @@ export interface KmsLinkSignerOptions {
  *
  * @example
  * const signer = new KmsLinkSigner({ keyId: 'alias/wardflow-dev-approval-links', client: new KMSClient({}) });
+ * // or let the first sign or verify create the client:
+ * const lazy = new KmsLinkSigner({ keyId: 'alias/wardflow-dev-approval-links', client: () => new KMSClient({}) });
  * const mac = await signer.sign(message);
  * await signer.verify(message, mac); // true
  */
 export class KmsLinkSigner implements LinkSigner {
   readonly #keyId: string;
-  readonly #client: KMSClient;
+  readonly #client: () => KMSClient;
 
   constructor({ keyId, client }: KmsLinkSignerOptions) {
     if (typeof keyId !== 'string' || keyId.trim() === '') throw new ConfigurationInvalid('the approval link key id (keyId) is empty');
     this.#keyId = keyId;
-    this.#client = client;
+    let created: KMSClient | undefined;
+    this.#client = () => (created ??= typeof client === 'function' ? client() : client);
   }
 
   async sign(message: Uint8Array): Promise<Uint8Array> {
     let mac: Uint8Array | undefined;
     try {
-      ({ Mac: mac } = await this.#client.send(new GenerateMacCommand({ KeyId: this.#keyId, Message: message, MacAlgorithm: MAC_ALGORITHM })));
+      ({ Mac: mac } = await this.#client().send(new GenerateMacCommand({ KeyId: this.#keyId, Message: message, MacAlgorithm: MAC_ALGORITHM })));
     } catch (error) {
       throw new SecretUnavailable(KEY_NAME, `KMS GenerateMac failed (${safeErrorName(error, 'unknown error')})`);
     }
@@ -59,7 +65,7 @@ export class KmsLinkSigner implements LinkSigner {
 
   async verify(message: Uint8Array, mac: Uint8Array): Promise<boolean> {
     try {
-      const { MacValid } = await this.#client.send(new VerifyMacCommand({ KeyId: this.#keyId, Message: message, Mac: mac, MacAlgorithm: MAC_ALGORITHM }));
+      const { MacValid } = await this.#client().send(new VerifyMacCommand({ KeyId: this.#keyId, Message: message, Mac: mac, MacAlgorithm: MAC_ALGORITHM }));
       return MacValid === true;
     } catch (error) {
       if (safeErrorName(error) === 'KMSInvalidMacException') return false;
@@ -126,7 +132,8 @@ export function linkSignerFor(keyId: string): LinkSigner {
   const built = signers.get();
   let signer = built.get(keyId);
   if (signer === undefined) {
-    signer = new KmsLinkSigner({ keyId, client: new KMSClient({}) });
+    // Its KMSClient is made at its first sign or verify, not when a handler asks for the signer.
+    signer = new KmsLinkSigner({ keyId, client: () => new KMSClient({}) });
     built.set(keyId, signer);
   }
   return signer;
