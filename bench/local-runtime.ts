@@ -39,7 +39,13 @@ if (args.includes('--help')) {
   toTerminal(USAGE);
   process.exit(0);
 }
-const options = parseLocalBenchArgs(args);
+let options: LocalBenchOptions;
+try {
+  options = parseLocalBenchArgs(args);
+} catch (error) {
+  toTerminal((error as Error).message, 'stderr');
+  process.exit(2);
+}
 const loadAverageAtStart = loadavg();
 const scratch = mkdtempSync(join(tmpdir(), 'wardflow-bench-local-'));
 // The handlers log every step (as under `npm start`, to a file); the terminal gets the numbers.
