@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { approvalLinks, followApprovalLink, type ApprovalLink } from '../../lib/local/runtime/inbox-client.js';
 import { EXAMPLES_FOLDER } from '../../lib/local/runtime/examples.js';
 import { eventually, runCliProcess, stepLog, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
@@ -68,21 +68,28 @@ describe(`a restart with ${PENDING} approvals pending`, { timeout: 4 * PHASE_MS 
     const sfn = sfnOf(before);
     const stateMachineArn = before.endpoints.resources.stateMachines['invoice-approval']!;
     const names = Array.from({ length: PENDING }, (_, n) => `pending-${String(n).padStart(4, '0')}`);
-    await inTurn(names, 25, (name) => sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: LARGE })));
-
-    // Every gate has emailed its link: that is "pending" as an approver sees it.
-    const emailed = await eventually(
-      async () => {
-        const first = firstLinks(await approvalLinks(before.endpoints.endpoints.inbox));
-        if (first.size >= PENDING) return first;
-        // An execution that ended before its gate will never email: say so now, not after the wait.
-        const early = (await listAll(before)).filter((e) => e.status !== 'RUNNING');
-        if (early.length > 0) throw new Error(`${early.length} executions ended before their gate, e.g. ${early[0]!.name} ${early[0]!.status}`);
-        return undefined;
-      },
-      `${PENDING} approval emails`,
-      PHASE_MS,
-    );
+    // Started a hundred at a time, each hundred waiting at its gate before the next: the subject is
+    // the restart, not a thousand extractions at once on a loaded 2-core machine.
+    let emailed = new Map<string, ApprovalLink>();
+    for (let from = 0; from < PENDING; from += 100) {
+      const batch = names.slice(from, from + 100);
+      await inTurn(batch, 25, (name) => sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: LARGE })));
+      emailed = await eventually(
+        async () => {
+          const first = firstLinks(await approvalLinks(before.endpoints.endpoints.inbox));
+          if (first.size >= from + batch.length) return first;
+          // An execution that ended before its gate will never email: say so now, and why, not after the wait.
+          const early = (await listAll(before)).filter((e) => e.status !== 'RUNNING');
+          if (early.length > 0) {
+            const { status, error } = await sfn.send(new DescribeExecutionCommand({ executionArn: early[0]!.executionArn }));
+            throw new Error(`${early.length} executions ended before their gate, e.g. ${early[0]!.name} ${status} ${error ?? ''}`);
+          }
+          return undefined;
+        },
+        `the approval emails of executions ${from} to ${from + batch.length - 1}`,
+        PHASE_MS,
+      );
+    }
     expect([...emailed.keys()].sort()).toEqual(names);
 
     expect(await before.stop('SIGKILL')).toBeNull();
