@@ -266,7 +266,9 @@ export class LocalEventStream {
     const checkpoint = this.checkpoint;
     const ahead = this.ahead;
     this.ahead = undefined;
-    const early = ahead !== undefined && ahead.from === checkpoint.logPosition ? await ahead.read : undefined;
+    const readEarly = ahead !== undefined && ahead.from === checkpoint.logPosition ? await ahead.read : undefined;
+    // Only a batch: "nothing there" from before this turn began is old news (flush would stop on it).
+    const early = readEarly !== undefined && readEarly.items.length > 0 ? readEarly : undefined;
     const { items, position, blocked } = early ?? (await this.readLog(checkpoint.logPosition, checkpoint.catchUp));
     const catchUp = checkpoint.catchUp;
     const over = catchUp !== null && position >= (catchUp.until as number);

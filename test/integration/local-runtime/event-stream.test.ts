@@ -494,6 +494,27 @@ describe('the write log as the stream\'s source', () => {
     expectInOrderPerStream(positions);
   });
 
+  it('flush() archives what was appended after the next batch was read ahead and found nothing', async () => {
+    let table = '';
+    let appendedDuringDelivery = false;
+    const { open, ...rest } = await setup(async (event, context) => {
+      if (!appendedDuringDelivery) {
+        appendedDuringDelivery = true;
+        await new Promise((resolve) => setImmediate(resolve)); // the read ahead of an empty log is over by now
+        const store = new DynamoDbEventStore({ client: dynamo.client, tableName: table, sealer: testSealer() });
+        await store.append('execution#late', 1, [stepSucceeded('appended while the archiver worked')]);
+      }
+      return archiverHandler(event as DynamoDBStreamEvent, context);
+    });
+    table = rest.table;
+    await appendEvents(table, ['execution#late'], 1);
+    const stream = await open();
+    await stream.flush();
+    expect(appendedDuringDelivery).toBe(true);
+    await stream.flush();
+    expect(archivedPositions(await archive())).toEqual(['execution#late v1', 'execution#late v2']);
+  });
+
   it('archives, by one catch-up scan, what the table held before the stream first opened, then reads the log: each event once', async () => {
     const { table, dataDir, log, open } = await setup(undefined, { primed: false });
     const before = ['execution#before-open-1', 'approval#before-open-2'];
