@@ -28,7 +28,7 @@ import type { LocalLambda } from '../../lib/local/runtime/lambda-invoke.js';
 import { LOCAL_CREDENTIALS, startDynamoDb, startS3 } from '../../lib/local/runtime/local-services.js';
 import { CONCURRENCY, EVENTS_PER_EXECUTION, invoiceSequence } from './event-store-requests.js';
 
-/** The archiver's event source mapping in the template (README, Audit): batches of 100, 10 retries, bisect. */
+/** The archiver's event source mapping in the template (docs/audit.md): batches of 100, 10 retries, bisect. */
 const MAPPING = { batchSize: 100, maximumRetryAttempts: 10, bisectBatchOnFunctionError: true, reportBatchItemFailures: true };
 const BUCKET = 'wardflow-bench-audit';
 

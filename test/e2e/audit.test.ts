@@ -7,7 +7,7 @@ import { eventually, runCliProcess, runtimesOfThisFile, type RuntimeProcess } fr
  * The audit archive driven like a user: `wardflow dev` as its own process archives what the
  * examples append; `wardflow audit verify` and `audit export` run as processes against it; the
  * archive's files are altered on disk (s3rver keeps objects as files, and locally nothing stops
- * that: the README says so) and verify must name the damage; and the runtime is killed while it
+ * that: docs/local-runtime.md says so) and verify must name the damage; and the runtime is killed while it
  * archives, and loses and duplicates nothing.
  */
 const runtime = runtimesOfThisFile();

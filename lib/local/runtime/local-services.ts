@@ -62,7 +62,7 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 
 /**
  * S3: s3rver with its objects in the data folder, creating the given buckets on start.
- * It keeps no Object Lock: retention is enforced only on AWS (the README says so).
+ * It keeps no Object Lock: retention is enforced only on AWS (docs/local-runtime.md says so).
  */
 export async function startS3(options: { host: string; port: number; directory: string; buckets: string[] }): Promise<RunningService> {
   mkdirSync(options.directory, { recursive: true, mode: 0o700 });
