@@ -6,7 +6,7 @@ import { StepFailed } from '../shared/errors.js';
 import { approvalStream, type StoredEvent } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
 import { readVerified } from '../shared/events/read-verified.js';
-import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
+import { ApprovalIdSchema } from '../shared/approvals/approval-id.js';
 import { defineStep, type StepContext } from '../shared/middleware/step.js';
 
 // Kept here too: callers (tests, the local runtime) set the client through this handler.

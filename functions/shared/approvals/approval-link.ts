@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ApprovalIdSchema } from '../invoice/approval-id.js';
+import { ApprovalIdSchema } from './approval-id.js';
 import type { LinkSigner } from './link-signer.js';
 
 /**
