@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { ApprovalIdSchema } from '../../../functions/shared/approvals/approval-id.js';
+import { approvalIdFor, ApprovalIdSchema } from '../../../functions/shared/approvals/approval-id.js';
 import {
   ApprovalSubject,
   approvalSubjectOf,
@@ -160,6 +160,9 @@ describe('ApprovalIdSchema', () => {
   it('is the gate’s own, and the invoice steps import the same one', async () => {
     const fromInvoice = await import('../../../functions/shared/invoice/approval-id.js');
     expect(fromInvoice.ApprovalIdSchema).toBe(ApprovalIdSchema);
+    expect(fromInvoice.approvalIdFor).toBe(approvalIdFor);
+    expect(approvalIdFor('exec-42')).toBe('exec-42-1');
+    expect(approvalIdFor('exec-42', 2)).toBe('exec-42-2');
     expect(ApprovalIdSchema.safeParse('exec-42-1').success).toBe(true);
     expect(ApprovalIdSchema.safeParse('exec 42').success).toBe(false);
   });
