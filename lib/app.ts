@@ -1,7 +1,9 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { WORKFLOWS } from '../statemachines/index.js';
 import { loadEnvironments, stageIdOf } from './config/environments.js';
 import { WardflowStage } from './stage.js';
+import type { AnyWorkflow } from './workflows/workflow-definition.js';
 
 export interface WardflowAppOptions extends AppProps {
   /**
@@ -10,10 +12,10 @@ export interface WardflowAppOptions extends AppProps {
    */
   readonly functionsDirectory?: string;
   /**
-   * The approval policy JSON file.
-   * @default statemachines/invoice-approval/policy.json
+   * The workflows every stage runs.
+   * @default WORKFLOWS, the app's registry (statemachines/index.ts)
    */
-  readonly approvalPolicyFile?: string;
+  readonly workflows?: readonly AnyWorkflow[];
 }
 
 /** The app and its stages, so tests can inspect exactly what `cdk synth` builds. */
@@ -35,13 +37,13 @@ export interface WardflowApp {
  * app.synth();
  */
 export function buildWardflowApp(options: WardflowAppOptions = {}): WardflowApp {
-  const { functionsDirectory, approvalPolicyFile, ...appProps } = options;
+  const { functionsDirectory, workflows = WORKFLOWS, ...appProps } = options;
   const app = new App(appProps);
   const nag = new AwsSolutionsChecks(app, { verbose: true });
   Validations.of(app).addPlugins(nag);
   const stages = loadEnvironments(app).map(
     (environment) =>
-      new WardflowStage(app, stageIdOf(environment.name), { environment, functionsDirectory, approvalPolicyFile }),
+      new WardflowStage(app, stageIdOf(environment.name), { environment, functionsDirectory, workflows }),
   );
   return { app, stages, nag };
 }

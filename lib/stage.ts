@@ -2,6 +2,7 @@ import { Stage, type StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { NamedEnvironment } from './config/environments.js';
 import { WardflowStack } from './stacks/wardflow-stack.js';
+import type { AnyWorkflow } from './workflows/workflow-definition.js';
 
 export interface WardflowStageProps extends StageProps {
   /** The environment this stage deploys. */
@@ -11,11 +12,8 @@ export interface WardflowStageProps extends StageProps {
    * @default functions/ at the repository root
    */
   readonly functionsDirectory?: string;
-  /**
-   * The approval policy JSON file.
-   * @default statemachines/invoice-approval/policy.json
-   */
-  readonly approvalPolicyFile?: string;
+  /** The workflows the stage runs. */
+  readonly workflows: readonly AnyWorkflow[];
 }
 
 /**
@@ -23,7 +21,7 @@ export interface WardflowStageProps extends StageProps {
  * its own stack, keys, secrets path and state machine. Nothing is shared between stages.
  *
  * @example
- * new WardflowStage(app, 'Dev', { environment: { name: 'dev', config } });
+ * new WardflowStage(app, 'Dev', { environment: { name: 'dev', config }, workflows: WORKFLOWS });
  */
 export class WardflowStage extends Stage {
   readonly stack: WardflowStack;
@@ -35,7 +33,7 @@ export class WardflowStage extends Stage {
       description: `wardflow ${props.environment.name}: AI workflows with approval gates and an encrypted event store`,
       environment: props.environment,
       functionsDirectory: props.functionsDirectory,
-      approvalPolicyFile: props.approvalPolicyFile,
+      workflows: props.workflows,
     });
   }
 }

@@ -1,16 +1,41 @@
 import * as z from 'zod';
-import { executionStream, type NewEvent } from '../shared/events/event.js';
+import { requireEnv } from '../shared/config.js';
+import { ConfigurationInvalid, ValidationFailed } from '../shared/errors.js';
+import { describeIssues } from '../shared/middleware/describe-issues.js';
+import { executionStream, type Json, type NewEvent } from '../shared/events/event.js';
 import { openStream } from '../shared/events/open-stream.js';
-import { InvoiceText } from '../shared/invoice/invoice-text.js';
-import { SourceLabel } from '../shared/invoice/source-label.js';
+import { SourceLabel } from '../shared/source-label.js';
 import { defineStep } from '../shared/middleware/step.js';
 
 const STEP = 'record-start';
-const WORKFLOW = 'invoice-approval';
+
+/** The workflow's execution input schema, as JSON Schema from WORKFLOW_INPUT_SCHEMA: built once per container. */
+let workflowInput: { raw: string; schema: z.ZodType } | undefined;
+
+function workflowInputSchema(): z.ZodType {
+  const raw = requireEnv('WORKFLOW_INPUT_SCHEMA');
+  if (workflowInput?.raw === raw) return workflowInput.schema;
+  let schema: z.ZodType;
+  try {
+    schema = z.fromJSONSchema(JSON.parse(raw) as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch {
+    throw new ConfigurationInvalid('WORKFLOW_INPUT_SCHEMA is not a JSON Schema the platform can read; synthesize the app again');
+  }
+  workflowInput = { raw, schema };
+  return schema;
+}
 
 /**
- * First step of invoice-approval: the execution's stream begins with ExecutionStarted, the
- * invoice text sealed in its sensitive part, appended at expected version 0 (openStream).
+ * The platform's first state of every workflow: the execution's stream begins with
+ * ExecutionStarted, naming the workflow (WORKFLOW_NAME) and the input's `source` label in clear,
+ * and the rest of the input sealed in its sensitive part, appended at expected version 0 (openStream).
+ *
+ * The input is checked first: a JSON object whose `source`, when present, is a label (kept in
+ * clear, so no room for an address), and whose fields match the workflow's input schema
+ * (WORKFLOW_INPUT_SCHEMA, the JSON Schema of the workflow's zod `input`, made at synth). Refinements
+ * that JSON Schema cannot carry are checked by the step that reads the field; what is checked here
+ * is enough for every later state to find the fields it reads, so a bad start ends with
+ * ValidationFailed and ExecutionFailed on the record, never in a States.Runtime error.
  *
  * A stream that already exists is taken as an earlier attempt of this very step (a Step
  * Functions retry after a Lambda.ServiceException, or after the write landed but the audit
@@ -22,26 +47,28 @@ const WORKFLOW = 'invoice-approval';
  * or that already ended (ExecutionSucceeded/ExecutionFailed come from record-outcome).
  * Execution names are unique only among running executions: Step Functions lets a STANDARD
  * execution name be reused 90 days after the first run, and a new execution continuing the
- * old stream would find the old run's auto-approval and payment there and act on them.
+ * old stream would find the old run's decisions and effects there and act on them.
  *
- * The sealed invoice text is not compared, and no hash of it is stored in clear: a hash of a
+ * The sealed input is not compared, and no hash of it is stored in clear: a hash of a
  * short document could be reversed by guessing.
  */
 export const handler = defineStep(
   {
     name: STEP,
-    input: z.object({
-      invoiceText: InvoiceText,
-      source: SourceLabel.optional(),
-    }),
+    input: z.looseObject({ source: SourceLabel.optional() }),
     output: z.object({}),
   },
   async (input, ctx) => {
+    const workflow = requireEnv('WORKFLOW_NAME');
+    const { source, ...rest } = input;
+    // Named like the middleware's own ValidationFailed: the field's path and what was expected, never its value.
+    const checked = workflowInputSchema().safeParse(input);
+    if (!checked.success) throw new ValidationFailed(`${STEP} input`, describeIssues(checked.error.issues, ['input']));
     const started: NewEvent = {
       type: 'ExecutionStarted',
       actor: `step:${STEP}`,
-      data: { workflow: WORKFLOW, source: input.source ?? null },
-      sensitive: { invoiceText: input.invoiceText },
+      data: { workflow, source: source ?? null },
+      sensitive: { input: rest as { [key: string]: Json } },
     };
     await openStream(
       ctx.deps.store,
@@ -49,7 +76,7 @@ export const handler = defineStep(
       started,
       (first, all) =>
         first.type === started.type &&
-        first.data.workflow === WORKFLOW &&
+        first.data.workflow === workflow &&
         first.data.source === started.data.source &&
         all.every((event) => event.actor === started.actor),
     );

@@ -20,6 +20,11 @@ const ModelId = z
   .string()
   .regex(/^[a-z0-9-]+\.[a-z0-9.:-]+$/, 'a Bedrock model id like "amazon.nova-lite-v1:0" (no wildcards)');
 
+/** A key that used to be a platform setting and now belongs to a workflow: refused with where it went. */
+function movedKey(where: string) {
+  return z.undefined({ error: `has moved to ${where}; move it there` }).optional();
+}
+
 /** One year of hours (Step Functions' execution limit) less the hour the execution gets on top of the gate. */
 export const MAX_APPROVAL_TIMEOUT_HOURS = 365 * 24 - 1;
 
@@ -35,8 +40,6 @@ const EnvironmentConfigSchema = z
      * execution at one year (8,760 hours), so at most 8,759.
      */
     approvalTimeoutHours: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_HOURS),
-    /** Who receives approval requests. */
-    approverEmail: z.email('an email address'),
     /**
      * The From address of approval emails. request-approval may send only from it (IAM ses:FromAddress),
      * and only through its SES identity: the operator verifies that address or its domain in SES before
@@ -62,10 +65,17 @@ const EnvironmentConfigSchema = z
     secretsCacheSeconds: z.number().int().min(CACHE_SECONDS_BOUNDS.secrets.min).max(CACHE_SECONDS_BOUNDS.secrets.max),
     /** How long a step may reuse a data key, in seconds. */
     dataKeyCacheSeconds: z.number().int().min(CACHE_SECONDS_BOUNDS.dataKey.min).max(CACHE_SECONDS_BOUNDS.dataKey.max),
-    /** Base URL of the payments API; pay-invoice gets it as PAYMENTS_API_URL when set. */
-    paymentsApiUrl: z.url({ protocol: /^https$/, error: 'an https:// URL' }).optional(),
     /** LOG_LEVEL of every step. */
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /**
+     * Each workflow's own settings in this environment, by workflow name (its approvers, URLs, limits).
+     * Validated by the workflow's `settings` schema (lib/workflows/workflow-definition.ts), not here:
+     * the platform does not know a workflow's settings.
+     */
+    workflows: z.record(z.string(), z.unknown()).default({}),
+    /** Moved into the invoice workflow's settings: a clear message instead of "unrecognized key". */
+    approverEmail: movedKey('workflows.invoice-approval.approvers (a list of addresses)'),
+    paymentsApiUrl: movedKey('workflows.invoice-approval.paymentsApiUrl'),
   })
   .strict()
   .superRefine((env, ctx) => {

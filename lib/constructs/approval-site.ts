@@ -45,8 +45,6 @@ export interface ApprovalSiteProps {
   readonly page: SharedStepProps;
   /** The HMAC key of approval links: the page may only VerifyMac with it. */
   readonly linkKey: kms.IKey;
-  /** The state machine whose gates the page resumes (SendTaskSuccess / SendTaskFailure only). */
-  readonly stateMachine: sfn.IStateMachine;
   /**
    * Throttling of the default stage (requests per second, and burst).
    * @default { rateLimit: 10, burstLimit: 20 }
@@ -69,7 +67,8 @@ export interface ApprovalSiteProps {
  * resume the state machine.
  *
  * @example
- * const site = new ApprovalSite(this, 'ApprovalSite', { page: shared, linkKey: keys.approvalLinkKey, stateMachine });
+ * const site = new ApprovalSite(this, 'ApprovalSite', { page: shared, linkKey: keys.approvalLinkKey });
+ * site.serveWorkflow('invoice-approval', stateMachine);
  * site.addLinkSender(requestApproval, 'approvals@example.com');
  */
 export class ApprovalSite extends Construct {
@@ -80,6 +79,8 @@ export class ApprovalSite extends Construct {
   /** Base URL of the site (`https://<api>.execute-api.<region>.amazonaws.com`, no trailing slash). */
   readonly url: string;
   private readonly linkKey: kms.IKey;
+  /** Workflow name → its state machine's ARN: WORKFLOW_STATE_MACHINES of the page. */
+  private readonly workflows: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: ApprovalSiteProps) {
     super(scope, id);
@@ -105,17 +106,6 @@ export class ApprovalSite extends Construct {
         resources: [props.linkKey.keyArn],
       }),
     );
-    // A decision is only taken while its execution still runs (functions/shared/approvals/execution-status.ts).
-    grantExecutionStatus(this.page, props.stateMachine);
-    // Not grantTaskResponse: that adds SendTaskHeartbeat, which a decision never needs.
-    this.page.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ResumeWaitingExecution',
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [props.stateMachine.stateMachineArn],
-      }),
-    );
-
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       // The /aws/vendedlogs/ prefix keeps the account's CloudWatch Logs resource policy small.
       logGroupName: `/aws/vendedlogs/apigateway/wardflow-${env}-approval-site`,
@@ -156,6 +146,30 @@ export class ApprovalSite extends Construct {
   }
 
   /**
+   * Lets the page decide the approvals of a workflow's gates: it may ask whether an execution of the
+   * workflow's state machine still runs, and resume it (SendTaskSuccess / SendTaskFailure only; not
+   * grantTaskResponse, which adds SendTaskHeartbeat, which a decision never needs). The page finds the
+   * state machine of an approval by the workflow the approval names (WORKFLOW_STATE_MACHINES).
+   *
+   * @example
+   * site.serveWorkflow('invoice-approval', stateMachine);
+   */
+  serveWorkflow(workflowName: string, stateMachine: sfn.StateMachine): void {
+    if (Object.hasOwn(this.workflows, workflowName)) throw new ConfigurationInvalid(`the approval site already serves a workflow named ${workflowName}`);
+    this.workflows[workflowName] = stateMachine.stateMachineArn;
+    const id = workflowName.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+    grantExecutionStatus(this.page, stateMachine, id);
+    this.page.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: `ResumeWaitingExecution${id}`,
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [stateMachine.stateMachineArn],
+      }),
+    );
+    this.page.fn.addEnvironment('WORKFLOW_STATE_MACHINES', Stack.of(this).toJsonString(this.workflows));
+  }
+
+  /**
    * Lets a step email approval links: it gets the site's URL, the link key (GenerateMac only) and the
    * sender, and may send through SES from that sender only (see approval-email.ts for the SES setup).
    *
@@ -186,8 +200,9 @@ export class ApprovalSite extends Construct {
  * @example
  * grantExecutionStatus(recordDecision, stateMachine);
  */
-export function grantExecutionStatus(step: WorkflowStep, stateMachine: sfn.IStateMachine): void {
-  step.fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+export function grantExecutionStatus(step: WorkflowStep, stateMachine: sfn.IStateMachine, sidSuffix?: string): void {
+  // A function serving one workflow names its state machine; the approval page serving several finds each in WORKFLOW_STATE_MACHINES.
+  if (sidSuffix === undefined) step.fn.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
   const executions = Stack.of(step).formatArn({
     service: 'states',
     resource: 'execution',
@@ -195,7 +210,7 @@ export function grantExecutionStatus(step: WorkflowStep, stateMachine: sfn.IStat
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   step.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'DescribeOwnExecutions', actions: ['states:DescribeExecution'], resources: [executions] }),
+    new iam.PolicyStatement({ sid: `DescribeOwnExecutions${sidSuffix ?? ''}`, actions: ['states:DescribeExecution'], resources: [executions] }),
   );
   Validations.of(step.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(step).resolve(executions))}]`,

@@ -25,6 +25,8 @@ export interface ExecutionEndRecorderProps {
   readonly shared: SharedStepProps;
   /** The workflow's state machine: the rule matches only its executions, and the handler checks it again. */
   readonly stateMachine: sfn.IStateMachine;
+  /** The workflow the state machine runs: it names the rule, the queue's alarm and the function. */
+  readonly workflowName: string;
   /**
    * Key of the dead-letter queue. Its key policy gets a statement letting EventBridge encrypt to the
    * queue for this rule, so it must be a key of this app (EncryptionKeys.messagingKey).
@@ -70,6 +72,7 @@ export class ExecutionEndRecorder extends Construct {
     this.step = new WorkflowStep(this, 'Recorder', {
       ...props.shared,
       name: EXECUTION_END_RECORDER_FUNCTION,
+      functionName: `${props.workflowName}-${EXECUTION_END_RECORDER_FUNCTION}`,
       // Execution streams only (the WorkflowStep default): it never touches approvals, and seals nothing.
       environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
     });
@@ -96,10 +99,10 @@ export class ExecutionEndRecorder extends Construct {
 
     // A fixed name, so the key policy below can name the rule without referring to it (the rule refers to
     // the queue, which refers to the key: a reference back would be a CloudFormation cycle).
-    const ruleName = `wardflow-${env}-execution-ends`;
+    const ruleName = `wardflow-${env}-${props.workflowName}-execution-ends`.slice(0, 64);
     this.rule = new events.Rule(this, 'Rule', {
       ruleName,
-      description: `wardflow ${env}: executions of the invoice-approval state machine that ended FAILED, TIMED_OUT or ABORTED, to record their end`,
+      description: `wardflow ${env}: executions of the ${props.workflowName} state machine that ended FAILED, TIMED_OUT or ABORTED, to record their end`,
       eventPattern: {
         source: [STATUS_CHANGE_SOURCE],
         detailType: [STATUS_CHANGE_DETAIL_TYPE],
@@ -118,7 +121,8 @@ export class ExecutionEndRecorder extends Construct {
     // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
     const allowed = props.messagingKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowExecutionEndRuleToEncryptDeadLetters',
+        // One statement per workflow's rule: a key policy's Sids must be unique.
+        sid: `AllowExecutionEndRuleToEncryptDeadLetters${props.workflowName.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
@@ -134,7 +138,7 @@ export class ExecutionEndRecorder extends Construct {
     }
 
     this.deadLetterAlarm = props.alarms.alarm(this, 'DeadLetterAlarm', {
-      alarmName: `wardflow-${env}-execution-end-dead-letters`,
+      alarmName: `wardflow-${env}-${props.workflowName}-execution-end-dead-letters`,
       alarmDescription:
         'An execution ended (FAILED, TIMED_OUT or ABORTED) and its end could not be recorded in the event store after every retry; the audit shows it running. ' +
         "Read the dead-letter message (the status-change event), fix the cause (the recorder's log group names the error), and invoke record-execution-end with the message again.",

@@ -9,7 +9,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
-import { HANDLER_METADATA_KEY } from './handler-metadata.js';
+import { FUNCTION_METADATA_KEY, HANDLER_METADATA_KEY } from './handler-metadata.js';
 
 /** The repository root: lib/constructs/ is two levels down. */
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -110,8 +110,14 @@ const XRAY_WILDCARD_REASON =
   'xray:PutTraceSegments and xray:PutTelemetryRecords (added by tracing ACTIVE) support no resource-level permissions, so they need "*".';
 
 export interface HandlerFunctionProps {
-  /** Folder name under the functions directory, e.g. `record-start`; the entry is `<name>/handler.ts`. */
+  /** Folder under the functions directory, e.g. `record-start` or `workflows/invoice-approval/pay-invoice`; the entry is `<name>/handler.ts`. */
   readonly name: string;
+  /**
+   * The function's name among the environment's functions (metadata FUNCTION_METADATA_KEY), unique:
+   * two workflows each have a `record-start` function from one handler folder.
+   * @default - the last part of `name`
+   */
+  readonly functionName?: string;
   /** Environment name (`dev`, `prod`), used in descriptions. */
   readonly environmentName: string;
   /** What the role is for, for a reader of the IAM console. */
@@ -219,7 +225,7 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
     logGroup,
     timeout: props.timeout,
     memorySize: props.memorySize,
-    description: `wardflow ${props.environmentName}: ${props.name}`,
+    description: `wardflow ${props.environmentName}: ${functionNameOf(props)}`,
     environment: {
       ...props.environment,
       LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -230,8 +236,9 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
     bundling: HANDLER_BUNDLING,
   });
 
-  // The local runtime maps the template's function to functions/<name>/handler.ts by this metadata.
+  // The local runtime maps the template's function to functions/<name>/handler.ts by this metadata, and names it by the other.
   (fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.name);
+  (fn.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_METADATA_KEY, functionNameOf(props));
 
   // X-Ray (tracing ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*".
   Validations.of(role).acknowledge({
@@ -246,9 +253,17 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
   return { fn, role, logGroup };
 }
 
+/** The function's name in its environment: given, or the handler folder's last part. */
+function functionNameOf(props: HandlerFunctionProps): string {
+  return props.functionName ?? props.name.slice(props.name.lastIndexOf('/') + 1);
+}
+
 function validate(props: HandlerFunctionProps): void {
-  if (!/^[a-z][a-z0-9-]{1,62}$/.test(props.name)) {
-    throw new ConfigurationInvalid('a function name must be a folder name of lower-case letters, digits and dashes');
+  if (!/^[a-z0-9][a-z0-9-]*(?:\/[a-z0-9][a-z0-9-]*)*$/.test(props.name) || props.name.length > 200) {
+    throw new ConfigurationInvalid('a handler folder must be a path under functions/ of lower-case letters, digits and dashes');
+  }
+  if (!/^[a-z][a-z0-9-]{1,62}$/.test(functionNameOf(props))) {
+    throw new ConfigurationInvalid(`function ${functionNameOf(props)}: a function name must be 2 to 63 lower-case letters, digits and dashes`);
   }
   for (const key of Object.keys(props.environment)) {
     if (!/^[A-Z][A-Z0-9_]*$/.test(key)) {

@@ -7,7 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CACHE_SECONDS_BOUNDS } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
-import { approvalStream, executionStream } from '../../functions/shared/events/event.js';
+import { PLATFORM_STREAM_KINDS, streamOf } from '../../functions/shared/events/stream-kinds.js';
 import { buildHandlerFunction, DEFAULT_FUNCTIONS_DIRECTORY, type LogLevel, RUNTIME_VARIABLES } from './handler-function.js';
 
 export { DEFAULT_FUNCTIONS_DIRECTORY };
@@ -22,18 +22,18 @@ const BASE_VARIABLES = [
   ...RUNTIME_VARIABLES,
 ] as const;
 
-/** The two kinds of event stream: `execution#<id>` and `approval#<id>` (functions/shared/events/event.ts). */
-export type StreamKind = 'execution' | 'approval';
+/**
+ * A kind of event stream: `execution` (`execution#<id>`), `approval`, or one a workflow declares
+ * (`vendor`, see functions/shared/events/stream-kinds.ts).
+ */
+export type StreamKind = string;
 
-/** The stream-name pattern of a kind, as IAM matches it: `execution#*`, `approval#*`. */
-const STREAM_PATTERN: Record<StreamKind, string> = {
-  execution: executionStream('*'),
-  approval: approvalStream('*'),
-};
-
-/** Stream kinds in a fixed order, without repeats, so statements do not depend on how a caller lists them. */
+/** Stream kinds in a fixed order (the platform's first, then by name), without repeats, so statements do not depend on how a caller lists them. */
 function patternsOf(kinds: readonly StreamKind[]): string[] {
-  return (['execution', 'approval'] as const).filter((kind) => kinds.includes(kind)).map((kind) => STREAM_PATTERN[kind]);
+  const unique = [...new Set(kinds)];
+  const platform = PLATFORM_STREAM_KINDS.filter((kind) => unique.includes(kind));
+  const others = unique.filter((kind) => !(PLATFORM_STREAM_KINDS as readonly string[]).includes(kind)).sort();
+  return [...platform, ...others].map((kind) => streamOf(kind, '*'));
 }
 
 /**
@@ -102,8 +102,14 @@ export interface StepEvents {
 }
 
 export interface WorkflowStepProps {
-  /** Folder name under the functions directory, e.g. `extract-invoice`; the entry is `<name>/handler.ts`. */
+  /** Folder under the functions directory, e.g. `record-start` or `workflows/invoice-approval/extract-invoice`; the entry is `<name>/handler.ts`. */
   readonly name: string;
+  /**
+   * The function's own name in this environment, unique among its functions (`invoice-approval-record-start`):
+   * the local runtime names the function by it, and descriptions and roles say it.
+   * @default - the last part of `name`
+   */
+  readonly functionName?: string;
   /** Environment name (`dev`, `prod`), passed as WARDFLOW_ENV. */
   readonly environmentName: string;
   /** The events table: the step may Query and PutItem on it, only on the streams `events` names. */
@@ -244,8 +250,9 @@ export class WorkflowStep extends Construct {
 
     const built = buildHandlerFunction(this, {
       name: props.name,
+      ...(props.functionName === undefined ? {} : { functionName: props.functionName }),
       environmentName: props.environmentName,
-      roleDescription: `wardflow ${props.environmentName} step ${props.name}: only the actions this step declares`,
+      roleDescription: `wardflow ${props.environmentName} step ${props.functionName ?? props.name}: only the actions this step declares`,
       statements,
       environment: {
         ...props.environment,
@@ -270,8 +277,8 @@ export class WorkflowStep extends Construct {
 }
 
 function validate(props: WorkflowStepProps): void {
-  if (!/^[a-z][a-z0-9-]{1,62}$/.test(props.name)) {
-    throw new ConfigurationInvalid('WorkflowStep.name must be a folder name of lower-case letters, digits and dashes');
+  if (!/^[a-z0-9][a-z0-9-]*(?:\/[a-z0-9][a-z0-9-]*)*$/.test(props.name) || props.name.length > 200) {
+    throw new ConfigurationInvalid('WorkflowStep.name must be a folder under functions/ of lower-case letters, digits and dashes (e.g. workflows/expense-claim/read-claim)');
   }
   for (const key of Object.keys(props.environment ?? {})) {
     if (!/^[A-Z][A-Z0-9_]*$/.test(key)) {

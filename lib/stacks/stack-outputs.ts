@@ -7,8 +7,33 @@
  */
 export const STACK_OUTPUTS = {
   eventsTableName: 'EventsTableName',
-  invoiceApprovalStateMachineArn: 'InvoiceApprovalStateMachineArn',
   approvalSiteUrl: 'ApprovalSiteUrl',
   auditBucketName: 'AuditBucketName',
   alarmTopicArn: 'AlarmTopicArn',
 } as const;
+
+/** Every workflow's state machine ARN is an output `<PascalName>StateMachineArn`; the CLI finds workflows by this suffix. */
+export const WORKFLOW_OUTPUT_SUFFIX = 'StateMachineArn';
+
+/**
+ * The output key of a workflow's state machine ARN.
+ *
+ * @example
+ * workflowStackOutput('invoice-approval'); // 'InvoiceApprovalStateMachineArn'
+ */
+export function workflowStackOutput(workflowName: string): string {
+  return `${workflowName.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')}${WORKFLOW_OUTPUT_SUFFIX}`;
+}
+
+/**
+ * The workflow an output key names, or undefined when the key is not a workflow's.
+ *
+ * @example
+ * workflowOfStackOutput('InvoiceApprovalStateMachineArn'); // 'invoice-approval'
+ */
+export function workflowOfStackOutput(outputKey: string): string | undefined {
+  if (!outputKey.endsWith(WORKFLOW_OUTPUT_SUFFIX)) return undefined;
+  const pascal = outputKey.slice(0, -WORKFLOW_OUTPUT_SUFFIX.length);
+  if (!/^(?:[A-Z][a-z0-9]*)+$/.test(pascal)) return undefined;
+  return pascal.replace(/(?!^)([A-Z])/g, '-$1').toLowerCase();
+}

@@ -6,8 +6,16 @@ import type { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { TRANSIENT_RETRY } from './step-task.js';
 
+/** What approvers see, built from the state with JsonPath (lib/workflows/workflow-definition.ts ApprovalSubjectDeclaration). */
+export interface GateSubject {
+  /** Literal text, or a States.Format template with one JsonPath per `{}`. */
+  readonly title: string | { readonly format: string; readonly args: readonly string[] };
+  /** Labelled values: a label, and the JsonPath of the value in the state. */
+  readonly fields: ReadonlyArray<{ readonly label: string; readonly path: string }>;
+}
+
 export interface ApprovalGateProps {
-  /** The request-approval function: it records ApprovalRequested (token sealed) and notifies approvers. */
+  /** The gate's request-approval function: it records ApprovalRequested (token sealed) and notifies approvers. */
   readonly handler: lambda.IFunction;
   /**
    * How long the gate waits for SendTaskSuccess/SendTaskFailure. Required: when it passes, the task
@@ -15,26 +23,39 @@ export interface ApprovalGateProps {
    */
   readonly taskTimeout: Duration;
   /**
-   * JsonPath of the approval id chosen by the policy step.
-   * @default '$.policy.approvalId'
+   * The gate's number in its workflow (1 for the first gate): the approval is named
+   * `<execution name>-<number>` (functions/shared/approvals/approval-id.ts approvalIdFor), so every
+   * step finds the same approval stream without passing state around.
+   * @default 1
    */
-  readonly approvalIdPath?: string;
-  /**
-   * JsonPath of what is being approved, shown to approvers.
-   * @default '$.invoice'
-   */
-  readonly subjectPath?: string;
-  /**
-   * The key under which the handler receives what is being approved (`input.<subjectKey>`);
-   * it must match the handler's input schema.
-   * @default 'invoice'
-   */
-  readonly subjectKey?: string;
+  readonly gateNumber?: number;
+  /** What approvers see. */
+  readonly subject: GateSubject;
   /**
    * Where the decision (the SendTaskSuccess output) goes.
    * @default '$.approval'
    */
   readonly resultPath?: string;
+}
+
+/**
+ * The approval id of a gate as a States.Format expression: `<execution name>-<gate number>`,
+ * the same id approvalIdFor(executionId, gate) gives a step.
+ *
+ * @example
+ * gateApprovalId(1); // 'States.Format(\'{}-1\', $$.Execution.Name)'
+ */
+export function gateApprovalId(gateNumber: number): string {
+  return sfn.JsonPath.format(`{}-${gateNumber}`, sfn.JsonPath.stringAt('$$.Execution.Name'));
+}
+
+/** The subject as a payload template: the title formatted by Step Functions, each field's value read from the state. */
+function subjectPayload(subject: GateSubject): Record<string, unknown> {
+  const title =
+    typeof subject.title === 'string'
+      ? subject.title
+      : sfn.JsonPath.format(subject.title.format, ...subject.title.args.map((arg) => sfn.JsonPath.stringAt(arg)));
+  return { title, fields: subject.fields.map((field) => ({ label: field.label, value: sfn.JsonPath.stringAt(field.path) })) };
 }
 
 /**
@@ -59,7 +80,10 @@ const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
  * decision in time arrives as States.Timeout. Both must be caught by the workflow.
  *
  * @example
- * const gate = approvalGate(this, 'ApprovalGate', { handler: steps.requestApproval, taskTimeout: Duration.hours(72) });
+ * const gate = approvalGate(this, 'ApprovalGate', {
+ *   handler: requestApproval, taskTimeout: Duration.hours(72),
+ *   subject: { title: 'Expense claim', fields: [{ label: 'Amount', path: '$.claim.amount' }] },
+ * });
  * gate.addCatch(recordFailure, { resultPath: '$.error' });
  */
 export function approvalGate(scope: Construct, id: string, props: ApprovalGateProps): tasks.LambdaInvoke {
@@ -72,9 +96,9 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
   if (seconds < 1 || seconds > MAX_TIMEOUT_SECONDS) {
     throw new ConfigurationInvalid(`approval gate ${id}: taskTimeout must be between 1 second and 365 days`);
   }
-  const subjectKey = props.subjectKey ?? 'invoice';
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(subjectKey) || subjectKey === 'approvalId') {
-    throw new ConfigurationInvalid(`approval gate ${id}: subjectKey must be a plain field name (letters, digits, _) other than approvalId`);
+  const gateNumber = props.gateNumber ?? 1;
+  if (!Number.isInteger(gateNumber) || gateNumber < 1 || gateNumber > 99) {
+    throw new ConfigurationInvalid(`approval gate ${id}: gateNumber must be a whole number from 1 to 99`);
   }
   const gate = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.handler,
@@ -83,10 +107,7 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
       executionId: sfn.JsonPath.stringAt('$$.Execution.Name'),
       // The handler seals the token into ApprovalRequested; it never travels in a link or a log.
       taskToken: sfn.JsonPath.taskToken,
-      input: {
-        approvalId: sfn.JsonPath.stringAt(props.approvalIdPath ?? '$.policy.approvalId'),
-        [subjectKey]: sfn.JsonPath.objectAt(props.subjectPath ?? '$.invoice'),
-      },
+      input: { approvalId: gateApprovalId(gateNumber), subject: subjectPayload(props.subject) },
     }),
     taskTimeout: sfn.Timeout.duration(timeout),
     resultPath: props.resultPath ?? '$.approval',

@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TamperDetected } from '../errors.js';
+import { DOMAIN_EVENT_TYPE } from './domain-types.js';
 import { EVENT_TYPES, type EventType, type Json, type StoredEvent } from './event.js';
 
 export type EventItem = Record<string, AttributeValue>;
@@ -47,7 +48,8 @@ export function fromItem(item: EventItem): StoredEvent {
   if (item.stream?.S === undefined) bad('stream');
   if (!Number.isSafeInteger(version) || version < 1) bad('version');
   const type = item.type?.S;
-  if (type === undefined || !KNOWN_TYPES.has(type)) bad('type');
+  // A workflow's own types (defineEvents) are read like the platform's: PascalCase names.
+  if (type === undefined || !(KNOWN_TYPES.has(type) || DOMAIN_EVENT_TYPE.test(type))) bad('type');
   const time = item.time?.S ?? bad('time');
   const actor = item.actor?.S ?? bad('actor');
   const hash = item.hash?.S ?? bad('hash');

@@ -1,8 +1,10 @@
 import { ValidationFailed, type ValidationIssue } from '../errors.js';
+import { isRegisteredDomainType } from './domain-types.js';
 import { EVENT_TYPES, type NewEvent } from './event.js';
+import { appendableKinds, isAppendableKind } from './stream-kinds.js';
 
-/** `execution#<id>` or `approval#<id>`; ids are short and free of separators and spaces. */
-export const STREAM_PATTERN = /^(execution|approval)#[A-Za-z0-9._:-]{1,128}$/;
+/** `<kind>#<id>` (`execution#<id>`, `approval#<id>`, a workflow's `vendor#<id>`); ids are short and free of separators and spaces. */
+export const STREAM_PATTERN = /^[a-z][a-z0-9]{1,30}#[A-Za-z0-9._:-]{1,128}$/;
 /** DynamoDB allows 100 items per TransactWriteItems; one append is one transaction. */
 export const MAX_EVENTS_PER_APPEND = 100;
 export const MAX_ACTOR_LENGTH = 512;
@@ -23,7 +25,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function assertStream(stream: unknown): asserts stream is string {
   if (typeof stream !== 'string' || !STREAM_PATTERN.test(stream)) {
     throw new ValidationFailed('event stream', [
-      { path: 'stream', expected: 'execution#<id> or approval#<id>, id of 1-128 characters from A-Z a-z 0-9 . _ : -' },
+      { path: 'stream', expected: '<kind>#<id> (execution#<id>, approval#<id>, or a kind the workflow declares), id of 1-128 characters from A-Z a-z 0-9 . _ : -' },
     ]);
   }
 }
@@ -40,6 +42,9 @@ export function assertStream(stream: unknown): asserts stream is string {
 export function validateAppend(stream: string, expectedVersion: number, events: readonly NewEvent[]): void {
   assertStream(stream);
   const issues: ValidationIssue[] = [];
+  const kind = stream.slice(0, stream.indexOf('#'));
+  // Reads take any kind; appends only the platform's and those the loaded workflow code declared (defineEvents).
+  if (!isAppendableKind(kind)) issues.push({ path: 'stream', expected: `a stream of kind ${appendableKinds().join(', ')}` });
   if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
     issues.push({ path: 'expectedVersion', expected: 'an integer >= 0 (0 for an empty stream)' });
   }
@@ -56,8 +61,8 @@ function checkNewEvent(event: NewEvent, at: string, issues: ValidationIssue[]): 
     issues.push({ path: at, expected: 'an object with type, actor, data and optional sensitive' });
     return;
   }
-  if (typeof event.type !== 'string' || !KNOWN_TYPES.has(event.type)) {
-    issues.push({ path: `${at}.type`, expected: `one of ${EVENT_TYPES.join(', ')}` });
+  if (typeof event.type !== 'string' || !(KNOWN_TYPES.has(event.type) || isRegisteredDomainType(event.type))) {
+    issues.push({ path: `${at}.type`, expected: `one of ${EVENT_TYPES.join(', ')}, or a type of this workflow's defineEvents` });
   }
   if (
     typeof event.actor !== 'string' ||

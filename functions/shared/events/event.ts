@@ -1,7 +1,8 @@
 /**
  * The shape of an event, the unit of the system of record.
  *
- * Streams are `execution#<id>` and `approval#<id>`; versions start at 1 and have no gaps.
+ * Streams are `execution#<id>` and `approval#<id>`, and streams of the kinds a workflow declares
+ * (stream-kinds.ts); versions start at 1 and have no gaps.
  * `hash` is SHA-256 (hex) over the canonical encoding of every other field, and
  * `prevHash` is the previous event's `hash` (null for version 1), so a stream is a chain.
  * Sensitive values (documents, prompts, task tokens, approvers' addresses, comments) never sit
@@ -37,12 +38,19 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * A workflow's own event type (`VendorBankDetailsChanged`), made only by `defineEvents`
+ * (domain-events.ts), which registers it and checks its data: the brand keeps a typo in a plain
+ * string from passing for one.
+ */
+export type DomainEventType = string & { readonly __domainEventType: true };
+
 /** JSON values only: events are canonically encoded and hashed. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** What a caller hands to `append`: the store fills in stream, version, time, hashes. */
 export interface NewEvent {
-  type: EventType;
+  type: EventType | DomainEventType;
   /**
    * Who caused it: an approver by position in the request's approvers (`approver:0`), or a role
    * (`step:extract-invoice`). Never an address or a name: actors are stored in clear.
@@ -58,7 +66,8 @@ export interface NewEvent {
 export interface StoredEvent {
   stream: string;
   version: number;
-  type: EventType;
+  /** A platform type, or a workflow's own (any PascalCase name: readers never refuse a workflow's events). */
+  type: EventType | DomainEventType;
   /** ISO-8601 UTC timestamp with milliseconds. */
   time: string;
   actor: string;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SOURCE_LABEL_CHARS, SourceLabel } from '../../../functions/shared/invoice/source-label.js';
+import { MAX_SOURCE_LABEL_CHARS, SourceLabel } from '../../../functions/shared/source-label.js';
 import { describeIssues } from '../../../functions/shared/middleware/describe-issues.js';
 
 const EXPECTED = /^a label of at most 200 letters, digits and \. _ : \/ # = \+ - \(no spaces, no @\)/;

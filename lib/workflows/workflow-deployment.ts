@@ -1,0 +1,332 @@
+import { ArnFormat, type CfnElement, CfnOutput, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import * as z from 'zod';
+import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { approvalGate } from '../../statemachines/fragments/approval-gate.js';
+import { buildFailurePath } from '../../statemachines/fragments/failure-path.js';
+import { stepTask } from '../../statemachines/fragments/step-task.js';
+import type { NamedEnvironment } from '../config/environments.js';
+import type { AlarmTopic } from '../constructs/alarm-topic.js';
+import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
+import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
+import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
+import { workflowStackOutput } from '../stacks/stack-outputs.js';
+import { type AnyWorkflow, type SettingsContext, type StepDeclaration, workflowSettings } from './workflow-definition.js';
+
+/** What the platform hands every workflow it deploys in one environment. */
+export interface WorkflowDeploymentProps {
+  readonly workflow: AnyWorkflow;
+  readonly environment: NamedEnvironment;
+  /** Table, keys, log settings and caches every function of the environment shares. */
+  readonly shared: SharedStepProps;
+  /** The key of the state machines' execution history (EncryptionKeys.stateMachineKeyReference()). */
+  readonly stateMachineKey: kms.IKey;
+  /** The key of the workflow's secrets. */
+  readonly secretsKey: kms.IKey;
+  /** The approval site: gates send its links, and its page resumes this workflow's executions. */
+  readonly approvalSite: ApprovalSite;
+  readonly alarms: AlarmTopic;
+  readonly messagingKey: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Hours on top of the longest gate for every other state with its retries. */
+const EXECUTION_MARGIN = Duration.hours(1);
+/** A workflow without a gate: its steps with their retries end well within this. */
+const EXECUTION_TIMEOUT_WITHOUT_GATE = Duration.hours(1);
+
+/**
+ * One workflow, deployed as the platform deploys every workflow: a function per step with its own
+ * role (only the streams, sealing contexts, secrets and models the step declares) and log group;
+ * the platform's functions that serve it (record-start, record-outcome, request-approval per gate,
+ * record-decision, the execution-end recorder); its secrets; the state machine with its own KMS key
+ * for execution history, X-Ray tracing, logging without execution data and a timeout, its happy path
+ * wrapped in the standard start and failure path; the approval page's grants on it; and a stack
+ * output the CLI finds it by.
+ *
+ * @example
+ * new WorkflowDeployment(stack, 'InvoiceApproval', { workflow: invoiceApproval, environment, shared, ... });
+ */
+export class WorkflowDeployment extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  /** Every function of the workflow, its steps and the platform's functions serving it, by construct id. */
+  readonly functions: Readonly<Record<string, WorkflowStep>>;
+  readonly secrets: Readonly<Record<string, secretsmanager.Secret>>;
+
+  constructor(scope: Construct, id: string, props: WorkflowDeploymentProps) {
+    super(scope, id);
+    const { workflow, environment, shared } = props;
+    const env = environment.name;
+    const settings: unknown = workflowSettings(workflow, environment);
+    const context: SettingsContext<unknown> = { settings, environment };
+    const stack = Stack.of(this);
+    const stateMachineName = `wardflow-${env}-${workflow.name}`;
+    const functionPrefix = workflow.name;
+    const functions: Record<string, WorkflowStep> = {};
+    const make = (constructId: string, functionName: string, props2: Omit<ConstructorParameters<typeof WorkflowStep>[2], keyof SharedStepProps>) => {
+      const step = new WorkflowStep(this, constructId, { ...shared, ...props2, functionName: `${functionPrefix}-${functionName}` });
+      functions[constructId] = step;
+      return step;
+    };
+
+    this.secrets = this.createSecrets(props, context);
+
+    // ---- the workflow's own steps ----
+    const steps: Record<string, WorkflowStep> = {};
+    for (const [key, declaration] of Object.entries(workflow.steps) as [string, StepDeclaration<unknown>][]) {
+      const step = make(pascal(key), key, {
+        name: declaration.handler,
+        environment: this.stepEnvironment(key, declaration, context),
+        events: { append: declaration.append ?? [], read: declaration.read ?? [] },
+        sealing: { seal: declaration.seal ?? [], open: declaration.open ?? [] },
+        timeout: Duration.seconds(declaration.timeoutSeconds ?? 30),
+      });
+      if (declaration.models === true) this.grantModels(step, environment);
+      for (const secret of Object.values(declaration.secrets ?? {})) this.secrets[secret]!.grantRead(step.role);
+      steps[key] = step;
+    }
+
+    // ---- the platform's functions that serve it ----
+    // RecordStart seals the input into ExecutionStarted; RecordOutcome closes an expired approval.
+    const recordStart = make('RecordStart', 'record-start', {
+      name: 'record-start',
+      sealing: { seal: ['execution'] },
+      environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: inputJsonSchema(workflow) },
+    });
+    const recordOutcome = make('RecordOutcome', 'record-outcome', { name: 'record-outcome', events: { append: ['approval'] } });
+    const gates = Object.entries(workflow.gates ?? {});
+    const requestApprovals: Record<string, { step: WorkflowStep; timeout: Duration; number: number }> = {};
+    gates.forEach(([key, gate], index) => {
+      const timeout = Duration.hours(gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours);
+      const approvers = [...gate.approvers(context)];
+      if (approvers.length < 1 || approvers.length > 20) {
+        throw new ConfigurationInvalid(`workflow ${workflow.name}: gate ${key} in ${env} has ${approvers.length} approvers; give it 1 to 20 (its settings in cdk.json)`);
+      }
+      const step = make(`Request${pascal(key)}Approval`, `request-${key}-approval`, {
+        name: 'request-approval',
+        environment: {
+          APPROVERS: JSON.stringify(approvers),
+          APPROVAL_TIMEOUT_SECONDS: String(timeout.toSeconds()),
+          WORKFLOW_NAME: workflow.name,
+        },
+        events: { append: ['approval'] }, // ApprovalRequested, ApprovalTokenReplaced
+        // Seals the task token and the approvers' addresses; opens them on a retry (to email the approvers on
+        // record, or to deliver a decision made meanwhile).
+        sealing: { seal: ['approval'], open: ['approval'] },
+      });
+      props.approvalSite.addLinkSender(step, environment.config.approvalEmailFrom);
+      requestApprovals[key] = { step, timeout, number: index + 1 };
+    });
+    // An operator's decision by address, for the approvals of this workflow's gates.
+    const recordDecision = gates.length === 0 ? undefined : make('RecordDecision', 'record-decision', {
+      name: 'record-decision',
+      events: { append: ['approval'] }, // ApprovalDecided
+      sealing: { seal: ['approval'], open: ['approval'] }, // seals the decider's address and comment, opens the approvers and the task token
+    });
+
+    // ---- the state machine ----
+    const states = new Construct(this, 'States'); // state ids read like the process and would clash with the functions'
+    const failure = buildFailurePath(states, {
+      workflowName: workflow.name,
+      recordOutcome: recordOutcome.fn,
+      successNotRecorded: workflow.successNotRecorded,
+      succeededStateName: workflow.succeededStateName ?? `${pascal(workflow.name)}Succeeded`,
+    });
+    const gateFailures: Record<string, sfn.IChainable> = {};
+    const longestGate = Object.values(requestApprovals).reduce((longest, gate) => Math.max(longest, gate.timeout.toSeconds()), 0);
+    const happyPath = workflow.definition({
+      scope: states,
+      step: (stateId, key, options) => {
+        const step = steps[key];
+        if (step === undefined) throw new ConfigurationInvalid(`workflow ${workflow.name}: state ${stateId} names step "${key}", which is not in its steps`);
+        return stepTask(states, stateId, { handler: step.fn, input: options.input, resultPath: options.resultPath, comment: options.comment }).addCatch(
+          failure.onFailure,
+          failure.catchAll,
+        );
+      },
+      gate: (stateId, key, options = {}) => {
+        const gate = requestApprovals[key];
+        const declaration = workflow.gates?.[key];
+        if (gate === undefined || declaration === undefined) throw new ConfigurationInvalid(`workflow ${workflow.name}: state ${stateId} names gate "${key}", which is not in its gates`);
+        gateFailures[key] ??= failure.onGateFailure(gate.number);
+        // States.Timeout included: no decision means the execution fails closed.
+        return approvalGate(states, stateId, {
+          handler: gate.step.fn,
+          taskTimeout: gate.timeout,
+          gateNumber: gate.number,
+          subject: declaration.subject,
+          ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
+        }).addCatch(gateFailures[key], failure.catchAll);
+      },
+      done: failure.done,
+    });
+
+    const stateMachineLogs = new logs.LogGroup(this, 'Logs', {
+      // The /aws/vendedlogs/ prefix keeps the account's CloudWatch Logs resource policy small.
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+      encryptionKey: shared.logsKey,
+      retention: shared.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      comment: workflow.description,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(failure.start(recordStart.fn, happyPath)),
+      // Execution data would carry documents and task tokens: log the events, never the data.
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+      // Its own key, not the logs key: execution history holds documents and task tokens.
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.stateMachineKey),
+      // The longest gate may wait its whole timeout; the margin covers every other state with its retries.
+      timeout: longestGate > 0 ? Duration.seconds(longestGate).plus(EXECUTION_MARGIN) : EXECUTION_TIMEOUT_WITHOUT_GATE,
+      removalPolicy: props.removalPolicy,
+    });
+
+    // Deciding: record-decision and the approval page resume this state machine's gates, and check first that the execution still runs.
+    if (recordDecision !== undefined) {
+      recordDecision.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ResumeWaitingExecution', actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+      );
+      grantExecutionStatus(recordDecision, this.stateMachine);
+      props.approvalSite.serveWorkflow(workflow.name, this.stateMachine);
+    }
+    // A retried gate delivers a decision made meanwhile. grantTaskResponse would reference the state
+    // machine (Ref) from request-approval's policy, while the state machine's definition references
+    // request-approval's ARN and the function depends on its policy: a CloudFormation cycle. The ARN is
+    // built from the fixed name instead, which is the same ARN.
+    for (const { step } of Object.values(requestApprovals)) {
+      step.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DeliverRecordedDecision',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        }),
+      );
+    }
+
+    // Endings the failure path cannot record (timeout, StopExecution, States.Runtime) reach the event store through EventBridge.
+    const ends = new ExecutionEndRecorder(this, 'ExecutionEnds', {
+      shared,
+      stateMachine: this.stateMachine,
+      messagingKey: props.messagingKey,
+      alarms: props.alarms,
+      workflowName: workflow.name,
+    });
+    functions.ExecutionEnds = ends.step;
+    this.functions = functions;
+
+    new CfnOutput(stack, workflowStackOutput(workflow.name), {
+      description: `workflow ${workflow.name}: its state machine (${workflow.description})`,
+      value: this.stateMachine.stateMachineArn,
+    });
+
+    acknowledgeStateMachineRole(this.stateMachine, [recordStart, recordOutcome, ...Object.values(steps), ...Object.values(requestApprovals).map((g) => g.step)].map((s) => s.fn));
+  }
+
+  /** Creates the workflow's secrets: `wardflow/<env>/<workflow>/<name>`, encrypted with the secrets key. */
+  private createSecrets(props: WorkflowDeploymentProps, context: SettingsContext<unknown>): Record<string, secretsmanager.Secret> {
+    const secrets: Record<string, secretsmanager.Secret> = {};
+    for (const [name, declaration] of Object.entries(props.workflow.secrets ?? {})) {
+      const secret = new secretsmanager.Secret(this, `${pascal(name)}Secret`, {
+        secretName: `wardflow/${context.environment.name}/${props.workflow.name}/${name}`,
+        description: `wardflow ${context.environment.name} ${props.workflow.name}: ${declaration.description} Generated placeholder; put the real value with put-secret-value.`,
+        encryptionKey: props.secretsKey,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: props.removalPolicy,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: `Provider-issued secret (${props.workflow.name}/${name}): a third party issues and rotates it, so no rotation Lambda can.`,
+      });
+      secrets[name] = secret;
+    }
+    return secrets;
+  }
+
+  /** A step's variables: its secrets' ARNs, its model settings, and its own from the workflow's settings. */
+  private stepEnvironment(key: string, declaration: StepDeclaration<unknown>, context: SettingsContext<unknown>): Record<string, string> {
+    const environment: Record<string, string> = {};
+    for (const [variable, secret] of Object.entries(declaration.secrets ?? {})) environment[variable] = this.secrets[secret]!.secretArn;
+    if (declaration.models === true) {
+      const config = context.environment.config;
+      Object.assign(environment, { MODEL_PROVIDER: config.modelProvider, MODEL_ID: config.modelId, ALLOWED_MODELS: config.allowedModels.join(',') });
+    }
+    for (const [variable, value] of Object.entries(declaration.environment?.(context) ?? {})) {
+      if (Object.hasOwn(environment, variable)) throw new ConfigurationInvalid(`step ${key}: environment variable ${variable} is set by the platform (a secret or model setting); choose another name`);
+      environment[variable] = value;
+    }
+    return environment;
+  }
+
+  /** The allow-list is enforced in IAM as well as in code: one ARN per allowed model, no wildcard. */
+  private grantModels(step: WorkflowStep, environment: NamedEnvironment): void {
+    step.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeAllowedModels',
+        actions: ['bedrock:InvokeModel'],
+        resources: environment.config.allowedModels.map((modelId) =>
+          Stack.of(this).formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: modelId }),
+        ),
+      }),
+    );
+  }
+}
+
+/** Lambda allows 4 KB of environment variables per function; the input schema may take half. */
+const MAX_INPUT_SCHEMA_BYTES = 2_048;
+
+/**
+ * The workflow's input schema as compact JSON Schema, for record-start (WORKFLOW_INPUT_SCHEMA):
+ * the platform's one function checks every workflow's input without bundling the workflow's code.
+ * What JSON Schema cannot say (refinements) is left to the step that reads the field.
+ */
+function inputJsonSchema(workflow: AnyWorkflow): string {
+  let text: string;
+  try {
+    const { $schema: _, ...schema } = z.toJSONSchema(workflow.input, { unrepresentable: 'any' }) as Record<string, unknown>;
+    text = JSON.stringify(schema);
+  } catch {
+    throw new ConfigurationInvalid(`workflow ${workflow.name}: its input schema cannot be written as JSON Schema (transforms are not allowed in an execution input)`);
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_SCHEMA_BYTES) {
+    throw new ConfigurationInvalid(`workflow ${workflow.name}: its input schema is ${Buffer.byteLength(text, 'utf8')} bytes as JSON Schema, more than ${MAX_INPUT_SCHEMA_BYTES}; keep the execution input small (a document and a source label)`);
+  }
+  return text;
+}
+
+/** `expense-claim` → `ExpenseClaim`: construct ids, state names and output keys. */
+export function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * The wildcards CDK puts on the state machine role, each for a reason AWS imposes. cdk-nag 3 has no
+ * prefix match, so every `<function arn>:*` finding is acknowledged by name.
+ */
+function acknowledgeStateMachineRole(stateMachine: sfn.StateMachine, invoked: lambda.IFunction[]): void {
+  const validations = Validations.of(stateMachine);
+  // Log delivery and X-Ray actions have no resource-level permissions, so CDK grants them on "*".
+  validations.acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Log delivery (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) support no resource-level permissions.',
+  });
+  for (const fn of invoked) {
+    const logicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+    // LambdaInvoke grants lambda:InvokeFunction on `<arn>:*` too, so versions and aliases of that one function can be called.
+    validations.acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+      reason: `lambda:InvokeFunction on the versions and aliases (":*") of one named step function, ${fn.node.scope?.node.id ?? logicalId}, added by LambdaInvoke.`,
+    });
+  }
+}
