@@ -4,9 +4,13 @@ import { Invoice } from '../shared/invoice/invoice.js';
 import { InvoiceText } from '../shared/invoice/invoice-text.js';
 import { defineStep } from '../shared/middleware/step.js';
 import { assertModelAllowed } from '../shared/models/allow-list.js';
+import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from '../shared/models/local-invoice-parser.js';
 import { readModelSettings, selectGateway } from '../shared/models/select-gateway.js';
 
 const STEP = 'extract-invoice';
+
+/** Where MODEL_PROVIDER is local: the labelled invoice parser, not AI. */
+const LOCAL_STAND_IN = { id: LOCAL_INVOICE_PARSER_ID, create: () => new LocalInvoiceParserGateway() };
 
 /**
  * Asks the configured model (Bedrock, or the labelled local stand-in) for the invoice's
@@ -20,7 +24,7 @@ export const handler = defineStep(
   async (input, ctx) => {
     const settings = readModelSettings();
     assertModelAllowed(settings.modelId, settings.allowedModels);
-    const answer = await selectGateway(settings.provider).converse({
+    const answer = await selectGateway(settings.provider, { standIn: LOCAL_STAND_IN }).converse({
       modelId: settings.modelId,
       system: EXTRACTION_SYSTEM_PROMPT,
       prompt: input.invoiceText,

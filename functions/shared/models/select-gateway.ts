@@ -4,14 +4,13 @@ import { ConfigurationInvalid } from '../errors.js';
 import { parseAllowList } from './allow-list.js';
 import { BedrockGateway } from './bedrock.js';
 import type { ModelGateway } from './gateway.js';
-import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from './local-invoice-parser.js';
 import { onForgetEnvironment } from '../environment-clients.js';
 
 /** The model settings of a step, read from its environment in this one place. */
 export interface ModelSettings {
   /** `bedrock` on AWS; `local` for the labelled stand-in. No default: a deploy must choose. */
   provider: 'bedrock' | 'local';
-  /** The model to ask; defaults to the stand-in's id when the provider is `local`. */
+  /** The model to ask; LOCAL_STAND_IN when the provider is `local` and MODEL_ID is unset. */
   modelId: string;
   /** Models this environment allows (ALLOWED_MODELS, comma-separated). */
   allowedModels: string[];
@@ -24,11 +23,27 @@ const ModelEnvironment = z.object({
 });
 
 /**
+ * The model id of "the workflow's local stand-in", whatever it is: what the local runtime sets as
+ * ALLOWED_MODELS, and what a step asks for when MODEL_PROVIDER is `local`. Each stand-in answers
+ * with its own `local.` id (assertModelAllowed admits those where this entry is allowed).
+ */
+export const LOCAL_STAND_IN = 'local.stand-in';
+
+/**
+ * A workflow's labelled local stand-in for a model (NOT AI): used only where MODEL_PROVIDER is
+ * `local`. `id` keys its cache; `create` builds it once per container.
+ */
+export interface LocalStandIn {
+  readonly id: string;
+  create(): ModelGateway;
+}
+
+/**
  * Reads MODEL_PROVIDER, MODEL_ID and ALLOWED_MODELS.
  *
  * @example
- * readModelSettings({ MODEL_PROVIDER: 'local', ALLOWED_MODELS: 'local.invoice-parser-v1' });
- * // { provider: 'local', modelId: 'local.invoice-parser-v1', allowedModels: ['local.invoice-parser-v1'] }
+ * readModelSettings({ MODEL_PROVIDER: 'local', ALLOWED_MODELS: 'local.stand-in' });
+ * // { provider: 'local', modelId: 'local.stand-in', allowedModels: ['local.stand-in'] }
  */
 export function readModelSettings(env: NodeJS.ProcessEnv = process.env): ModelSettings {
   const parsed = ModelEnvironment.safeParse(env);
@@ -37,7 +52,7 @@ export function readModelSettings(env: NodeJS.ProcessEnv = process.env): ModelSe
     throw new ConfigurationInvalid(`environment variables ${fields} are missing or malformed (MODEL_PROVIDER is bedrock or local)`);
   }
   const { MODEL_PROVIDER: provider, MODEL_ID, ALLOWED_MODELS } = parsed.data;
-  const modelId = MODEL_ID ?? (provider === 'local' ? LOCAL_INVOICE_PARSER_ID : undefined);
+  const modelId = MODEL_ID ?? (provider === 'local' ? LOCAL_STAND_IN : undefined);
   if (!modelId) throw new ConfigurationInvalid('environment variable MODEL_ID is required when MODEL_PROVIDER is bedrock');
   return { provider, modelId, allowedModels: parseAllowList(ALLOWED_MODELS) };
 }
@@ -48,17 +63,18 @@ const gateways = new Map<string, ModelGateway>();
 onForgetEnvironment(() => gateways.clear());
 
 /**
- * The gateway for a provider: Bedrock, or the local stand-in (not AI). Cached per container
- * (per provider, and AWS region for Bedrock), so a warm Lambda reuses its BedrockRuntimeClient
- * instead of building one, and resolving credentials, on every invocation. The model id is
- * per request, not per gateway. A `bedrockClient` passed in (tests) is used as is, uncached.
+ * The gateway for a provider: Bedrock, or the workflow's local stand-in (not AI), which the step
+ * names: the platform knows no workflow's stand-in. Cached per container (per provider, and AWS
+ * region for Bedrock; per stand-in id locally), so a warm Lambda reuses its BedrockRuntimeClient
+ * instead of building one, and resolving credentials, on every invocation. The model id is per
+ * request, not per gateway. A `bedrockClient` passed in (tests) is used as is, uncached.
  *
  * @example
- * const gateway = selectGateway('local'); // LocalInvoiceParserGateway, the same one next time
+ * const gateway = selectGateway(settings.provider, { standIn: { id: LOCAL_INVOICE_PARSER_ID, create: () => new LocalInvoiceParserGateway() } });
  */
-export function selectGateway(provider: ModelSettings['provider'], bedrockClient?: BedrockRuntimeClient): ModelGateway {
-  if (bedrockClient) return provider === 'bedrock' ? new BedrockGateway(bedrockClient) : localGateway();
-  if (provider === 'local') return localGateway();
+export function selectGateway(provider: ModelSettings['provider'], options: { standIn?: LocalStandIn; bedrockClient?: BedrockRuntimeClient } = {}): ModelGateway {
+  if (provider === 'local') return localGateway(options.standIn);
+  if (options.bedrockClient) return new BedrockGateway(options.bedrockClient);
   const key = `bedrock:${process.env.AWS_REGION ?? ''}`;
   let gateway = gateways.get(key);
   if (!gateway) {
@@ -69,11 +85,15 @@ export function selectGateway(provider: ModelSettings['provider'], bedrockClient
   return gateway;
 }
 
-function localGateway(): ModelGateway {
-  let gateway = gateways.get('local');
+function localGateway(standIn: LocalStandIn | undefined): ModelGateway {
+  if (standIn === undefined) {
+    throw new ConfigurationInvalid('MODEL_PROVIDER is local, but this step names no local stand-in for its model; pass one to selectGateway');
+  }
+  const key = `local:${standIn.id}`;
+  let gateway = gateways.get(key);
   if (!gateway) {
-    gateway = new LocalInvoiceParserGateway();
-    gateways.set('local', gateway);
+    gateway = standIn.create();
+    gateways.set(key, gateway);
   }
   return gateway;
 }

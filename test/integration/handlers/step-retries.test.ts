@@ -9,6 +9,7 @@ import { handler as recordStart } from '../../../functions/record-start/handler.
 import { ConcurrencyConflict, SecretUnavailable } from '../../../functions/shared/errors.js';
 import { approvalStream, type NewEvent } from '../../../functions/shared/events/event.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
+import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from '../../../functions/shared/models/local-invoice-parser.js';
 import { selectGateway } from '../../../functions/shared/models/select-gateway.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
 import { answerPaymentsSecret, callStep, exampleInput, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
@@ -142,10 +143,11 @@ describe('pay-invoice without a usable key', () => {
 
 describe('selectGateway', () => {
   it('reuses one gateway per provider in a container, and uses an injected client as is', () => {
+    const standIn = { id: LOCAL_INVOICE_PARSER_ID, create: () => new LocalInvoiceParserGateway() };
     expect(selectGateway('bedrock')).toBe(selectGateway('bedrock'));
-    expect(selectGateway('local')).toBe(selectGateway('local'));
-    expect(selectGateway('bedrock')).not.toBe(selectGateway('local'));
+    expect(selectGateway('local', { standIn })).toBe(selectGateway('local', { standIn }));
+    expect(selectGateway('bedrock')).not.toBe(selectGateway('local', { standIn }));
     const injected = new BedrockRuntimeClient({ region: 'us-east-1' });
-    expect(selectGateway('bedrock', injected)).not.toBe(selectGateway('bedrock'));
+    expect(selectGateway('bedrock', { bedrockClient: injected })).not.toBe(selectGateway('bedrock'));
   });
 });

@@ -21,11 +21,16 @@ describe('assertModelAllowed', () => {
 
 describe('readModelSettings / selectGateway', () => {
   it('defaults the local model id to the stand-in', () => {
-    expect(readModelSettings({ MODEL_PROVIDER: 'local', ALLOWED_MODELS: 'local.invoice-parser-v1' })).toEqual({
+    expect(readModelSettings({ MODEL_PROVIDER: 'local', ALLOWED_MODELS: 'local.stand-in' })).toEqual({
       provider: 'local',
-      modelId: 'local.invoice-parser-v1',
-      allowedModels: ['local.invoice-parser-v1'],
+      modelId: 'local.stand-in',
+      allowedModels: ['local.stand-in'],
     });
+  });
+  it('admits every labelled local stand-in where the local stand-in entry is allowed, and no other model', () => {
+    expect(() => assertModelAllowed('local.invoice-parser-v1', ['local.stand-in'])).not.toThrow();
+    expect(() => assertModelAllowed('local.invoice-parser-v1', ['amazon.nova-lite-v1:0'])).toThrow(ModelNotAllowed);
+    expect(() => assertModelAllowed('amazon.nova-lite-v1:0', ['local.stand-in'])).toThrow(ModelNotAllowed);
   });
   it('requires a provider, an allow-list, and a model id for bedrock', () => {
     expect(() => readModelSettings({ ALLOWED_MODELS: 'x' })).toThrow(ConfigurationInvalid);
@@ -33,8 +38,9 @@ describe('readModelSettings / selectGateway', () => {
     expect(() => readModelSettings({ MODEL_PROVIDER: 'local' })).toThrow(/ALLOWED_MODELS/);
     expect(() => readModelSettings({ MODEL_PROVIDER: 'bedrock', ALLOWED_MODELS: 'x' })).toThrow(/MODEL_ID/);
   });
-  it('picks the gateway by provider', () => {
-    expect(selectGateway('local')).toBeInstanceOf(LocalInvoiceParserGateway);
+  it('picks the gateway by provider: locally the stand-in the step names, never one of its own', () => {
+    expect(selectGateway('local', { standIn: { id: 'local.invoice-parser-v1', create: () => new LocalInvoiceParserGateway() } })).toBeInstanceOf(LocalInvoiceParserGateway);
+    expect(() => selectGateway('local')).toThrow(/names no local stand-in/);
     expect(selectGateway('bedrock')).toBeInstanceOf(BedrockGateway);
   });
 });
