@@ -12,7 +12,7 @@ type PageMiddleware = middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProx
 /**
  * Sent with every answer of the approval site, whatever answers it (the page, an error page,
  * the local runtime's own 400/404/413/500 and landing page): never cached (the link is a
- * credential and the page shows invoice data), no referrer (the link would leak to any site
+ * credential and the page shows what is being approved), no referrer (the link would leak to any site
  * the page linked to), no sniffing, no framing, and a CSP that allows no script, no external
  * resource, and forms that post only back to the page.
  */

@@ -1,4 +1,5 @@
-import { formatUtc, type ApprovalSummary } from '../shared/approvals/approval-summary.js';
+import type { ApprovalSubject } from '../shared/approvals/approval-subject.js';
+import { flatText, formatUtc } from '../shared/approvals/display-text.js';
 import { escapeHtml } from '../shared/approvals/escape-html.js';
 
 /**
@@ -20,7 +21,8 @@ export interface Page {
 /** What the approver decides on, as the approval stream recorded it. */
 export interface ApprovalView {
   approvalId: string;
-  summary: ApprovalSummary | undefined;
+  /** What is being approved, as the workflow declared it; undefined when the request recorded none. */
+  subject: ApprovalSubject | undefined;
   /** ISO-8601 expiry of the approval. */
   expiresAt: string | undefined;
 }
@@ -37,15 +39,18 @@ const STYLE = [
 ].join('');
 
 /**
- * The page a GET on a valid link shows: what is being approved, a comment box and two buttons.
+ * The page a GET on a valid link shows: what is being approved (the subject's title as the
+ * page's title and heading, its fields as a definition list), a comment box and two buttons.
  *
  * @example
- * decisionForm({ approvalId: 'exec-42-1', summary, expiresAt: '2026-12-02T08:59:00.000Z' }).statusCode; // 200
+ * decisionForm({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z' }).statusCode; // 200
  */
 export function decisionForm(view: ApprovalView): Page {
+  const title = titleOf(view);
   const body = [
-    '<h1>Invoice approval</h1>',
-    '<p>Review this invoice, then approve or reject it.</p>',
+    // <bdi> keeps right-to-left or override characters in the title from reordering the page around it.
+    `<h1><bdi>${escapeHtml(title)}</bdi></h1>`,
+    '<p>Review this request, then approve or reject it. Approving lets the workflow continue; rejecting ends it.</p>',
     facts(view),
     '<form method="post">',
     '<label for="comment">Comment (optional, at most 2000 characters)</label>',
@@ -55,27 +60,32 @@ export function decisionForm(view: ApprovalView): Page {
     '</form>',
     '<p class="note">Opening this page changed nothing. Only the buttons record a decision, and a recorded decision cannot be changed.</p>',
   ];
-  return { statusCode: 200, outcome: 'form', html: document('Invoice approval', body) };
+  return { statusCode: 200, outcome: 'form', html: document(title, body) };
 }
 
 /**
  * The answer to a decision that was recorded now.
  *
  * @example
- * decisionRecorded('approve', 'sent', view).html; // '... Approved ... the workflow continues ...'
+ * decisionRecorded('approve', 'sent', view).html; // '... Approved ... The workflow continues with the approved request. ...'
  */
 export function decisionRecorded(decision: 'approve' | 'reject', delivery: 'sent' | 'task-gone', view: ApprovalView): Page {
   const done = decision === 'approve' ? 'Approved' : 'Rejected';
   const next =
     delivery === 'sent'
       ? decision === 'approve'
-        ? 'The workflow continues: the invoice goes on to payment.'
-        : 'The workflow ends here: the invoice will not be paid.'
+        ? 'The workflow continues with the approved request.'
+        : 'The workflow ends here: the request goes no further.'
       : 'The workflow is not waiting on this request any more (it was restarted or stopped); it picks your decision up from the record if it asks again. Nothing more to do.';
   return {
     statusCode: 200,
     outcome: decision === 'approve' ? 'approved' : 'rejected',
-    html: document(done, [`<h1>${done}</h1>`, `<p>Your decision is recorded. ${escapeHtml(next)}</p>`, facts(view), '<p class="note">You can close this page.</p>']),
+    html: document(done, [
+      `<h1>${done}</h1>`,
+      `<p>Your decision on <bdi>${escapeHtml(titleOf(view))}</bdi> is recorded. ${escapeHtml(next)}</p>`,
+      facts(view),
+      '<p class="note">You can close this page.</p>',
+    ]),
   };
 }
 
@@ -117,8 +127,8 @@ export function executionEnded(executionStatus: string): Page {
     outcome: 'execution-ended',
     html: document(title, [
       `<h1>${title}</h1>`,
-      `<p>This request can no longer be decided: ${escapeHtml(how)}. Nothing was decided, and nothing will happen to this invoice from here.</p>`,
-      '<p class="note">If the invoice still needs a decision, it has to be submitted again; a new request comes with a new email.</p>',
+      `<p>This request can no longer be decided: ${escapeHtml(how)}. Nothing was decided, and nothing will happen to this request from here.</p>`,
+      '<p class="note">If it still needs a decision, it has to be submitted again; a new request comes with a new email.</p>',
     ]),
   };
 }
@@ -152,7 +162,7 @@ const PROBLEMS: Record<Problem, { statusCode: number; title: string; text: strin
   expired: {
     statusCode: 410,
     title: 'Link expired',
-    text: 'This approval link has expired, so nothing was changed. If you received a newer approval email for this invoice, use its link; otherwise the request was closed unapproved.',
+    text: 'This approval link has expired, so nothing was changed. If you received a newer approval email for this request, use its link; otherwise the request was closed unapproved.',
   },
   forged: {
     statusCode: 403,
@@ -232,17 +242,22 @@ export function alreadyDecided(status: 'approved' | 'rejected', decidedAt: strin
   };
 }
 
+/** The subject's title, one line; a generic one when the request recorded none (or only blanks). */
+function titleOf(view: ApprovalView): string {
+  const title = view.subject ? flatText(view.subject.title) : '';
+  return title === '' ? 'Approval request' : title;
+}
+
+/** What is being approved, as a definition list: the subject's fields, then the approval and its expiry. */
 function facts(view: ApprovalView): string {
-  const { summary } = view;
+  const { subject } = view;
   const rows: [string, string][] = [
-    ['Vendor', summary?.vendor ?? '(not recorded)'],
-    ['Invoice number', summary?.invoiceNumber ?? '(not recorded)'],
-    ['Amount', summary ? `${summary.amount} ${summary.currency}` : '(not recorded)'],
+    ...(subject ? subject.fields.map((field): [string, string] => [field.label, field.value]) : [['Request', '(not recorded)'] as [string, string]]),
     ['Approval', view.approvalId],
     ['Decide before', view.expiresAt === undefined ? '(no expiry recorded)' : formatUtc(view.expiresAt)],
   ];
   // <bdi> keeps right-to-left or override characters in a value from reordering the page around it.
-  return `<dl>${rows.map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd><bdi>${escapeHtml(value)}</bdi></dd>`).join('')}</dl>`;
+  return `<dl>${rows.map(([label, value]) => `<dt><bdi>${escapeHtml(label)}</bdi></dt><dd><bdi>${escapeHtml(value)}</bdi></dd>`).join('')}</dl>`;
 }
 
 function document(title: string, body: string[]): string {

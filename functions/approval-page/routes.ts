@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { verifyApprovalLink } from '../shared/approvals/approval-link.js';
-import { approvalSummary } from '../shared/approvals/approval-summary.js';
+import { approvalSubjectOf } from '../shared/approvals/approval-subject.js';
 import { checkExecution } from '../shared/approvals/execution-status.js';
 import { humanDecision } from '../shared/approvals/guard.js';
 import type { LinkSigner } from '../shared/approvals/link-signer.js';
@@ -110,7 +110,7 @@ async function openApproval(link: string | undefined, deps: PageDependencies): P
   const state = approvalState(events);
   const executionId = state.executionId;
   if (state.status === 'none' || executionId === undefined || approverIndex >= state.approverCount) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
-  return { ok: true, approval: { approvalId, executionId, approverIndex, state, events, view: { approvalId, summary: approvalSummary(events), expiresAt: state.expiresAt } } };
+  return { ok: true, approval: { approvalId, executionId, approverIndex, state, events, view: { approvalId, subject: approvalSubjectOf(events), expiresAt: state.expiresAt } } };
 }
 
 /** The page for an approval that can no longer be decided, or undefined while it is open. */

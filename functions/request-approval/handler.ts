@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { approvalSummary } from '../shared/approvals/approval-summary.js';
+import { ApprovalIdSchema } from '../shared/approvals/approval-id.js';
+import { ApprovalSubject, approvalSubjectOf } from '../shared/approvals/approval-subject.js';
 import { approversOnRecord } from '../shared/approvals/approvers-on-record.js';
 import { deliverDecision } from '../shared/approvals/deliver-decision.js';
 import { emailApprovers, type ApprovalToAnnounce } from '../shared/approvals/email-approvers.js';
@@ -8,8 +9,6 @@ import { linkSignerFor } from '../shared/approvals/link-signer.js';
 import { ValidationFailed } from '../shared/errors.js';
 import { approvalStream, executionStream } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
-import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
-import { Invoice } from '../shared/invoice/invoice.js';
 import { defineStep, type StepContext } from '../shared/middleware/step.js';
 import { readVerified } from '../shared/events/read-verified.js';
 import { approvalSettings, notificationSettings, type NotificationSettings } from './settings.js';
@@ -34,10 +33,13 @@ function secondsUntilExpiry(timeoutSeconds: number): number {
 }
 
 /**
- * The approval gate (a `waitForTaskToken` task): opens approval#<approvalId> with
- * ApprovalRequested, the task token and the approvers' addresses sealed, never in clear (the
- * clear part says how many approvers: `approverCount`), and only then emails each
- * approver a signed link to the approval page (functions/approval-page), recording
+ * The approval gate (a `waitForTaskToken` task) of any workflow: its input is
+ * `{ approvalId, subject }`, the subject (a title and labelled fields, see approval-subject.ts)
+ * built by the workflow's state machine from its state. Opens approval#<approvalId> with
+ * ApprovalRequested, whose clear part records the subject, the workflow (WORKFLOW_NAME) and how
+ * many approvers there are (`approverCount`), and whose sealed part holds the task token and the
+ * approvers' addresses (APPROVERS), never in clear; only then emails each approver a signed link
+ * of their own (naming their position in the list) to the approval page (functions/approval-page), recording
  * ApprovalNotified (how many, never who) on the execution stream. Step Functions ignores
  * this Lambda's return value and waits for the page (or record-decision) to send the token
  * back. An email that cannot be sent fails the task with NotificationFailed, which the gate
@@ -45,7 +47,7 @@ function secondsUntilExpiry(timeoutSeconds: number): number {
  *
  * A retried task (new token, restarted timeout) finds the approval already open and records
  * ApprovalTokenReplaced with the new token and expiry, then emails the approvers on record again
- * (opened from the request, not APPROVER_EMAIL: the links name positions in that list): their
+ * (opened from the request, not APPROVERS: the links name positions in that list): their
  * new links carry the new expiry (older links keep their own). If an approver decided meanwhile
  * (possibly answering the old, dead token), the retried task is answered at once with that
  * decision, so an approval made during a retry still resumes the execution.
@@ -53,7 +55,7 @@ function secondsUntilExpiry(timeoutSeconds: number): number {
 export const handler = defineStep(
   {
     name: STEP,
-    input: z.object({ approvalId: ApprovalIdSchema, invoice: Invoice }),
+    input: z.object({ approvalId: ApprovalIdSchema, subject: ApprovalSubject }),
     output: z.object({ approvalId: z.string() }),
   },
   async (input, ctx) => {
@@ -65,15 +67,13 @@ export const handler = defineStep(
     const stream = approvalStream(input.approvalId);
     const events = await readVerified(store, stream);
     const approval = approvalState(events);
-    const { approver, timeoutSeconds } = approvalSettings();
+    const { approvers, timeoutSeconds, workflow } = approvalSettings();
     const notification = notificationSettings();
     // Step Functions starts the task timeout again on every attempt, so every attempt sets the
     // expiry, a margin before the gate's real timeout (see EXPIRY_MARGIN_SECONDS).
     const expiresAt = new Date(now().getTime() + secondsUntilExpiry(timeoutSeconds) * 1000).toISOString();
 
     if (approval.status === 'none') {
-      const approvers = [approver];
-      const { vendor, invoiceNumber, currency, amount } = input.invoice;
       const requested = await store.append(stream, 0, [
         {
           type: 'ApprovalRequested',
@@ -81,16 +81,17 @@ export const handler = defineStep(
           data: {
             approvalId: input.approvalId,
             executionId: ctx.executionId,
+            workflow,
             approverCount: approvers.length,
             expiresAt,
-            summary: { vendor, invoiceNumber, currency, amount },
+            subject: input.subject,
           },
           sensitive: { taskToken, approvers },
         },
       ]);
       recordWaiting(ctx, input.approvalId, expiresAt);
       // The approval, token sealed, is on record: only now may a link to it go out.
-      await announce(ctx, { approvalId: input.approvalId, approvers, summary: approvalSummary(requested), expiresAt }, notification);
+      await announce(ctx, { approvalId: input.approvalId, approvers, subject: approvalSubjectOf(requested), expiresAt }, notification);
       return { approvalId: input.approvalId };
     }
 
@@ -118,8 +119,9 @@ export const handler = defineStep(
       await deliverDecision({ approvalId: input.approvalId, ...decided }, after, approvalState(after), sealer, STEP);
     } else {
       // Still open: the approvers on record get links with the new expiry (the ones they hold expire with the old one).
-      const approvers = await approversOnRecord(events, sealer);
-      await announce(ctx, { approvalId: input.approvalId, approvers, summary: approvalSummary(events), expiresAt }, notification);
+      // The subject on record too: the one this request was opened with, whatever this attempt's input says.
+      const onRecord = await approversOnRecord(events, sealer);
+      await announce(ctx, { approvalId: input.approvalId, approvers: onRecord, subject: approvalSubjectOf(events), expiresAt }, notification);
     }
     return { approvalId: input.approvalId };
   },

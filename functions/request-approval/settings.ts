@@ -4,27 +4,70 @@ import { ConfigurationInvalid } from '../shared/errors.js';
 
 /** request-approval's own environment, read and validated here; the handler gets plain values. */
 
+export const MAX_APPROVERS = 20;
+
+/** A workflow's name as the platform gives it (WORKFLOW_NAME): letters, digits, `-` and `_`, at most 80 characters. */
+const WORKFLOW_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
+
 const ApprovalEnvironment = z.object({
-  APPROVER_EMAIL: z.email().max(254),
+  /** A JSON array of 1 to 20 distinct addresses (compared without case), in the order their links number them. */
+  APPROVERS: z
+    .array(z.email().max(254))
+    .min(1)
+    .max(MAX_APPROVERS)
+    .refine((approvers) => new Set(approvers.map((a) => a.toLowerCase())).size === approvers.length),
   /** Must match the gate's TimeoutSeconds in the state machine. */
   APPROVAL_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(31_536_000),
+  /** The workflow whose gate this is, recorded with each request. */
+  WORKFLOW_NAME: z.string().regex(WORKFLOW_NAME),
 });
 
+/** What each variable must be, for the message that refuses it. */
+const APPROVAL_VARIABLES: Readonly<Record<string, string>> = {
+  APPROVERS: `a JSON array of 1 to ${MAX_APPROVERS} distinct email addresses`,
+  APPROVAL_TIMEOUT_SECONDS: 'whole seconds between 60 and 31536000',
+  WORKFLOW_NAME: 'letters, digits, - and _, at most 80 characters',
+};
+
+/** Who approves, how long the gate waits, and whose gate it is. */
+export interface ApprovalSettings {
+  /** The approvers' addresses, in order: a link names its approver by position in this list. */
+  approvers: string[];
+  timeoutSeconds: number;
+  /** The workflow's name (WORKFLOW_NAME). */
+  workflow: string;
+}
+
 /**
- * Who approves and how long the gate waits.
+ * Who approves, how long the gate waits, and the workflow, from APPROVERS (a JSON array of
+ * email addresses), APPROVAL_TIMEOUT_SECONDS and WORKFLOW_NAME, which the platform sets on each
+ * workflow's request-approval function. A missing or malformed one is ConfigurationInvalid
+ * naming the variable, never quoting its value: the addresses are personal data.
  *
  * @example
- * const { approver, timeoutSeconds } = approvalSettings(); // { approver: 'approver@example.com', timeoutSeconds: 86400 }
+ * approvalSettings(); // { approvers: ['approver@example.com', 'deputy@example.com'], timeoutSeconds: 86400, workflow: 'invoice-approval' }
  */
-export function approvalSettings(env: NodeJS.ProcessEnv = process.env): { approver: string; timeoutSeconds: number } {
+export function approvalSettings(env: NodeJS.ProcessEnv = process.env): ApprovalSettings {
   const parsed = ApprovalEnvironment.safeParse({
-    APPROVER_EMAIL: requireEnv('APPROVER_EMAIL', env),
+    APPROVERS: jsonOrUndefined(requireEnv('APPROVERS', env)),
     APPROVAL_TIMEOUT_SECONDS: requireEnv('APPROVAL_TIMEOUT_SECONDS', env),
+    WORKFLOW_NAME: requireEnv('WORKFLOW_NAME', env),
   });
   if (!parsed.success) {
-    throw new ConfigurationInvalid(`${namesOf(parsed.error)} malformed (an email address; whole seconds between 60 and 31536000)`);
+    const names = variablesOf(parsed.error);
+    throw new ConfigurationInvalid(`${names.join(', ')} malformed (${names.map((name) => `${name}: ${APPROVAL_VARIABLES[name] ?? 'see the docs'}`).join('; ')})`);
   }
-  return { approver: parsed.data.APPROVER_EMAIL, timeoutSeconds: parsed.data.APPROVAL_TIMEOUT_SECONDS };
+  const data = parsed.data;
+  return { approvers: data.APPROVERS, timeoutSeconds: data.APPROVAL_TIMEOUT_SECONDS, workflow: data.WORKFLOW_NAME };
+}
+
+/** The JSON value of `text`, or undefined when it is no JSON (the parser's message would quote it). */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Hosts a link may reach over plain http: this machine only (the local runtime). */
@@ -78,6 +121,11 @@ export function notificationSettings(env: NodeJS.ProcessEnv = process.env): Noti
   return { siteUrl: data.APPROVAL_SITE_URL.replace(/\/+$/, ''), linkKeyId: data.APPROVAL_LINK_KEY_ID, from: data.APPROVAL_EMAIL_FROM };
 }
 
+/** The variables the issues are about, by name only (an issue inside APPROVERS names APPROVERS, not a position in it). */
+function variablesOf(error: z.ZodError): string[] {
+  return [...new Set(error.issues.map((issue) => String(issue.path[0] ?? '(environment)')))];
+}
+
 function namesOf(error: z.ZodError): string {
-  return [...new Set(error.issues.map((issue) => issue.path.join('.')))].join(', ');
+  return variablesOf(error).join(', ');
 }

@@ -1,6 +1,7 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { NotificationFailed, safeErrorName } from '../errors.js';
-import { formatUtc, type ApprovalSummary } from './approval-summary.js';
+import type { ApprovalSubject } from './approval-subject.js';
+import { flatText, formatUtc } from './display-text.js';
 import { escapeHtml } from './escape-html.js';
 import { environmentClient } from '../environment-clients.js';
 
@@ -14,8 +15,8 @@ export interface ApprovalEmail {
 /** What an approval email says. The task token is not among these, on purpose. */
 export interface ApprovalEmailFacts {
   approvalId: string;
-  /** What is being approved; undefined when the request recorded none. */
-  summary: ApprovalSummary | undefined;
+  /** What is being approved, as the workflow declared it; undefined when the request recorded none. */
+  subject: ApprovalSubject | undefined;
   /** When the link stops working (ISO-8601). */
   expiresAt: string;
   /** The signed approval link (see approval-link.ts). */
@@ -24,34 +25,40 @@ export interface ApprovalEmailFacts {
 
 /** Subjects are one header line: no control characters (no header injection), and kept short. */
 const MAX_SUBJECT_LENGTH = 200;
+/** The text part pads labels to the longest one, up to this many characters; a longer label is followed by one space. */
+const MAX_LABEL_COLUMN = 32;
+
+const INTRO = 'A request is waiting for your approval.';
 
 /**
- * The subject, text and HTML of an approval email. Every value is escaped in the HTML part
- * (vendor names come from a model reading an untrusted document), the subject is one clean
- * line, and the only link is the signed approval link.
+ * The subject, text and HTML of an approval email: the subject's title as the email's subject
+ * line (`Approval needed: <title>`) and heading, its fields as rows, then the approval and when
+ * the link expires. Every value is escaped in the HTML part (titles and values may come from a
+ * model reading an untrusted document), control characters are flattened everywhere (the
+ * subject is one clean line, the text part keeps its own lines), and the only link is the
+ * signed approval link.
  *
  * @example
- * const email = composeApprovalEmail({ approvalId: 'exec-42-1', summary, expiresAt: '2026-12-02T08:59:00.000Z', url });
- * email.subject; // 'Approval needed: invoice NW-88213 from Northwind Traders (12480.00 USD)'
+ * const subject = { title: 'Purchase order PO-7 from Contoso', fields: [{ label: 'Amount', value: '9100.00 EUR' }] };
+ * const email = composeApprovalEmail({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', url });
+ * email.subject; // 'Approval needed: Purchase order PO-7 from Contoso'
  */
 export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
-  const { summary } = facts;
+  const { subject } = facts;
+  // A title of nothing but spaces and control characters reads as none: the approval id names the email then.
+  const title = subject && flatText(subject.title) !== '' ? flatText(subject.title) : undefined;
   const rows: [string, string][] = [
-    ['Vendor', summary ? flat(summary.vendor) : '(not recorded)'],
-    ['Invoice number', summary ? flat(summary.invoiceNumber) : '(not recorded)'],
-    ['Amount', summary ? flat(`${summary.amount} ${summary.currency}`) : '(not recorded)'],
+    ...(subject ? subject.fields.map((field): [string, string] => [flatText(field.label), flatText(field.value)]) : [['Request', '(not recorded)'] as [string, string]]),
     ['Approval', facts.approvalId],
     ['Link expires', formatUtc(facts.expiresAt)],
   ];
-  const subject = oneLine(
-    summary
-      ? `Approval needed: invoice ${summary.invoiceNumber} from ${summary.vendor} (${summary.amount} ${summary.currency})`
-      : `Approval needed: ${facts.approvalId}`,
-  );
+  const emailSubject = oneLine(`Approval needed: ${title ?? facts.approvalId}`);
+  const labelColumn = Math.min(MAX_LABEL_COLUMN, Math.max(...rows.map(([label]) => label.length + 2)));
   const text = [
-    'An invoice is waiting for your approval.',
+    INTRO,
     '',
-    ...rows.map(([label, value]) => `${`${label}:`.padEnd(16)}${value}`),
+    ...(title !== undefined ? [title, ''] : []),
+    ...rows.map(([label, value]) => `${`${label}: `.padEnd(labelColumn)}${value}`),
     '',
     'Open this link to review it, then approve or reject it on the page:',
     facts.url,
@@ -61,18 +68,20 @@ export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
   ].join('\n');
   const html = [
     '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8"><title>Approval needed</title></head>',
+    `<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(emailSubject)}</title></head>`,
     '<body style="font-family: sans-serif; line-height: 1.5">',
-    '<p>An invoice is waiting for your approval.</p>',
+    `<p>${INTRO}</p>`,
+    // <bdi> keeps right-to-left or override characters in recorded text from reordering the email around it.
+    ...(title !== undefined ? [`<h1 style="font-size: 1.25em"><bdi>${escapeHtml(title)}</bdi></h1>`] : []),
     '<table>',
-    ...rows.map(([label, value]) => `<tr><th style="text-align: left; padding-right: 1em">${escapeHtml(label)}</th><td><bdi>${escapeHtml(value)}</bdi></td></tr>`),
+    ...rows.map(([label, value]) => `<tr><th style="text-align: left; padding-right: 1em"><bdi>${escapeHtml(label)}</bdi></th><td><bdi>${escapeHtml(value)}</bdi></td></tr>`),
     '</table>',
-    `<p><a href="${escapeHtml(facts.url)}">Review the invoice and decide</a></p>`,
+    `<p><a href="${escapeHtml(facts.url)}">Review the request and decide</a></p>`,
     '<p>Opening the link changes nothing; only the buttons on the page record a decision.</p>',
     '<p>The link is yours alone: do not forward it. If you did not expect this email, ignore it; the request expires on its own.</p>',
     '</body></html>',
   ].join('\n');
-  return { subject, text, html };
+  return { subject: emailSubject, text, html };
 }
 
 const client = environmentClient(() => new SESv2Client({}));
@@ -129,14 +138,6 @@ export async function sendApprovalEmail(options: SendApprovalEmailOptions): Prom
 
 /** One line, at most MAX_SUBJECT_LENGTH characters (whole code points, never half a pair). */
 function oneLine(text: string): string {
-  const chars = Array.from(flat(text));
+  const chars = Array.from(flatText(text));
   return chars.length > MAX_SUBJECT_LENGTH ? `${chars.slice(0, MAX_SUBJECT_LENGTH - 3).join('')}...` : chars.join('');
-}
-
-/**
- * Control characters (CR, LF, tabs, NUL) and line/paragraph separators become spaces, so a
- * value can neither break a header nor start lines of its own that look like ours.
- */
-function flat(text: string): string {
-  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 }

@@ -1,6 +1,6 @@
 import { approvalLinkUrl, linkExpiry, signApprovalLink } from './approval-link.js';
 import { composeApprovalEmail, sendApprovalEmail } from './approval-email.js';
-import type { ApprovalSummary } from './approval-summary.js';
+import type { ApprovalSubject } from './approval-subject.js';
 import type { LinkSigner } from './link-signer.js';
 
 /** An approval as its approvers are told of it: on record already, token sealed. */
@@ -8,7 +8,8 @@ export interface ApprovalToAnnounce {
   approvalId: string;
   /** ApprovalRequested's approvers, in order: a link names its approver by this position. */
   approvers: readonly string[];
-  summary: ApprovalSummary | undefined;
+  /** What is being approved, as the request recorded it. */
+  subject: ApprovalSubject | undefined;
   /** The approval's expiry (ISO-8601); every link expires with it. */
   expiresAt: string;
 }
@@ -28,8 +29,11 @@ export interface EmailSettings {
  * SecretUnavailable when the link key is out of reach) and the retried gate sends them all
  * again with fresh links. Returns how many emails were sent.
  *
+ * Each approver's link names their position in `approvers` (approver 0, 1, ...), so whoever
+ * opens a link decides as the approver it was sent to; the first decision closes the approval.
+ *
  * @example
- * const sent = await emailApprovers({ approvalId: 'exec-42-1', approvers: ['approver@example.com'], summary, expiresAt }, { siteUrl, from }, getLinkSigner());
+ * const sent = await emailApprovers({ approvalId: 'exec-42-1', approvers: ['approver@example.com', 'deputy@example.com'], subject, expiresAt }, { siteUrl, from }, getLinkSigner());
  */
 export async function emailApprovers(approval: ApprovalToAnnounce, settings: EmailSettings, signer: LinkSigner): Promise<number> {
   const expiresAt = linkExpiry(approval.expiresAt);
@@ -38,7 +42,7 @@ export async function emailApprovers(approval: ApprovalToAnnounce, settings: Ema
     const link = await signApprovalLink({ approvalId: approval.approvalId, approverIndex, expiresAt }, signer);
     const email = composeApprovalEmail({
       approvalId: approval.approvalId,
-      summary: approval.summary,
+      subject: approval.subject,
       expiresAt: approval.expiresAt,
       url: approvalLinkUrl(settings.siteUrl, link),
     });

@@ -27,8 +27,8 @@ const STATUS = /^[A-Z_]{1,32}$/;
  * is not a state machine ARN.
  *
  * @example
- * executionArnOf('arn:aws:states:eu-west-1:111122223333:stateMachine:wardflow-dev-invoice-approval', 'exec-42');
- * // 'arn:aws:states:eu-west-1:111122223333:execution:wardflow-dev-invoice-approval:exec-42'
+ * executionArnOf('arn:aws:states:eu-west-1:111122223333:stateMachine:wardflow-dev-purchase-approval', 'exec-42');
+ * // 'arn:aws:states:eu-west-1:111122223333:execution:wardflow-dev-purchase-approval:exec-42'
  */
 export function executionArnOf(stateMachineArn: string, executionId: string): string {
   if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw new ConfigurationInvalid('STATE_MACHINE_ARN is not the ARN of a state machine');

@@ -14,7 +14,7 @@ const FROM = 'wardflow@example.test';
 const TO = 'approver@example.com';
 const email = composeApprovalEmail({
   approvalId: 'exec-moto-mail-1',
-  summary: { vendor: 'Northwind <Traders> & Sons', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' },
+  subject: { title: 'Purchase order PO-7 from <Contoso> & Sons', fields: [{ label: 'Supplier', value: 'Contoso <Ltd> & Sons' }] },
   expiresAt: '2026-12-02T08:59:00.000Z',
   url: 'https://approvals.example.test/approvals/eyJ2IjoxfQ.bWFj',
 });
@@ -58,6 +58,7 @@ describeWithMoto('sendApprovalEmail', (moto) => {
     const messages = await storedMessages();
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ source: FROM, subject: email.subject, body: email.html, destinations: { ToAddresses: [TO] } });
-    expect(messages[0]!.body).toContain('Northwind &lt;Traders&gt; &amp; Sons');
+    expect(messages[0]!.body).toContain('Contoso &lt;Ltd&gt; &amp; Sons');
+    expect(messages[0]!.subject).toBe('Approval needed: Purchase order PO-7 from <Contoso> & Sons');
   });
 });

@@ -9,7 +9,7 @@ import { approvalStream } from '../../../functions/shared/events/event.js';
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { acceptTaskCallbacks, callStep, deliveries, failureOf, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld, LARGE_INVOICE as invoice } from './harness.js';
+import { acceptTaskCallbacks, callStep, deliveries, failureOf, invoiceSubject, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld, LARGE_INVOICE as invoice } from './harness.js';
 
 /**
  * The approval flow when delivery to Step Functions fails or races a retried gate task:
@@ -30,7 +30,7 @@ afterEach(() => {
   undoTestStubs(world);
   world.setNow(new Date('2026-12-01T09:00:00.000Z'));
 });
-const gate = (id: string, token: string) => callStep(requestApproval, id, { approvalId: `${id}-1`, invoice }, token);
+const gate = (id: string, token: string) => callStep(requestApproval, id, { approvalId: `${id}-1`, subject: invoiceSubject(invoice) }, token);
 const decision = (id: string, choice: 'approve' | 'reject', approver = APPROVER) =>
   callStep(recordDecision, id, { approvalId: `${id}-1`, approver, decision: choice });
 const sentTokens = () => sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken);

@@ -10,24 +10,23 @@ import { SecretUnavailable } from '../../../functions/shared/errors.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
 import { approvalState } from '../../../functions/shared/events/fold.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
+import type { ApprovalSubject } from '../../../functions/shared/approvals/approval-subject.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
 import {
   acceptTaskCallbacks,
+  APPROVER,
   callStep,
   captureOutput,
   deliveries,
   lambdaContext,
   linksIn,
   pageEvent,
-  STEP_ENV,
   stubStepEnvironment,
   undoTestStubs,
   useHandlerWorld,
   type PageRequest,
-  LARGE_INVOICE as invoice,
 } from './harness.js';
-import { xssPayloads } from '../../support/datasets.js';
+import { naughtyStrings, xssPayloads } from '../../support/datasets.js';
 
 /**
  * The approval page end to end, in process: request-approval emails a signed link (kept in
@@ -36,7 +35,6 @@ import { xssPayloads } from '../../support/datasets.js';
  * log line is searched for the task token, the approver's address, the link and the comment.
  */
 const TOKEN = 'AQCEAAAA-page-secret-task-token-5d1f0c7a';
-const APPROVER = STEP_ENV.APPROVER_EMAIL;
 const COMMENT = 'PLANTED-COMMENT-contract renewal with Jane Doe, IBAN DE89370400440532013000';
 const sfnMock = mockClient(SFNClient);
 const world = useHandlerWorld({ stepFunctions: true });
@@ -56,10 +54,19 @@ afterEach(() => {
   world.setNow(new Date('2026-12-01T09:00:00.000Z'));
 });
 
+/** What the page shows by default: a workflow that is no invoice. */
+const SUBJECT: ApprovalSubject = {
+  title: 'Purchase order PO-7 from Contoso',
+  fields: [
+    { label: 'Supplier', value: 'Contoso Ltd' },
+    { label: 'Total', value: '9100.00 EUR' },
+  ],
+};
+
 /** Opens the gate for `id` and returns the link its approver was emailed. */
-async function requestLink(id: string, gateInvoice: Invoice = invoice): Promise<string> {
+async function requestLink(id: string, subject: unknown = SUBJECT): Promise<string> {
   const before = world.sentEmails().length;
-  await callStep(requestApproval, id, { approvalId: `${id}-1`, invoice: gateInvoice }, TOKEN);
+  await callStep(requestApproval, id, { approvalId: `${id}-1`, subject }, TOKEN);
   const emails = world.sentEmails().slice(before);
   expect(emails).toHaveLength(1);
   const [link] = linksIn(emails[0]!);
@@ -93,7 +100,14 @@ describe('GET /approvals/{link}', () => {
     const link = await requestLink(id);
     const response = await page('GET', link);
     expect(response.statusCode).toBe(200);
-    for (const fact of ['Northwind Traders', 'NW-88213', '12480.00 USD', `${id}-1`, '2026-12-02 08:59 UTC']) expect(response.body).toContain(fact);
+    expect(response.body).toContain('<title>Purchase order PO-7 from Contoso - wardflow</title>');
+    expect(response.body).toContain('<h1><bdi>Purchase order PO-7 from Contoso</bdi></h1>');
+    expect(response.body).toContain(
+      '<dl><dt><bdi>Supplier</bdi></dt><dd><bdi>Contoso Ltd</bdi></dd><dt><bdi>Total</bdi></dt><dd><bdi>9100.00 EUR</bdi></dd>' +
+        `<dt><bdi>Approval</bdi></dt><dd><bdi>${id}-1</bdi></dd><dt><bdi>Decide before</bdi></dt><dd><bdi>2026-12-02 08:59 UTC</bdi></dd></dl>`,
+    );
+    expect(response.body).toContain('Approving lets the workflow continue; rejecting ends it.');
+    expect(response.body).not.toMatch(/invoice|vendor|payment/i);
     expect(response.body).toContain('<form method="post">');
     expect(response.body).toContain('name="decision" value="approve"');
     expect(response.body).toContain('name="decision" value="reject"');
@@ -126,21 +140,63 @@ describe('GET /approvals/{link}', () => {
     }
   });
 
-  it('shows hostile vendor text as text, escaped', async () => {
+  it('shows a hostile title, labels and values as text, escaped, in the page title, heading and list', async () => {
     const payloads = xssPayloads()
-      .filter((line) => line.trim() !== '' && line.length <= 200)
+      .filter((line) => line.trim() !== '' && line.length <= 60)
       .slice(0, 12);
     const tagsOf = (html: string) => html.match(/<[^>]*>/g) ?? [];
-    const structure = tagsOf((await page('GET', await requestLink('exec-page-xss-0'))).body);
+    const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    const hostile = (value: string) => ({ title: value, fields: [{ label: value, value }, { label: 'Plain', value }] });
+    const structure = tagsOf((await page('GET', await requestLink('exec-page-xss-0', hostile('harmless')))).body);
     let n = 0;
-    for (const vendor of payloads) {
-      const link = await requestLink(`exec-page-xss-${++n}`, { ...invoice, vendor: vendor.trim() });
+    for (const value of payloads) {
+      const link = await requestLink(`exec-page-xss-${++n}`, hostile(value));
       const response = await page('GET', link);
       expect(response.statusCode).toBe(200);
       // The payload adds no tag and no attribute: the page has exactly the tags of a harmless one.
-      expect(tagsOf(response.body), vendor).toEqual(structure);
-      expect(response.body).toContain(`<bdi>${vendor.trim().replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</bdi>`);
+      expect(tagsOf(response.body), value).toEqual(structure);
+      const shown = escape(value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim());
+      expect(response.body).toContain(`<title>${shown} - wardflow</title>`);
+      expect(response.body).toContain(`<h1><bdi>${shown}</bdi></h1>`);
+      expect(response.body).toContain(`<dt><bdi>${escape(value)}</bdi></dt><dd><bdi>${escape(value)}</bdi></dd><dt><bdi>Plain</bdi></dt>`);
     }
+  });
+
+  it('keeps its structure for every naughty string as title and value', async () => {
+    const tagsOf = (html: string) => html.match(/<[^>]*>/g) ?? [];
+    const strings = naughtyStrings().filter((s) => s.trim() !== '' && s.length <= 60);
+    const structure = tagsOf((await page('GET', await requestLink('exec-page-naughty-0', { title: 'harmless', fields: [{ label: 'Value', value: 'harmless' }] }))).body);
+    // Every 8th string keeps the run short (each is a gate, an email and a page); the email tests take them all.
+    for (const [i, value] of strings.entries()) {
+      if (i % 8 !== 0) continue;
+      const response = await page('GET', await requestLink(`exec-page-naughty-${i + 1}`, { title: value, fields: [{ label: 'Value', value }] }));
+      expect(response.statusCode, value).toBe(200);
+      expect(tagsOf(response.body), value).toEqual(structure);
+    }
+  });
+
+  it('shows a legacy invoice request (recorded before subjects) as the subject that workflow declares now', async () => {
+    const id = 'exec-page-legacy';
+    const approvalId = `${id}-1`;
+    // Written as request-approval wrote it before the generic gate: a summary, no subject, no workflow.
+    await world.deps.store.append(`approval#${approvalId}`, 0, [
+      {
+        type: 'ApprovalRequested',
+        actor: 'step:request-approval',
+        data: { approvalId, executionId: id, approverCount: 1, expiresAt: '2026-12-02T08:59:00.000Z', summary: { vendor: 'Northwind <Traders>', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' } },
+        sensitive: { taskToken: TOKEN, approvers: [APPROVER] },
+      },
+    ]);
+    const link = await signApprovalLink({ approvalId, approverIndex: 0, expiresAt: Date.parse('2026-12-02T08:59:00.000Z') / 1000 }, world.signer);
+    const response = await page('GET', link);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<title>Invoice NW-88213 from Northwind &lt;Traders&gt; - wardflow</title>');
+    expect(response.body).toContain('<dt><bdi>Vendor</bdi></dt><dd><bdi>Northwind &lt;Traders&gt;</bdi></dd><dt><bdi>Invoice number</bdi></dt><dd><bdi>NW-88213</bdi></dd><dt><bdi>Amount</bdi></dt><dd><bdi>12480.00 USD</bdi></dd>');
+    const approved = await approve(link);
+    expect(approved.statusCode).toBe(200);
+    expect(approved.body).toContain('Your decision on <bdi>Invoice NW-88213 from Northwind &lt;Traders&gt;</bdi> is recorded.');
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([TOKEN]);
+    expectNoLeaks(link);
   });
 });
 
@@ -151,6 +207,7 @@ describe('POST /approvals/{link}', () => {
     const response = await approve(link, { comment: COMMENT });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Approved');
+    expect(response.body).toContain('Your decision on <bdi>Purchase order PO-7 from Contoso</bdi> is recorded. The workflow continues with the approved request.');
     const sent = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.args[0].input.taskToken).toBe(TOKEN);
@@ -171,6 +228,7 @@ describe('POST /approvals/{link}', () => {
     const response = await page('POST', link, { form: { decision: 'reject' }, base64: true });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('Rejected');
+    expect(response.body).toContain('The workflow ends here: the request goes no further.');
     const failures = sfnMock.commandCalls(SendTaskFailureCommand);
     expect(failures).toHaveLength(1);
     expect(failures[0]!.args[0].input).toMatchObject({ taskToken: TOKEN, error: 'ApprovalRejected' });

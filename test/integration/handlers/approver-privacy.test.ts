@@ -22,12 +22,13 @@ import {
   stubStepEnvironment,
   undoTestStubs,
   useHandlerWorld,
+  invoiceSubject,
   LARGE_INVOICE as invoice,
 } from './harness.js';
 
 /**
  * Approvers' addresses are personal data: they may reach SES as a recipient and the sealed
- * parts of events, and nothing else. Planted: an approver address (through APPROVER_EMAIL) and
+ * parts of events, and nothing else. Planted: an approver address (through APPROVERS) and
  * a stranger's address typed into record-decision. Every stored event's clear part, every log
  * line, every page (body and headers) and everything sent to Step Functions is searched for
  * both, case-insensitively. Opening the sealed parts with the key still answers "who decided".
@@ -41,14 +42,14 @@ let output: string[];
 let pages: APIGatewayProxyStructuredResultV2[];
 beforeEach(() => {
   stubStepEnvironment();
-  vi.stubEnv('APPROVER_EMAIL', PLANTED);
+  vi.stubEnv('APPROVERS', JSON.stringify([PLANTED]));
   acceptTaskCallbacks(sfnMock);
   output = captureOutput();
   pages = [];
 });
 afterEach(() => undoTestStubs(world));
 
-const gate = (id: string, token: string) => callStep(requestApproval, id, { approvalId: `${id}-1`, invoice }, token);
+const gate = (id: string, token: string) => callStep(requestApproval, id, { approvalId: `${id}-1`, subject: invoiceSubject(invoice) }, token);
 
 async function page(method: 'GET' | 'POST', link: string, form?: Record<string, string>): Promise<APIGatewayProxyStructuredResultV2> {
   const response = await approvalPage(pageEvent(method, link, form ? { form } : {}), lambdaContext('req-privacy'));

@@ -25,6 +25,7 @@ import { HmacLinkSigner, useLinkSigner, type LinkSigner } from '../../../functio
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
+import type { ApprovalSubject } from '../../../functions/shared/approvals/approval-subject.js';
 import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
 import { setDependencies, type StepDependencies } from '../../../functions/shared/runtime.js';
 import { startDynalite, TEST_CREDENTIALS, TEST_REGION, type LocalDynamo } from '../../support/dynalite.js';
@@ -41,12 +42,16 @@ export function exampleInput(file: string): { invoiceText: string; source: strin
 
 export const SHIPPED_POLICY = readFileSync(new URL('../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8');
 
+/** The one approver of {@link STEP_ENV} (APPROVERS lists only them). */
+export const APPROVER = 'approver@example.com';
+
 /** The environment the CDK stack would give the invoice-approval steps, in local mode. */
 export const STEP_ENV = {
   MODEL_PROVIDER: 'local',
   ALLOWED_MODELS: 'local.invoice-parser-v1',
   APPROVAL_POLICY: SHIPPED_POLICY,
-  APPROVER_EMAIL: 'approver@example.com',
+  APPROVERS: JSON.stringify([APPROVER]),
+  WORKFLOW_NAME: 'invoice-approval',
   APPROVAL_TIMEOUT_SECONDS: '86400',
   PAYMENTS_SECRET_ID: 'wardflow/test/payments-api-key',
   APPROVAL_SITE_URL: 'https://approvals.example.test',
@@ -282,6 +287,25 @@ export const LARGE_INVOICE: Invoice = {
   amount: '12480.00',
   dueDate: '2026-12-31',
 };
+
+/**
+ * The subject the invoice-approval workflow declares for its gate, as its state machine builds it
+ * from the extracted invoice (a title, then vendor, invoice number, amount and due date).
+ *
+ * @example
+ * await callStep(requestApproval, 'exec-1', { approvalId: 'exec-1-1', subject: invoiceSubject(LARGE_INVOICE) }, token);
+ */
+export function invoiceSubject(invoice: Invoice): ApprovalSubject {
+  return {
+    title: `Invoice ${invoice.invoiceNumber} from ${invoice.vendor}`,
+    fields: [
+      { label: 'Vendor', value: invoice.vendor },
+      { label: 'Invoice number', value: invoice.invoiceNumber },
+      { label: 'Amount', value: `${invoice.amount} ${invoice.currency}` },
+      { label: 'Due date', value: invoice.dueDate },
+    ],
+  };
+}
 
 /**
  * Stubs {@link STEP_ENV} for the next test, and PAYMENTS_API_URL when given ('' selects the

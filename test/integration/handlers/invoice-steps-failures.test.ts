@@ -13,7 +13,7 @@ import { handler as recordOutcome } from '../../../functions/record-outcome/hand
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { ConfigurationInvalid, GuardTriggered, ModelNotAllowed, PaymentFailed, ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalStream } from '../../../functions/shared/events/event.js';
-import { answerPaymentsSecret, callStep, exampleInput, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, exampleInput, failureOf, invoiceSubject, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_77d0b3';
 const secretsManager = mockClient(SecretsManagerClient);
@@ -103,7 +103,7 @@ describe('apply-policy', () => {
 
 describe('request-approval', () => {
   it('refuses to open a gate without a task token', async () => {
-    const error = await failureOf(callStep(requestApproval, 'exec-notoken', { approvalId: 'exec-notoken-1', invoice }));
+    const error = await failureOf(callStep(requestApproval, 'exec-notoken', { approvalId: 'exec-notoken-1', subject: invoiceSubject(invoice) }));
     expect(error).toBeInstanceOf(ValidationFailed);
     expect(await world.approvalEvents('exec-notoken-1')).toEqual([]);
   });

@@ -14,7 +14,7 @@ import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, ValidationFailed 
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
 import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
-import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, invoiceSubject, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_4f9a1c2e';
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAY-secret-task-token-0123456789';
@@ -123,7 +123,7 @@ describe('invoice-approval steps against dynalite', () => {
     expect(policy).toMatchObject({ decision: 'require-approval', approvalId: `${id}-1` });
     expect(await world.approvalEvents(policy.approvalId)).toEqual([]);
 
-    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN)).toEqual({ approvalId: policy.approvalId });
+    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN)).toEqual({ approvalId: policy.approvalId });
     const [requested] = await world.approvalEvents(policy.approvalId);
     expect(requested!.data).toEqual({
       approvalId: policy.approvalId,
@@ -131,7 +131,16 @@ describe('invoice-approval steps against dynalite', () => {
       approverCount: 1,
       // APPROVAL_TIMEOUT_SECONDS (86400) less the 60 s margin for the task timer started before the Lambda.
       expiresAt: '2026-12-02T08:59:00.000Z',
-      summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' },
+      workflow: 'invoice-approval',
+      subject: {
+        title: 'Invoice NW-88213 from Northwind Traders',
+        fields: [
+          { label: 'Vendor', value: 'Northwind Traders' },
+          { label: 'Invoice number', value: 'NW-88213' },
+          { label: 'Amount', value: '12480.00 USD' },
+          { label: 'Due date', value: invoice.dueDate },
+        ],
+      },
     });
     // Who may decide is sealed with the task token: personal data stays out of the clear part.
     expect(await openSealed(requested!, world.deps.sealer)).toEqual({ taskToken: TASK_TOKEN, approvers: ['approver@example.com'] });
@@ -173,23 +182,23 @@ describe('invoice-approval steps against dynalite', () => {
     const id = 'exec-gate-retry';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
     const retryToken = `${TASK_TOKEN}-retry-2`;
-    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN);
     // The first attempt's ApprovalRequested landed, then Lambda reported a service error: a retry, new token.
-    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, retryToken)).toEqual({ approvalId: policy.approvalId });
+    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, retryToken)).toEqual({ approvalId: policy.approvalId });
     const approval = await world.approvalEvents(policy.approvalId);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalTokenReplaced']);
     expect(approvalState(approval).status).toBe('pending');
     expect(JSON.stringify(approval.map((e) => e.data))).not.toContain(TASK_TOKEN);
 
     // Another execution cannot hijack the approval by naming it.
-    expect(await failureOf(callStep(requestApproval, 'exec-other', { approvalId: policy.approvalId, invoice }, 'other-token'))).toBeInstanceOf(ValidationFailed);
+    expect(await failureOf(callStep(requestApproval, 'exec-other', { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, 'other-token'))).toBeInstanceOf(ValidationFailed);
 
     await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' });
     const success = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(success.map((c) => c.args[0].input.taskToken)).toEqual([retryToken]);
 
     // Once decided, a late retry of the gate does not reopen the approval: it is answered with the decision.
-    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, 'late-token')).toEqual({ approvalId: policy.approvalId });
+    expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, 'late-token')).toEqual({ approvalId: policy.approvalId });
     expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([retryToken, 'late-token']);
     expect(approvalState(await world.approvalEvents(policy.approvalId)).status).toBe('approved');
   });
@@ -198,7 +207,7 @@ describe('invoice-approval steps against dynalite', () => {
     const id = 'exec-unknown';
     const { invoice, policy } = await runToPolicy(id, 'invoice-unknown-vendor.json');
     expect(policy).toMatchObject({ decision: 'require-approval', reason: 'vendor is not on the known-vendor list' });
-    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN);
     await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' });
 
     const failure = sfnMock.commandCalls(SendTaskFailureCommand);
@@ -212,7 +221,7 @@ describe('invoice-approval steps against dynalite', () => {
   it('lets exactly one of two concurrent decisions through', async () => {
     const id = 'exec-race';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
-    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN);
     const results = await Promise.allSettled([
       callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }),
       callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' }),
@@ -228,7 +237,7 @@ describe('invoice-approval steps against dynalite', () => {
   it('refuses a decision after the approval expired, and the timeout closes the approval', async () => {
     const id = 'exec-late';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
-    await callStep(requestApproval, id, { approvalId: policy.approvalId, invoice }, TASK_TOKEN);
+    await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN);
     world.setNow(new Date('2026-12-02T09:00:00.000Z'));
     try {
       const late = await failureOf(callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'approve' }));

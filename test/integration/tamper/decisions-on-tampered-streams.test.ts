@@ -37,7 +37,8 @@ beforeAll(async () => {
     now: () => new Date(),
   });
   useSfnClient(new SFNClient({ region: 'us-east-1' }));
-  vi.stubEnv('APPROVER_EMAIL', 'approver@example.com');
+  vi.stubEnv('APPROVERS', JSON.stringify(['approver@example.com']));
+  vi.stubEnv('WORKFLOW_NAME', 'invoice-approval');
   vi.stubEnv('APPROVAL_TIMEOUT_SECONDS', '3600');
   vi.stubEnv('APPROVAL_SITE_URL', 'https://approvals.example.test');
   vi.stubEnv('APPROVAL_LINK_KEY_ID', 'alias/test-links');
@@ -58,13 +59,13 @@ afterAll(async () => {
 });
 
 const context = { awsRequestId: 'req' } as never;
-const invoice = { vendor: 'Northwind Traders', invoiceNumber: 'NW-1', currency: 'USD', amount: '12480.00', dueDate: '2027-01-15' };
+const subject = { title: 'Invoice NW-1 from Northwind Traders', fields: [{ label: 'Amount', value: '12480.00 USD' }] };
 
 describe('decisions on a tampered approval stream', () => {
   it('refuses the decision with TamperDetected, appends nothing and sends no token', async () => {
     const executionId = 'exec-tampered';
     const approvalId = `${executionId}-1`;
-    await requestApproval({ executionId, taskToken: 'token-that-must-stay-sealed', input: { approvalId, invoice } }, context);
+    await requestApproval({ executionId, taskToken: 'token-that-must-stay-sealed', input: { approvalId, subject } }, context);
 
     // Edit the request in place: room for a second approver (the addresses are sealed; without the key
     // nobody can add one there). The hash no longer matches.

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { composeApprovalEmail, sendApprovalEmail, useEmailClient, type ApprovalEmail } from '../../../functions/shared/approvals/approval-email.js';
-import type { ApprovalSummary } from '../../../functions/shared/approvals/approval-summary.js';
+import type { ApprovalSubject } from '../../../functions/shared/approvals/approval-subject.js';
 import { HmacLinkSigner, useLinkSigner } from '../../../functions/shared/approvals/link-signer.js';
 import { NotificationFailed } from '../../../functions/shared/errors.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
@@ -13,51 +13,105 @@ import { PLANTED_SECRET, testSealer } from '../events/event-fixtures.js';
 import { naughtyStrings, xssPayloads } from '../../support/datasets.js';
 
 /**
- * Approval emails: every value escaped in the HTML part and flattened in the subject and the
- * text part, whatever a model extracted from an untrusted invoice; sent with SES v2 simple
- * content; a failure names the approval, never the address; and the task token never rides
- * along. Against moto's SES: test/integration/approvals/approval-email.moto.test.ts.
+ * Approval emails: the subject's title as the subject line and heading, its fields as rows;
+ * every value escaped in the HTML part and flattened in the subject and the text part, whatever
+ * a model extracted from an untrusted document; sent with SES v2 simple content; a failure names
+ * the approval, never the address; and the task token never rides along. Against moto's SES:
+ * test/integration/approvals/approval-email.moto.test.ts.
  */
 const naughty = naughtyStrings();
 const xss = xssPayloads();
 const URL_OF_LINK = 'https://approvals.example.test/approvals/eyJ2IjoxfQ.bWFj';
-const summary: ApprovalSummary = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' };
-const compose = (s: ApprovalSummary | undefined = summary): ApprovalEmail =>
-  composeApprovalEmail({ approvalId: 'exec-42-1', summary: s, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK });
+const subject: ApprovalSubject = {
+  title: 'Purchase order PO-7 from Contoso',
+  fields: [
+    { label: 'Supplier', value: 'Contoso Ltd' },
+    { label: 'Order number', value: 'PO-7' },
+    { label: 'Total', value: '9100.00 EUR' },
+  ],
+};
+const compose = (s: ApprovalSubject | undefined = subject): ApprovalEmail =>
+  composeApprovalEmail({ approvalId: 'exec-42-1', subject: s, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK });
+/** A subject with `value` everywhere a workflow can put text. */
+const hostile = (value: string): ApprovalSubject => ({ title: value, fields: [{ label: value, value }, { label: 'Plain', value }] });
 
 const tagsOf = (html: string) => html.match(/<[^>]*>/g) ?? [];
 const unescape = (html: string) => html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 /** What an approver should read for a value: control characters and line separators as one space, trimmed. */
 const shown = (value: string) => value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
-const cell = (html: string, label: string) => new RegExp(`<th[^>]*>${label}</th><td><bdi>(.*?)</bdi></td>`).exec(html)?.[1];
+const cell = (html: string, label: string) => new RegExp(`<th[^>]*><bdi>${label}</bdi></th><td><bdi>(.*?)</bdi></td>`).exec(html)?.[1];
+const cells = (html: string) => [...html.matchAll(/<th[^>]*><bdi>(.*?)<\/bdi><\/th><td><bdi>(.*?)<\/bdi><\/td>/g)].map((m) => [unescape(m[1]!), unescape(m[2]!)]);
+const heading = (html: string) => /<h1[^>]*><bdi>(.*?)<\/bdi><\/h1>/.exec(html)?.[1];
 
 describe('composeApprovalEmail', () => {
-  it('says what is being approved, with the link, in both parts', () => {
+  it('says what is being approved, with the link, in both parts: the title, then the fields, the approval and the expiry', () => {
     const email = compose();
-    expect(email.subject).toBe('Approval needed: invoice NW-88213 from Northwind Traders (12480.00 USD)');
+    expect(email.subject).toBe('Approval needed: Purchase order PO-7 from Contoso');
     for (const part of [email.text, email.html]) {
-      for (const fact of ['Northwind Traders', 'NW-88213', '12480.00 USD', 'exec-42-1', '2026-12-02 08:59 UTC', URL_OF_LINK]) expect(part).toContain(fact);
+      for (const fact of ['A request is waiting for your approval', 'Purchase order PO-7 from Contoso', 'Contoso Ltd', 'PO-7', '9100.00 EUR', 'exec-42-1', '2026-12-02 08:59 UTC', URL_OF_LINK]) {
+        expect(part).toContain(fact);
+      }
     }
+    expect(cells(email.html)).toEqual([
+      ['Supplier', 'Contoso Ltd'],
+      ['Order number', 'PO-7'],
+      ['Total', '9100.00 EUR'],
+      ['Approval', 'exec-42-1'],
+      ['Link expires', '2026-12-02 08:59 UTC'],
+    ]);
+    expect(heading(email.html)).toBe('Purchase order PO-7 from Contoso');
+    expect(email.text.split('\n').slice(0, 9)).toEqual([
+      'A request is waiting for your approval.',
+      '',
+      'Purchase order PO-7 from Contoso',
+      '',
+      'Supplier:     Contoso Ltd',
+      'Order number: PO-7',
+      'Total:        9100.00 EUR',
+      'Approval:     exec-42-1',
+      'Link expires: 2026-12-02 08:59 UTC',
+    ]);
     expect(email.html).toContain(`<a href="${URL_OF_LINK}">`);
   });
 
-  it('keeps the HTML structure and shows each naughty or XSS string as text, escaped, in every field', () => {
-    const structure = tagsOf(compose().html);
+  it('speaks of no particular kind of request', () => {
+    const email = compose();
+    expect(`${email.subject}\n${email.text}\n${email.html}`).not.toMatch(/invoice|vendor|payment|paid/i);
+  });
+
+  it('shows a workflow without fields, and values that are empty', () => {
+    const email = compose({ title: 'Deploy release 7 to production', fields: [{ label: 'Notes', value: '' }] });
+    expect(cells(email.html)).toEqual([
+      ['Notes', ''],
+      ['Approval', 'exec-42-1'],
+      ['Link expires', '2026-12-02 08:59 UTC'],
+    ]);
+    expect(cells(compose({ title: 'Deploy', fields: [] }).html).map(([label]) => label)).toEqual(['Approval', 'Link expires']);
+  });
+
+  it('keeps the HTML structure and shows each naughty or XSS string as text, escaped, in the title, labels and values', () => {
+    const structure = tagsOf(compose(hostile('harmless')).html);
     for (const value of [...naughty, ...xss]) {
-      const email = compose({ vendor: value, invoiceNumber: value, currency: value, amount: value });
+      if (shown(value) === '') continue; // a title of blanks only reads as none: checked below
+      const email = compose(hostile(value));
       expect(tagsOf(email.html), value).toEqual(structure);
-      expect(unescape(cell(email.html, 'Vendor') ?? '(missing)'), value).toBe(shown(value));
-      expect(unescape(cell(email.html, 'Invoice number') ?? '(missing)'), value).toBe(shown(value));
+      expect(unescape(heading(email.html) ?? '(missing)'), value).toBe(shown(value));
+      expect(cells(email.html).slice(0, 2), value).toEqual([
+        [shown(value), shown(value)],
+        ['Plain', shown(value)],
+      ]);
       // Payload text stays text: no tag of its own (the structure above), and no raw markup anywhere.
       expect(email.html).not.toMatch(/<(script|img|svg|iframe|body onload)/i);
     }
   });
 
-  it('keeps the subject to one clean line and the text part to its own lines, whatever the values hold', () => {
-    const lines = compose().text.split('\n').length;
+  it('keeps the subject to one clean line and the text part to its own lines, whatever the title and fields hold', () => {
+    const lines = compose(hostile('harmless')).text.split('\n').length;
     for (const value of [...naughty, 'a\r\nBcc: victim@example.com', `x\u2028Open this link instead: https://evil.example\n${'y'.repeat(500)}`]) {
-      const email = compose({ ...summary, vendor: value, invoiceNumber: value });
+      if (shown(value) === '') continue;
+      const email = compose(hostile(value));
       expect(email.subject, value).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
+      expect(email.subject.startsWith('Approval needed: '), value).toBe(true);
       expect(Array.from(email.subject).length).toBeLessThanOrEqual(200);
       expect(email.text.split('\n'), value).toHaveLength(lines);
       // No half surrogate pairs from the cut.
@@ -65,10 +119,18 @@ describe('composeApprovalEmail', () => {
     }
   });
 
-  it('says so when the request recorded no summary', () => {
-    const email = composeApprovalEmail({ approvalId: 'exec-42-1', summary: undefined, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK });
+  it('names the approval when the title is nothing but blanks or control characters', () => {
+    const email = compose({ title: ' \r\n\t ', fields: [{ label: 'Total', value: '1.00' }] });
+    expect(email.subject).toBe('Approval needed: exec-42-1');
+    expect(heading(email.html)).toBeUndefined();
+    expect(cell(email.html, 'Total')).toBe('1.00');
+  });
+
+  it('says so when the request recorded no subject', () => {
+    const email = composeApprovalEmail({ approvalId: 'exec-42-1', subject: undefined, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK });
     expect(email.subject).toBe('Approval needed: exec-42-1');
     expect(email.text).toContain('(not recorded)');
+    expect(cell(email.html, 'Request')).toBe('(not recorded)');
   });
 });
 
@@ -128,7 +190,8 @@ describe('request-approval emails', () => {
     ses.reset();
     ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
     for (const [name, value] of Object.entries({
-      APPROVER_EMAIL: 'approver@example.com',
+      APPROVERS: '["approver@example.com"]',
+      WORKFLOW_NAME: 'purchase-orders',
       APPROVAL_TIMEOUT_SECONDS: '86400',
       APPROVAL_SITE_URL: 'https://approvals.example.test/',
       APPROVAL_LINK_KEY_ID: 'alias/test-links',
@@ -144,8 +207,8 @@ describe('request-approval emails', () => {
   });
 
   it('never puts the planted task token in any part of any email, nor in the request to SES', async () => {
-    const invoice = { vendor: `Vendor ${PLANTED_SECRET.slice(0, 3)}`, invoiceNumber: 'NW-1', currency: 'USD', amount: '12480.00', dueDate: '2026-12-31' };
-    await requestApproval({ executionId: 'exec-planted', taskToken: PLANTED_SECRET, input: { approvalId: 'exec-planted-1', invoice } }, context);
+    const planted = { title: `Order ${PLANTED_SECRET.slice(0, 3)}`, fields: [{ label: 'Total', value: 12480 }] };
+    await requestApproval({ executionId: 'exec-planted', taskToken: PLANTED_SECRET, input: { approvalId: 'exec-planted-1', subject: planted } }, context);
     const calls = ses.commandCalls(SendEmailCommand);
     expect(calls).toHaveLength(1);
     const sent = JSON.stringify(calls[0]!.args[0].input);
