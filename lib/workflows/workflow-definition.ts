@@ -126,8 +126,13 @@ export interface WorkflowFlow<StepKey extends string, GateKey extends string> {
   step(stateId: string, step: StepKey, options: StepStateOptions): sfn.TaskStateBase;
   /** A state that opens the gate, emails its approvers and waits for their decision; a rejection or a timeout takes the failure path. */
   gate(stateId: string, gate: GateKey, options?: GateStateOptions): sfn.TaskStateBase;
-  /** The end of the happy path: record ExecutionSucceeded, then Succeed. Every path of the workflow ends here. */
+  /** The end of the happy path: record ExecutionSucceeded, then Succeed. Every successful path of the workflow ends here. */
   readonly done: sfn.IChainable;
+  /**
+   * The platform's failure path, for a path of the workflow's own that must end failed (after a
+   * gate's `onRejected` recorded why): it records ExecutionFailed with the error in `$.error`.
+   */
+  readonly fail: sfn.IChainable;
 }
 
 export interface StepStateOptions {
@@ -141,6 +146,12 @@ export interface StepStateOptions {
 export interface GateStateOptions {
   /** Where the decision goes. @default '$.approval' */
   readonly resultPath?: string;
+  /**
+   * Where a rejection goes (the error, ApprovalRejected, in `$.error`), for a workflow that records
+   * something of its own about it; that path ends at `flow.fail`.
+   * @default - the failure path: ExecutionFailed with ApprovalRejected
+   */
+  readonly onRejected?: sfn.IChainable;
 }
 
 /** A workflow as a team declares it. `defineWorkflow` checks it and returns it typed. */

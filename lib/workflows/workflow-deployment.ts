@@ -155,16 +155,19 @@ export class WorkflowDeployment extends Construct {
         const declaration = workflow.gates?.[key];
         if (gate === undefined || declaration === undefined) throw new ConfigurationInvalid(`workflow ${workflow.name}: state ${stateId} names gate "${key}", which is not in its gates`);
         gateFailures[key] ??= failure.onGateFailure(gate.number);
-        // States.Timeout included: no decision means the execution fails closed.
-        return approvalGate(states, stateId, {
+        const task = approvalGate(states, stateId, {
           handler: gate.step.fn,
           taskTimeout: gate.timeout,
           gateNumber: gate.number,
           subject: declaration.subject,
           ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
-        }).addCatch(gateFailures[key], failure.catchAll);
+        });
+        if (options.onRejected !== undefined) task.addCatch(options.onRejected, { errors: ['ApprovalRejected'], resultPath: failure.catchAll.resultPath });
+        // States.Timeout included: no decision means the execution fails closed.
+        return task.addCatch(gateFailures[key], failure.catchAll);
       },
       done: failure.done,
+      fail: failure.onFailure,
     });
 
     const stateMachineLogs = new logs.LogGroup(this, 'Logs', {

@@ -1,0 +1,39 @@
+import * as z from 'zod';
+import { defineStep } from '#wardflow/step';
+import { assertModelAllowed, readModelSettings, selectGateway } from '#wardflow/models';
+import { BANK_DETAILS_MAX_TOKENS, BANK_DETAILS_SYSTEM_PROMPT, BankDetailsRequest, parseModelBankDetails } from '../domain/bank-details-request.js';
+import { LetterText } from '../domain/letter.js';
+import { LOCAL_BANK_LETTER_PARSER_ID, LocalBankLetterParserGateway } from '../domain/local-letter-parser.js';
+
+const STEP = 'extract-bank-details';
+
+/** Where MODEL_PROVIDER is local: the labelled letter parser, not AI. */
+const LOCAL_STAND_IN = { id: LOCAL_BANK_LETTER_PARSER_ID, create: () => new LocalBankLetterParserGateway() };
+
+/**
+ * Asks the model (Bedrock, or the labelled local stand-in) for the vendor, the new IBAN and the
+ * effective date in the letter. The answer is validated (an IBAN with a wrong checksum is a
+ * ValidationFailed of the model output); ModelInvoked is recorded even when the answer is refused.
+ */
+export const handler = defineStep({ name: STEP, input: z.object({ letterText: LetterText }), output: BankDetailsRequest }, async (input, ctx) => {
+  const settings = readModelSettings();
+  assertModelAllowed(settings.modelId, settings.allowedModels);
+  const answer = await selectGateway(settings.provider, { standIn: LOCAL_STAND_IN }).converse({
+    modelId: settings.modelId,
+    system: BANK_DETAILS_SYSTEM_PROMPT,
+    prompt: input.letterText,
+    maxTokens: BANK_DETAILS_MAX_TOKENS,
+  });
+  const { modelId, provider, inputTokens, outputTokens, costUsd, costKnown } = answer;
+  ctx.record(
+    {
+      type: 'ModelInvoked',
+      actor: `step:${STEP}`,
+      data: { step: STEP, modelId, provider, inputTokens, outputTokens, costUsd, costKnown },
+      sensitive: { system: BANK_DETAILS_SYSTEM_PROMPT, prompt: input.letterText },
+    },
+    { evenOnFailure: true },
+  );
+  assertModelAllowed(answer.modelId, settings.allowedModels);
+  return parseModelBankDetails(answer.text);
+});
