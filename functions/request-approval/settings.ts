@@ -45,7 +45,7 @@ export interface ApprovalSettings {
  * naming the variable, never quoting its value: the addresses are personal data.
  *
  * @example
- * approvalSettings(); // { approvers: ['approver@example.com', 'deputy@example.com'], timeoutSeconds: 86400, workflow: 'invoice-approval' }
+ * approvalSettings(); // { approvers: ['approver@example.com', 'deputy@example.com'], timeoutSeconds: 86400, workflow: 'expense-claim' }
  */
 export function approvalSettings(env: NodeJS.ProcessEnv = process.env): ApprovalSettings {
   const parsed = ApprovalEnvironment.safeParse({
