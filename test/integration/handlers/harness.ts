@@ -289,8 +289,8 @@ export const LARGE_INVOICE: Invoice = {
 };
 
 /**
- * The subject the invoice-approval workflow declares for its gate, as its state machine builds it
- * from the extracted invoice (a title, then vendor, invoice number, amount and due date).
+ * The subject the invoice-approval workflow declares for its gate (statemachines/invoice-approval/workflow.ts),
+ * as its state machine builds it from the extracted invoice.
  *
  * @example
  * await callStep(requestApproval, 'exec-1', { approvalId: 'exec-1-1', subject: invoiceSubject(LARGE_INVOICE) }, token);
@@ -301,7 +301,8 @@ export function invoiceSubject(invoice: Invoice): ApprovalSubject {
     fields: [
       { label: 'Vendor', value: invoice.vendor },
       { label: 'Invoice number', value: invoice.invoiceNumber },
-      { label: 'Amount', value: `${invoice.amount} ${invoice.currency}` },
+      { label: 'Amount', value: invoice.amount },
+      { label: 'Currency', value: invoice.currency },
       { label: 'Due date', value: invoice.dueDate },
     ],
   };

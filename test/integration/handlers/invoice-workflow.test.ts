@@ -137,7 +137,8 @@ describe('invoice-approval steps against dynalite', () => {
         fields: [
           { label: 'Vendor', value: 'Northwind Traders' },
           { label: 'Invoice number', value: 'NW-88213' },
-          { label: 'Amount', value: '12480.00 USD' },
+          { label: 'Amount', value: '12480.00' },
+          { label: 'Currency', value: 'USD' },
           { label: 'Due date', value: invoice.dueDate },
         ],
       },
