@@ -19,9 +19,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXAMPLES_FOLDER } from '../lib/local/runtime/examples.js';
-import type { LocalRuntime } from '../lib/local/runtime/runtime.js';
-import { divertProcessOutput, toTerminal } from '../lib/local/runtime/step-log.js';
+import { EXAMPLES_FOLDER } from '../lib/local/runtime/app/examples.js';
+import type { LocalRuntime } from '../lib/local/runtime/app/runtime.js';
+import { divertProcessOutput, toTerminal } from '../lib/local/runtime/lambda/step-log.js';
 import { traceRequests, watchResumes } from './local/approval-probe.js';
 import { type ApprovalSample, approveInTurn, requestShares, startGated } from './local/approvals.js';
 import { ArchiveWatch } from './local/archive-watch.js';

@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { CLI_COMMANDS_HELP, CLI_OPTIONS_HELP, runCli } from '../lib/cli/main.js';
 import { resolveDataFolder } from '../lib/local/data-folder.js';
-import { formatDemoTable, runDemo } from '../lib/local/runtime/demo.js';
-import { runDev } from '../lib/local/runtime/dev.js';
-import { DEFAULT_BASE_PORT } from '../lib/local/runtime/endpoints-file.js';
-import { divertProcessOutput, toTerminal } from '../lib/local/runtime/step-log.js';
+import { formatDemoTable, runDemo } from '../lib/local/runtime/app/demo.js';
+import { runDev } from '../lib/local/runtime/app/dev.js';
+import { DEFAULT_BASE_PORT } from '../lib/local/runtime/services/endpoints-file.js';
+import { divertProcessOutput, toTerminal } from '../lib/local/runtime/lambda/step-log.js';
 
 const USAGE = `Usage: wardflow <command> [options]
        (in a checkout: npm run wardflow -- <command> [options]; npm start is wardflow dev)

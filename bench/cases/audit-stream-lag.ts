@@ -22,10 +22,10 @@ import { handler as archiverHandler, useS3Client } from '../../functions/audit-a
 import { EncryptionSdkSealer } from '../../functions/shared/crypto/envelope-sealer.js';
 import { DynamoDbEventStore } from '../../functions/shared/events/dynamodb-store.js';
 import { ensureEventsTable } from '../../lib/local/events-table.js';
-import { LocalEventStream } from '../../lib/local/runtime/event-stream.js';
-import { freeBasePort } from '../../lib/local/runtime/free-ports.js';
-import type { LocalLambda } from '../../lib/local/runtime/lambda-invoke.js';
-import { LOCAL_CREDENTIALS, startDynamoDb, startS3 } from '../../lib/local/runtime/local-services.js';
+import { LocalEventStream } from '../../lib/local/runtime/audit-stream/event-stream.js';
+import { freeBasePort } from '../../lib/local/runtime/services/free-ports.js';
+import type { LocalLambda } from '../../lib/local/runtime/lambda/lambda-invoke.js';
+import { LOCAL_CREDENTIALS, startDynamoDb, startS3 } from '../../lib/local/runtime/services/local-services.js';
 import { CONCURRENCY, EVENTS_PER_EXECUTION, invoiceSequence } from './event-store-requests.js';
 
 /** The archiver's event source mapping in the template (docs/audit.md): batches of 100, 10 retries, bisect. */

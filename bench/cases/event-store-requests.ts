@@ -17,9 +17,9 @@ import { openStream } from '../../functions/shared/events/open-stream.js';
 import { readVerified } from '../../functions/shared/events/read-verified.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
 import { ensureEventsTable } from '../../lib/local/events-table.js';
-import { countDynamoDbRequests, type DynamoDbRequestCounts } from '../../lib/local/runtime/dynamodb-request-counter.js';
-import { freeBasePort } from '../../lib/local/runtime/free-ports.js';
-import { LOCAL_CREDENTIALS, startDynamoDb } from '../../lib/local/runtime/local-services.js';
+import { countDynamoDbRequests, type DynamoDbRequestCounts } from '../../lib/local/runtime/services/dynamodb-request-counter.js';
+import { freeBasePort } from '../../lib/local/runtime/services/free-ports.js';
+import { LOCAL_CREDENTIALS, startDynamoDb } from '../../lib/local/runtime/services/local-services.js';
 import type { BenchCase } from '../harness.js';
 
 /** Executions (and raw writers) in flight at once, as in the local runtime benchmark's burst. */

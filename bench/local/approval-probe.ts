@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { TaskTokens } from '../../lib/local/runtime/task-tokens.js';
+import type { TaskTokens } from '../../lib/local/runtime/engine/task-tokens.js';
 import { type AnsweredRequest, watchServerRequests } from './server-requests.js';
 
 /**

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { LocalEngine } from '../../lib/local/runtime/engine.js';
-import { approvalLinks } from '../../lib/local/runtime/inbox-client.js';
+import type { LocalEngine } from '../../lib/local/runtime/engine/engine.js';
+import { approvalLinks } from '../../lib/local/runtime/services/inbox-client.js';
 import { coveredMs, type TracedRequest, type traceRequests, type watchResumes } from './approval-probe.js';
 import { type AnsweredRequest, watchServerRequests } from './server-requests.js';
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { LocalEngine } from '../../lib/local/runtime/engine.js';
+import type { LocalEngine } from '../../lib/local/runtime/engine/engine.js';
 
 /** The longest one execution is waited for before it counts as not ended (RUNNING). */
 const END_WITHIN_MS = 10 * 60_000;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { countDynamoDbRequests, type DynamoDbRequestCounts } from '../../lib/local/runtime/dynamodb-request-counter.js';
-import type { LocalRuntime } from '../../lib/local/runtime/runtime.js';
+import { countDynamoDbRequests, type DynamoDbRequestCounts } from '../../lib/local/runtime/services/dynamodb-request-counter.js';
+import type { LocalRuntime } from '../../lib/local/runtime/app/runtime.js';
 import { type ArchiveLag, archiveLag, type ArchiveWatch, markArchive } from './archive-watch.js';
 import { type ExecutionLoad, type ExecutionTally, runExecutions } from './executions.js';
 import { memoryAfterGc, type MemoryReading } from './memory.js';

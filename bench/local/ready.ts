@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freeBasePort } from '../../lib/local/runtime/free-ports.js';
-import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime/runtime.js';
+import { freeBasePort } from '../../lib/local/runtime/services/free-ports.js';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime/app/runtime.js';
 
 export interface ReadyTimes {
   /** The first start in the process: modules load and the synth runs, as in `npm start`. */

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { operationOf } from '../../lib/local/runtime/dynamodb-request-counter.js';
+import { operationOf } from '../../lib/local/runtime/services/dynamodb-request-counter.js';
 
 /** One request a server of this process answered. Times are `performance.now()` milliseconds. */
 export interface AnsweredRequest {

@@ -1,8 +1,8 @@
-import { CliError } from '../cli/errors.js';
+import { WardflowError } from '../shared/errors.js';
 import type { ExportSubject } from './export-subject.js';
 
 /** `audit export`: the archive holds no event of the execution or approval asked for. */
-export class AuditSubjectNotFound extends CliError {
+export class AuditSubjectNotFound extends WardflowError {
   readonly name = 'AuditSubjectNotFound';
   constructor(subject: ExportSubject, unreadableObjects: number) {
     const unreadable =
@@ -12,7 +12,7 @@ export class AuditSubjectNotFound extends CliError {
 }
 
 /** `audit export --out`: a report file is already there; reports are never overwritten. */
-export class ReportFileExists extends CliError {
+export class ReportFileExists extends WardflowError {
   readonly name = 'ReportFileExists';
   constructor(path: string) {
     super(`${path} already exists and an audit report is never overwritten: move it away, or pass another --out folder.`);
@@ -20,7 +20,7 @@ export class ReportFileExists extends CliError {
 }
 
 /** `audit export --out`: the folder cannot be created or a file cannot be written there. */
-export class ReportNotWritten extends CliError {
+export class ReportNotWritten extends WardflowError {
   readonly name = 'ReportNotWritten';
   constructor(path: string, code: string | undefined) {
     super(`cannot write ${path}${code === undefined ? '' : ` (${code})`}: check that --out names a folder you may write to.`);

@@ -9,7 +9,7 @@ import {
   executionState,
   initialApprovalState,
 } from '../../functions/shared/events/fold.js';
-import { maskEmails, maskJson } from '../cli/mask.js';
+import { maskEmails, maskJson } from '../shared/mask.js';
 import type { ArchiveExtract, CollectedRecord } from './export-collect.js';
 import { type ExportSubject, subjectStream } from './export-subject.js';
 

@@ -1,7 +1,7 @@
-import { CliError } from '../cli/errors.js';
+import { WardflowError } from '../shared/errors.js';
 
 /** `audit verify`: the audit bucket the connection names does not exist there. */
-export class AuditBucketNotFound extends CliError {
+export class AuditBucketNotFound extends WardflowError {
   readonly name = 'AuditBucketNotFound';
   constructor(bucket: string, where: string) {
     super(

@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STACK_OUTPUTS } from '../stacks/stack-outputs.js';
 import { resolveDataFolder } from '../local/data-folder.js';
-import { readEndpointsFile, type EndpointsFile } from '../local/runtime/endpoints-file.js';
+import { readEndpointsFile, type EndpointsFile } from '../local/runtime/services/endpoints-file.js';
 import { asCliError } from './sdk-errors.js';
 import { RuntimeNotRunning, StackNotFound, StackOutputMissing } from './errors.js';
 import type { Target } from './options.js';

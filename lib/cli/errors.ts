@@ -1,15 +1,13 @@
+import { WardflowError } from '../shared/errors.js';
+
 /**
- * Every way a CLI command can fail, by name. The message says what happened and what to do
- * next; it never carries an execution's input, an email address, a task token or a secret.
- * `exitCode` is what `runCli` returns: 2 for a usage error, 1 for any other failure.
+ * Every way a CLI command can fail, by name (on the shared base, lib/shared/errors.ts, which
+ * the audit errors and HistoryUnverified extend too). The message says what happened and what
+ * to do next; `exitCode` is what `runCli` returns: 2 for a usage error, 1 for any other failure.
  */
-export abstract class CliError extends Error {
-  abstract override readonly name: string;
-  readonly exitCode: 1 | 2 = 1;
-}
 
 /** The command line itself is wrong: unknown command or option, missing or malformed value. */
-export class UsageError extends CliError {
+export class UsageError extends WardflowError {
   readonly name = 'UsageError';
   override readonly exitCode = 2;
   /** Whether the whole usage text helps (an unknown or missing command), or the message says it all. */
@@ -21,12 +19,12 @@ export class UsageError extends CliError {
 }
 
 /** No local runtime answers for the data folder: endpoints.json missing, malformed or stale. */
-export class RuntimeNotRunning extends CliError {
+export class RuntimeNotRunning extends WardflowError {
   readonly name = 'RuntimeNotRunning';
 }
 
 /** AWS mode: the environment's CloudFormation stack does not exist where we looked. */
-export class StackNotFound extends CliError {
+export class StackNotFound extends WardflowError {
   readonly name = 'StackNotFound';
   constructor(stackName: string, where: string) {
     super(`CloudFormation stack ${stackName} not found (${where}). Deploy it with \`npx cdk deploy\`, or pass the --env, --region or --profile it was deployed with.`);
@@ -34,7 +32,7 @@ export class StackNotFound extends CliError {
 }
 
 /** AWS mode: the stack exists but lacks an output the CLI needs. */
-export class StackOutputMissing extends CliError {
+export class StackOutputMissing extends WardflowError {
   readonly name = 'StackOutputMissing';
   constructor(stackName: string, output: string) {
     super(`CloudFormation stack ${stackName} has no output ${output}. It was deployed by an older wardflow: redeploy it with \`npx cdk deploy\`.`);
@@ -42,12 +40,12 @@ export class StackOutputMissing extends CliError {
 }
 
 /** AWS mode: the SDK found no usable credentials or no region. */
-export class CredentialsMissing extends CliError {
+export class CredentialsMissing extends WardflowError {
   readonly name = 'CredentialsMissing';
 }
 
 /** `start` named a workflow the connection does not know. */
-export class WorkflowUnknown extends CliError {
+export class WorkflowUnknown extends WardflowError {
   readonly name = 'WorkflowUnknown';
   constructor(workflow: string, known: readonly string[]) {
     super(`unknown workflow "${workflow}". Known workflows: ${known.length > 0 ? known.join(', ') : '(none)'}.`);
@@ -55,12 +53,12 @@ export class WorkflowUnknown extends CliError {
 }
 
 /** `start --input`: the file cannot be read, is too large, or is not JSON. */
-export class InputInvalid extends CliError {
+export class InputInvalid extends WardflowError {
   readonly name = 'InputInvalid';
 }
 
 /** `status`: no execution of that id in any known workflow. */
-export class ExecutionNotFound extends CliError {
+export class ExecutionNotFound extends WardflowError {
   readonly name = 'ExecutionNotFound';
   constructor(id: string, workflows: readonly string[]) {
     super(`no execution "${id}" in ${workflows.length === 1 ? 'workflow' : 'workflows'} ${workflows.join(', ')}. \`wardflow executions\` lists the recent ones.`);
@@ -68,24 +66,19 @@ export class ExecutionNotFound extends CliError {
 }
 
 /** `start --name`: the name is taken (execution names are unique per state machine for 90 days). */
-export class ExecutionNameTaken extends CliError {
+export class ExecutionNameTaken extends WardflowError {
   readonly name = 'ExecutionNameTaken';
   constructor(executionName: string) {
     super(`an execution named "${executionName}" already exists in this workflow. Pick another --name, or leave it out for a random one.`);
   }
 }
 
-/** The event history could not be proven intact; the stream is not shown. */
-export class HistoryUnverified extends CliError {
-  readonly name = 'HistoryUnverified';
-}
-
 /** AWS mode: neither --region nor the profile names a region. */
-export class RegionMissing extends CliError {
+export class RegionMissing extends WardflowError {
   readonly name = 'RegionMissing';
 }
 
 /** AWS refused the call for lack of permission. */
-export class AccessDenied extends CliError {
+export class AccessDenied extends WardflowError {
   readonly name = 'AccessDenied';
 }

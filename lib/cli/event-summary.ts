@@ -1,5 +1,5 @@
 import { approvalStream, type EventType, type Json, type StoredEvent } from '../../functions/shared/events/event.js';
-import { maskEmails } from './mask.js';
+import { maskEmails } from '../shared/mask.js';
 
 /**
  * Which fields of each event type's clear data a one-line summary shows, in order (dotted

@@ -8,7 +8,7 @@ import type { Connection } from './connection.js';
 import { ExecutionNotFound } from './errors.js';
 import { decodeListingPosition, encodeListingPosition, type WorkflowPosition } from './executions-token.js';
 import type { ExecutionStatusFilter } from './options.js';
-import { executionArnOf, executionNameOf, stateMachineArnOf } from './workflows.js';
+import { executionArnOf, executionNameOf, stateMachineArnOf } from '../shared/execution-arn.js';
 
 /** An execution as the CLI lists it; `id` is its name, which keys its event stream. */
 export interface ExecutionSummary {

@@ -6,7 +6,8 @@ import { executionsCommand } from './commands/executions.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { connect, type Connection } from './connection.js';
-import { CliError, UsageError } from './errors.js';
+import { WardflowError } from '../shared/errors.js';
+import { UsageError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 import { type CliCommand, type CommandLine, parseCommandLine } from './options.js';
 import { asCliError, type CallContext } from './sdk-errors.js';
@@ -63,7 +64,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, options: { u
   } catch (error) {
     const failure = asCliError(error, context);
     reportFailure(io, failure, line.json);
-    return failure instanceof CliError ? failure.exitCode : 1;
+    return failure instanceof WardflowError ? failure.exitCode : 1;
   } finally {
     connection?.close();
   }
@@ -71,8 +72,8 @@ export async function runCli(argv: string[], io: CliIo = processIo, options: { u
 
 /** A CLI error by its message; anything unexpected by its name and message (the SDK's messages carry no input values). */
 function reportFailure(io: CliIo, error: unknown, json: boolean): void {
-  const name = error instanceof CliError ? error.name : safeErrorName(error, 'UnexpectedError');
+  const name = error instanceof WardflowError ? error.name : safeErrorName(error, 'UnexpectedError');
   const message = error instanceof Error ? error.message : 'an unexpected failure';
   if (json) io.err(JSON.stringify({ error: { name, message } }));
-  else io.err(error instanceof CliError ? `wardflow: ${message}` : `wardflow: ${name}: ${message}`);
+  else io.err(error instanceof WardflowError ? `wardflow: ${message}` : `wardflow: ${name}: ${message}`);
 }

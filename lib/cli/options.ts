@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ENVIRONMENT_NAME } from '../../functions/shared/config.js';
 import { EXECUTION_NAME_RULE, executionNameProblem } from '../execution-name.js';
 import { UsageError } from './errors.js';
-import { EXECUTION_NAME } from './workflows.js';
+import { EXECUTION_NAME } from '../shared/execution-arn.js';
 
 export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'audit', 'help'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];

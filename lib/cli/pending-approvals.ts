@@ -3,8 +3,8 @@ import { approvalStream, executionStream, type Json, type StoredEvent } from '..
 import { approvalState } from '../../functions/shared/events/fold.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
 import type { Connection } from './connection.js';
-import { HistoryUnverified } from './errors.js';
-import { openEventReader, readStream } from './event-reader.js';
+import { HistoryUnverified } from '../shared/errors.js';
+import { openEventReader, readStream } from '../shared/event-reader.js';
 import { listExecutions, type ExecutionSummary } from './executions-source.js';
 import type { ExecutionStatusFilter } from './options.js';
 

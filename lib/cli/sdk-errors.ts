@@ -1,4 +1,5 @@
-import { AccessDenied, CliError, CredentialsMissing, RegionMissing, RuntimeNotRunning } from './errors.js';
+import { WardflowError } from '../shared/errors.js';
+import { AccessDenied, CredentialsMissing, RegionMissing, RuntimeNotRunning } from './errors.js';
 
 /** What a failed SDK call was talking to, for the message. */
 export interface CallContext {
@@ -28,7 +29,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'EN
  * try { await sfn.send(command); } catch (error) { throw asCliError(error, connection); }
  */
 export function asCliError(error: unknown, context: CallContext): unknown {
-  if (error instanceof CliError || !(error instanceof Error)) return error;
+  if (error instanceof WardflowError || !(error instanceof Error)) return error;
   const profile = context.profile ? ` --profile ${context.profile}` : '';
   if (CREDENTIAL_ERRORS.has(error.name) || /could not load credentials/i.test(error.message)) {
     return new CredentialsMissing(

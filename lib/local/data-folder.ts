@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
  *   <folder>/keys/sealing.key   a local 256-bit key; secret version ids are derived from it, 0600
  *   <folder>/secrets.json       the local stand-ins for Secrets Manager secrets, 0600
  *   <folder>/logs/steps.log     every handler's JSON log lines
- *   <folder>/endpoints.json     while a runtime runs: its endpoints (lib/local/runtime/endpoints-file.ts)
+ *   <folder>/endpoints.json     while a runtime runs: its endpoints (lib/local/runtime/services/endpoints-file.ts)
  *
  * Keys and secrets are created on first use with owner-only permissions (0600). Deleting the
  * folder deletes the data for good: without keys/kms.json the sealed fields cannot be opened.

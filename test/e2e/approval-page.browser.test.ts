@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { approvalLinks } from '../../lib/local/runtime/inbox-client.js';
+import { approvalLinks } from '../../lib/local/runtime/services/inbox-client.js';
 import { eventually, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**

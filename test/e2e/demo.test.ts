@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadExamples } from '../../lib/local/runtime/examples.js';
+import { loadExamples } from '../../lib/local/runtime/app/examples.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 

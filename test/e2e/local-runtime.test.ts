@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/inbox-client.js';
-import { localEventReader } from '../../lib/local/runtime/event-reader.js';
-import { EXAMPLES_FOLDER as EXAMPLES, outcomeOf } from '../../lib/local/runtime/examples.js';
+import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/services/inbox-client.js';
+import { localEventReader } from '../../lib/local/runtime/app/event-reader.js';
+import { EXAMPLES_FOLDER as EXAMPLES, outcomeOf } from '../../lib/local/runtime/app/examples.js';
 import { eventually, runCliProcess, stepLog, tempDataDir, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**

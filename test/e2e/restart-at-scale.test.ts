@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
-import { approvalLinks, followApprovalLink, type ApprovalLink } from '../../lib/local/runtime/inbox-client.js';
-import { EXAMPLES_FOLDER } from '../../lib/local/runtime/examples.js';
+import { approvalLinks, followApprovalLink, type ApprovalLink } from '../../lib/local/runtime/services/inbox-client.js';
+import { EXAMPLES_FOLDER } from '../../lib/local/runtime/app/examples.js';
 import { eventually, runCliProcess, stepLog, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, vi } from 'vitest';
-import { localEventReader } from '../../lib/local/runtime/event-reader.js';
-import { freeBasePort } from '../../lib/local/runtime/free-ports.js';
-import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime/runtime.js';
+import { localEventReader } from '../../lib/local/runtime/app/event-reader.js';
+import { freeBasePort } from '../../lib/local/runtime/services/free-ports.js';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime/app/runtime.js';
 
 /** A local runtime in this test process, with what the tests read it through. */
 export interface InProcessRuntime {

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { readEndpointsFile, type EndpointsFile } from '../../lib/local/runtime/endpoints-file.js';
-import { freeBasePort } from '../../lib/local/runtime/free-ports.js';
+import { readEndpointsFile, type EndpointsFile } from '../../lib/local/runtime/services/endpoints-file.js';
+import { freeBasePort } from '../../lib/local/runtime/services/free-ports.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const WARDFLOW = join(ROOT, 'bin', 'wardflow.ts');

@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { toItem } from '../../functions/shared/events/dynamodb-item.js';
 import type { StoredEvent } from '../../functions/shared/events/event.js';
-import { FIRST_SEQUENCE_NUMBER, insertRecord, localStreamIdentity } from '../../lib/local/runtime/stream-records.js';
+import { FIRST_SEQUENCE_NUMBER, insertRecord, localStreamIdentity } from '../../lib/local/runtime/audit-stream/stream-records.js';
 
 const IDENTITY = localStreamIdentity({ region: 'us-east-1', account: '000000000000', table: 'events', createdAt: new Date('2026-11-25T00:00:00.000Z') });
 

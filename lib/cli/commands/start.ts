@@ -6,7 +6,7 @@ import { readExecutionInput } from '../input.js';
 import { type CliIo, printJson } from '../io.js';
 import type { CommandLine } from '../options.js';
 import { checkWorkflowInput } from '../workflow-input.js';
-import { executionNameOf } from '../workflows.js';
+import { executionNameOf } from '../../shared/execution-arn.js';
 
 /**
  * `wardflow start <workflow> --input <file|-> [--name NAME]`: starts an execution and prints

@@ -2,11 +2,11 @@ import { approvalStream, executionStream, type StoredEvent } from '../../../func
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { approvalIdFor, ApprovalIdSchema } from '../../../functions/shared/invoice/approval-id.js';
 import type { Connection } from '../connection.js';
-import { openEventReader, readStream } from '../event-reader.js';
+import { openEventReader, readStream } from '../../shared/event-reader.js';
 import { displayActor, summarizeEvent } from '../event-summary.js';
 import { describeExecution, type ExecutionDescription } from '../executions-source.js';
 import { type CliIo, printJson } from '../io.js';
-import { maskEmails, maskJson } from '../mask.js';
+import { maskEmails, maskJson } from '../../shared/mask.js';
 import type { CommandLine } from '../options.js';
 import { alignColumns, renderTable, tableTime } from '../table.js';
 

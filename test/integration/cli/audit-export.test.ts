@@ -11,7 +11,7 @@ import { InMemoryEventStore } from '../../../functions/shared/events/memory-stor
 import { approvalIdFor } from '../../../functions/shared/invoice/approval-id.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
 import type { ExportReport } from '../../../lib/audit/export-report.js';
-import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/local-services.js';
+import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/services/local-services.js';
 import { TEST_REGION } from '../../support/dynalite.js';
 import { insertRecords } from '../../support/stream-records.js';
 import { PLANTED_SECRET, stepSucceeded, testSealer, tickingClock } from '../../unit/events/event-fixtures.js';

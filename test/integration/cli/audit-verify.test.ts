@@ -13,8 +13,8 @@ import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-st
 import { approvalStream, executionStream, type NewEvent, type StoredEvent } from '../../../functions/shared/events/event.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
 import type { ArchiveVerification } from '../../../lib/audit/verify-archive.js';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
-import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/local-services.js';
+import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
+import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/services/local-services.js';
 import { type LocalDynamo, startDynalite, TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
 import { cliReachesMoto, wardflowStackTemplate } from '../../support/moto-stack.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalEngine } from '../../../lib/local/runtime/engine.js';
+import { LocalEngine } from '../../../lib/local/runtime/engine/engine.js';
 import { newDataFolder, removeDataFolders, startEndpoint, type EndpointUnderTest } from '../local-endpoint/endpoint-fixture.js';
 import { INVOICE_MACHINE_ARN, localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
 

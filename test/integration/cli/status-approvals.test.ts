@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { approvalStream, executionStream, type NewEvent } from '../../../functions/shared/events/event.js';
-import { refusingSealer } from '../../../lib/cli/event-reader.js';
+import { refusingSealer } from '../../../lib/shared/event-reader.js';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
 import { executionArn, INVOICE_MACHINE_ARN, localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
 

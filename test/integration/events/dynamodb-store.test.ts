@@ -5,7 +5,7 @@ import { appendFacts } from '../../../functions/shared/events/append-facts.js';
 import { verifyChain } from '../../../functions/shared/events/chain.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
-import { countDynamoDbRequests } from '../../../lib/local/runtime/dynamodb-request-counter.js';
+import { countDynamoDbRequests } from '../../../lib/local/runtime/services/dynamodb-request-counter.js';
 import { createEventsTable, type LocalDynamo, startDynalite, TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { describeWithMoto } from '../../support/moto.js';
 import { PLANTED_SECRET, stepSucceeded, testSealer } from '../../unit/events/event-fixtures.js';

@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS, toResponse } from '../../../functions/approval-page/middleware.js';
 import { problemPage } from '../../../functions/approval-page/pages.js';
-import { startApprovalSite } from '../../../lib/local/runtime/approval-site.js';
-import type { LocalLambda } from '../../../lib/local/runtime/lambda-invoke.js';
+import { startApprovalSite } from '../../../lib/local/runtime/services/approval-site.js';
+import type { LocalLambda } from '../../../lib/local/runtime/lambda/lambda-invoke.js';
 
 /**
  * The local approval site, as a browser meets it: every answer, the site's own (landing page,

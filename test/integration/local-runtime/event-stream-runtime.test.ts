@@ -7,10 +7,10 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseArchiveBatch } from '../../../functions/shared/audit/archive-format.js';
 import { fromItem } from '../../../functions/shared/events/dynamodb-item.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
-import { countDynamoDbRequests } from '../../../lib/local/runtime/dynamodb-request-counter.js';
-import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/examples.js';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
-import { startLocalRuntime } from '../../../lib/local/runtime/runtime.js';
+import { countDynamoDbRequests } from '../../../lib/local/runtime/services/dynamodb-request-counter.js';
+import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/app/examples.js';
+import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
+import { startLocalRuntime } from '../../../lib/local/runtime/app/runtime.js';
 
 /** The whole local runtime in process: an execution's events reach the archive through the stream and the real archiver. */
 const folders: string[] = [];

@@ -12,15 +12,15 @@ import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-st
 import type { StoredEvent } from '../../../functions/shared/events/event.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
-import { type StreamDeadLetter } from '../../../lib/local/runtime/dead-letters.js';
-import { countDynamoDbRequests } from '../../../lib/local/runtime/dynamodb-request-counter.js';
-import type { DynamoDbWriteLog } from '../../../lib/local/runtime/dynamodb-write-log.js';
-import { LocalEventStream, type LocalEventStreamOptions } from '../../../lib/local/runtime/event-stream.js';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
-import type { LambdaHandler, LocalLambda } from '../../../lib/local/runtime/lambda-invoke.js';
-import { LOCAL_CREDENTIALS, type RunningService, startDynamoDb, startS3 } from '../../../lib/local/runtime/local-services.js';
-import { STREAM_CHECKPOINT_FILE, streamCheckpointFile } from '../../../lib/local/runtime/stream-checkpoint.js';
-import type { StreamMappingSettings } from '../../../lib/local/runtime/stream-failure-policy.js';
+import { type StreamDeadLetter } from '../../../lib/local/runtime/audit-stream/dead-letters.js';
+import { countDynamoDbRequests } from '../../../lib/local/runtime/services/dynamodb-request-counter.js';
+import type { DynamoDbWriteLog } from '../../../lib/local/runtime/audit-stream/dynamodb-write-log.js';
+import { LocalEventStream, type LocalEventStreamOptions } from '../../../lib/local/runtime/audit-stream/event-stream.js';
+import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
+import type { LambdaHandler, LocalLambda } from '../../../lib/local/runtime/lambda/lambda-invoke.js';
+import { LOCAL_CREDENTIALS, type RunningService, startDynamoDb, startS3 } from '../../../lib/local/runtime/services/local-services.js';
+import { STREAM_CHECKPOINT_FILE, streamCheckpointFile } from '../../../lib/local/runtime/audit-stream/stream-checkpoint.js';
+import type { StreamMappingSettings } from '../../../lib/local/runtime/audit-stream/stream-failure-policy.js';
 import { createEventsTable, TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 import { PLANTED_SECRET, stepSucceeded, testSealer, tickingClock, validStream } from '../../unit/events/event-fixtures.js';
 

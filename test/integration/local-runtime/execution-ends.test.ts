@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { RECORDER_ACTOR } from '../../../functions/record-execution-end/ending.js';
 import type { StoredEvent } from '../../../functions/shared/events/event.js';
 import { executionState } from '../../../functions/shared/events/fold.js';
-import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/examples.js';
-import { waitForApprovalLink } from '../../../lib/local/runtime/inbox-client.js';
+import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/app/examples.js';
+import { waitForApprovalLink } from '../../../lib/local/runtime/services/inbox-client.js';
 import { inProcessRuntimeOfThisFile } from '../../support/in-process-runtime.js';
 import { eventually } from '../../support/local-runtime.js';
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/examples.js';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
-import { waitForApprovalLink, waitForExecutionEnd } from '../../../lib/local/runtime/inbox-client.js';
-import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/runtime.js';
+import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/app/examples.js';
+import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
+import { waitForApprovalLink, waitForExecutionEnd } from '../../../lib/local/runtime/services/inbox-client.js';
+import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/app/runtime.js';
 
 /**
  * Two runtimes one after the other in one process (as the bench does), each with its own ports

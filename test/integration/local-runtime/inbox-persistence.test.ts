@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { describe, expect, it } from 'vitest';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
-import { savedEmails, startInbox } from '../../../lib/local/runtime/local-services.js';
+import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
+import { savedEmails, startInbox } from '../../../lib/local/runtime/services/local-services.js';
 
 const email = (n: number) => ({ messageId: `m-${n}`, subject: `s${n}`, destination: { to: [`a${n}@example.com`] }, body: {}, at: n });
 

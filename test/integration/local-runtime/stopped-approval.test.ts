@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/examples.js';
-import { freeBasePort } from '../../../lib/local/runtime/free-ports.js';
-import { waitForApprovalLink } from '../../../lib/local/runtime/inbox-client.js';
-import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/runtime.js';
+import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/app/examples.js';
+import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
+import { waitForApprovalLink } from '../../../lib/local/runtime/services/inbox-client.js';
+import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/app/runtime.js';
 import { runCliCaptured } from '../../unit/cli/cli-harness.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { EndpointsFile } from '../../../lib/local/runtime/endpoints-file.js';
+import type { EndpointsFile } from '../../../lib/local/runtime/services/endpoints-file.js';
 import { runCli } from '../../../lib/cli/main.js';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../support/dynalite.js';
 

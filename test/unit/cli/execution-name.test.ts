@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../lib/cli/errors.js';
 import { parseCommandLine } from '../../../lib/cli/options.js';
 import { describeExecutionName, EXECUTION_NAME, executionNameProblem } from '../../../lib/execution-name.js';
-import { LocalEngine } from '../../../lib/local/runtime/engine.js';
+import { LocalEngine } from '../../../lib/local/runtime/engine/engine.js';
 
 const MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-test-names';
 const dir = mkdtempSync(join(tmpdir(), 'wardflow-names-'));

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { DUPLICATE_SIGNAL_WINDOW_MS, watchStopSignals } from '../../../lib/local/runtime/dev.js';
+import { DUPLICATE_SIGNAL_WINDOW_MS, watchStopSignals } from '../../../lib/local/runtime/app/dev.js';
 
 /** Signals from an emitter and a clock the test moves: no real signal, no waiting. */
 function harness() {

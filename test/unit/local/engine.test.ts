@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalStateMachine } from '../../../lib/local/runtime/definitions.js';
-import { LocalEngine } from '../../../lib/local/runtime/engine.js';
-import type { LocalLambda } from '../../../lib/local/runtime/lambda-invoke.js';
+import type { LocalStateMachine } from '../../../lib/local/runtime/app/definitions.js';
+import { LocalEngine } from '../../../lib/local/runtime/engine/engine.js';
+import type { LocalLambda } from '../../../lib/local/runtime/lambda/lambda-invoke.js';
 
 const REGION = 'us-east-1';
 const fnArn = (name: string) => `arn:aws:lambda:${REGION}:000000000000:function:wardflow-test-${name}`;

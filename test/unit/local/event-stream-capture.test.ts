@@ -1,8 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { toItem } from '../../../functions/shared/events/dynamodb-item.js';
-import { selectBatch } from '../../../lib/local/runtime/stream-capture.js';
-import { insertRecord, localStreamIdentity } from '../../../lib/local/runtime/stream-records.js';
+import { selectBatch } from '../../../lib/local/runtime/audit-stream/stream-capture.js';
+import { insertRecord, localStreamIdentity } from '../../../lib/local/runtime/audit-stream/stream-records.js';
 import { validStream } from '../events/event-fixtures.js';
 
 type Item = Record<string, AttributeValue>;

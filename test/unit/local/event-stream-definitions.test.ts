@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromTemplate } from '../../../lib/local/runtime/definitions.js';
-import { localHandlerEnvironment } from '../../../lib/local/runtime/handler-environment.js';
+import { fromTemplate } from '../../../lib/local/runtime/app/definitions.js';
+import { localHandlerEnvironment } from '../../../lib/local/runtime/lambda/handler-environment.js';
 
 /** The archiver and its event source mapping as CDK writes them (Ref for the function, GetAtt for the stream). */
 function template(mapping: Record<string, unknown>) {

@@ -1,6 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { afterInvocation, type StreamMappingSettings } from '../../../lib/local/runtime/stream-failure-policy.js';
+import { afterInvocation, type StreamMappingSettings } from '../../../lib/local/runtime/audit-stream/stream-failure-policy.js';
 
 /** Records with sequence numbers 101, 102, ... (only the position matters here). */
 function records(count: number): DynamoDBRecord[] {

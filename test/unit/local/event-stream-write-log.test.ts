@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoDbWriteLog, writeLogOnPort } from '../../../lib/local/runtime/dynamodb-write-log.js';
+import { DynamoDbWriteLog, writeLogOnPort } from '../../../lib/local/runtime/audit-stream/dynamodb-write-log.js';
 
 /**
  * The DynamoDB write log against a stand-in server whose answers the test releases one by one,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { acceptStatusChange } from '../../../functions/record-execution-end/status-change.js';
-import type { EndedExecution } from '../../../lib/local/runtime/engine.js';
-import { executionEndDeliveries, statusChangeEvent } from '../../../lib/local/runtime/execution-events.js';
-import type { LambdaHandler, LocalLambda } from '../../../lib/local/runtime/lambda-invoke.js';
+import type { EndedExecution } from '../../../lib/local/runtime/engine/engine.js';
+import { executionEndDeliveries, statusChangeEvent } from '../../../lib/local/runtime/engine/execution-events.js';
+import type { LambdaHandler, LocalLambda } from '../../../lib/local/runtime/lambda/lambda-invoke.js';
 
 const MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-local-invoice-approval';
 

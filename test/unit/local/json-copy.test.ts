@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonCopy } from '../../../lib/local/runtime/json-copy.js';
+import { jsonCopy } from '../../../lib/local/runtime/lambda/json-copy.js';
 
 const viaJson = (value: unknown) => (value === undefined ? null : (JSON.parse(JSON.stringify(value) ?? 'null') as unknown));
 

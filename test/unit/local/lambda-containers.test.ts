@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lambdaContainers } from '../../../lib/local/runtime/lambda-containers.js';
-import { invokeLocalLambda, type LocalLambda } from '../../../lib/local/runtime/lambda-invoke.js';
+import { lambdaContainers } from '../../../lib/local/runtime/lambda/lambda-containers.js';
+import { invokeLocalLambda, type LocalLambda } from '../../../lib/local/runtime/lambda/lambda-invoke.js';
 
 const FIXTURE = new URL('./fixtures/module-state-handler.ts', import.meta.url).href;
 const context = {} as never;

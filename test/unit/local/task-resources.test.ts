@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fromTemplate } from '../../../lib/local/runtime/definitions.js';
-import { invokeLocalLambda, type LocalLambda } from '../../../lib/local/runtime/lambda-invoke.js';
-import { assertRunnableLocally, TASK_TOKEN_PLACEHOLDER, taskResourceHandlers } from '../../../lib/local/runtime/task-resources.js';
-import { TaskTokens } from '../../../lib/local/runtime/task-tokens.js';
+import { fromTemplate } from '../../../lib/local/runtime/app/definitions.js';
+import { invokeLocalLambda, type LocalLambda } from '../../../lib/local/runtime/lambda/lambda-invoke.js';
+import { assertRunnableLocally, TASK_TOKEN_PLACEHOLDER, taskResourceHandlers } from '../../../lib/local/runtime/engine/task-resources.js';
+import { TaskTokens } from '../../../lib/local/runtime/engine/task-tokens.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-local-echo';
 const echo: LocalLambda = { handler: 'echo', arn: ARN, timeoutSeconds: 1, run: async (event) => ({ echoed: event }) };

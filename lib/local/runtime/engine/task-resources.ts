@@ -1,4 +1,4 @@
-import { invokeLocalLambda, type LocalLambda } from './lambda-invoke.js';
+import { invokeLocalLambda, type LocalLambda } from '../lambda/lambda-invoke.js';
 import type { TaskTokens } from './task-tokens.js';
 
 /**

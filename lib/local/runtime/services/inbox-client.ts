@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { parseLink } from '../../../functions/shared/approvals/approval-link.js';
+import { parseLink } from '../../../../functions/shared/approvals/approval-link.js';
 
 /**
  * The approval emails in the local inbox (aws-ses-v2-local's `GET /store`), read the way a

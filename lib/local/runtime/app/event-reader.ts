@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
-import { readVerified } from '../../../functions/shared/events/read-verified.js';
-import { openEventReader } from '../../cli/event-reader.js';
-import type { EndpointsFile } from './endpoints-file.js';
+import { approvalStream, executionStream, type StoredEvent } from '../../../../functions/shared/events/event.js';
+import { readVerified } from '../../../../functions/shared/events/read-verified.js';
+import { openEventReader } from '../../../shared/event-reader.js';
+import type { EndpointsFile } from '../services/endpoints-file.js';
 
 /**
  * Reads execution and approval streams of a running local runtime, chain verified, through

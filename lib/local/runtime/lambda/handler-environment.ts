@@ -1,4 +1,4 @@
-import type { LocalFunction } from './definitions.js';
+import type { LocalFunction } from '../app/definitions.js';
 
 /** Local values for what the template fills from CloudFormation references (tables, keys, URLs, secrets). */
 export interface LocalResources {

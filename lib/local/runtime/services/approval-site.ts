@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { SECURITY_HEADERS, toResponse } from '../../../functions/approval-page/middleware.js';
-import { problemPage } from '../../../functions/approval-page/pages.js';
-import { invokeLocalLambda, LambdaFunctionError, type LocalLambda } from './lambda-invoke.js';
+import { SECURITY_HEADERS, toResponse } from '../../../../functions/approval-page/middleware.js';
+import { problemPage } from '../../../../functions/approval-page/pages.js';
+import { invokeLocalLambda, LambdaFunctionError, type LocalLambda } from '../lambda/lambda-invoke.js';
 
 /** The routes the HTTP API has on AWS (lib/constructs/approval-site.ts); nothing else reaches the handler. */
 const ROUTE = /^\/approvals\/([^/]+)$/;

@@ -10,8 +10,8 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import sesLocal from 'aws-ses-v2-local';
 import { getStoreReadonly, saveEmail, type Email } from 'aws-ses-v2-local/dist/store.js';
-import { writeFileAtomically } from '../atomic-file.js';
-import { DynamoDbWriteLog } from './dynamodb-write-log.js';
+import { writeFileAtomically } from '../../atomic-file.js';
+import { DynamoDbWriteLog } from '../audit-stream/dynamodb-write-log.js';
 
 export interface RunningService {
   url: string;

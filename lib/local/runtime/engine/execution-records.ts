@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalExecutionStatus } from '../aws-endpoint/step-functions-service.js';
-import { writeFileAtomically } from '../atomic-file.js';
+import type { LocalExecutionStatus } from '../../aws-endpoint/step-functions-service.js';
+import { writeFileAtomically } from '../../atomic-file.js';
 
 /**
  * One execution as the local runtime keeps it on disk (`<data>/executions/<file>.json`), so a

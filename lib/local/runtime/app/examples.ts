@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { StoredEvent } from '../../../functions/shared/events/event.js';
-import { executionState } from '../../../functions/shared/events/fold.js';
+import type { StoredEvent } from '../../../../functions/shared/events/event.js';
+import { executionState } from '../../../../functions/shared/events/fold.js';
 
 /** examples/: invoices to run, and what each should end as (expected.json). */
-export const EXAMPLES_FOLDER = new URL('../../../examples/', import.meta.url).pathname;
+export const EXAMPLES_FOLDER = new URL('../../../../examples/', import.meta.url).pathname;
 
 const Expected = z.record(
   z.string(),

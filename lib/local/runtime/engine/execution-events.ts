@@ -3,10 +3,10 @@ import {
   RECORDED_STATUSES,
   STATUS_CHANGE_DETAIL_TYPE,
   STATUS_CHANGE_SOURCE,
-} from '../../../functions/record-execution-end/status-change.js';
-import { EXECUTION_END_RECORDER_FUNCTION } from '../../constructs/execution-end-recorder.js';
+} from '../../../../functions/record-execution-end/status-change.js';
+import { EXECUTION_END_RECORDER_FUNCTION } from '../../../constructs/execution-end-recorder.js';
 import type { EndedExecution } from './engine.js';
-import { invokeLocalLambda, type LocalLambda } from './lambda-invoke.js';
+import { invokeLocalLambda, type LocalLambda } from '../lambda/lambda-invoke.js';
 
 export interface ExecutionEndDeliveryOptions {
   /** The runtime's functions; the one whose handler is record-execution-end receives the events. */

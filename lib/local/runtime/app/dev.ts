@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { executionNameFor, loadExamples } from './examples.js';
-import { servicePaths } from './local-services.js';
+import { servicePaths } from '../services/local-services.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
-import { divertProcessOutput } from './step-log.js';
+import { divertProcessOutput } from '../lambda/step-log.js';
 
 export interface DevOptions {
   dataDir: string;

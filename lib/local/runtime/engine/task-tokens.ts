@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AwsProtocolError } from '../aws-endpoint/protocol-error.js';
+import { AwsProtocolError } from '../../aws-endpoint/protocol-error.js';
 
 /**
  * The task tokens of `.waitForTaskToken` tasks that are waiting, with AWS's answers to

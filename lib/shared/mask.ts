@@ -1,11 +1,11 @@
 import type { Json } from '../../functions/shared/events/event.js';
 
 /**
- * Addresses are personal data, and CLI output ends up in shared terminals and CI logs. The
- * steps record approvers' addresses only sealed, but some clear fields come from outside (the
- * values of event types the CLI does not know, events written by other code): every
- * address the CLI prints from them keeps only the first character of its local part and the
- * domain.
+ * Addresses are personal data, and CLI output and audit reports end up in shared terminals,
+ * CI logs and mailboxes. The steps record approvers' addresses only sealed, but some clear
+ * fields come from outside (the values of event types the CLI does not know, events written by
+ * other code): every address printed from them keeps only the first character of its local
+ * part and the domain.
  */
 const EMAIL = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+/g;
 const HIDDEN = '•••';

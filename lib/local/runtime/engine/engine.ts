@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { describeExecutionName, EXECUTION_NAME } from '../../execution-name.js';
-import { jsonTextDepthExceeds } from '../../../functions/shared/json-depth.js';
-import { AwsProtocolError } from '../aws-endpoint/protocol-error.js';
+import { describeExecutionName, EXECUTION_NAME } from '../../../execution-name.js';
+import { jsonTextDepthExceeds } from '../../../../functions/shared/json-depth.js';
+import { AwsProtocolError } from '../../aws-endpoint/protocol-error.js';
 import type {
   LocalExecutionDescription,
   LocalExecutionListItem,
   LocalExecutionStatus,
   LocalStepFunctions,
-} from '../aws-endpoint/step-functions-service.js';
-import type { LocalStateMachine } from './definitions.js';
+} from '../../aws-endpoint/step-functions-service.js';
+import type { LocalStateMachine } from '../app/definitions.js';
 import { ExecutionRecords, type ExecutionRecord, type ExecutionSummary } from './execution-records.js';
-import type { LocalLambda } from './lambda-invoke.js';
+import type { LocalLambda } from '../lambda/lambda-invoke.js';
 import { assertRunnableLocally, TASK_TOKEN_PLACEHOLDER, taskResourceHandlers } from './task-resources.js';
 import { TaskTokens } from './task-tokens.js';
 

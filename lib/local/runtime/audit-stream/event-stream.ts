@@ -3,7 +3,7 @@ import { type AttributeValue, DescribeTableCommand, type DynamoDBClient } from '
 import { appendDeadLetter, DEAD_LETTER_FILE, streamDeadLetter } from './dead-letters.js';
 import type { DynamoDbWriteLog } from './dynamodb-write-log.js';
 import { watchDynamoDbWrites } from './dynamodb-writes.js';
-import { invokeLocalLambda, type LocalLambda } from './lambda-invoke.js';
+import { invokeLocalLambda, type LocalLambda } from '../lambda/lambda-invoke.js';
 import { loggedItems, scanNewItems, selectBatch } from './stream-capture.js';
 import { emptyCheckpoint, type StreamCheckpoint, type StreamCheckpointStore, streamCheckpointFile } from './stream-checkpoint.js';
 import { afterInvocation, type InvocationResult, type StreamMappingSettings } from './stream-failure-policy.js';

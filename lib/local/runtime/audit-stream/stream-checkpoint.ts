@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalStreamRecord } from './stream-records.js';
-import { writeFileAtomically } from '../atomic-file.js';
+import { writeFileAtomically } from '../../atomic-file.js';
 
 /** The checkpoint's file in the data folder. */
 export const STREAM_CHECKPOINT_FILE = 'audit-stream.json';

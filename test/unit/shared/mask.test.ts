@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { maskEmail, maskEmails, maskJson } from '../../../lib/cli/mask.js';
+import { maskEmail, maskEmails, maskJson } from '../../../lib/shared/mask.js';
 
 describe('masking addresses', () => {
   it('keeps the first character and the domain', () => {

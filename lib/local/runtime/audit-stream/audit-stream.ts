@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LocalFunction } from './definitions.js';
+import type { LocalFunction } from '../app/definitions.js';
 import { writeLogOnPort } from './dynamodb-write-log.js';
 import { LocalEventStream } from './event-stream.js';
-import type { LocalLambda } from './lambda-invoke.js';
+import type { LocalLambda } from '../lambda/lambda-invoke.js';
 
 /** The folder of the archiver's handler, as the template's `wardflow:handler` metadata names it. */
 export const AUDIT_ARCHIVER = 'audit-archiver';

@@ -1,16 +1,16 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Sealer } from '../../functions/shared/crypto/sealer.js';
 import { TamperDetected } from '../../functions/shared/errors.js';
 import { DynamoDbEventStore } from '../../functions/shared/events/dynamodb-store.js';
 import type { StoredEvent } from '../../functions/shared/events/event.js';
 import { readVerified } from '../../functions/shared/events/read-verified.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
-import type { Connection } from './connection.js';
 import { HistoryUnverified } from './errors.js';
 
 /**
- * The CLI only reads events and never opens a sealed part (the sensitive data stays sealed in
- * its output), so it holds no key: this sealer refuses both ways, loudly, should a code
- * path ever try.
+ * The readers of events outside the steps (the CLI, the local runtime's demo and tests) only
+ * read and never open a sealed part (the sensitive data stays sealed in their output), so
+ * they hold no key: this sealer refuses both ways, loudly, should a code path ever try.
  */
 export const refusingSealer: Sealer = {
   seal() {
@@ -21,15 +21,21 @@ export const refusingSealer: Sealer = {
   },
 };
 
+/** Where the events are: a DynamoDB client and the events table's name (a CLI connection is one). */
+export interface EventTableAccess {
+  dynamodb: DynamoDBClient;
+  eventsTable: string;
+}
+
 /**
- * The event store of a connection, for reading: the same DynamoDbEventStore the steps use,
- * with the refusing sealer.
+ * The event store, for reading: the same DynamoDbEventStore the steps use, with the refusing
+ * sealer.
  *
  * @example
  * const events = await readStream(openEventReader(connection), 'execution#e-1');
  */
-export function openEventReader(connection: Pick<Connection, 'dynamodb' | 'eventsTable'>): EventStore {
-  return new DynamoDbEventStore({ client: connection.dynamodb, tableName: connection.eventsTable, sealer: refusingSealer });
+export function openEventReader(access: EventTableAccess): EventStore {
+  return new DynamoDbEventStore({ client: access.dynamodb, tableName: access.eventsTable, sealer: refusingSealer });
 }
 
 /**

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Example, executionNameFor, loadExamples, outcomeOf } from './examples.js';
-import { freeBasePort } from './free-ports.js';
+import { freeBasePort } from '../services/free-ports.js';
 import { localEventReader } from './event-reader.js';
-import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from './inbox-client.js';
+import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from '../services/inbox-client.js';
 import { startLocalRuntime } from './runtime.js';
 
 export interface DemoRow {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildWardflowApp } from '../../app.js';
-import { ENVIRONMENTS_CONTEXT_KEY, STAGES_CONTEXT_KEY } from '../../config/environments.js';
-import { HANDLER_METADATA_KEY } from '../../constructs/handler-metadata.js';
-import type { StreamMappingSettings } from './stream-failure-policy.js';
+import { buildWardflowApp } from '../../../app.js';
+import { ENVIRONMENTS_CONTEXT_KEY, STAGES_CONTEXT_KEY } from '../../../config/environments.js';
+import { HANDLER_METADATA_KEY } from '../../../constructs/handler-metadata.js';
+import type { StreamMappingSettings } from '../audit-stream/stream-failure-policy.js';
 
 /**
  * The state machines `cdk synth` produces, taken from the synthesized template and made
@@ -52,7 +52,7 @@ export interface LocalApplication {
 }
 
 export const LOCAL_ACCOUNT = '000000000000';
-const ROOT = new URL('../../../', import.meta.url).pathname;
+const ROOT = new URL('../../../../', import.meta.url).pathname;
 
 type CfnValue = unknown;
 type CfnResource = { Type: string; Properties?: Record<string, CfnValue>; Metadata?: Record<string, unknown> };

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { operationOf } from './dynamodb-request-counter.js';
+import { operationOf } from '../services/dynamodb-request-counter.js';
 
 /** One put the log recorded, in the order the DynamoDB server received them. */
 export interface LoggedWrite {

@@ -1,25 +1,25 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { forgetEnvironmentClients } from '../../../functions/shared/environment-clients.js';
-import { LocalKms } from '../aws-endpoint/kms.js';
-import { LocalSecrets } from '../aws-endpoint/secrets.js';
-import { startLocalAwsEndpoint } from '../aws-endpoint/server.js';
-import { openDataFolder } from '../data-folder.js';
-import { ensureEventsTable } from '../events-table.js';
-import { startApprovalSite } from './approval-site.js';
-import { startAuditStream } from './audit-stream.js';
+import { forgetEnvironmentClients } from '../../../../functions/shared/environment-clients.js';
+import { LocalKms } from '../../aws-endpoint/kms.js';
+import { LocalSecrets } from '../../aws-endpoint/secrets.js';
+import { startLocalAwsEndpoint } from '../../aws-endpoint/server.js';
+import { openDataFolder } from '../../data-folder.js';
+import { ensureEventsTable } from '../../events-table.js';
+import { startApprovalSite } from '../services/approval-site.js';
+import { startAuditStream } from '../audit-stream/audit-stream.js';
 import { synthesizeLocalApplication, type LocalStateMachine } from './definitions.js';
-import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from './endpoints-file.js';
-import { LocalEngine } from './engine.js';
-import { executionEndDeliveries } from './execution-events.js';
-import type { LocalEventStream } from './event-stream.js';
-import { localHandlerEnvironment, UNSET_LOCALLY } from './handler-environment.js';
-import { lambdaContainers, type LambdaPool } from './lambda-containers.js';
-import type { LocalLambda } from './lambda-invoke.js';
-import { assertPortsFree } from './free-ports.js';
-import { LOCAL_CREDENTIALS, servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from './local-services.js';
-import { isProcessAlive } from '../process-alive.js';
+import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from '../services/endpoints-file.js';
+import { LocalEngine } from '../engine/engine.js';
+import { executionEndDeliveries } from '../engine/execution-events.js';
+import type { LocalEventStream } from '../audit-stream/event-stream.js';
+import { localHandlerEnvironment, UNSET_LOCALLY } from '../lambda/handler-environment.js';
+import { lambdaContainers, type LambdaPool } from '../lambda/lambda-containers.js';
+import type { LocalLambda } from '../lambda/lambda-invoke.js';
+import { assertPortsFree } from '../services/free-ports.js';
+import { LOCAL_CREDENTIALS, servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from '../services/local-services.js';
+import { isProcessAlive } from '../../process-alive.js';
 
 export interface LocalRuntimeOptions {
   /** Absolute path of the data folder. */
@@ -52,7 +52,7 @@ const ENVIRONMENT = 'local';
 const EVENTS_TABLE = 'wardflow-local-events';
 const AUDIT_BUCKET = 'wardflow-local-audit';
 const PAYMENTS_SECRET_ID = 'wardflow/local/payments-api-key';
-const FUNCTIONS = new URL('../../../functions/', import.meta.url);
+const FUNCTIONS = new URL('../../../../functions/', import.meta.url);
 
 let active = false;
 
