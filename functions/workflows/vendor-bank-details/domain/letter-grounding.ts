@@ -13,7 +13,7 @@ export interface LetterGroundingResult {
 
 const ALNUM = /[\p{L}\p{N}]/u;
 
-/** How far past a word's start a written date can reach ("Wednesday" aside: "30th September, 2027" is 20). */
+/** Characters read from each word's start when looking for a date: the longest form, "30th September, 2027", is 20. */
 const LONGEST_DATE = 40;
 
 /**

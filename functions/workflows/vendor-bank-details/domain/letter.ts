@@ -18,7 +18,12 @@ export const MAX_LETTER_TEXT_CHARS = 20_000;
  */
 export const MAX_LETTER_TEXT_BYTES = 80_000;
 
-/** The text of a vendor's letter, as the workflow's input carries it. */
+/**
+ * The text of a vendor's letter, as the workflow's input carries it.
+ *
+ * @example
+ * LetterText.safeParse('x'.repeat(MAX_LETTER_TEXT_CHARS + 1)).success; // false
+ */
 export const LetterText = z
   .string()
   .min(1)

@@ -54,7 +54,7 @@ export function normalizeVendorName(name: string): string {
  *
  * @throws RangeError when the name is empty or only whitespace.
  * @example
- * vendorIdOf('Vandelay Industries GmbH'); // 'vandelay-industries-gmbh-' + 8 hex digits
+ * vendorIdOf('Vandelay Industries GmbH'); // 'vandelay-industries-gmbh-d5e2f71a'
  * vendorIdOf('VANDELAY  industries gmbh') === vendorIdOf('Vandelay Industries GmbH'); // true
  * vendorIdOf('Acme Ltd.') === vendorIdOf('Acme Ltd'); // false: same slug, different hash
  */
@@ -76,7 +76,7 @@ export function vendorIdOf(name: string): string {
  * The vendor's stream: `vendor#<id>`.
  *
  * @example
- * vendorStreamOf('Vandelay Industries GmbH'); // 'vendor#vandelay-industries-gmbh-' + 8 hex digits
+ * vendorStreamOf('Vandelay Industries GmbH'); // 'vendor#vandelay-industries-gmbh-d5e2f71a'
  */
 export function vendorStreamOf(name: string): string {
   return streamOf(VENDOR_STREAM_KIND, vendorIdOf(name));
