@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { approvalStream, executionStream, type Json, type StoredEvent } from '../../functions/shared/events/event.js';
+import { approvalSubjectOf, type ApprovalField } from '../../functions/shared/approvals/approval-subject.js';
+import { approvalStream, executionStream, type StoredEvent } from '../../functions/shared/events/event.js';
 import { approvalState } from '../../functions/shared/events/fold.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
 import type { Connection } from './connection.js';
@@ -8,16 +9,19 @@ import { openEventReader, readStream } from '../shared/event-reader.js';
 import { listExecutions, type ExecutionSummary } from './executions-source.js';
 import type { ExecutionStatusFilter } from './options.js';
 
-/** An approval that waits for a human, as `approvals` lists it. Approvers are counted, never named: their addresses are sealed. */
+/**
+ * An approval that waits for a human, as `approvals` lists it: what is being approved is the
+ * subject its workflow declared (title and fields, as recorded: printing them safely is the
+ * command's job). Approvers are counted, never named: their addresses are sealed.
+ */
 export interface PendingApproval {
   approvalId: string;
   executionId: string;
+  /** The workflow the execution runs. */
   workflow: string;
-  vendor: string | null;
-  invoiceNumber: string | null;
-  amount: string | null;
-  currency: string | null;
-  requestedAt: string | null;
+  /** The subject's title; null when the request recorded no subject. */
+  title: string | null;
+  fields: ApprovalField[];
   expiresAt: string | null;
   approverCount: number;
 }
@@ -131,27 +135,15 @@ async function statusNow(connection: Pick<Connection, 'sfn'>, executionArn: stri
 
 function pendingApproval({ approvalId, events }: WaitingApproval, execution: ExecutionSummary): PendingApproval {
   const state = approvalState(events);
-  const summary = requestSummary(events);
+  // The subject the gate recorded (a stream from before subjects has its summary read as one).
+  const subject = approvalSubjectOf(events);
   return {
     approvalId,
     executionId: execution.id,
     workflow: execution.workflow,
-    vendor: text(summary.vendor),
-    invoiceNumber: text(summary.invoiceNumber),
-    amount: text(summary.amount),
-    currency: text(summary.currency),
-    requestedAt: state.requestedAt ?? null,
+    title: subject?.title ?? null,
+    fields: subject?.fields ?? [],
     expiresAt: state.expiresAt ?? null,
     approverCount: state.approverCount,
   };
-}
-
-/** What the gate recorded about the invoice when it asked (request-approval's `summary`). */
-function requestSummary(events: readonly StoredEvent[]): { [key: string]: Json } {
-  const summary = events.find((e) => e.type === 'ApprovalRequested')?.data.summary;
-  return summary !== null && typeof summary === 'object' && !Array.isArray(summary) ? summary : {};
-}
-
-function text(value: Json | undefined): string | null {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }

@@ -102,7 +102,9 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
 
     const approvals = await aws('approvals');
     expect(approvals.code).toBe(0);
-    expect(approvals.out[1]).toMatch(/^moto-run-1-1\s+moto-run-1\s+Northwind Traders\s+NW-1\s+12480.00\s+USD\s+2026-12-02T08:59:00Z\s+1$/);
+    expect(approvals.out[0]).toMatch(/^APPROVAL\s+EXECUTION\s+WORKFLOW\s+SUBJECT\s+EXPIRES\s+APPROVERS$/);
+    // Recorded before subjects: its invoice summary is read as the subject's title.
+    expect(approvals.out[1]).toMatch(/^moto-run-1-1\s+moto-run-1\s+invoice-approval\s+Invoice NW-1 from Northwind Traders\s+2026-12-02T08:59:00Z\s+1$/);
     for (const run of [status, approvals]) {
       expect(run.stdout).not.toContain(APPROVER);
       expect(run.stdout).not.toContain('planted-token');

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
-import { approvalStream, executionStream, type NewEvent } from '../../../functions/shared/events/event.js';
+import { approvalStream, executionStream, type Json, type NewEvent } from '../../../functions/shared/events/event.js';
 import { refusingSealer } from '../../../lib/shared/event-reader.js';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
 import { executionArn, INVOICE_MACHINE_ARN, localRuntimeFolder, runCliCaptured } from '../../unit/cli/cli-harness.js';
@@ -25,6 +25,19 @@ const CAUSE = 'Model output for Jane Roe, 12 Secret Lane, was not an invoice';
 const DOCUMENT_LINE = 'Quarterly coffee and pantry supply contract, Q1 2027';
 const COMMENT = 'known to us now, see thread with Jane';
 const NORTHWIND = { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' };
+/**
+ * What a gate records now: the subject its workflow declared, with text a model may have written:
+ * escape sequences (clear the screen, set the window title), a bidirectional override, C1 and
+ * line-separator characters, and a line break that would fake a row of its own.
+ */
+const ORDER_SUBJECT = {
+  title: 'Order PO-7\u001b[2J\u001b]0;pwned\u0007from \u202eContoso\r\ncli-fake-1  cli-fake  invoice-approval',
+  fields: [
+    { label: 'Total', value: '9100.00 EUR' },
+    { label: 'Note\u009b', value: 'first\u2028second' },
+  ],
+};
+const SECOND_APPROVER = 'erin.deputy@example.org';
 const EXPIRES = '2026-12-02T08:59:00.000Z';
 
 const sfn = mockClient(SFNClient);
@@ -42,6 +55,8 @@ const EXECUTIONS: Record<string, { status: ExecutionStatus; start: string; stop?
   'cli-tampered': { status: 'RUNNING', start: '2026-12-01T09:04:00Z' },
   // Stopped while its gate waited: its streams still say it waits.
   'cli-stopped': { status: 'ABORTED', start: '2026-12-01T09:05:00Z', stop: '2026-12-01T09:06:00Z' },
+  // Reached a gate that records a subject (and the workflow), two approvers.
+  'cli-order': { status: 'RUNNING', start: '2026-12-01T09:09:00Z' },
   // Listed as RUNNING, then gone by the time it is described (see LISTED_AS).
   'cli-lost': { status: 'FAILED', start: '2026-12-01T09:07:00Z', stop: '2026-12-01T09:08:00Z', error: 'Wardflow.Interrupted' },
 };
@@ -87,16 +102,21 @@ const modelInvoked: NewEvent = {
   sensitive: { prompt: DOCUMENT_LINE },
 };
 
-/** An execution that reached the gate: its stream says it waits, the approval stream holds the request with the token sealed. */
-async function reachGate(executionId: string): Promise<string> {
+/**
+ * An execution that reached the gate: its stream says it waits, the approval stream holds the
+ * request with the token sealed. By default as the gate recorded it before subjects (a legacy
+ * invoice `summary`, one approver); `request` gives the clear data and approvers of a gate of now.
+ */
+async function reachGate(executionId: string, request?: { data: { [key: string]: Json }; approvers: string[] }): Promise<string> {
   const approvalId = `${executionId}-1`;
+  const approvers = request?.approvers ?? [APPROVER];
   await append(executionStream(executionId), [started('examples/invoice-large.json'), step('record-start'), modelInvoked, step('extract-invoice'), step('check-grounding'), step('apply-policy')]);
   await append(approvalStream(approvalId), [
     {
       type: 'ApprovalRequested',
       actor: 'step:request-approval',
-      data: { approvalId, executionId, approverCount: 1, expiresAt: EXPIRES, summary: NORTHWIND },
-      sensitive: { taskToken: TASK_TOKEN, approvers: [APPROVER] },
+      data: { approvalId, executionId, approverCount: approvers.length, expiresAt: EXPIRES, ...(request?.data ?? { summary: NORTHWIND }) },
+      sensitive: { taskToken: TASK_TOKEN, approvers },
     },
   ]);
   await append(executionStream(executionId), [{ type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId, expiresAt: EXPIRES } }, step('request-approval')]);
@@ -144,6 +164,7 @@ beforeAll(async () => {
   // Its end recorded after the fact, as record-execution-end does: the approval stays pending on record.
   await append(executionStream('cli-stopped'), [{ type: 'ExecutionFailed', actor: 'system:record-execution-end', data: { error: 'ExecutionAborted', status: 'ABORTED' } }]);
   await reachGate('cli-lost');
+  await reachGate('cli-order', { data: { workflow: 'invoice-approval', subject: ORDER_SUBJECT }, approvers: [APPROVER, SECOND_APPROVER] });
 
   // Someone with write access to the table lowers the amount of a pending request in place.
   const tampered = await reachGate('cli-tampered');
@@ -173,6 +194,7 @@ const cli = (...args: string[]) => runCliCaptured([...args, '--data-dir', folder
 /** Nothing planted may leave the store through the CLI, in any mode. */
 function expectNothingPlanted(text: string): void {
   expect(text).not.toContain(APPROVER);
+  expect(text).not.toContain(SECOND_APPROVER);
   expect(text).not.toContain(TASK_TOKEN);
   expect(text).not.toContain(DOCUMENT_LINE);
   expect(text).not.toContain(COMMENT);
@@ -280,35 +302,67 @@ describe('wardflow status', () => {
 });
 
 describe('wardflow approvals', () => {
-  it('lists the approvals waiting for a human, with the invoice and the number of approvers', async () => {
+  const HEADER = 'APPROVAL     EXECUTION  WORKFLOW          SUBJECT                                  EXPIRES               APPROVERS';
+  const LEGACY_ROW = 'cli-large-1  cli-large  invoice-approval  Invoice NW-88213 from Northwind Traders  2026-12-02T08:59:00Z  1';
+
+  it('lists the approvals waiting for a human: workflow, the subject\'s title and the number of approvers (a legacy request by its invoice summary)', async () => {
     const run = await cli('approvals');
     expect(run.code).toBe(0);
     expect(run.err).toEqual([]);
     // cli-unknown is RUNNING too, but its approval is decided; cli-small and cli-malformed have ended.
-    expect(run.out).toEqual([
-      'APPROVAL     EXECUTION  VENDOR             INVOICE   AMOUNT    CURRENCY  EXPIRES               APPROVERS',
-      'cli-large-1  cli-large  Northwind Traders  NW-88213  12480.00  USD       2026-12-02T08:59:00Z  1',
-    ]);
+    expect(run.out).toEqual([HEADER, LEGACY_ROW]);
     expectNothingPlanted(run.stdout);
   });
 
-  it('prints a JSON array with --json, approvers counted, never named', async () => {
+  it('prints recorded titles with every control character flattened and no bidirectional override, cut to fit', async () => {
+    answerStepFunctions(['cli-order', 'cli-large']);
+    const run = await cli('approvals');
+    expect(run.code).toBe(0);
+    const [header, order, large, ...more] = run.out;
+    expect(more).toEqual([]);
+    expect(header).toMatch(/^APPROVAL\s+EXECUTION\s+WORKFLOW\s+SUBJECT\s+EXPIRES\s+APPROVERS$/);
+    expect(order).toMatch(/^cli-order-1  cli-order  invoice-approval  Order PO-7 \[2J \]0;pwned from Contoso cli-fake-1  cli-fake\.\.\.\s+2026-12-02T08:59:00Z  2$/);
+    expect(large).toMatch(/^cli-large-1  cli-large  invoice-approval  Invoice NW-88213 from Northwind Traders\s+2026-12-02T08:59:00Z  1$/);
+    // Nothing a terminal would obey, and the fake row stayed inside its cell.
+    expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(run.out.filter((line) => line.startsWith('cli-fake'))).toEqual([]);
+    expectNothingPlanted(run.stdout + run.stderr);
+  });
+
+  it('prints a JSON array with --json: workflow, title and fields as recorded, control characters escaped, approvers counted, never named', async () => {
+    answerStepFunctions(['cli-order', 'cli-large', 'cli-unknown']);
     const run = await cli('approvals', '--json');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([
       {
+        approvalId: 'cli-order-1',
+        executionId: 'cli-order',
+        workflow: 'invoice-approval',
+        title: ORDER_SUBJECT.title,
+        fields: ORDER_SUBJECT.fields,
+        expiresAt: '2026-12-02T08:59:00.000Z',
+        approverCount: 2,
+      },
+      {
         approvalId: 'cli-large-1',
         executionId: 'cli-large',
         workflow: 'invoice-approval',
-        vendor: 'Northwind Traders',
-        invoiceNumber: 'NW-88213',
-        amount: '12480.00',
-        currency: 'USD',
-        requestedAt: '2026-12-01T09:00:00.000Z',
+        title: 'Invoice NW-88213 from Northwind Traders',
+        fields: [
+          { label: 'Vendor', value: 'Northwind Traders' },
+          { label: 'Invoice number', value: 'NW-88213' },
+          { label: 'Amount', value: '12480.00 USD' },
+        ],
         expiresAt: '2026-12-02T08:59:00.000Z',
         approverCount: 1,
       },
     ]);
+    // Exact values, yet no raw control character in the text: each is a \u escape inside its string.
+    expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(run.stdout).toContain('\\u001b[2J');
+    expect(run.stdout).toContain('\\u202eContoso');
+    expect(run.stdout).toContain('Note\\u009b');
+    expect(run.stdout).toContain('first\\u2028second');
     expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input).toMatchObject({ stateMachineArn: INVOICE_MACHINE_ARN, statusFilter: 'RUNNING' });
     expectNothingPlanted(run.stdout + run.stderr);
   });
@@ -334,11 +388,7 @@ describe('wardflow approvals', () => {
     const run = await cli('approvals');
     expect(run.code).toBe(0);
     expect(run.err).toEqual([]);
-    expect(run.out).toEqual([
-      'APPROVAL     EXECUTION  VENDOR             INVOICE   AMOUNT    CURRENCY  EXPIRES               APPROVERS',
-      'cli-large-1  cli-large  Northwind Traders  NW-88213  12480.00  USD       2026-12-02T08:59:00Z  1',
-      note,
-    ]);
+    expect(run.out).toEqual([HEADER, LEGACY_ROW, note]);
     // The listed one was asked again, metadata only (no input read).
     expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input)).toEqual(
       expect.arrayContaining([{ executionArn: executionArn('cli-large'), includedData: 'METADATA_ONLY' }, { executionArn: executionArn('cli-lost'), includedData: 'METADATA_ONLY' }]),
