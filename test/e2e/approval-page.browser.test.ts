@@ -47,10 +47,12 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
 
     const page = await browser.newPage();
     await page.goto(runtime.endpoints.endpoints.inbox);
-    await page.getByText('Approval needed: invoice NW-88213').first().waitFor({ timeout: 15_000 });
+    await page.getByText('Approval needed: Invoice NW-88213 from Northwind Traders').first().waitFor({ timeout: 15_000 });
 
     await page.goto(link.url);
-    expect(await page.locator('h1').textContent()).toBe('Invoice approval');
+    // The subject the invoice workflow declares: its title heads the page and names it.
+    expect(await page.locator('h1').textContent()).toBe('Invoice NW-88213 from Northwind Traders');
+    expect(await page.title()).toBe('Invoice NW-88213 from Northwind Traders - wardflow');
     expect(await page.locator('dl').textContent()).toContain('Northwind Traders');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.locator('h1', { hasText: 'Approved' }).waitFor({ timeout: 15_000 });
