@@ -19,7 +19,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXAMPLES_FOLDER } from '../lib/local/runtime/app/examples.js';
+import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../test/support/examples.js';
 import type { LocalRuntime } from '../lib/local/runtime/app/runtime.js';
 import { divertProcessOutput, toTerminal } from '../lib/local/runtime/lambda/step-log.js';
 import { traceRequests, watchResumes } from './local/approval-probe.js';

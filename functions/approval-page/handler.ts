@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { linkSignerFor } from '../shared/approvals/link-signer.js';
 import { requireEnv } from '../shared/config.js';
+import { ConfigurationInvalid } from '../shared/errors.js';
 import { createStepLogger } from '../shared/middleware/logger.js';
 import { Redactor } from '../shared/middleware/redact.js';
 import { getDependencies } from '../shared/runtime.js';
@@ -18,12 +19,37 @@ const logger = createStepLogger({ step: PAGE_STEP, redactor });
  * and the local runtime set them with setDependencies), the link signer from
  * functions/shared/approvals/link-signer.ts (useLinkSigner, else KMS with APPROVAL_LINK_KEY_ID).
  * Step Functions (DescribeExecution, SendTaskSuccess/Failure) is reached through the approvals'
- * one client (useSfnClient), the executions named from STATE_MACHINE_ARN.
+ * one client (useSfnClient), the executions named from their workflow's state machine (WORKFLOW_STATE_MACHINES).
  */
 function pageDependencies(): PageDependencies {
   const { store, sealer, now, config } = getDependencies();
   logger.setLogLevel(config.logLevel);
-  return { store, sealer, now, signer: linkSignerFor(requireEnv('APPROVAL_LINK_KEY_ID')), stateMachineArn: requireEnv('STATE_MACHINE_ARN') };
+  return { store, sealer, now, signer: linkSignerFor(requireEnv('APPROVAL_LINK_KEY_ID')), stateMachineFor: workflowStateMachines() };
+}
+
+let stateMachines: { raw: string; of: (workflow: string | undefined) => string | undefined } | undefined;
+
+/**
+ * The state machine of each workflow the site serves: WORKFLOW_STATE_MACHINES, a JSON object of
+ * workflow name → state machine ARN (the platform sets it: lib/constructs/approval-site.ts). An
+ * approval from before approvals named their workflow belongs to the only workflow, or to
+ * invoice-approval, the one workflow there was then. Parsed once per container.
+ */
+function workflowStateMachines(): (workflow: string | undefined) => string | undefined {
+  const raw = requireEnv('WORKFLOW_STATE_MACHINES');
+  if (stateMachines?.raw === raw) return stateMachines.of;
+  let map: Record<string, unknown>;
+  try {
+    map = JSON.parse(raw) as Record<string, unknown>;
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new TypeError('not an object');
+  } catch {
+    throw new ConfigurationInvalid('WORKFLOW_STATE_MACHINES is not a JSON object of workflow names and state machine ARNs');
+  }
+  const arns = new Map(Object.entries(map).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const only = arns.size === 1 ? [...arns.values()][0] : undefined;
+  const of = (workflow: string | undefined) => (workflow === undefined ? (only ?? arns.get('invoice-approval')) : arns.get(workflow));
+  stateMachines = { raw, of };
+  return of;
 }
 
 async function servePage(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
@@ -49,7 +75,7 @@ async function servePage(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
  * internal error. See routes.ts for the flow, pages.ts for the HTML.
  *
  * Environment: the steps' (EVENTS_TABLE, DATA_KEY_ID, ...), APPROVAL_LINK_KEY_ID and
- * STATE_MACHINE_ARN (the state machine whose executions the approvals belong to).
+ * WORKFLOW_STATE_MACHINES (each served workflow's state machine, whose executions its approvals belong to).
  *
  * @example
  * const response = await handler({ version: '2.0', routeKey: 'GET /approvals/{link}', rawPath: `/approvals/${link}`,

@@ -19,8 +19,11 @@ import { readDecisionForm, type DecisionForm } from './request.js';
  */
 export interface PageDependencies extends DecisionDependencies {
   signer: LinkSigner;
-  /** The state machine of the approvals' executions (STATE_MACHINE_ARN): execution ARNs are derived from it. */
-  stateMachineArn: string;
+  /**
+   * The state machine of a workflow's executions (execution ARNs are derived from it), by the workflow
+   * an approval names; undefined for a workflow this site does not serve.
+   */
+  stateMachineFor(workflow: string | undefined): string | undefined;
 }
 
 /** A page, and the approval it concerns once the link proved genuine (for the logs). */
@@ -40,6 +43,8 @@ interface OpenedApproval {
   /** The approval stream as read, chain verified: a decision appends at its version without reading it again. */
   events: readonly StoredEvent[];
   view: ApprovalView;
+  /** The state machine whose execution the approval belongs to. */
+  stateMachineArn: string;
 }
 
 /**
@@ -56,7 +61,7 @@ export async function showApproval(link: string | undefined, deps: PageDependenc
   const opened = found.approval;
   const closed = closedPage(opened, deps.now());
   if (closed) return closed;
-  const check = await checkExecution(deps.stateMachineArn, opened.executionId);
+  const check = await checkExecution(opened.stateMachineArn, opened.executionId);
   if (check.state === 'unknown') return statusUnavailable(opened, check.errorName);
   if (check.state === 'ended') return { ...executionEnded(check.executionStatus), approvalId: opened.approvalId };
   return { ...decisionForm(opened.view), approvalId: opened.approvalId };
@@ -86,7 +91,7 @@ export async function decideApproval(link: string | undefined, event: APIGateway
   const closed = closedPage(opened, deps.now());
   if (closed && !isRepeat(opened, form)) return closed;
   // Asked before anything is written: a decision nothing can act on is not recorded at all.
-  const check = await refuseUnlessRunning(opened, deps, PAGE_STEP);
+  const check = await refuseUnlessRunning(opened, { store: deps.store, stateMachineArn: opened.stateMachineArn }, PAGE_STEP);
   if (check.state === 'unknown') return statusUnavailable(opened, check.errorName);
   if (check.state === 'ended') return { ...executionEnded(check.executionStatus), approvalId: opened.approvalId };
   const served = await record(opened, form, deps);
@@ -110,7 +115,19 @@ async function openApproval(link: string | undefined, deps: PageDependencies): P
   const state = approvalState(events);
   const executionId = state.executionId;
   if (state.status === 'none' || executionId === undefined || approverIndex >= state.approverCount) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
-  return { ok: true, approval: { approvalId, executionId, approverIndex, state, events, view: { approvalId, subject: approvalSubjectOf(events), expiresAt: state.expiresAt } } };
+  // Several workflows share the site: the approval says whose it is (streams from before the workflow was recorded say nothing).
+  const stateMachineArn = deps.stateMachineFor(workflowOf(events));
+  if (stateMachineArn === undefined) return { ok: false, page: { ...problemPage('unknown'), outcome: 'unknown:workflow-not-served', approvalId } };
+  return {
+    ok: true,
+    approval: { approvalId, executionId, approverIndex, state, events, stateMachineArn, view: { approvalId, subject: approvalSubjectOf(events), expiresAt: state.expiresAt } },
+  };
+}
+
+/** The workflow an approval's ApprovalRequested names, or undefined when it names none (a stream from before workflows were recorded). */
+function workflowOf(events: readonly StoredEvent[]): string | undefined {
+  const workflow = events.find((event) => event.type === 'ApprovalRequested')?.data.workflow;
+  return typeof workflow === 'string' ? workflow : undefined;
 }
 
 /** The page for an approval that can no longer be decided, or undefined while it is open. */

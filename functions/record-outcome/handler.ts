@@ -4,7 +4,7 @@ import { ConcurrencyConflict } from '../shared/errors.js';
 import { approvalStream, executionStream, type StoredEvent } from '../shared/events/event.js';
 import type { EventStore } from '../shared/events/store.js';
 import { approvalState } from '../shared/events/fold.js';
-import { ApprovalIdSchema } from '../shared/invoice/approval-id.js';
+import { ApprovalIdSchema } from '../shared/approvals/approval-id.js';
 import { defineStep } from '../shared/middleware/step.js';
 import { readVerified } from '../shared/events/read-verified.js';
 

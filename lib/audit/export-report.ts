@@ -1,6 +1,6 @@
 import { canonicalEncoding } from '../../functions/shared/events/canonical.js';
 import { verifyChain } from '../../functions/shared/events/chain.js';
-import type { EventType, Json, StoredEvent } from '../../functions/shared/events/event.js';
+import type { Json, StoredEvent } from '../../functions/shared/events/event.js';
 import {
   type ApprovalState,
   approvalState,
@@ -32,7 +32,7 @@ export const HOW_TO_RECOMPUTE = [
 export interface ReportEvent {
   version: number;
   time: string;
-  type: EventType;
+  type: StoredEvent['type'];
   actor: string;
   /** The clear `data`, with addresses masked. */
   data: { [key: string]: Json };
@@ -308,7 +308,7 @@ function approvalOverview(approvalId: string, events: readonly StoredEvent[]): A
   };
 }
 
-const DECISION_EVENTS: Partial<Record<EventType, DecisionRecord['what']>> = {
+const DECISION_EVENTS: Partial<Record<string, DecisionRecord['what']>> = {
   ApprovalRequested: 'requested',
   ApprovalDecided: 'decided',
   ApprovalAutoDecided: 'auto-decided',

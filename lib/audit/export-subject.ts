@@ -1,6 +1,6 @@
 import type { ArchivedRecord } from '../../functions/shared/audit/archive-format.js';
 import { approvalStream, executionStream, type StoredEvent } from '../../functions/shared/events/event.js';
-import { approvalIdFor, ApprovalIdSchema } from '../../functions/shared/invoice/approval-id.js';
+import { approvalIdFor, ApprovalIdSchema } from '../../functions/shared/approvals/approval-id.js';
 import { EXECUTION_NAME } from '../shared/execution-arn.js';
 
 /** What one audit export is about: one execution or one approval, by its id. */

@@ -2,13 +2,13 @@ import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { STACK_OUTPUTS } from '../stacks/stack-outputs.js';
+import { STACK_OUTPUTS, WORKFLOW_OUTPUT_SUFFIX, workflowOfStackOutput } from '../stacks/stack-outputs.js';
 import { resolveDataFolder } from '../local/data-folder.js';
 import { readEndpointsFile, type EndpointsFile } from '../local/runtime/services/endpoints-file.js';
 import { asCliError } from './sdk-errors.js';
 import { RuntimeNotRunning, StackNotFound, StackOutputMissing } from './errors.js';
 import type { Target } from './options.js';
-import { KNOWN_WORKFLOWS, type WorkflowArns } from './workflows.js';
+import type { WorkflowArns } from './workflows.js';
 import { isProcessAlive } from '../local/process-alive.js';
 
 /** The CloudFormation output naming the events table (the stack adds it beside the state machine ARNs). */
@@ -111,7 +111,14 @@ async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Con
     return value;
   };
   const eventsTable = output(EVENTS_TABLE_OUTPUT);
-  const workflows = Object.fromEntries(Object.entries(KNOWN_WORKFLOWS).map(([workflow, { stackOutput }]) => [workflow, output(stackOutput)]));
+  // Every workflow the stack deploys has an output <Name>StateMachineArn: the stack, not a list in the CLI, says which there are.
+  const workflows = Object.fromEntries(
+    outputs.flatMap((o) => {
+      const workflow = o.OutputKey === undefined ? undefined : workflowOfStackOutput(o.OutputKey);
+      return workflow === undefined || !o.OutputValue ? [] : [[workflow, o.OutputValue] as const];
+    }),
+  );
+  if (Object.keys(workflows).length === 0) throw new StackOutputMissing(stackName, `<Workflow>${WORKFLOW_OUTPUT_SUFFIX}`);
   const sfn = new SFNClient(config);
   const dynamodb = new DynamoDBClient(config);
   const s3 = new S3Client(config);

@@ -1,11 +1,11 @@
-import { approvalStream, type EventType, type Json, type StoredEvent } from '../../functions/shared/events/event.js';
+import { approvalStream, type Json, type StoredEvent } from '../../functions/shared/events/event.js';
 import { maskEmails } from '../shared/mask.js';
 
 /**
  * Which fields of each event type's clear data a one-line summary shows, in order (dotted
  * paths reach into objects). The sealed part is never among them: it is never opened.
  */
-const SUMMARY_FIELDS: Partial<Record<EventType, readonly string[]>> = {
+const SUMMARY_FIELDS: Partial<Record<string, readonly string[]>> = {
   ExecutionStarted: ['workflow', 'source'],
   StepSucceeded: ['step', 'durationMs'],
   StepFailed: ['step', 'error'],

@@ -1,20 +1,18 @@
-import * as z from 'zod';
-import { InvoiceText } from '../../functions/shared/invoice/invoice-text.js';
-import { SourceLabel } from '../../functions/shared/invoice/source-label.js';
+import type * as z from 'zod';
+
+/** Workflow name → state machine ARN, as one connection knows them (AWS mode: the stack's `<Name>StateMachineArn` outputs; local mode: endpoints.json). */
+export type WorkflowArns = Readonly<Record<string, string>>;
 
 /**
- * The workflows wardflow ships, with the CloudFormation output that names each one's state
- * machine in AWS mode (in local mode the runtime's endpoints.json lists them instead), and
- * the schema of an execution's input: the first step's input schema, built from the same
- * field schemas (functions/record-start validates `{ invoiceText, source? }` with them), so
- * `start` refuses an input the workflow would fail on before anything runs.
+ * The execution input schema of a workflow of this app (the `input` of its declaration in the
+ * app's registry, statemachines/index.ts), or undefined for a workflow the app does not declare
+ * (one a stack or runtime serves that this checkout does not know). Loaded at first use: the
+ * declarations build Step Functions states with aws-cdk-lib, which only `start` needs.
+ *
+ * @example
+ * const schema = await workflowInputSchema('invoice-approval'); // z.object({ invoiceText, source? })
  */
-export const KNOWN_WORKFLOWS = {
-  'invoice-approval': {
-    stackOutput: 'InvoiceApprovalStateMachineArn',
-    input: z.object({ invoiceText: InvoiceText, source: SourceLabel.optional() }),
-  },
-} as const satisfies Record<string, { stackOutput: string; input: z.ZodType }>;
-
-/** Workflow name → state machine ARN, as one connection knows them. */
-export type WorkflowArns = Readonly<Record<string, string>>;
+export async function workflowInputSchema(workflow: string): Promise<z.ZodType | undefined> {
+  const { WORKFLOWS } = await import('../../statemachines/index.js');
+  return WORKFLOWS.find((declared) => declared.name === workflow)?.input;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as z from 'zod';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
-import { InvoiceText } from '../../functions/shared/invoice/invoice-text.js';
+import { InvoiceText } from '../../functions/workflows/invoice-approval/domain/invoice-text.js';
 import { SourceLabel } from '../../functions/shared/source-label.js';
 import { defineWorkflow } from '../../lib/workflows/workflow-definition.js';
 
@@ -41,21 +41,21 @@ export const invoiceApproval = defineWorkflow({
   },
   steps: {
     'extract-invoice': {
-      handler: 'extract-invoice',
+      handler: 'workflows/invoice-approval/extract-invoice',
       description: 'asks the model for the invoice fields',
       models: true,
       seal: ['execution'], // ModelInvoked.prompt
       timeoutSeconds: 120,
     },
-    'check-grounding': { handler: 'check-grounding', description: 'every extracted value occurs in the invoice text' },
+    'check-grounding': { handler: 'workflows/invoice-approval/check-grounding', description: 'every extracted value occurs in the invoice text' },
     'apply-policy': {
-      handler: 'apply-policy',
+      handler: 'workflows/invoice-approval/apply-policy',
       description: 'auto-approves by the policy, or asks a human',
       append: ['approval'], // ApprovalAutoDecided
       environment: () => ({ APPROVAL_POLICY: readApprovalPolicy(APPROVAL_POLICY_FILE) }),
     },
     'pay-invoice': {
-      handler: 'pay-invoice',
+      handler: 'workflows/invoice-approval/pay-invoice',
       description: 'pays what the approval stream says was approved',
       read: ['approval'],
       secrets: { PAYMENTS_SECRET_ID: 'payments-api-key' },

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/services/inbox-client.js';
 import { localEventReader } from '../../lib/local/runtime/app/event-reader.js';
-import { EXAMPLES_FOLDER as EXAMPLES, outcomeOf } from '../../lib/local/runtime/app/examples.js';
+import { outcomeOf } from '../../lib/local/runtime/app/examples.js';
+import { vendorStreamOf } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
+import { INVOICE_EXAMPLES as EXAMPLES } from '../support/examples.js';
 import { eventually, runCliProcess, stepLog, tempDataDir, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
@@ -18,22 +20,24 @@ function sfnOf(r: RuntimeProcess): SFNClient {
   return new SFNClient({ endpoint: endpoints.stepfunctions, region, credentials });
 }
 
-async function statusOf(r: RuntimeProcess, name: string): Promise<string | undefined> {
-  const arn = `${r.endpoints.resources.stateMachines['invoice-approval']!.replace(':stateMachine:', ':execution:')}:${name}`;
+async function statusOf(r: RuntimeProcess, name: string, workflow = 'invoice-approval'): Promise<string | undefined> {
+  const arn = `${r.endpoints.resources.stateMachines[workflow]!.replace(':stateMachine:', ':execution:')}:${name}`;
   const { status } = await sfnOf(r).send(new DescribeExecutionCommand({ executionArn: arn }));
   return status;
 }
 
-async function endedStatus(r: RuntimeProcess, name: string): Promise<string> {
+async function endedStatus(r: RuntimeProcess, name: string, workflow?: string): Promise<string> {
   return eventually(async () => {
-    const status = await statusOf(r, name);
+    const status = await statusOf(r, name, workflow);
     return status === 'RUNNING' ? undefined : status;
   }, `execution ${name} to end`);
 }
 
-function names(r: RuntimeProcess): Record<string, string> {
-  // "started example invoice-large.json as execution invoice-large-1a2b3c4d"
-  return Object.fromEntries([...r.output().matchAll(/started example (\S+) as execution (\S+)/g)].map((m) => [m[1]!, m[2]!]));
+function names(r: RuntimeProcess, workflow = 'invoice-approval'): Record<string, string> {
+  // "started example invoice-approval/invoice-large.json as execution invoice-large-1a2b3c4d"
+  return Object.fromEntries(
+    [...r.output().matchAll(/started example ([a-z-]+)\/(\S+) as execution (\S+)/g)].filter((m) => m[1] === workflow).map((m) => [m[2]!, m[3]!]),
+  );
 }
 
 describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
@@ -45,6 +49,12 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     expect(out).toContain(r.dataDir);
     const examples = names(r);
     expect(Object.keys(examples).sort()).toEqual(['invoice-large.json', 'invoice-malformed.json', 'invoice-small.json', 'invoice-unknown-vendor.json']);
+    expect(Object.keys(names(r, 'vendor-bank-details')).sort()).toEqual([
+      'bank-change-bad-checksum.json',
+      'bank-change-no-date.json',
+      'bank-change-suspicious.json',
+      'bank-change-valid.json',
+    ]);
     const large = examples['invoice-large.json']!;
 
     const link = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${large}-`)), 'the approval email');
@@ -86,6 +96,29 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     expect(everything).not.toContain('approvers-dev@example.com');
     expect(everything).not.toContain('Quarterly coffee and pantry supply contract');
     expect(everything).not.toMatch(/wflt1\.[A-Za-z0-9_-]{64}/);
+
+    // The second workflow, from the same runtime: a bank-detail change waits for a vendor-master approver,
+    // whose approval records the change on the vendor's own stream; a rejection records why there.
+    const letters = names(r, 'vendor-bank-details');
+    const approveLetter = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${letters['bank-change-valid.json']}-1`), 'the bank-change approval email');
+    expect((await followApprovalLink(approveLetter.url, 'approve')).status).toBe(200);
+    expect(await endedStatus(r, letters['bank-change-valid.json']!, 'vendor-bank-details')).toBe('SUCCEEDED');
+    const rejectLetter = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${letters['bank-change-suspicious.json']}-1`), 'the suspicious change approval email');
+    expect((await followApprovalLink(rejectLetter.url, 'reject')).status).toBe(200);
+    expect(await endedStatus(r, letters['bank-change-suspicious.json']!, 'vendor-bank-details')).toBe('FAILED');
+    expect(await endedStatus(r, letters['bank-change-bad-checksum.json']!, 'vendor-bank-details')).toBe('FAILED');
+    const vendorReader = localEventReader(r.endpoints);
+    const changed = (await vendorReader.execution(letters['bank-change-valid.json']!)).find((e) => e.type === 'StepSucceeded' && e.data.step === 'record-bank-details-change');
+    expect(changed).toBeDefined();
+    expect(outcomeOf(await vendorReader.execution(letters['bank-change-suspicious.json']!))).toBe('failed-rejected');
+    expect(outcomeOf(await vendorReader.execution(letters['bank-change-bad-checksum.json']!))).toBe('failed-validation');
+    const register = await vendorReader.stream(vendorStreamOf('Vandelay Industries GmbH'));
+    expect(register.map((e) => e.type)).toEqual(['VendorBankDetailsChanged']);
+    expect(register[0]!.data).toMatchObject({ executionId: letters['bank-change-valid.json'], effectiveDate: '2027-01-15', ibanMasked: 'DE60 **** 5678' });
+    expect(JSON.stringify(register[0]!.data)).not.toContain('DE60987654321012345678'); // the IBAN itself is sealed
+    const refused = await vendorReader.stream(vendorStreamOf('Kramerica Industries GmbH'));
+    expect(refused.map((e) => e.type)).toEqual(['VendorBankDetailsChangeRejected']);
+    vendorReader.close();
 
     // Executions ran at the same time, yet every log line belongs to one invocation: each says
     // "step succeeded" once, under its own execution.

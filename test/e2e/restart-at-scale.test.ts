@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { approvalLinks, followApprovalLink, type ApprovalLink } from '../../lib/local/runtime/services/inbox-client.js';
-import { EXAMPLES_FOLDER } from '../../lib/local/runtime/app/examples.js';
+import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../support/examples.js';
 import { eventually, runCliProcess, stepLog, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**

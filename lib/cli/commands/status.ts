@@ -1,6 +1,6 @@
 import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
-import { approvalIdFor, ApprovalIdSchema } from '../../../functions/shared/invoice/approval-id.js';
+import { approvalIdFor, ApprovalIdSchema } from '../../../functions/shared/approvals/approval-id.js';
 import type { Connection } from '../connection.js';
 import { openEventReader, readStream } from '../../shared/event-reader.js';
 import { displayActor, summarizeEvent } from '../event-summary.js';

@@ -8,7 +8,7 @@ import { archiveStreamBatch } from '../../../functions/shared/audit/archive-stre
 import { s3ArchiveWriter } from '../../../functions/shared/audit/s3-archive-writer.js';
 import { approvalStream, executionStream, type NewEvent, type StoredEvent } from '../../../functions/shared/events/event.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
-import { approvalIdFor } from '../../../functions/shared/invoice/approval-id.js';
+import { approvalIdFor } from '../../../functions/shared/approvals/approval-id.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
 import type { ExportReport } from '../../../lib/audit/export-report.js';
 import { LOCAL_CREDENTIALS, type RunningService, startS3 } from '../../../lib/local/runtime/services/local-services.js';

@@ -26,7 +26,7 @@ import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-s
 import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-store.js';
 import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
 import type { ApprovalSubject } from '../../../functions/shared/approvals/approval-subject.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
+import type { Invoice } from '../../../functions/workflows/invoice-approval/domain/invoice.js';
 import { setDependencies, type StepDependencies } from '../../../functions/shared/runtime.js';
 import { startDynalite, TEST_CREDENTIALS, TEST_REGION, type LocalDynamo } from '../../support/dynalite.js';
 
@@ -58,6 +58,7 @@ export const STEP_ENV = {
   APPROVAL_LINK_KEY_ID: 'alias/wardflow-test-approval-links',
   APPROVAL_EMAIL_FROM: 'wardflow@example.test',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-test-invoice-approval',
+  WORKFLOW_STATE_MACHINES: JSON.stringify({ 'invoice-approval': 'arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-test-invoice-approval' }),
 } as const;
 
 export interface HandlerWorld {

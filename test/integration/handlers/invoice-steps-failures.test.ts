@@ -5,10 +5,10 @@ import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-r
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
-import { handler as checkGrounding } from '../../../functions/check-grounding/handler.js';
-import { handler as extractInvoice } from '../../../functions/extract-invoice/handler.js';
-import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
+import { handler as applyPolicy } from '../../../functions/workflows/invoice-approval/apply-policy/handler.js';
+import { handler as checkGrounding } from '../../../functions/workflows/invoice-approval/check-grounding/handler.js';
+import { handler as extractInvoice } from '../../../functions/workflows/invoice-approval/extract-invoice/handler.js';
+import { handler as payInvoice } from '../../../functions/workflows/invoice-approval/pay-invoice/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { ConfigurationInvalid, GuardTriggered, ModelNotAllowed, PaymentFailed, ValidationFailed } from '../../../functions/shared/errors.js';

@@ -2,10 +2,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handler as applyPolicy } from '../../../functions/apply-policy/handler.js';
-import { handler as checkGrounding } from '../../../functions/check-grounding/handler.js';
-import { handler as extractInvoice } from '../../../functions/extract-invoice/handler.js';
-import { handler as payInvoice } from '../../../functions/pay-invoice/handler.js';
+import { handler as applyPolicy } from '../../../functions/workflows/invoice-approval/apply-policy/handler.js';
+import { handler as checkGrounding } from '../../../functions/workflows/invoice-approval/check-grounding/handler.js';
+import { handler as extractInvoice } from '../../../functions/workflows/invoice-approval/extract-invoice/handler.js';
+import { handler as payInvoice } from '../../../functions/workflows/invoice-approval/pay-invoice/handler.js';
 import { handler as recordDecision } from '../../../functions/record-decision/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
 import { handler as recordStart } from '../../../functions/record-start/handler.js';
@@ -13,7 +13,7 @@ import { handler as requestApproval } from '../../../functions/request-approval/
 import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
+import type { Invoice } from '../../../functions/workflows/invoice-approval/domain/invoice.js';
 import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, invoiceSubject, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_4f9a1c2e';

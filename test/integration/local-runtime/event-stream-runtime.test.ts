@@ -8,7 +8,7 @@ import { parseArchiveBatch } from '../../../functions/shared/audit/archive-forma
 import { fromItem } from '../../../functions/shared/events/dynamodb-item.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
 import { countDynamoDbRequests } from '../../../lib/local/runtime/services/dynamodb-request-counter.js';
-import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/app/examples.js';
+import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../../support/examples.js';
 import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
 import { startLocalRuntime } from '../../../lib/local/runtime/app/runtime.js';
 

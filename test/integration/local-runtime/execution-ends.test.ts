@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RECORDER_ACTOR } from '../../../functions/record-execution-end/ending.js';
 import type { StoredEvent } from '../../../functions/shared/events/event.js';
 import { executionState } from '../../../functions/shared/events/fold.js';
-import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/app/examples.js';
+import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../../support/examples.js';
 import { waitForApprovalLink } from '../../../lib/local/runtime/services/inbox-client.js';
 import { inProcessRuntimeOfThisFile } from '../../support/in-process-runtime.js';
 import { eventually } from '../../support/local-runtime.js';

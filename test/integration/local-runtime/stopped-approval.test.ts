@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXAMPLES_FOLDER } from '../../../lib/local/runtime/app/examples.js';
+import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../../support/examples.js';
 import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
 import { waitForApprovalLink } from '../../../lib/local/runtime/services/inbox-client.js';
 import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/app/runtime.js';

@@ -157,10 +157,7 @@ describe('display text', () => {
 });
 
 describe('ApprovalIdSchema', () => {
-  it('is the gate’s own, and the invoice steps import the same one', async () => {
-    const fromInvoice = await import('../../../functions/shared/invoice/approval-id.js');
-    expect(fromInvoice.ApprovalIdSchema).toBe(ApprovalIdSchema);
-    expect(fromInvoice.approvalIdFor).toBe(approvalIdFor);
+  it('names a gate’s approval after its execution and gate number, as the state machine does (States.Format({}-N))', () => {
     expect(approvalIdFor('exec-42')).toBe('exec-42-1');
     expect(approvalIdFor('exec-42', 2)).toBe('exec-42-2');
     expect(ApprovalIdSchema.safeParse('exec-42-1').success).toBe(true);

@@ -38,26 +38,57 @@ beforeEach(() => {
 });
 
 /** An approval waiting for its one approver, and the link that approver was emailed. */
-async function pendingApproval(executionId: string): Promise<{ deps: PageDependencies; link: string; approvalId: string }> {
+async function pendingApproval(executionId: string, workflow?: string): Promise<{ deps: PageDependencies; link: string; approvalId: string }> {
   const approvalId = `${executionId}-1`;
   const store = new InMemoryEventStore({ sealer, now: () => NOW });
   await store.append(approvalStream(approvalId), 0, [
     {
       type: 'ApprovalRequested',
       actor: 'step:request-approval',
-      data: { approvalId, executionId, approverCount: 1, expiresAt: EXPIRES, summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' } },
+      data: {
+        approvalId,
+        executionId,
+        approverCount: 1,
+        expiresAt: EXPIRES,
+        summary: { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00' },
+        ...(workflow === undefined ? {} : { workflow }),
+      },
       sensitive: { taskToken: TOKEN, approvers: [APPROVER] },
     },
   ]);
   const signer = new HmacLinkSigner(randomBytes(32));
   const link = await signApprovalLink({ approvalId, approverIndex: 0, expiresAt: linkExpiry(EXPIRES) }, signer);
-  return { deps: { store, sealer, now: () => NOW, signer, stateMachineArn: MACHINE }, link, approvalId };
+  const machines: Record<string, string> = { 'invoice-approval': MACHINE, 'vendor-bank-details': OTHER_MACHINE };
+  // As the page's handler answers: by the workflow the approval names, an unnamed (older) one being invoice-approval's.
+  const stateMachineFor = (name: string | undefined) => machines[name ?? 'invoice-approval'];
+  return { deps: { store, sealer, now: () => NOW, signer, stateMachineFor }, link, approvalId };
 }
 
 const click = (decision: 'approve' | 'reject'): APIGatewayProxyEventV2 =>
   ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `decision=${decision}`, isBase64Encoded: false }) as unknown as APIGatewayProxyEventV2;
 const deliveries = () => [...sfnMock.commandCalls(SendTaskSuccessCommand), ...sfnMock.commandCalls(SendTaskFailureCommand)];
 const executionArn = (executionId: string) => `arn:aws:states:eu-west-1:111122223333:execution:wardflow-dev-invoice-approval:${executionId}`;
+
+const OTHER_MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:wardflow-dev-vendor-bank-details';
+
+describe('the approval page finds the execution of the workflow the approval names', () => {
+  it("asks about the execution of that workflow's state machine", async () => {
+    const { deps, link } = await pendingApproval('exec-vendor', 'vendor-bank-details');
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    const served = await showApproval(link, deps);
+    expect(served.statusCode).toBe(200);
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)[0]!.args[0].input.executionArn).toBe(
+      'arn:aws:states:eu-west-1:111122223333:execution:wardflow-dev-vendor-bank-details:exec-vendor',
+    );
+  });
+
+  it('refuses an approval of a workflow the site does not serve, without asking Step Functions or deciding anything', async () => {
+    const { deps, link } = await pendingApproval('exec-elsewhere', 'not-served-here');
+    const served = await decideApproval(link, click('approve'), deps);
+    expect([served.statusCode, served.outcome]).toEqual([404, 'unknown:workflow-not-served']);
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+});
 
 describe('the approval page asks whether the execution still runs', () => {
   it('decides while it is RUNNING: asked first (metadata only), then the decision is recorded and delivered', async () => {

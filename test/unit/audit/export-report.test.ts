@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ARCHIVE_FORMAT, type ArchiveBatch, type ArchivedRecord, archiveObjectKey, encodeArchiveBatch } from '../../../functions/shared/audit/archive-format.js';
 import { approvalStream, executionStream, type NewEvent, type StoredEvent } from '../../../functions/shared/events/event.js';
 import { InMemoryEventStore } from '../../../functions/shared/events/memory-store.js';
-import { approvalIdFor } from '../../../functions/shared/invoice/approval-id.js';
+import { approvalIdFor } from '../../../functions/shared/approvals/approval-id.js';
 import type { ArchiveObject } from '../../../lib/audit/archive-reader.js';
 import { type ArchiveSource, collectExportStreams } from '../../../lib/audit/export-collect.js';
 import { compactFacts, markdownText, renderExportMarkdown } from '../../../lib/audit/export-markdown.js';

@@ -3,7 +3,7 @@ import { ConfigurationInvalid, ModelNotAllowed } from '../../../functions/shared
 import { assertModelAllowed, parseAllowList } from '../../../functions/shared/models/allow-list.js';
 import { readModelSettings, selectGateway } from '../../../functions/shared/models/select-gateway.js';
 import { BedrockGateway } from '../../../functions/shared/models/bedrock.js';
-import { LocalInvoiceParserGateway } from '../../../functions/shared/models/local-invoice-parser.js';
+import { LocalInvoiceParserGateway } from '../../../functions/workflows/invoice-approval/domain/local-invoice-parser.js';
 
 describe('assertModelAllowed', () => {
   it('passes a listed model', () => {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { describeIssues, ValidationFailed } from '#wardflow/step';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
-import { isIsoCalendarDate } from '../../../shared/invoice/calendar.js';
+import { isIsoCalendarDate } from '../../../shared/calendar.js';
 import { Iban } from './iban.js';
 
 /**

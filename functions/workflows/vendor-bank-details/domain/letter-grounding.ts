@@ -1,6 +1,6 @@
 import { GuardTriggered } from '#wardflow/step';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
-import { parseWrittenDate } from '../../../shared/invoice/calendar.js';
+import { parseWrittenDate } from '../../../shared/calendar.js';
 import type { BankDetailsRequest } from './bank-details-request.js';
 
 export type BankDetailsField = keyof BankDetailsRequest;

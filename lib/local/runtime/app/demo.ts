@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type Example, executionNameFor, loadExamples, outcomeOf } from './examples.js';
+import { type Example, executionNameFor, loadWorkflowExamples, outcomeOf } from './examples.js';
 import { freeBasePort } from '../services/free-ports.js';
 import { localEventReader } from './event-reader.js';
 import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from '../services/inbox-client.js';
 import { startLocalRuntime } from './runtime.js';
 
 export interface DemoRow {
+  workflow: string;
   example: string;
   execution: string;
   approver: string;
@@ -29,7 +30,7 @@ export interface DemoOptions {
 
 /**
  * `npm run demo`: the whole story, non-interactive. Starts the runtime in a temporary data
- * folder on free ports, starts every example invoice through the Step Functions API, answers
+ * folder on free ports, starts every workflow's examples through the Step Functions API, answers
  * each approval email the way expected.json says (reads the inbox's API, follows the link with
  * GET then POSTs the decision, like a browser), waits for every execution to end and returns
  * one row per example. The caller exits 0 only if every outcome is the expected one.
@@ -43,16 +44,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
   print(`local runtime up in ${dataDir} (inbox ${endpoints.endpoints.inbox})`);
   const sfn = new SFNClient({ endpoint: endpoints.endpoints.stepfunctions, region: endpoints.region, credentials: endpoints.credentials });
   const reader = localEventReader(endpoints);
-  const stateMachineArn = endpoints.resources.stateMachines['invoice-approval'];
+  const machines = endpoints.resources.stateMachines;
   let ok = false;
   try {
-    if (stateMachineArn === undefined) throw new Error('the local runtime has no invoice-approval state machine');
-    const examples = loadExamples();
+    const examples = loadWorkflowExamples();
+    const missing = examples.filter((example) => machines[example.workflow] === undefined).map((example) => example.workflow);
+    if (missing.length > 0) throw new Error(`the local runtime has no state machine for ${[...new Set(missing)].join(', ')}`);
     const started = await Promise.all(
       examples.map(async (example) => {
+        const stateMachineArn = machines[example.workflow]!;
         const name = executionNameFor(example);
         const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: example.input }));
-        print(`started ${example.file} as ${name}`);
+        print(`started ${example.workflow}/${example.file} as ${name}`);
         return { example, name, executionArn: executionArn! };
       }),
     );
@@ -63,6 +66,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
       const status = await waitForExecutionEnd(sfn, run.executionArn, deadline);
       const outcome = outcomeOf(await reader.execution(run.name));
       rows.push({
+        workflow: run.example.workflow,
         example: run.example.file,
         execution: run.name,
         approver: run.example.expected.approver ?? '-',
@@ -91,7 +95,7 @@ async function answerApproval(example: Example, executionName: string, inbox: st
 
 /** The demo's table, one line per example. */
 export function formatDemoTable(rows: readonly DemoRow[]): string[] {
-  const header: DemoRow = { example: 'example', execution: 'execution', approver: 'approver', status: 'status', outcome: 'outcome', expected: 'expected' };
+  const header: DemoRow = { workflow: 'workflow', example: 'example', execution: 'execution', approver: 'approver', status: 'status', outcome: 'outcome', expected: 'expected' };
   const all = [header, ...rows];
   const keys = Object.keys(header) as (keyof DemoRow)[];
   const widths = keys.map((key) => Math.max(...all.map((row) => row[key].length)));

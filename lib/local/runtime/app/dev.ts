@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { executionNameFor, loadExamples } from './examples.js';
+import { executionNameFor, loadWorkflowExamples } from './examples.js';
 import { servicePaths } from '../services/local-services.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { divertProcessOutput } from '../lambda/step-log.js';
@@ -7,14 +7,14 @@ import { divertProcessOutput } from '../lambda/step-log.js';
 export interface DevOptions {
   dataDir: string;
   basePort: number;
-  /** Start the example invoices on the first start of a data folder. @default true */
+  /** Start every workflow's examples on the first start of a data folder. @default true */
   examples?: boolean;
 }
 
 /**
  * `npm start` / `wardflow dev`: starts the local runtime and keeps it running until Ctrl-C
- * (SIGINT) or SIGTERM. On the first start of a data folder it starts the example invoices,
- * so the inbox shows an approval email within seconds. Stopping leaves waiting executions
+ * (SIGINT) or SIGTERM. On the first start of a data folder it starts every workflow's examples,
+ * so the inbox shows approval emails within seconds. Stopping leaves waiting executions
  * RUNNING on disk; the next start resumes them.
  */
 export async function runDev(options: DevOptions): Promise<number> {
@@ -39,19 +39,22 @@ export async function runDev(options: DevOptions): Promise<number> {
   print(`  audit archive:            s3://${runtime.endpoints.resources.auditBucket} (files in ${servicePaths(options.dataDir).s3})`);
   print(`  audit dead letters:       ${runtime.auditStream.deadLetterFile}`);
   if (runtime.resumed.length > 0) print(`  resumed ${runtime.resumed.length} execution(s) that were running when it last stopped`);
+  const machines = runtime.endpoints.resources.stateMachines;
+  print(`  workflows:                ${Object.keys(machines).join(', ')}`);
   if (runtime.firstStart && options.examples !== false) {
-    const arn = runtime.endpoints.resources.stateMachines['invoice-approval'];
-    if (arn !== undefined) {
-      for (const example of loadExamples()) {
-        const name = executionNameFor(example);
-        await runtime.engine.startExecution({ stateMachineArn: arn, name, input: example.input });
-        print(`  started example ${example.file} as execution ${name}`);
-      }
-      print('  open the inbox: the large invoice and the unknown vendor wait for an approver.');
+    let waiting = 0;
+    for (const example of loadWorkflowExamples()) {
+      const arn = machines[example.workflow];
+      if (arn === undefined) continue;
+      const name = executionNameFor(example);
+      await runtime.engine.startExecution({ stateMachineArn: arn, name, input: example.input });
+      if (example.expected.approver !== undefined) waiting += 1;
+      print(`  started example ${example.workflow}/${example.file} as execution ${name}`);
     }
+    if (waiting > 0) print(`  open the inbox: ${waiting} of them wait for an approver.`);
   }
   print('');
-  print('Try: npm run wardflow -- executions | approvals | status <id> | start invoice-approval --input examples/invoice-small.json');
+  print('Try: npm run wardflow -- executions | approvals | status <id> | start <workflow> --input <file.json>');
   print('Press Ctrl-C to stop. Executions waiting for approval are resumed at the next start.');
 
   const signals = watchStopSignals({

@@ -5,7 +5,7 @@ import { openEventReader } from '../../../shared/event-reader.js';
 import type { EndpointsFile } from '../services/endpoints-file.js';
 
 /**
- * Reads execution and approval streams of a running local runtime, chain verified, through
+ * Reads the streams (execution, approval, a workflow's own) of a running local runtime, chain verified, through
  * the CLI's read-only event store (it holds no key: sealed parts stay sealed) with the real
  * SDK client pointed at the runtime's DynamoDB endpoint.
  *
@@ -19,6 +19,8 @@ export function localEventReader(endpoints: EndpointsFile) {
   return {
     execution: (executionId: string): Promise<StoredEvent[]> => readVerified(store, executionStream(executionId)),
     approval: (approvalId: string): Promise<StoredEvent[]> => readVerified(store, approvalStream(approvalId)),
+    /** Any stream by name, e.g. a workflow's own `vendor#<id>`. */
+    stream: (stream: string): Promise<StoredEvent[]> => readVerified(store, stream),
     close: () => dynamodb.destroy(),
   };
 }

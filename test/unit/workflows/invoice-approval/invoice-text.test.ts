@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvoiceText, jsonTextBytes, MAX_INVOICE_TEXT_BYTES, MAX_INVOICE_TEXT_CHARS } from '../../../functions/shared/invoice/invoice-text.js';
-import { describeIssues } from '../../../functions/shared/middleware/describe-issues.js';
+import { InvoiceText, jsonTextBytes, MAX_INVOICE_TEXT_BYTES, MAX_INVOICE_TEXT_CHARS } from '../../../../functions/workflows/invoice-approval/domain/invoice-text.js';
+import { describeIssues } from '../../../../functions/shared/middleware/describe-issues.js';
 
 describe('InvoiceText', () => {
   it('accepts ordinary text up to the byte bound', () => {

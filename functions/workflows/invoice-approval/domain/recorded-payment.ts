@@ -1,5 +1,5 @@
-import { PaymentFailed } from '../errors.js';
-import type { StoredEvent } from '../events/event.js';
+import { PaymentFailed } from '../../../shared/errors.js';
+import type { StoredEvent } from '../../../shared/events/event.js';
 import type { PaymentRequest } from './payments-api.js';
 
 /** The invoice facts a PaymentRecorded event carries and a retry must repeat unchanged. */

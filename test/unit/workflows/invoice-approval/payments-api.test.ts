@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationInvalid, PaymentFailed } from '../../../functions/shared/errors.js';
-import { HttpPaymentsApi, LedgerOnlyPayments, paymentsApiFromEnvironment } from '../../../functions/shared/payments/payments-api.js';
+import { ConfigurationInvalid, PaymentFailed } from '../../../../functions/shared/errors.js';
+import { HttpPaymentsApi, LedgerOnlyPayments, paymentsApiFromEnvironment } from '../../../../functions/workflows/invoice-approval/domain/payments-api.js';
 
 const request = { idempotencyKey: 'exec-1', vendor: 'Acme', invoiceNumber: 'A-1', currency: 'EUR', amount: '10.00' };
 const respond = (status: number, body: unknown): typeof fetch => (async () => new Response(JSON.stringify(body), { status })) as typeof fetch;

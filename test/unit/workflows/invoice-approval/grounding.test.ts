@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkGrounding } from '../../../functions/shared/invoice/grounding.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
-import { fromMinorUnits } from '../../../functions/shared/invoice/money.js';
+import { checkGrounding } from '../../../../functions/workflows/invoice-approval/domain/grounding.js';
+import type { Invoice } from '../../../../functions/workflows/invoice-approval/domain/invoice.js';
+import { fromMinorUnits } from '../../../../functions/workflows/invoice-approval/domain/money.js';
 
 const base: Invoice = { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' };
 const sourceOf = (parts: string[]) => parts.join('\n');

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { jsonTextBytes } from '../../../shared/json-text.js';
 
 /** Characters an invoice's text may have: far beyond any real invoice, well inside Lambda's payload. */
 export const MAX_INVOICE_TEXT_CHARS = 100_000;
@@ -13,10 +14,7 @@ export const MAX_INVOICE_TEXT_CHARS = 100_000;
  */
 export const MAX_INVOICE_TEXT_BYTES = 200_000;
 
-/** UTF-8 bytes of `text` as a JSON string, without the enclosing quotes. */
-export function jsonTextBytes(text: string): number {
-  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
-}
+export { jsonTextBytes };
 
 /** The text of an invoice, as the workflow's input carries it. */
 export const InvoiceText = z

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Invoice, toMinorUnits } from '../../../functions/shared/invoice/invoice.js';
-import { fromMinorUnits } from '../../../functions/shared/invoice/money.js';
-import { parseWrittenDate } from '../../../functions/shared/invoice/calendar.js';
-import { naughtyStrings } from '../../support/datasets.js';
+import { Invoice, toMinorUnits } from '../../../../functions/workflows/invoice-approval/domain/invoice.js';
+import { fromMinorUnits } from '../../../../functions/workflows/invoice-approval/domain/money.js';
+import { parseWrittenDate } from '../../../../functions/shared/calendar.js';
+import { naughtyStrings } from '../../../support/datasets.js';
 
 const valid = { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026/0042.a_#1', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' };
 

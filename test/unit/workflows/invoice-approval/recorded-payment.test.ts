@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PaymentFailed } from '../../../functions/shared/errors.js';
-import type { Json, StoredEvent } from '../../../functions/shared/events/event.js';
-import { recordedPayment } from '../../../functions/shared/payments/recorded-payment.js';
+import { PaymentFailed } from '../../../../functions/shared/errors.js';
+import type { Json, StoredEvent } from '../../../../functions/shared/events/event.js';
+import { recordedPayment } from '../../../../functions/workflows/invoice-approval/domain/recorded-payment.js';
 
 const facts = { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-1', currency: 'EUR', amount: '4999.99' };
 

@@ -1,5 +1,5 @@
-import { parseWrittenDate } from '../invoice/calendar.js';
-import type { ModelGateway, ModelRequest, ModelResponse } from './gateway.js';
+import { parseWrittenDate } from '../../../shared/calendar.js';
+import type { ModelGateway, ModelRequest, ModelResponse } from '../../../shared/models/gateway.js';
 
 export const LOCAL_INVOICE_PARSER_ID = 'local.invoice-parser-v1';
 

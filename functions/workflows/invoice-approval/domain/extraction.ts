@@ -1,5 +1,5 @@
-import { ValidationFailed } from '../errors.js';
-import { describeIssues } from '../middleware/describe-issues.js';
+import { ValidationFailed } from '../../../shared/errors.js';
+import { describeIssues } from '../../../shared/middleware/describe-issues.js';
 import { Invoice } from './invoice.js';
 
 /**

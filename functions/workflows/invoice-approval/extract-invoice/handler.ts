@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM_PROMPT, parseModelInvoice } from '../shared/invoice/extraction.js';
-import { Invoice } from '../shared/invoice/invoice.js';
-import { InvoiceText } from '../shared/invoice/invoice-text.js';
-import { defineStep } from '../shared/middleware/step.js';
-import { assertModelAllowed } from '../shared/models/allow-list.js';
-import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from '../shared/models/local-invoice-parser.js';
-import { readModelSettings, selectGateway } from '../shared/models/select-gateway.js';
+import { EXTRACTION_MAX_TOKENS, EXTRACTION_SYSTEM_PROMPT, parseModelInvoice } from '../domain/extraction.js';
+import { Invoice } from '../domain/invoice.js';
+import { InvoiceText } from '../domain/invoice-text.js';
+import { defineStep } from '../../../shared/middleware/step.js';
+import { assertModelAllowed } from '../../../shared/models/allow-list.js';
+import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from '../domain/local-invoice-parser.js';
+import { readModelSettings, selectGateway } from '../../../shared/models/select-gateway.js';
 
 const STEP = 'extract-invoice';
 

@@ -1,4 +1,4 @@
-import { MONTH_NAMES } from './calendar.js';
+import { MONTH_NAMES } from '../../../shared/calendar.js';
 import type { Invoice } from './invoice.js';
 import { toMinorUnits } from './money.js';
 

@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { GuardTriggered } from '../shared/errors.js';
-import { checkGrounding } from '../shared/invoice/grounding.js';
-import { Invoice } from '../shared/invoice/invoice.js';
-import { InvoiceText } from '../shared/invoice/invoice-text.js';
-import { defineStep } from '../shared/middleware/step.js';
+import { GuardTriggered } from '../../../shared/errors.js';
+import { checkGrounding } from '../domain/grounding.js';
+import { Invoice } from '../domain/invoice.js';
+import { InvoiceText } from '../domain/invoice-text.js';
+import { defineStep } from '../../../shared/middleware/step.js';
 
 const STEP = 'check-grounding';
 

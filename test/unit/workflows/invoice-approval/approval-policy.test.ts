@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ApprovalPolicy, decideApproval } from '../../../functions/shared/invoice/approval-policy.js';
-import type { Invoice } from '../../../functions/shared/invoice/invoice.js';
+import { ApprovalPolicy, decideApproval } from '../../../../functions/workflows/invoice-approval/domain/approval-policy.js';
+import type { Invoice } from '../../../../functions/workflows/invoice-approval/domain/invoice.js';
 
 const shipped = ApprovalPolicy.parse(
   JSON.parse(readFileSync(new URL('../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8')),

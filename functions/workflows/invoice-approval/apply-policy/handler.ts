@@ -1,15 +1,15 @@
 import * as z from 'zod';
-import { ConcurrencyConflict, ConfigurationInvalid } from '../shared/errors.js';
-import { approvalStream, executionStream, type StoredEvent } from '../shared/events/event.js';
-import type { EventStore } from '../shared/events/store.js';
-import { executionState } from '../shared/events/fold.js';
-import { openStream } from '../shared/events/open-stream.js';
-import { readVerified } from '../shared/events/read-verified.js';
-import { requireEnv } from '../shared/config.js';
-import { approvalIdFor } from '../shared/invoice/approval-id.js';
-import { ApprovalPolicy, decideApproval } from '../shared/invoice/approval-policy.js';
-import { Invoice } from '../shared/invoice/invoice.js';
-import { defineStep } from '../shared/middleware/step.js';
+import { ConcurrencyConflict, ConfigurationInvalid } from '../../../shared/errors.js';
+import { approvalStream, executionStream, type StoredEvent } from '../../../shared/events/event.js';
+import type { EventStore } from '../../../shared/events/store.js';
+import { executionState } from '../../../shared/events/fold.js';
+import { openStream } from '../../../shared/events/open-stream.js';
+import { readVerified } from '../../../shared/events/read-verified.js';
+import { requireEnv } from '../../../shared/config.js';
+import { approvalIdFor } from '../../../shared/approvals/approval-id.js';
+import { ApprovalPolicy, decideApproval } from '../domain/approval-policy.js';
+import { Invoice } from '../domain/invoice.js';
+import { defineStep } from '../../../shared/middleware/step.js';
 
 const STEP = 'apply-policy';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Invoice } from '../../../functions/shared/invoice/invoice.js';
-import { checkGrounding } from '../../../functions/shared/invoice/grounding.js';
-import { LocalInvoiceParserGateway, parseInvoiceText } from '../../../functions/shared/models/local-invoice-parser.js';
+import { Invoice } from '../../../../functions/workflows/invoice-approval/domain/invoice.js';
+import { checkGrounding } from '../../../../functions/workflows/invoice-approval/domain/grounding.js';
+import { LocalInvoiceParserGateway, parseInvoiceText } from '../../../../functions/workflows/invoice-approval/domain/local-invoice-parser.js';
 
 const example = (name: string): string =>
   (JSON.parse(readFileSync(new URL(`../../../examples/${name}`, import.meta.url), 'utf8')) as { invoiceText: string }).invoiceText;

@@ -1,14 +1,14 @@
 import * as z from 'zod';
-import { requireEnv } from '../shared/config.js';
-import { PaymentFailed, SecretUnavailable } from '../shared/errors.js';
-import { approvalStream, executionStream } from '../shared/events/event.js';
-import { approvalState } from '../shared/events/fold.js';
-import { approvalIdFor } from '../shared/invoice/approval-id.js';
-import { Invoice } from '../shared/invoice/invoice.js';
-import { defineStep } from '../shared/middleware/step.js';
-import { paymentsApiFromEnvironment } from '../shared/payments/payments-api.js';
-import { recordedPayment } from '../shared/payments/recorded-payment.js';
-import { readVerified } from '../shared/events/read-verified.js';
+import { requireEnv } from '../../../shared/config.js';
+import { PaymentFailed, SecretUnavailable } from '../../../shared/errors.js';
+import { approvalStream, executionStream } from '../../../shared/events/event.js';
+import { approvalState } from '../../../shared/events/fold.js';
+import { approvalIdFor } from '../../../shared/approvals/approval-id.js';
+import { Invoice } from '../domain/invoice.js';
+import { defineStep } from '../../../shared/middleware/step.js';
+import { paymentsApiFromEnvironment } from '../domain/payments-api.js';
+import { recordedPayment } from '../domain/recorded-payment.js';
+import { readVerified } from '../../../shared/events/read-verified.js';
 
 const STEP = 'pay-invoice';
 
