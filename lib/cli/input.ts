@@ -33,7 +33,7 @@ export async function readExecutionInput(source: string, stdin: NodeJS.ReadableS
   const bytes = source === '-' ? await readBounded(stdin, label) : await readInputFile(source);
   // A byte-order mark is not JSON, but editors write one; it carries no meaning here.
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw new InputInvalid(`the input from ${label} is empty; it must be a JSON object such as {"invoiceText": "..."}.`);
+  if (text.trim() === '') throw new InputInvalid(`the input from ${label} is empty; it must be a JSON object: the workflow's input, such as {"invoiceText": "..."} for invoice-approval.`);
   if (jsonTextDepthExceeds(text, MAX_JSON_DEPTH)) {
     throw new InputInvalid(`the input from ${label} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; wardflow accepts at most ${MAX_JSON_DEPTH}.`);
   }
@@ -46,7 +46,7 @@ export async function readExecutionInput(source: string, stdin: NodeJS.ReadableS
     throw new InputInvalid(`the input from ${label} is not valid JSON${where}.`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new InputInvalid(`the input from ${label} is ${kindOf(document)}; an execution's input must be a JSON object such as {"invoiceText": "..."}.`);
+    throw new InputInvalid(`the input from ${label} is ${kindOf(document)}; an execution's input must be a JSON object (the workflow's input).`);
   }
   return { text, document: document as Record<string, unknown>, label };
 }

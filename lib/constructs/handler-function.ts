@@ -237,7 +237,9 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
   });
 
   // The local runtime maps the template's function to functions/<name>/handler.ts by this metadata, and names it by the other.
-  (fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.name);
+  // A folder outside functions/ (a workflow kept in its own directory) is recorded relative to functions/ (`../...`).
+  const folder = path.relative(DEFAULT_FUNCTIONS_DIRECTORY, path.join(props.functionsDirectory ?? DEFAULT_FUNCTIONS_DIRECTORY, props.name)).split(path.sep).join('/');
+  (fn.node.defaultChild as lambda.CfnFunction).addMetadata(HANDLER_METADATA_KEY, folder);
   (fn.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_METADATA_KEY, functionNameOf(props));
 
   // X-Ray (tracing ACTIVE) adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*".

@@ -1,6 +1,7 @@
 /**
  * CloudFormation metadata key on every function's AWS::Lambda::Function resource: the folder name of
- * its handler under functions/ (`record-start`, `workflows/invoice-approval/pay-invoice`, `approval-page`). The local runtime reads the
+ * its handler relative to functions/ (`record-start`, `workflows/invoice-approval/pay-invoice`, `approval-page`;
+ * `../<elsewhere>` for a workflow that keeps its steps in its own directory). The local runtime reads the
  * synthesized template, where a Task state names its function as `Fn::GetAtt <logicalId>.Arn`, and
  * finds the handler to run in process by this key. Kept free of CDK imports so the runtime can use it.
  *

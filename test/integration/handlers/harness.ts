@@ -37,8 +37,11 @@ export function lambdaContext(awsRequestId = 'req-1'): Context {
 
 /** The workflow input of an example file, as the state machine receives it. */
 export function exampleInput(file: string): { invoiceText: string; source: string } {
-  return JSON.parse(readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8')) as { invoiceText: string; source: string };
+  return JSON.parse(readFileSync(new URL(`../../../statemachines/invoice-approval/examples/${file}`, import.meta.url), 'utf8')) as { invoiceText: string; source: string };
 }
+
+import { invoiceApproval } from '../../../statemachines/invoice-approval/workflow.js';
+import { workflowInputJsonSchema } from '../../../lib/workflows/input-schema.js';
 
 export const SHIPPED_POLICY = readFileSync(new URL('../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8');
 
@@ -48,10 +51,11 @@ export const APPROVER = 'approver@example.com';
 /** The environment the CDK stack would give the invoice-approval steps, in local mode. */
 export const STEP_ENV = {
   MODEL_PROVIDER: 'local',
-  ALLOWED_MODELS: 'local.invoice-parser-v1',
+  ALLOWED_MODELS: 'local.stand-in',
   APPROVAL_POLICY: SHIPPED_POLICY,
   APPROVERS: JSON.stringify([APPROVER]),
   WORKFLOW_NAME: 'invoice-approval',
+  WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(invoiceApproval),
   APPROVAL_TIMEOUT_SECONDS: '86400',
   PAYMENTS_SECRET_ID: 'wardflow/test/payments-api-key',
   APPROVAL_SITE_URL: 'https://approvals.example.test',

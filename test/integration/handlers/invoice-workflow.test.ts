@@ -62,7 +62,7 @@ describe('invoice-approval steps against dynalite', () => {
     ]);
     expect(executionState(events).status).toBe('succeeded');
     expect(events[0]!.data).toEqual({ workflow: 'invoice-approval', source: 'examples/invoice-small.json' });
-    expect(await openSealed(events[0]!, world.deps.sealer)).toEqual({ invoiceText });
+    expect(await openSealed(events[0]!, world.deps.sealer)).toEqual({ input: { invoiceText } });
     expect(events[2]!.data).toMatchObject({ modelId: 'local.invoice-parser-v1', provider: 'local-stand-in', costUsd: 0 });
     expect((await openSealed(events[2]!, world.deps.sealer)).prompt).toBe(invoiceText);
     expect(events.find((e) => e.type === 'SecretRead')!.data).toMatchObject({ name: STEP_ENV.PAYMENTS_SECRET_ID, versionId: 'v-1' });

@@ -35,3 +35,20 @@ describe('record-start: the source label', () => {
     expect(started).toMatchObject({ type: 'ExecutionStarted', data: { workflow: 'invoice-approval', source: 's3://intake/2026/11/inv-7.pdf' } });
   });
 });
+
+describe("record-start: the workflow's input schema (WORKFLOW_INPUT_SCHEMA, from the workflow's declaration)", () => {
+  it.each([
+    ['a missing field', { source: 'upload' }, ['input.invoiceText']],
+    ['a field of the wrong type', { invoiceText: 42 }, ['input.invoiceText']],
+    ['an empty document', { invoiceText: '' }, ['input.invoiceText']],
+    ['a field the workflow does not take', { invoiceText: 'x', sneaky: 'planted-extra-value' }, ['input']],
+  ])('refuses %s with ValidationFailed naming the field, and writes no ExecutionStarted', async (what, input, paths) => {
+    const executionId = `exec-schema-${what.replace(/[^a-z]+/gi, '-')}`;
+    const error = await failureOf(callStep(recordStart, executionId, input));
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect((error as ValidationFailed).issues.map((i) => i.path)).toEqual(paths);
+    const events = await world.executionEvents(executionId);
+    expect(events.map((e) => e.type)).toEqual(['ValidationFailed']);
+    expect(JSON.stringify(events) + error.message + output.join('\n')).not.toContain('planted-extra-value');
+  });
+});

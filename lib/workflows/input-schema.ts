@@ -1,0 +1,31 @@
+import * as z from 'zod';
+import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import type { AnyWorkflow } from './workflow-definition.js';
+
+/** Lambda allows 4 KB of environment variables per function; the input schema may take half. */
+export const MAX_INPUT_SCHEMA_BYTES = 2_048;
+
+/**
+ * The workflow's input schema as compact JSON Schema, for record-start (WORKFLOW_INPUT_SCHEMA):
+ * the platform's one function checks every workflow's input without bundling the workflow's code.
+ * What JSON Schema cannot say (refinements) is left to the step that reads the field.
+ *
+ * @example
+ * workflowInputJsonSchema(invoiceApproval); // '{"type":"object","properties":{"invoiceText":{"type":"string",...}},...}'
+ */
+export function workflowInputJsonSchema(workflow: Pick<AnyWorkflow, 'name' | 'input'>): string {
+  let text: string;
+  try {
+    const { $schema: _, ...schema } = z.toJSONSchema(workflow.input, { unrepresentable: 'any' }) as Record<string, unknown>;
+    text = JSON.stringify(schema);
+  } catch {
+    throw new ConfigurationInvalid(`workflow ${workflow.name}: its input schema cannot be written as JSON Schema (transforms are not allowed in an execution input)`);
+  }
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_INPUT_SCHEMA_BYTES) {
+    throw new ConfigurationInvalid(
+      `workflow ${workflow.name}: its input schema is ${bytes} bytes as JSON Schema, more than ${MAX_INPUT_SCHEMA_BYTES}; keep the execution input small (a document and a source label)`,
+    );
+  }
+  return text;
+}
