@@ -12,11 +12,11 @@ const USAGE = `Usage: wardflow <command> [options]
 
 Local runtime:
   dev           Start the embedded local runtime and keep it running until Ctrl-C. On the
-                first start of a data folder it runs the example invoices.
+                first start of a data folder it runs every workflow's examples.
                 --port N (default $WARDFLOW_PORT or ${DEFAULT_BASE_PORT}; servers use N to N+4),
                 --data-dir DIR, --no-examples
   demo          The whole story once, in a temporary folder on free ports: exits 0 only if
-                every example ends as examples/expected.json says (npm run demo). --keep, --json
+                every workflow's example ends as its expected.json says (npm run demo). --keep, --json
 
 Workflows:
 ${CLI_COMMANDS_HELP}

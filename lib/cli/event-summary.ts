@@ -14,7 +14,8 @@ const SUMMARY_FIELDS: Partial<Record<string, readonly string[]>> = {
   ModelInvoked: ['modelId', 'provider', 'inputTokens', 'outputTokens', 'costUsd'],
   GuardTriggered: ['step', 'guard', 'fields'],
   // The approval id last: it is long (execution name + gate), and left out in the approval's own stream.
-  ApprovalRequested: ['summary.vendor', 'summary.amount', 'summary.currency', 'expiresAt', 'approverCount', 'approvalId'],
+  // A gate's subject title (older requests recorded an invoice summary instead: shown as they were).
+  ApprovalRequested: ['workflow', 'subject.title', 'summary.vendor', 'summary.amount', 'summary.currency', 'expiresAt', 'approverCount', 'approvalId'],
   ApprovalTokenReplaced: ['expiresAt'],
   ApprovalAutoDecided: ['decision', 'reason'],
   ApprovalDecided: ['decision', 'approverIndex'],

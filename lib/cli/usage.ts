@@ -8,20 +8,21 @@ const DEFAULT_SETTLE_MINUTES = DEFAULT_SETTLE_SECONDS / 60;
 
 /** The commands runCli handles, one per block, for merging into a larger help text. */
 export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
-                Start an execution of a workflow (invoice-approval) with a JSON input from a
+                Start an execution of a workflow (see \`executions\` or the stack's outputs for
+                their names, e.g. invoice-approval, vendor-bank-details) with a JSON input from a
                 file, or from standard input with \`--input -\`. Prints the execution id.
                 The input must be a JSON object of at most ${MAX_INPUT_BYTES} bytes, nested at most
                 ${MAX_JSON_DEPTH} levels, valid for the workflow; anything else is refused, naming why.
                 --name NAME picks the execution name (default: a random UUID):
                 ${EXECUTION_NAME_RULE}.
-  executions    Recent executions, newest first: id, status, started, stopped.
+  executions    Recent executions of every workflow, newest first: id, workflow, status, started, stopped.
                 --limit N (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}), --status ${EXECUTION_STATUSES.join('|')}.
                 When more remain it prints a token; --next-token TOKEN lists the ones after.
   status <execution-id>
                 An execution's state and its event history (the execution's stream and its
                 approvals'), hash chains verified. Sealed data stays sealed: approvers are shown
                 by number (approver #1), never by address.
-  approvals     Approvals waiting for a human: vendor, invoice, amount, expiry, number of approvers.
+  approvals     Approvals waiting for a human: workflow, what is asked (the gate's title), expiry, number of approvers.
   audit verify [--from DATE] [--to DATE] [--archive-only]
                 Re-read the audit archive and prove every chain: each event's hash, each link to
                 the previous event, no version missing, reordered or altered, no item changed

@@ -22,7 +22,7 @@ export interface ModelResponse {
   text: string;
   /** The model that actually answered (may differ from the request for a stand-in). */
   modelId: string;
-  /** `local-stand-in` is not AI: see LocalInvoiceParserGateway. */
+  /** `local-stand-in` is not AI: a workflow's labelled stand-in for the local runtime (see selectGateway). */
   provider: ModelProvider;
   inputTokens: number;
   outputTokens: number;

@@ -118,7 +118,7 @@ describe('readExecutionInput: shape and depth', () => {
     ['["Jane Doe", 12]', 'a JSON array'],
   ])('refuses %s, which is not an object, by its kind and without its value', async (text, kind) => {
     const error = await failureOf(readExecutionInput('-', Readable.from([text])));
-    expect(error.message).toBe(`the input from standard input is ${kind}; an execution's input must be a JSON object such as {"invoiceText": "..."}.`);
+    expect(error.message).toBe(`the input from standard input is ${kind}; an execution's input must be a JSON object (the workflow's input).`);
     expect(error.message).not.toMatch(/Jane|4711|12\b/);
   });
 

@@ -9,7 +9,7 @@ const sfn = mockClient(SFNClient);
 const folder = localRuntimeFolder();
 afterAll(() => folder.remove());
 const STARTED = new Date('2026-12-01T09:00:00.000Z');
-const EXAMPLE = 'examples/invoice-small.json';
+const EXAMPLE = 'statemachines/invoice-approval/examples/invoice-small.json';
 
 beforeEach(() => {
   sfn.reset();
