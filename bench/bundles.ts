@@ -6,7 +6,7 @@
  *   npm run bench:bundles -- --json          the same results as one JSON document
  *   npm run bench:bundles -- --samples 15    loads per bundle (default 9)
  *
- * Every functions/<name>/handler.ts is bundled with esbuild exactly as CDK's NodejsFunction
+ * Every functions/<folder>/handler.ts (nested folders included: workflows/<w>/<step>) is bundled with esbuild exactly as CDK's NodejsFunction
  * bundles it, from the settings the construct itself uses (HANDLER_BUNDLING, see
  * bench/cdk-bundling.ts), into a temporary folder. So is a bare handler that creates a DynamoDBClient and exports a handler doing
  * nothing: the least any of our steps could load. Each bundle is then imported in a fresh
@@ -19,7 +19,7 @@
  * else runs on it). It writes nothing in the repository.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -115,9 +115,11 @@ const median = (values: number[]): number => {
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'wardflow-bench-bundles-'));
 try {
-  const names = readdirSync(DEFAULT_FUNCTIONS_DIRECTORY, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(DEFAULT_FUNCTIONS_DIRECTORY, entry.name, 'handler.ts')))
-    .map((entry) => entry.name)
+  // Every handler folder, the platform's (record-start) and the workflows' (workflows/invoice-approval/pay-invoice).
+  const names = readdirSync(DEFAULT_FUNCTIONS_DIRECTORY, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name === 'handler.ts')
+    .map((entry) => path.relative(DEFAULT_FUNCTIONS_DIRECTORY, entry.parentPath).split(path.sep).join('/'))
+    .filter((name) => name !== '' && !name.includes('shared'))
     .sort();
   progress(`bundling ${names.length} functions and the bare handler into ${scratch} ...`);
   const bundles: Bundle[] = [
