@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromTemplate } from '../../../lib/local/runtime/app/definitions.js';
-import { localHandlerEnvironment } from '../../../lib/local/runtime/lambda/handler-environment.js';
+import { localFunctionEnvironment } from '../../../lib/local/runtime/lambda/handler-environment.js';
 
 /** The archiver and its event source mapping as CDK writes them (Ref for the function, GetAtt for the stream). */
 function template(mapping: Record<string, unknown>) {
@@ -44,9 +44,11 @@ describe('fromTemplate: the event source mapping on the events table stream', ()
     expect(app.functions).toEqual([
       {
         handler: 'audit-archiver',
+        name: 'audit-archiver',
         arn: 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-local-audit-archiver',
         timeoutSeconds: 60,
         literalEnvironment: { LOG_LEVEL: 'INFO' },
+        resolvedEnvironment: {},
         referencedEnvironment: ['AUDIT_BUCKET', 'AUDIT_KMS_KEY_ID'],
         tableStream: {
           table: 'EventsTable',
@@ -81,7 +83,7 @@ describe('fromTemplate: the event source mapping on the events table stream', ()
   });
 });
 
-describe('localHandlerEnvironment: the archiver', () => {
+describe('localFunctionEnvironment: the archiver', () => {
   const resources = {
     region: 'us-east-1',
     eventsTable: 'wardflow-local-events',
@@ -89,14 +91,13 @@ describe('localHandlerEnvironment: the archiver', () => {
     linkKeyArn: 'arn:link',
     approvalSiteUrl: 'http://127.0.0.1:7700',
     paymentsSecretId: 'wardflow/local/payments-api-key',
-    stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-local-invoice-approval',
     auditBucket: 'wardflow-local-audit',
     endpoints: { dynamodb: 'http://d', s3: 'http://s', sesv2: 'http://e', aws: 'http://a' },
   };
 
   it('gets the local audit bucket and no KMS key (s3rver does not encrypt)', () => {
-    const { functions } = fromTemplate(template({}), 'local', 'us-east-1');
-    const environment = localHandlerEnvironment(functions, resources);
+    const [archiver] = fromTemplate(template({}), 'local', 'us-east-1').functions;
+    const environment = localFunctionEnvironment(archiver!, resources);
     expect(environment.AUDIT_BUCKET).toBe('wardflow-local-audit');
     expect(environment).not.toHaveProperty('AUDIT_KMS_KEY_ID');
     expect(environment.AWS_ENDPOINT_URL_S3).toBe('http://s');

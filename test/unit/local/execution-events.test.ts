@@ -151,6 +151,25 @@ describe('executionEndDeliveries', () => {
     expect(lines).toEqual(['1 execution end(s) still being recorded at stop; they are not recorded']);
   });
 
+  it("delivers an ending to its own workflow's recorder only, as each workflow's rule matches its state machine", async () => {
+    const vendorMachine = MACHINE_ARN.replace('invoice-approval', 'vendor-bank-details');
+    const invoice = recorder(recorded);
+    const vendor = recorder(recorded);
+    const functions = [
+      { ...invoice.fn, environment: { STATE_MACHINE_ARN: MACHINE_ARN } },
+      { ...vendor.fn, arn: `${vendor.fn.arn}-vendor`, environment: { STATE_MACHINE_ARN: vendorMachine } },
+    ];
+    const lines: string[] = [];
+    const endings = executionEndDeliveries({ functions, log: (l) => lines.push(l) });
+    endings.deliver(ended('inv-1', 'FAILED'));
+    endings.deliver(ended('vbd-1', 'ABORTED', { stateMachineArn: vendorMachine }));
+    endings.deliver(ended('other-1', 'FAILED', { stateMachineArn: MACHINE_ARN.replace('invoice-approval', 'unknown') }));
+    await endings.flush();
+    expect(invoice.events.map((e) => (e as { detail: { name: string } }).detail.name)).toEqual(['inv-1']);
+    expect(vendor.events.map((e) => (e as { detail: { name: string } }).detail.name)).toEqual(['vbd-1']);
+    expect(lines).toContain('execution other-1 ended FAILED, but no record-execution-end function records the ends of its state machine');
+  });
+
   it('refuses a runtime without the recorder function', () => {
     expect(() => executionEndDeliveries({ functions: [otherFunction] })).toThrow(/no record-execution-end function/);
   });

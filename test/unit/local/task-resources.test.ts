@@ -134,9 +134,11 @@ describe('fromTemplate', () => {
     expect(app.functions).toEqual([
       {
         handler: 'echo',
+        name: 'echo',
         arn: 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-local-echo',
         timeoutSeconds: 30,
         literalEnvironment: { LITERAL: 'yes' },
+        resolvedEnvironment: {},
         referencedEnvironment: ['TABLE'],
       },
     ]);
@@ -147,6 +149,39 @@ describe('fromTemplate', () => {
         States: { A: { Resource: 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-local-echo' }, B: { Resource: 'arn:aws:states:::lambda:invoke' } },
       },
     });
+  });
+
+  it("names functions by their wardflow:function metadata, so two running one handler folder stay two, each with its own state machine's ARN", () => {
+    const twoWorkflows = structuredClone(template) as { Resources: Record<string, unknown> };
+    const recorder = (workflow: string, machine: string) => ({
+      Type: 'AWS::Lambda::Function',
+      Metadata: { 'wardflow:handler': 'record-decision', 'wardflow:function': `${workflow}-record-decision` },
+      Properties: { Environment: { Variables: { WORKFLOW_NAME: workflow, STATE_MACHINE_ARN: { Ref: machine }, TABLE: { Ref: 'Table' } } } },
+    });
+    twoWorkflows.Resources.FlowDecision = recorder('flow', 'Flow');
+    twoWorkflows.Resources.OtherDecision = recorder('other', 'Other');
+    twoWorkflows.Resources.Other = { Type: 'AWS::StepFunctions::StateMachine', Properties: { StateMachineName: 'wardflow-local-other', DefinitionString: '{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}' } };
+    twoWorkflows.Resources.Page = {
+      Type: 'AWS::Lambda::Function',
+      Metadata: { 'wardflow:handler': 'approval-page' },
+      Properties: { Environment: { Variables: { MACHINES: { 'Fn::Join': ['', ['{"flow":"', { Ref: 'Flow' }, '","other":"', { Ref: 'Other' }, '"}']] } } } },
+    };
+    const functions = fromTemplate(twoWorkflows as typeof template, 'local', 'us-east-1').functions;
+    const machine = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:wardflow-local-${name}`;
+    expect(functions.filter((fn) => fn.handler === 'record-decision')).toEqual([
+      expect.objectContaining({
+        name: 'flow-record-decision',
+        arn: 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-local-flow-record-decision',
+        literalEnvironment: { WORKFLOW_NAME: 'flow' },
+        resolvedEnvironment: { STATE_MACHINE_ARN: machine('flow') },
+        referencedEnvironment: ['TABLE'],
+      }),
+      expect.objectContaining({ name: 'other-record-decision', resolvedEnvironment: { STATE_MACHINE_ARN: machine('other') } }),
+    ]);
+    expect(functions.find((fn) => fn.handler === 'approval-page')?.resolvedEnvironment).toEqual({ MACHINES: `{"flow":"${machine('flow')}","other":"${machine('other')}"}` });
+
+    (twoWorkflows.Resources.OtherDecision as { Metadata: Record<string, string> }).Metadata['wardflow:function'] = 'flow-record-decision';
+    expect(() => fromTemplate(twoWorkflows as typeof template, 'local', 'us-east-1')).toThrow(/two functions are named flow-record-decision/);
   });
 
   it('refuses a definition that references something other than a wardflow function', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildWardflowApp } from '../../../app.js';
 import { ENVIRONMENTS_CONTEXT_KEY, STAGES_CONTEXT_KEY } from '../../../config/environments.js';
-import { HANDLER_METADATA_KEY } from '../../../constructs/handler-metadata.js';
+import { FUNCTION_METADATA_KEY, HANDLER_METADATA_KEY } from '../../../constructs/handler-metadata.js';
 import type { StreamMappingSettings } from '../audit-stream/stream-failure-policy.js';
 
 /**
@@ -25,13 +25,23 @@ export interface LocalStateMachine {
 
 /** What the runtime needs of each Lambda function of the template. */
 export interface LocalFunction {
-  /** Folder under functions/ (`record-start`, `approval-page`). */
+  /** Folder under functions/ (`record-start`, `approval-page`); several functions may run one (every workflow has a record-start). */
   handler: string;
+  /**
+   * The function's name among the environment's functions (CloudFormation metadata `wardflow:function`,
+   * `invoice-approval-record-start`), unique; its local ARN ends in `wardflow-<env>-<name>`.
+   */
+  name: string;
   arn: string;
   timeoutSeconds: number;
   /** The function's environment variables whose values are plain strings in the template. */
   literalEnvironment: Record<string, string>;
-  /** Names of the variables whose values are CloudFormation references (tables, keys, URLs): the runtime supplies local ones. */
+  /**
+   * The variables whose CloudFormation references the template answers itself locally: a state
+   * machine's ARN (`Ref`), alone or joined into a text, which the local runtime gives as AWS does.
+   */
+  resolvedEnvironment: Record<string, string>;
+  /** Names of the other variables whose values are CloudFormation references (tables, keys, URLs): the runtime supplies local ones. */
   referencedEnvironment: string[];
   /** The event source mapping that feeds it a DynamoDB table's stream (the audit archiver), if one does. */
   tableStream?: LocalTableStreamMapping;
@@ -87,6 +97,11 @@ export function synthesizeLocalApplication(options: { environmentName: string; r
 
 /** Reads state machines and functions out of a CloudFormation template (exported for tests). */
 export function fromTemplate(template: { Resources: Record<string, CfnResource> }, environmentName: string, region: string): LocalApplication {
+  const stateMachineArns = new Map<string, string>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const name = resource.Properties?.StateMachineName;
+    if (resource.Type === 'AWS::StepFunctions::StateMachine' && typeof name === 'string') stateMachineArns.set(logicalId, stateMachineArnOf(region, name));
+  }
   const functionArns = new Map<string, string>();
   const functions: LocalFunction[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -94,17 +109,26 @@ export function fromTemplate(template: { Resources: Record<string, CfnResource> 
     const handler = resource.Metadata?.[HANDLER_METADATA_KEY];
     // Functions CDK adds itself (log retention, custom resources) have no wardflow handler and are not run locally.
     if (typeof handler !== 'string') continue;
-    const arn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:wardflow-${environmentName}-${handler}`;
+    const named = resource.Metadata?.[FUNCTION_METADATA_KEY];
+    const name = typeof named === 'string' ? named : handler;
+    if (functions.some((fn) => fn.name === name)) throw new Error(`two functions are named ${name}; the local runtime names functions, and their ARNs, by their ${FUNCTION_METADATA_KEY} metadata`);
+    const arn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:wardflow-${environmentName}-${name}`;
     functionArns.set(logicalId, arn);
     const variables = ((resource.Properties?.Environment as { Variables?: Record<string, CfnValue> } | undefined)?.Variables ?? {}) as Record<string, CfnValue>;
     const literalEnvironment: Record<string, string> = {};
+    const resolvedEnvironment: Record<string, string> = {};
     const referencedEnvironment: string[] = [];
-    for (const [name, value] of Object.entries(variables)) {
-      if (typeof value === 'string') literalEnvironment[name] = value;
-      else referencedEnvironment.push(name);
+    for (const [variable, value] of Object.entries(variables)) {
+      if (typeof value === 'string') {
+        literalEnvironment[variable] = value;
+        continue;
+      }
+      const resolved = resolveLocally(value, stateMachineArns);
+      if (resolved !== undefined) resolvedEnvironment[variable] = resolved;
+      else referencedEnvironment.push(variable);
     }
     const timeout = resource.Properties?.Timeout;
-    functions.push({ handler, arn, timeoutSeconds: typeof timeout === 'number' ? timeout : 3, literalEnvironment, referencedEnvironment });
+    functions.push({ handler, name, arn, timeoutSeconds: typeof timeout === 'number' ? timeout : 3, literalEnvironment, resolvedEnvironment, referencedEnvironment });
   }
   attachTableStreams(template, functionArns, functions);
 
@@ -118,7 +142,7 @@ export function fromTemplate(template: { Resources: Record<string, CfnResource> 
     stateMachines.push({
       workflow: name.startsWith(prefix) ? name.slice(prefix.length) : name,
       name,
-      arn: `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${name}`,
+      arn: stateMachineArnOf(region, name),
       definition: JSON.parse(text) as Record<string, unknown>,
     });
   }
@@ -142,7 +166,7 @@ function attachTableStreams(template: { Resources: Record<string, CfnResource> }
     if (fn === undefined) {
       throw new Error(`event source mapping ${logicalId} feeds ${JSON.stringify(properties.FunctionName)}, which is not a wardflow function; the local runtime cannot run it`);
     }
-    if (fn.tableStream !== undefined) throw new Error(`function ${fn.handler} has two table stream mappings; the local runtime feeds it one`);
+    if (fn.tableStream !== undefined) throw new Error(`function ${fn.name} has two table stream mappings; the local runtime feeds it one`);
     const literal = <T>(name: string, check: (value: unknown) => boolean, fallback: T): T => {
       const value = properties[name];
       if (value === undefined) return fallback;
@@ -167,6 +191,25 @@ function functionLogicalId(value: CfnValue): string | undefined {
   if (typeof reference?.Ref === 'string') return reference.Ref;
   const attribute = reference?.['Fn::GetAtt'];
   return Array.isArray(attribute) && typeof attribute[0] === 'string' ? attribute[0] : undefined;
+}
+
+function stateMachineArnOf(region: string, name: string): string {
+  return `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+}
+
+/**
+ * A reference the template answers locally: `Ref` to a state machine (its ARN), or `Fn::Join`
+ * of strings and such references (a JSON map of workflows to state machines); undefined for
+ * anything else, which the runtime supplies (handler-environment.ts) or refuses.
+ */
+function resolveLocally(value: CfnValue, stateMachineArns: ReadonlyMap<string, string>): string | undefined {
+  if (typeof value === 'string') return value;
+  const ref = (value as { Ref?: unknown } | undefined)?.Ref;
+  if (typeof ref === 'string') return stateMachineArns.get(ref);
+  const join = (value as { 'Fn::Join'?: unknown } | undefined)?.['Fn::Join'];
+  if (!Array.isArray(join) || typeof join[0] !== 'string' || !Array.isArray(join[1])) return undefined;
+  const parts = (join[1] as CfnValue[]).map((part) => resolveLocally(part, stateMachineArns));
+  return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
 }
 
 /** CloudFormation's pseudo parameters as the local runtime answers them. */

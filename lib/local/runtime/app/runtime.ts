@@ -9,12 +9,13 @@ import { openDataFolder } from '../../data-folder.js';
 import { ensureEventsTable } from '../../events-table.js';
 import { startApprovalSite } from '../services/approval-site.js';
 import { startAuditStream } from '../audit-stream/audit-stream.js';
-import { synthesizeLocalApplication, type LocalStateMachine } from './definitions.js';
+import { synthesizeLocalApplication, type LocalFunction, type LocalStateMachine } from './definitions.js';
 import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from '../services/endpoints-file.js';
 import { LocalEngine } from '../engine/engine.js';
 import { executionEndDeliveries } from '../engine/execution-events.js';
 import type { LocalEventStream } from '../audit-stream/event-stream.js';
-import { localHandlerEnvironment, UNSET_LOCALLY } from '../lambda/handler-environment.js';
+import { installFunctionEnvironments } from '../lambda/function-environment.js';
+import { handlerProcessEnvironment, localFunctionEnvironment, type LocalResources } from '../lambda/handler-environment.js';
 import { lambdaContainers, type LambdaPool } from '../lambda/lambda-containers.js';
 import type { LocalLambda } from '../lambda/lambda-invoke.js';
 import { assertPortsFree } from '../services/free-ports.js';
@@ -63,8 +64,9 @@ let active = false;
  * Everything lives in `dataDir`; `endpoints.json` is written there once all of it is ready
  * and removed by `stop()`.
  *
- * One runtime per process: the handlers read their settings from the process environment.
- * Two runtimes run side by side as two processes with different ports and data folders.
+ * One runtime per process: it gives each function its own environment through `process.env`
+ * (function-environment.ts), which one process has once. Two runtimes run side by side as two
+ * processes with different ports and data folders.
  *
  * @example
  * const runtime = await startLocalRuntime({ dataDir: '/tmp/wardflow', basePort: 7800 });
@@ -108,18 +110,19 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
 
   log('synthesizing the state machines (cdk synth, in process, without bundling)...');
   const app = synthesizeLocalApplication({ environmentName: ENVIRONMENT, region: LOCAL_REGION });
-  const environment = localHandlerEnvironment(app.functions, {
+  const resources: LocalResources = {
     region: LOCAL_REGION,
     eventsTable: EVENTS_TABLE,
     sealingKeyArn: kms.sealingKeyArn,
     linkKeyArn: kms.linkKeyArn,
     approvalSiteUrl: endpoints.approvalSite,
     paymentsSecretId: PAYMENTS_SECRET_ID,
-    stateMachineArn: app.stateMachines.find((m) => m.workflow === 'invoice-approval')?.arn ?? '',
     auditBucket: AUDIT_BUCKET,
     endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3, sesv2: endpoints.ses, aws: endpoints.aws },
-  });
-  const restoreEnvironment = useEnvironment(environment);
+  };
+  // Every function's environment before any is loaded: one without a local value stops the start here.
+  const environments = new Map(app.functions.map((fn) => [fn.arn, handlerProcessEnvironment(process.env, localFunctionEnvironment(fn, resources))]));
+  const restoreEnvironment = installFunctionEnvironments();
   forgetEnvironmentClients();
   stops.push(async () => {
     restoreEnvironment();
@@ -127,7 +130,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   });
 
   const functions: LocalLambda[] = [];
-  for (const fn of app.functions) functions.push({ ...fn, ...(await loadHandler(fn.handler)) });
+  for (const fn of app.functions) functions.push(await loadFunction(fn, environments.get(fn.arn)!));
 
   const dynamodb = await startDynamoDb({ host, port: basePort + PORT_OFFSETS.dynamodb, path: paths.dynamodb });
   stops.push(dynamodb.stop);
@@ -243,22 +246,8 @@ function refuseIfInUse(dataDir: string): void {
   rmSync(file, { force: true });
 }
 
-
-/** Each handler behind a pool of Lambda-like environments (lambda-containers.ts). */
-function loadHandler(folder: string): Promise<LambdaPool> {
-  return lambdaContainers(new URL(`${folder}/handler.ts`, FUNCTIONS).href);
-}
-
-
-function useEnvironment(settings: Record<string, string>): () => void {
-  const names = [...Object.keys(settings), ...UNSET_LOCALLY];
-  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
-  for (const name of UNSET_LOCALLY) delete process.env[name];
-  Object.assign(process.env, settings);
-  return () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
+/** Each function behind a pool of Lambda-like environments of its own, with its own variables (lambda-containers.ts). */
+async function loadFunction(fn: LocalFunction, environment: Readonly<Record<string, string>>): Promise<LocalLambda> {
+  const pool: LambdaPool = await lambdaContainers(new URL(`${fn.handler}/handler.ts`, FUNCTIONS).href, undefined, { function: { name: fn.name, environment } });
+  return { ...fn, environment, ...pool };
 }

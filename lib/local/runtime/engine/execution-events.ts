@@ -9,7 +9,10 @@ import type { EndedExecution } from './engine.js';
 import { invokeLocalLambda, type LocalLambda } from '../lambda/lambda-invoke.js';
 
 export interface ExecutionEndDeliveryOptions {
-  /** The runtime's functions; the one whose handler is record-execution-end receives the events. */
+  /**
+   * The runtime's functions; those whose handler is record-execution-end receive the events, each
+   * those of the state machine its STATE_MACHINE_ARN names (every one, if its environment is unknown).
+   */
   functions: readonly LocalLambda[];
   /** Progress lines: an end recorded, a delivery given up. @default none */
   log?: (line: string) => void;
@@ -36,7 +39,8 @@ export interface ExecutionEndDeliveries {
  * Execution Status Change" event Step Functions would send, delivered to the real
  * functions/record-execution-end handler in the background, with a few retries and backoff. A
  * delivery that still fails is logged and dropped, as a dead letter would be, and never thrown at
- * the engine. The handler itself checks the state machine, as it does on AWS.
+ * the engine. Each workflow has its own rule and recorder: an ending goes to the recorder whose
+ * STATE_MACHINE_ARN is the execution's state machine. The handler checks it again, as it does on AWS.
  *
  * The event carries no execution input (the engine does not hand it over): as on AWS when the input
  * is too large to include, `inputDetails.included` is false. The recorder never reads it anyway.
@@ -48,14 +52,17 @@ export interface ExecutionEndDeliveries {
  * await endings.stop();
  */
 export function executionEndDeliveries(options: ExecutionEndDeliveryOptions): ExecutionEndDeliveries {
-  const recorder = options.functions.find((fn) => fn.handler === EXECUTION_END_RECORDER_FUNCTION);
-  if (recorder === undefined) throw new Error(`the synthesized application has no ${EXECUTION_END_RECORDER_FUNCTION} function`);
+  const recorders = options.functions.filter((fn) => fn.handler === EXECUTION_END_RECORDER_FUNCTION);
+  if (recorders.length === 0) throw new Error(`the synthesized application has no ${EXECUTION_END_RECORDER_FUNCTION} function`);
+  // What each workflow's rule matches: its own state machine.
+  const recordersOf = (ended: EndedExecution) =>
+    recorders.filter((fn) => fn.environment?.STATE_MACHINE_ARN === undefined || fn.environment.STATE_MACHINE_ARN === ended.stateMachineArn);
   const log = options.log ?? (() => undefined);
   const attempts = Math.max(1, options.attempts ?? 4);
   const retryDelayMs = options.retryDelayMs ?? ((attempt: number) => 250 * 2 ** (attempt - 2));
   const inFlight = new Set<Promise<void>>();
 
-  const deliverOne = async (ended: EndedExecution): Promise<void> => {
+  const deliverOne = async (ended: EndedExecution, recorder: LocalLambda): Promise<void> => {
     const event = statusChangeEvent(ended);
     let lastError = 'Error';
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -78,9 +85,13 @@ export function executionEndDeliveries(options: ExecutionEndDeliveryOptions): Ex
   const deliver = (ended: EndedExecution): void => {
     // What the rule matches: SUCCEEDED is recorded by the workflow itself.
     if (!(RECORDED_STATUSES as readonly string[]).includes(ended.status)) return;
-    const delivery = deliverOne(ended).catch(() => undefined);
-    inFlight.add(delivery);
-    void delivery.finally(() => inFlight.delete(delivery));
+    const targets = recordersOf(ended);
+    if (targets.length === 0) log(`execution ${ended.name} ended ${ended.status}, but no ${EXECUTION_END_RECORDER_FUNCTION} function records the ends of its state machine`);
+    for (const recorder of targets) {
+      const delivery = deliverOne(ended, recorder).catch(() => undefined);
+      inFlight.add(delivery);
+      void delivery.finally(() => inFlight.delete(delivery));
+    }
   };
 
   const flush = async (): Promise<void> => {

@@ -1,6 +1,10 @@
 import type { LocalFunction } from '../app/definitions.js';
 
-/** Local values for what the template fills from CloudFormation references (tables, keys, URLs, secrets). */
+/**
+ * Local values for what the template fills from CloudFormation references to resources the
+ * local runtime stands in for (tables, keys, URLs, secrets). A state machine's ARN is not here:
+ * the template resolves it itself (definitions.ts), per function.
+ */
 export interface LocalResources {
   region: string;
   eventsTable: string;
@@ -8,8 +12,6 @@ export interface LocalResources {
   linkKeyArn: string;
   approvalSiteUrl: string;
   paymentsSecretId: string;
-  /** The workflow's state machine: STATE_MACHINE_ARN of the functions that act on its executions (the approval page, record-decision, ...). */
-  stateMachineArn: string;
   /** The bucket s3rver holds the audit archive in. */
   auditBucket: string;
   endpoints: { dynamodb: string; s3: string; sesv2: string; aws: string };
@@ -25,49 +27,45 @@ const LOCAL_MODEL = 'local.invoice-parser-v1';
  */
 const LEFT_UNSET = new Set(['AUDIT_KMS_KEY_ID']);
 
-/** Set per function on AWS and harmless to share locally (each step's logger names its step itself). */
-const PER_FUNCTION = new Set(['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']);
+/** Read when a Node.js process starts: the local runtime's process has started long before any handler runs. */
+const PROCESS_START_ONLY = new Set(['NODE_OPTIONS']);
 
 /**
- * The environment the handlers run with locally. The handlers run in one process, so they
- * share one environment: every literal variable the template gives a function (approval policy,
- * approver, timeouts, cache lifetimes) is taken as synthesized, and every variable the template
- * fills with a reference gets its local value. The AWS SDK clients reach the local servers
- * through AWS_ENDPOINT_URL_<SERVICE>, and no profile or session token is left that could lead
- * one to a real account.
+ * The variables one function runs with locally, as Lambda gives each function its own: every
+ * literal variable the template gives this function (approvers, timeouts, its workflow's name,
+ * cache lifetimes) as synthesized, the ones the template resolves locally (its state machine's
+ * ARN), and a local value for every variable it fills with a reference to a resource the runtime
+ * stands in for. Then the settings every function shares locally: the AWS SDK clients reach
+ * the local servers through AWS_ENDPOINT_URL_<SERVICE> with local credentials and region, and the
+ * model provider is the local stand-in.
  *
- * Throws when two functions give one variable different values, or a referenced variable has
- * no local value: silently running with the wrong setting would be a surprise.
+ * Two functions may give one variable different values: each sees its own
+ * (function-environment.ts). Throws when a referenced variable has no local value: silently
+ * running without a setting would be a surprise.
  *
  * @example
- * Object.assign(process.env, localHandlerEnvironment(app.functions, resources));
+ * const environment = localFunctionEnvironment(app.functions[0], resources);
+ * environment.EVENTS_TABLE; // 'wardflow-local-events'
  */
-export function localHandlerEnvironment(functions: readonly LocalFunction[], local: LocalResources): Record<string, string> {
+export function localFunctionEnvironment(fn: LocalFunction, local: LocalResources): Record<string, string> {
   const referenced: Record<string, string> = {
     EVENTS_TABLE: local.eventsTable,
     DATA_KEY_ID: local.sealingKeyArn,
     APPROVAL_LINK_KEY_ID: local.linkKeyArn,
     APPROVAL_SITE_URL: local.approvalSiteUrl,
     PAYMENTS_SECRET_ID: local.paymentsSecretId,
-    STATE_MACHINE_ARN: local.stateMachineArn,
     AUDIT_BUCKET: local.auditBucket,
   };
   const environment: Record<string, string> = {};
-  for (const fn of functions) {
-    for (const [name, value] of Object.entries(fn.literalEnvironment)) {
-      if (PER_FUNCTION.has(name)) continue;
-      const earlier = environment[name];
-      if (earlier !== undefined && earlier !== value) {
-        throw new Error(`functions disagree on ${name}; the local runtime runs every handler in one process and needs one value`);
-      }
-      environment[name] = value;
-    }
-    for (const name of fn.referencedEnvironment) {
-      if (LEFT_UNSET.has(name)) continue;
-      const value = referenced[name];
-      if (value === undefined) throw new Error(`${fn.handler} gets ${name} from a CloudFormation reference that the local runtime has no local value for`);
-      environment[name] = value;
-    }
+  for (const [name, value] of Object.entries(fn.literalEnvironment)) {
+    if (!PROCESS_START_ONLY.has(name)) environment[name] = value;
+  }
+  Object.assign(environment, fn.resolvedEnvironment);
+  for (const name of fn.referencedEnvironment) {
+    if (LEFT_UNSET.has(name)) continue;
+    const value = referenced[name];
+    if (value === undefined) throw new Error(`${fn.name} gets ${name} from a CloudFormation reference that the local runtime has no local value for`);
+    environment[name] = value;
   }
   return {
     ...environment,
@@ -86,6 +84,21 @@ export function localHandlerEnvironment(functions: readonly LocalFunction[], loc
     AWS_ENDPOINT_URL_KMS: local.endpoints.aws,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: local.endpoints.aws,
   };
+}
+
+/**
+ * What a function sees as `process.env` locally: the process's environment without the
+ * variables removed locally (UNSET_LOCALLY), with the function's own variables over it.
+ *
+ * @example
+ * const environment = handlerProcessEnvironment(process.env, localFunctionEnvironment(fn, resources));
+ */
+export function handlerProcessEnvironment(processEnvironment: NodeJS.ProcessEnv, functionEnvironment: Record<string, string>): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(processEnvironment)) {
+    if (value !== undefined && !UNSET_LOCALLY.includes(name)) environment[name] = value;
+  }
+  return Object.assign(environment, functionEnvironment);
 }
 
 /**

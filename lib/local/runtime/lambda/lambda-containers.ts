@@ -1,3 +1,4 @@
+import { runInFunctionEnvironment } from './function-environment.js';
 import type { LambdaHandler } from './lambda-invoke.js';
 
 type HandlerModule = { handler?: LambdaHandler };
@@ -29,19 +30,36 @@ export interface LambdaPool {
  * imported again with a `?container=N` query (its shared imports stay shared, as the process's
  * do), and an idle one is reused, warm, as Lambda reuses a warm environment.
  *
+ * With `function`, the pool is that function's: its module instances are its own (two functions
+ * running one handler file, each workflow's request-approval, share no module state), and each
+ * environment gets its own copy of the function's environment variables, which the handler sees
+ * as `process.env` while its module loads and while it runs (function-environment.ts).
+ *
  * @example
  * const pool = await lambdaContainers(new URL('functions/record-start/handler.ts', root).href);
  * const release = await pool.acquire();
  * try { await pool.run(event, context); } finally { release(); }
  */
-export async function lambdaContainers(handlerUrl: string, maxEnvironments = LOCAL_ENVIRONMENTS_PER_FUNCTION): Promise<LambdaPool> {
+export async function lambdaContainers(
+  handlerUrl: string,
+  maxEnvironments = LOCAL_ENVIRONMENTS_PER_FUNCTION,
+  options: { function?: { name: string; environment: Readonly<Record<string, string>> } } = {},
+): Promise<LambdaPool> {
+  const fn = options.function;
   const idle: LambdaHandler[] = [];
   let created = 0;
+  const moduleUrl = (container: number): string => {
+    if (fn !== undefined) return `${handlerUrl}?function=${encodeURIComponent(fn.name)}&container=${container}`;
+    return container === 1 ? handlerUrl : `${handlerUrl}?container=${container}`;
+  };
   const load = async (): Promise<LambdaHandler> => {
     created += 1;
-    const module = (await import(created === 1 ? handlerUrl : `${handlerUrl}?container=${created}`)) as HandlerModule;
-    if (typeof module.handler !== 'function') throw new Error(`${handlerUrl} exports no handler`);
-    return module.handler;
+    const url = moduleUrl(created);
+    if (fn === undefined) return handlerOf(handlerUrl, await import(url));
+    // Each environment its own copy: what one sets in process.env stays in it, as in a Lambda environment.
+    const environment = { ...fn.environment };
+    const handler = handlerOf(handlerUrl, await runInFunctionEnvironment(environment, () => import(url)));
+    return (event, context) => runInFunctionEnvironment(environment, () => handler(event, context));
   };
   idle.push(await load());
 
@@ -71,4 +89,9 @@ export async function lambdaContainers(handlerUrl: string, maxEnvironments = LOC
     }
   };
   return { run, acquire };
+}
+
+function handlerOf(handlerUrl: string, module: HandlerModule): LambdaHandler {
+  if (typeof module.handler !== 'function') throw new Error(`${handlerUrl} exports no handler`);
+  return module.handler;
 }

@@ -11,6 +11,8 @@ export interface LocalLambda {
   arn: string;
   timeoutSeconds: number;
   run: LambdaHandler;
+  /** The environment variables the function runs with (function-environment.ts). Absent: a plain handler (tests). */
+  environment?: Readonly<Record<string, string>>;
   /**
    * Waits for a free execution environment (lambda-containers.ts) and returns its release.
    * Absent: no bound (tests with a plain handler).
