@@ -1,3 +1,4 @@
+import { LOCAL_STAND_IN } from '../../../../functions/shared/models/select-gateway.js';
 import type { LocalFunction } from '../app/definitions.js';
 
 /**
@@ -16,9 +17,6 @@ export interface LocalResources {
   auditBucket: string;
   endpoints: { dynamodb: string; s3: string; sesv2: string; aws: string };
 }
-
-/** The local model adapter: a labelled stand-in for Bedrock, never presented as AI. */
-const LOCAL_MODEL = 'local.invoice-parser-v1';
 
 /**
  * Referenced on AWS and deliberately left unset locally. AUDIT_KMS_KEY_ID: s3rver does not encrypt
@@ -71,8 +69,9 @@ export function localFunctionEnvironment(fn: LocalFunction, local: LocalResource
     ...environment,
     WARDFLOW_ENV: 'local',
     MODEL_PROVIDER: 'local',
-    MODEL_ID: LOCAL_MODEL,
-    ALLOWED_MODELS: LOCAL_MODEL,
+    // Each step's own labelled stand-in for its model (not AI), all allowed as this one entry.
+    MODEL_ID: LOCAL_STAND_IN,
+    ALLOWED_MODELS: LOCAL_STAND_IN,
     AWS_REGION: local.region,
     AWS_DEFAULT_REGION: local.region,
     AWS_ACCESS_KEY_ID: 'local',
