@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,11 +9,31 @@ import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
 import { sesIdentityArnsOf } from '../../../lib/constructs/approval-email.js';
 import { APPROVAL_ACCESS_LOG_FIELDS, ApprovalSite } from '../../../lib/constructs/approval-site.js';
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
-import { actionList, ALL_FUNCTION_NAMES, CDK_CONTEXT, devAndProdTemplates, FIXTURE_FUNCTIONS, roleIdOfStep, statementsOfRole, statementsOfStep, type PolicyStatementJson } from './synth.js';
+import { pascal } from '../../../lib/workflows/workflow-deployment.js';
+import { WORKFLOWS } from '../../../statemachines/index.js';
+import {
+  actionList,
+  CDK_CONTEXT,
+  devAndProdTemplates,
+  executionsOf,
+  functionOf,
+  functionsOfWorkflow,
+  type PolicyStatementJson,
+  roleIdOf,
+  stateMachineOf,
+  statementsOf,
+  statementsOfRole,
+  variablesOf,
+} from './synth.js';
+import { textOf } from './workflow-expectations.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string };
 type Resources = Record<string, Resource>;
 const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { approvalEmailFrom: string; logRetentionDays: number }>;
+/** The workflows whose gates the page decides, and the functions that ask their approvers. */
+const GATED = WORKFLOWS.filter((workflow) => Object.keys(workflow.gates ?? {}).length > 0);
+const REQUESTERS = WORKFLOWS.flatMap(functionsOfWorkflow).filter((fn) => fn.purpose === 'request-approval').map((fn) => fn.name);
+const RECORD_DECISIONS = WORKFLOWS.flatMap(functionsOfWorkflow).filter((fn) => fn.purpose === 'record-decision').map((fn) => fn.name);
 
 let dev: Template;
 let prod: Template;
@@ -32,24 +50,12 @@ function onlyOf(template: Template, type: string): [string, Resource] {
 }
 const linkKeyIdOf = (template: Template): string =>
   Object.keys(resourcesOf(template, 'AWS::KMS::Key')).find((id) => id.startsWith('KeysApprovalLinkKey'))!;
-const functionOf = (template: Template, name: string): Resource =>
-  Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find((f) => String(f.Properties.Description).endsWith(`: ${name}`))!;
-const variablesOf = (template: Template, name: string): Record<string, unknown> =>
-  (functionOf(template, name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 const allStatements = (template: Template): Array<[string, PolicyStatementJson]> =>
   Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap((p) =>
     (p.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement.map(
       (s): [string, PolicyStatementJson] => [(p.Properties.Roles as Array<{ Ref: string }>)[0]!.Ref, s],
     ),
   );
-
-/** `arn:<partition>:states:<region>:<account>:execution:<the state machine's name>:*`, as synthesized. */
-const executionsOf = (machineId: string) => ({
-  'Fn::Join': [
-    '',
-    ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:', { 'Fn::GetAtt': [machineId, 'Name'] }, ':*'],
-  ],
-});
 
 /** Logical ids a template value refers to (Ref, Fn::GetAtt, ${X} in Fn::Sub). */
 function referencesIn(value: unknown, into = new Set<string>()): Set<string> {
@@ -119,104 +125,132 @@ describe.each([
     template().hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/wardflow/${env}/approval-links`, TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
   });
 
-  it('lets only the page VerifyMac and only request-approval GenerateMac, on the link key alone', () => {
+  it("lets only the page VerifyMac and only each gate's request-approval GenerateMac, on the link key alone", () => {
     const linkKey = { 'Fn::GetAtt': [linkKeyIdOf(template()), 'Arn'] };
-    const macStatements = allStatements(template())
-      .filter(([, s]) => actionList(s).some((a) => /^kms:.*Mac$/.test(a) || a === 'kms:*'))
-      .sort(([, a], [, b]) => String(a.Sid).localeCompare(String(b.Sid)));
-    expect(macStatements).toEqual([
-      [roleIdOfStep(template(), 'request-approval'), { Sid: 'SignApprovalLinks', Effect: 'Allow', Action: 'kms:GenerateMac', Resource: linkKey }],
-      [roleIdOfStep(template(), 'approval-page'), { Sid: 'VerifyApprovalLinks', Effect: 'Allow', Action: 'kms:VerifyMac', Resource: linkKey }],
-    ]);
+    const macStatements = allStatements(template()).filter(([, s]) => actionList(s).some((a) => /^kms:.*Mac$/.test(a) || a === 'kms:*'));
+    const byRole = (entries: Array<[string, PolicyStatementJson]>) => [...entries].sort(([a], [b]) => a.localeCompare(b));
+    expect(byRole(macStatements)).toEqual(
+      byRole([
+        ...REQUESTERS.map((name): [string, PolicyStatementJson] => [roleIdOf(template(), name), { Sid: 'SignApprovalLinks', Effect: 'Allow', Action: 'kms:GenerateMac', Resource: linkKey }]),
+        [roleIdOf(template(), 'approval-page'), { Sid: 'VerifyApprovalLinks', Effect: 'Allow', Action: 'kms:VerifyMac', Resource: linkKey }],
+      ]),
+    );
     // Nothing else names the link key: no other action, no other role.
     const onLinkKey = allStatements(template()).filter(([, s]) => JSON.stringify(s.Resource).includes('KeysApprovalLinkKey'));
-    expect(onLinkKey.map(([, s]) => s.Sid).sort()).toEqual(['SignApprovalLinks', 'VerifyApprovalLinks']);
+    expect(onLinkKey.map(([, s]) => s.Sid).sort()).toEqual([...REQUESTERS.map(() => 'SignApprovalLinks'), 'VerifyApprovalLinks'].sort());
   });
 
-  it('lets request-approval send email only through the sender identity, only from the sender address', () => {
+  it("lets each gate's request-approval send email only through the sender identity, only from the sender address", () => {
     const sesStatements = allStatements(template()).filter(([, s]) => actionList(s).some((a) => a.startsWith('ses:')));
-    expect(sesStatements.map(([role]) => role)).toEqual([roleIdOfStep(template(), 'request-approval')]);
+    expect(sesStatements.map(([role]) => role).sort()).toEqual(REQUESTERS.map((name) => roleIdOf(template(), name)).sort());
     const identity = (name: string) => ({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:identity/${name}`]],
     });
-    expect(sesStatements[0]![1]).toEqual({
-      Sid: 'SendApprovalEmail',
-      Effect: 'Allow',
-      Action: 'ses:SendEmail',
-      Resource: [identity(sender), identity(sender.split('@')[1]!)],
-      Condition: { StringEquals: { 'ses:FromAddress': sender } },
-    });
-    expect(JSON.stringify(sesStatements[0]![1].Resource)).not.toContain('*');
+    for (const [role, statement] of sesStatements) {
+      expect(statement, role).toEqual({
+        Sid: 'SendApprovalEmail',
+        Effect: 'Allow',
+        Action: 'ses:SendEmail',
+        Resource: [identity(sender), identity(sender.split('@')[1]!)],
+        Condition: { StringEquals: { 'ses:FromAddress': sender } },
+      });
+      expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    }
   });
 
-  it('gives request-approval the site URL, the link key and the sender, and the page the link key and the state machine', () => {
+  it("gives each gate's request-approval the site URL, the link key and the sender, and the page the link key and every gated workflow's state machine", () => {
     const [apiId] = onlyOf(template(), 'AWS::ApiGatewayV2::Api');
     const linkKey = { 'Fn::GetAtt': [linkKeyIdOf(template()), 'Arn'] };
-    expect(variablesOf(template(), 'request-approval')).toMatchObject({
-      APPROVAL_SITE_URL: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
-      APPROVAL_LINK_KEY_ID: linkKey,
-      APPROVAL_EMAIL_FROM: sender,
-    });
+    for (const name of REQUESTERS) {
+      expect(variablesOf(template(), name), name).toMatchObject({
+        APPROVAL_SITE_URL: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
+        APPROVAL_LINK_KEY_ID: linkKey,
+        APPROVAL_EMAIL_FROM: sender,
+      });
+    }
     const page = variablesOf(template(), 'approval-page');
     expect(Object.keys(page).sort()).toEqual(
-      ['APPROVAL_LINK_KEY_ID', 'DATA_KEY_CACHE_SECONDS', 'DATA_KEY_ID', 'EVENTS_TABLE', 'LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'SECRETS_CACHE_SECONDS', 'STATE_MACHINE_ARN', 'WARDFLOW_ENV'],
+      [
+        'APPROVAL_LINK_KEY_ID',
+        'DATA_KEY_CACHE_SECONDS',
+        'DATA_KEY_ID',
+        'EVENTS_TABLE',
+        'LOG_LEVEL',
+        'NODE_OPTIONS',
+        'POWERTOOLS_SERVICE_NAME',
+        'SECRETS_CACHE_SECONDS',
+        'WARDFLOW_ENV',
+        ...(GATED.length > 0 ? ['WORKFLOW_STATE_MACHINES'] : []),
+      ].sort(),
     );
-    const [machineId] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
     expect(page).toMatchObject({
       APPROVAL_LINK_KEY_ID: linkKey,
       WARDFLOW_ENV: env,
       DATA_KEY_ID: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] },
-      // The page derives execution ARNs from it (functions/shared/approvals/execution-status.ts).
-      STATE_MACHINE_ARN: { Ref: machineId },
     });
+    // The page finds the state machine of an approval by its workflow, and derives execution ARNs from it
+    // (functions/shared/approvals/execution-status.ts).
+    expect(JSON.parse(textOf(page.WORKFLOW_STATE_MACHINES))).toEqual(Object.fromEntries(GATED.map((w) => [w.name, `\${${stateMachineOf(template(), w)[0]}}`])));
   });
 
-  it('grants the page exactly its logs, its streams, the sealing it does, VerifyMac, asking about and resuming the state machine', () => {
-    const statements = statementsOfStep(template(), 'approval-page');
-    expect(statements.map((s) => s.Sid ?? actionList(s).join(',')).sort()).toEqual([
-      'AppendEvents',
-      'DescribeOwnExecutions',
-      'OpenSealedFields',
-      'ReadEvents',
-      'ResumeWaitingExecution',
-      'SealEventFields',
-      'UseTableKeyThroughDynamoDB',
-      'VerifyApprovalLinks',
-      'WriteOwnLogs',
-      'xray:PutTelemetryRecords,xray:PutTraceSegments',
-    ]);
-    const [machineId] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
-    expect(statements.find((s) => s.Sid === 'ResumeWaitingExecution')).toEqual({
-      Sid: 'ResumeWaitingExecution',
-      Effect: 'Allow',
-      Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
-      Resource: { Ref: machineId },
-    });
-    // Whether an execution still runs: DescribeExecution alone, on this state machine's executions alone.
-    expect(statements.find((s) => s.Sid === 'DescribeOwnExecutions')).toEqual({
-      Sid: 'DescribeOwnExecutions',
-      Effect: 'Allow',
-      Action: 'states:DescribeExecution',
-      Resource: executionsOf(machineId),
-    });
+  it("grants the page exactly its logs, its streams, the sealing it does, VerifyMac, and for each gated workflow asking about and resuming its state machine", () => {
+    const statements = statementsOf(template(), 'approval-page');
+    expect(statements.map((s) => s.Sid ?? actionList(s).join(',')).sort()).toEqual(
+      [
+        'AppendEvents',
+        'OpenSealedFields',
+        'ReadEvents',
+        'SealEventFields',
+        'UseTableKeyThroughDynamoDB',
+        'VerifyApprovalLinks',
+        'WriteOwnLogs',
+        'xray:PutTelemetryRecords,xray:PutTraceSegments',
+        ...GATED.flatMap((w) => [`DescribeOwnExecutions${pascal(w.name)}`, `ResumeWaitingExecution${pascal(w.name)}`]),
+      ].sort(),
+    );
+    for (const workflow of GATED) {
+      const [machineId] = stateMachineOf(template(), workflow);
+      const id = pascal(workflow.name);
+      expect(statements.find((s) => s.Sid === `ResumeWaitingExecution${id}`)).toEqual({
+        Sid: `ResumeWaitingExecution${id}`,
+        Effect: 'Allow',
+        Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+        Resource: { Ref: machineId },
+      });
+      // Whether an execution still runs: DescribeExecution alone, on this state machine's executions alone.
+      expect(statements.find((s) => s.Sid === `DescribeOwnExecutions${id}`)).toEqual({
+        Sid: `DescribeOwnExecutions${id}`,
+        Effect: 'Allow',
+        Action: 'states:DescribeExecution',
+        Resource: executionsOf(machineId),
+      });
+    }
     const streams = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['execution#*', 'approval#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
     expect(statements.find((s) => s.Sid === 'AppendEvents')?.Condition).toEqual(streams);
     expect(statements.find((s) => s.Sid === 'ReadEvents')?.Condition).toEqual(streams);
   });
 
-  it('lets only the two deciders (the page and record-decision) ask whether an execution runs, both on this state machine only', () => {
-    const [machineId] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
+  it("lets only the deciders (the page, and each gated workflow's record-decision) ask whether an execution runs, each on its own state machines", () => {
     const describing = allStatements(template()).filter(([, s]) => actionList(s).some((a) => a.startsWith('states:Describe') || a === 'states:*'));
-    expect(describing.map(([role]) => role).sort()).toEqual([roleIdOfStep(template(), 'approval-page'), roleIdOfStep(template(), 'record-decision')].sort());
-    for (const [, statement] of describing) expect(statement).toEqual({ Sid: 'DescribeOwnExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(machineId) });
-    expect(variablesOf(template(), 'record-decision')).toMatchObject({ STATE_MACHINE_ARN: { Ref: machineId } });
+    expect([...new Set(describing.map(([role]) => role))].sort()).toEqual(
+      [...(GATED.length > 0 ? [roleIdOf(template(), 'approval-page')] : []), ...RECORD_DECISIONS.map((name) => roleIdOf(template(), name))].sort(),
+    );
+    expect(describing).toHaveLength(GATED.length * 2);
+    for (const workflow of GATED) {
+      const [machineId] = stateMachineOf(template(), workflow);
+      const recordDecision = `${workflow.name}-record-decision`;
+      expect(statementsOf(template(), recordDecision).filter((s) => s.Sid === 'DescribeOwnExecutions')).toEqual([
+        { Sid: 'DescribeOwnExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(machineId) },
+      ]);
+      expect(variablesOf(template(), recordDecision)).toMatchObject({ STATE_MACHINE_ARN: { Ref: machineId } });
+    }
   });
 
   it('serves GET and POST /approvals/{link} from the page function over an HTTP API, payload 2.0', () => {
     const [apiId, api] = onlyOf(template(), 'AWS::ApiGatewayV2::Api');
     expect(api.Properties).toMatchObject({ ProtocolType: 'HTTP', Name: `wardflow-${env}-approval-site` });
     const [integrationId, integration] = onlyOf(template(), 'AWS::ApiGatewayV2::Integration');
-    const pageId = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function')).find(([, f]) => f.Metadata?.[HANDLER_METADATA_KEY] === 'approval-page')![0];
+    const [pageId] = functionOf(template(), 'approval-page');
     expect(integration.Properties).toEqual({
       ApiId: { Ref: apiId },
       IntegrationType: 'AWS_PROXY',
@@ -276,35 +310,28 @@ describe.each([
     expect(group.DeletionPolicy).toBe(isProd ? 'Retain' : 'Delete');
   });
 
-  it('outputs what the CLI and on-call read: the events table, the state machine, the site URL, the audit bucket and the alarm topic', () => {
+  it('outputs what the CLI and on-call read: the events table, each workflow’s state machine, the site URL, the audit bucket and the alarm topic', () => {
     const outputs = template().toJSON().Outputs as Record<string, { Value: unknown }>;
     const [apiId] = onlyOf(template(), 'AWS::ApiGatewayV2::Api');
-    const [machineId] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
     const [tableId] = onlyOf(template(), 'AWS::DynamoDB::Table');
     const archiveId = Object.keys(resourcesOf(template(), 'AWS::S3::Bucket')).find((id) => id.startsWith('AuditArchive'))!;
     const [topicId] = onlyOf(template(), 'AWS::SNS::Topic');
     expect(Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.Value]))).toEqual({
       EventsTableName: { Ref: tableId },
-      InvoiceApprovalStateMachineArn: { Ref: machineId },
+      ...Object.fromEntries(WORKFLOWS.map((w) => [`${pascal(w.name)}StateMachineArn`, { Ref: stateMachineOf(template(), w)[0] }])),
       ApprovalSiteUrl: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
       AuditBucketName: { Ref: archiveId },
       AlarmTopicArn: { Ref: topicId },
     });
   });
 
-  it('labels every function with its handler folder, so each Task of the state machine maps to a handler', () => {
-    const functions = Object.entries(resourcesOf(template(), 'AWS::Lambda::Function'));
-    const labels = functions.map(([, f]) => f.Metadata?.[HANDLER_METADATA_KEY]);
-    expect([...labels].sort()).toEqual([...ALL_FUNCTION_NAMES].sort());
-    for (const [id, f] of functions) {
-      const folder = String(f.Metadata?.[HANDLER_METADATA_KEY]);
-      expect(String(f.Properties.Description), id).toBe(`wardflow ${env}: ${folder}`);
-      expect(existsSync(path.join(FIXTURE_FUNCTIONS, folder, 'handler.ts')), folder).toBe(true);
+  it('labels every function invoked by a state machine with its handler folder, so each Task maps to a handler', () => {
+    const functions = resourcesOf(template(), 'AWS::Lambda::Function');
+    for (const [, machine] of Object.entries(resourcesOf(template(), 'AWS::StepFunctions::StateMachine'))) {
+      const invoked = [...referencesIn(machine.Properties.DefinitionString)].filter((id) => id in functions);
+      expect(invoked.length).toBeGreaterThanOrEqual(3);
+      for (const id of invoked) expect(functions[id]!.Metadata?.[HANDLER_METADATA_KEY], id).toEqual(expect.any(String));
     }
-    const [, machine] = onlyOf(template(), 'AWS::StepFunctions::StateMachine');
-    const invoked = [...referencesIn(machine.Properties.DefinitionString)].filter((id) => id in resourcesOf(template(), 'AWS::Lambda::Function'));
-    expect(invoked.length).toBeGreaterThanOrEqual(7);
-    for (const id of invoked) expect(resourcesOf(template(), 'AWS::Lambda::Function')[id]!.Metadata?.[HANDLER_METADATA_KEY], id).toEqual(expect.any(String));
   });
 
   it('has no dependency cycle (the page resumes the state machine that invokes request-approval, which links to the page)', () => {
@@ -334,10 +361,8 @@ describe('ApprovalSite and its email sender on their own', () => {
         logRetention: logs.RetentionDays.ONE_WEEK,
         secretsCacheSeconds: 60,
         dataKeyCacheSeconds: 60,
-        functionsDirectory: FIXTURE_FUNCTIONS,
       },
       linkKey: key('LinkKey'),
-      stateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Machine', 'arn:aws:states:eu-west-1:111122223333:stateMachine:m'),
       ...(throttle === undefined ? {} : { throttle }),
     });
     return { stack, site };
@@ -384,14 +409,35 @@ describe('ApprovalSite and its email sender on their own', () => {
     const roleId = stack.getLogicalId(site.page.role.node.defaultChild as CfnElement);
     const statements = statementsOfRole(template, roleId);
     expect(statements.map((s) => s.Sid)).toEqual(expect.arrayContaining(['SignApprovalLinks', 'SendApprovalEmail', 'VerifyApprovalLinks']));
-    // The imported state machine's executions, by the name in its ARN.
-    expect(statements.find((s) => s.Sid === 'DescribeOwnExecutions')).toMatchObject({
-      Action: 'states:DescribeExecution',
-      Resource: 'arn:aws:states:eu-west-1:111122223333:execution:m:*',
-    });
     expect(statements.find((s) => s.Sid === 'SendApprovalEmail')).toMatchObject({
       Resource: ['arn:aws:ses:eu-west-1:111122223333:identity/approvals@example.org', 'arn:aws:ses:eu-west-1:111122223333:identity/example.org'],
       Condition: { StringEquals: { 'ses:FromAddress': 'approvals@example.org' } },
     });
+  });
+
+  it('serves each workflow it is given: the page may ask about and resume that state machine alone, and finds it by the workflow name', () => {
+    const { stack, site } = siteIn();
+    const machine = (id: string) => new sfn.StateMachine(stack, id, { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, `${id}Start`)) });
+    site.serveWorkflow('expense-claim', machine('ExpenseMachine'));
+    site.serveWorkflow('leave-request', machine('LeaveMachine'));
+    expect(() => site.serveWorkflow('expense-claim', machine('AgainMachine'))).toThrow(ConfigurationInvalid);
+    const template = Template.fromStack(stack);
+    const machineId = (prefix: string) => Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).find((id) => id.startsWith(prefix))!;
+    const statements = statementsOfRole(template, stack.getLogicalId(site.page.role.node.defaultChild as CfnElement));
+    for (const [id, prefix] of [['ExpenseClaim', 'ExpenseMachine'], ['LeaveRequest', 'LeaveMachine']] as const) {
+      const [describe, resume, ...more] = statements.filter((s) => String(s.Sid).endsWith(id));
+      expect(more).toEqual([]);
+      expect(describe).toMatchObject({ Sid: `DescribeOwnExecutions${id}`, Action: 'states:DescribeExecution' });
+      // That state machine's executions, by its name.
+      expect(JSON.stringify(describe!.Resource)).toMatch(new RegExp(`:execution:.*"${machineId(prefix)}","Name".*:\\*`));
+      expect(resume).toEqual({ Sid: `ResumeWaitingExecution${id}`, Effect: 'Allow', Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Resource: { Ref: machineId(prefix) } });
+    }
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    const variables = (fn!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.parse(textOf(variables.WORKFLOW_STATE_MACHINES))).toEqual({
+      'expense-claim': `\${${machineId('ExpenseMachine')}}`,
+      'leave-request': `\${${machineId('LeaveMachine')}}`,
+    });
+    expect(variables.STATE_MACHINE_ARN).toBeUndefined();
   });
 });

@@ -2,6 +2,8 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
 import { loadEnvironments, MAX_APPROVAL_TIMEOUT_HOURS, parseEnvironments, stageIdOf } from '../../../lib/config/environments.js';
+import { workflowSettings } from '../../../lib/workflows/workflow-definition.js';
+import { WORKFLOWS } from '../../../statemachines/index.js';
 import { CDK_CONTEXT } from './synth.js';
 
 const fromCdkJson = CDK_CONTEXT['wardflow:environments'] as Record<string, Record<string, unknown>>;
@@ -49,6 +51,19 @@ describe('environment configuration', () => {
     expect(error.message).toContain('wardflow:environments.dev.paymentsApiUrl');
     expect(error.message).not.toContain('not-an-email-secretish');
     expect(error.message).toContain('Fix these keys in cdk.json');
+  });
+
+  it('refuses the invoice settings that moved into the workflow, saying where they went, without echoing them', () => {
+    const error = failureOf({ dev: { ...dev, approverEmail: 'someone-secretish@example.com', paymentsApiUrl: 'https://pay.example.com/secretish' } });
+    expect(error.message).toContain('wardflow:environments.dev.approverEmail has moved to workflows.invoice-approval.approvers');
+    expect(error.message).toContain('wardflow:environments.dev.paymentsApiUrl has moved to workflows.invoice-approval.paymentsApiUrl');
+    expect(error.message).not.toContain('secretish');
+  });
+
+  it('holds valid settings for every registered workflow in every environment of cdk.json', () => {
+    for (const environment of parseEnvironments(fromCdkJson)) {
+      for (const workflow of WORKFLOWS) expect(() => workflowSettings(workflow, environment), `${environment.name} ${workflow.name}`).not.toThrow();
+    }
   });
 
   it('requires approvalEmailFrom, an email address, and says how to fix a missing or invalid one without echoing it', () => {

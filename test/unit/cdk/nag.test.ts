@@ -49,7 +49,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     const { Bucket } = await import('aws-cdk-lib/aws-s3');
     const outdir = mkdtempSync(path.join(tmpdir(), 'wardflow-nag-'));
     try {
-      const fresh = synthWardflow({ 'wardflow:stages': 'dev' }, outdir);
+      const fresh = synthWardflow({ 'wardflow:stages': 'dev' }, { outdir });
       new Bucket(fresh.stages[0]!.stack, 'UnloggedBucketForThisTest');
       expect(() => fresh.app.synth()).toThrow(/AwsSolutions-S1/);
       const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));

@@ -5,7 +5,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { approvalStream, executionStream } from '../../../functions/shared/events/event.js';
-import { actionList, devAndProdTemplates, FUNCTION_NAMES, statementsOfStep, type PolicyStatementJson } from './synth.js';
+import { WORKFLOWS } from '../../../statemachines/index.js';
+import { actionList, devAndProdTemplates, platformFunctionOf, type PolicyStatementJson, statementsOf, stepFunctionsOf } from './synth.js';
+import { streamPatterns } from './workflow-expectations.js';
 
 // moto does not judge this: its KMS evaluates key-policy Deny statements only, ignoring
 // conditions, and never evaluates a caller's IAM policy. So the proof is in two halves: the
@@ -22,23 +24,16 @@ const contextConditions = (streams: string[]): Conditions => ({
 });
 
 /**
- * Which stream kinds each step seals into (GenerateDataKey) and opens (Decrypt), as its handler does:
- * record-start seals the invoice text, extract-invoice the model prompt (ModelInvoked), request-approval
- * the task token (and opens it to deliver a decision on a retried gate), record-decision and the
- * approval page the comment (and open the task token). Every other step (and the execution-end recorder) neither seals nor opens.
+ * Which stream kinds each function seals into (GenerateDataKey) and opens (Decrypt): a workflow's
+ * steps as declared (`seal`, `open`), the platform's functions as their handlers do (record-start
+ * seals the input; request-approval the task token, and opens it to deliver a decision on a retried
+ * gate; record-decision and the approval page the comment, and open the task token). Derived from
+ * the registered workflows (synth.ts), so a new workflow's steps are held to their declarations too.
  */
-const SEALING: Record<(typeof FUNCTION_NAMES)[number], { seal: string[]; open: string[] }> = {
-  'record-start': { seal: ['execution#*'], open: [] },
-  'extract-invoice': { seal: ['execution#*'], open: [] },
-  'check-grounding': { seal: [], open: [] },
-  'apply-policy': { seal: [], open: [] },
-  'request-approval': { seal: ['approval#*'], open: ['approval#*'] },
-  'record-decision': { seal: ['approval#*'], open: ['approval#*'] },
-  'pay-invoice': { seal: [], open: [] },
-  'record-outcome': { seal: [], open: [] },
-  'approval-page': { seal: ['approval#*'], open: ['approval#*'] },
-  'record-execution-end': { seal: [], open: [] },
-};
+const SEALING: Record<string, { seal: string[]; open: string[] }> = Object.fromEntries(
+  stepFunctionsOf().map((fn) => [fn.name, { seal: streamPatterns(fn.access.seal), open: streamPatterns(fn.access.open) }]),
+);
+const FUNCTION_NAMES = Object.keys(SEALING);
 
 let dev: Template;
 let prod: Template;
@@ -46,7 +41,7 @@ beforeAll(() => {
   ({ dev, prod } = devAndProdTemplates());
 });
 
-const statementsOf = (template: Template): PolicyStatementJson[] =>
+const allStatementsOf = (template: Template): PolicyStatementJson[] =>
   Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
     (p) => (p as { Properties: { PolicyDocument: { Statement: PolicyStatementJson[] } } }).Properties.PolicyDocument.Statement,
   );
@@ -96,9 +91,9 @@ describe.each([
   ['prod', () => prod],
 ] as const)('sealing key grants in %s', (_env, template) => {
   it.each(FUNCTION_NAMES)('gives %s GenerateDataKey and Decrypt only for the stream kinds it seals and opens', (step) => {
-    const statements = statementsOfStep(template(), step);
+    const statements = statementsOf(template(), step);
     const sid = (id: string) => statements.filter((s) => s.Sid === id);
-    const { seal, open } = SEALING[step];
+    const { seal, open } = SEALING[step]!;
     if (seal.length === 0) expect(sid('SealEventFields')).toEqual([]);
     else {
       expect(sid('SealEventFields')).toEqual([
@@ -126,9 +121,9 @@ describe.each([
   });
 
   it('grants the sealing key nowhere else, always with the context, and no step may DescribeKey (DATA_KEY_ID is the key ARN)', () => {
-    const all = statementsOf(template());
+    const all = allStatementsOf(template());
     // Only the audit archiver may DescribeKey, and only the table key: CDK's stream-read grant adds it (audit-archive.test.ts).
-    expect(FUNCTION_NAMES.flatMap((step) => statementsOfStep(template(), step)).flatMap(actionList)).not.toContain('kms:DescribeKey');
+    expect(FUNCTION_NAMES.flatMap((step) => statementsOf(template(), step)).flatMap(actionList)).not.toContain('kms:DescribeKey');
     const sealingKeyGrants = all.filter((s) => JSON.stringify(s.Resource).includes('KeysSealingKey'));
     const expected = Object.values(SEALING).reduce((n, { seal, open }) => n + (seal.length > 0 ? 1 : 0) + (open.length > 0 ? 1 : 0), 0);
     expect(sealingKeyGrants).toHaveLength(expected);
@@ -173,16 +168,17 @@ describe('the KMS calls the sealer makes, judged by the synthesized conditions o
       const kind = request.context!['wardflow:stream']!.startsWith('approval#') ? 'approval#*' : 'execution#*';
       const declared = request.command === 'GenerateDataKeyCommand' ? 'seal' : 'open';
       for (const step of FUNCTION_NAMES) {
-        const expected = SEALING[step][declared].includes(kind);
-        expect(roleAllows(statementsOfStep(dev, step), ACTION_OF[request.command]!, request.context), `${step} ${request.command} ${kind}`).toBe(expected);
+        const expected = SEALING[step]![declared].includes(kind);
+        expect(roleAllows(statementsOf(dev, step), ACTION_OF[request.command]!, request.context), `${step} ${request.command} ${kind}`).toBe(expected);
       }
     }
     expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
   });
 
   it('refuses what the sealer never sends: no context, an extra key, a missing version, another stream', () => {
-    const execution = statementsOfStep(dev, 'record-start').find((s) => s.Sid === 'SealEventFields')!.Condition!;
-    const approval = statementsOfStep(dev, 'record-decision').find((s) => s.Sid === 'OpenSealedFields')!.Condition!;
+    const [workflow] = WORKFLOWS.filter((w) => Object.keys(w.gates ?? {}).length > 0);
+    const execution = statementsOf(dev, platformFunctionOf(workflow!, 'record-start').name).find((s) => s.Sid === 'SealEventFields')!.Condition!;
+    const approval = statementsOf(dev, platformFunctionOf(workflow!, 'record-decision').name).find((s) => s.Sid === 'OpenSealedFields')!.Condition!;
     const good = { 'wardflow:stream': 'execution#exec-1', 'wardflow:version': '3' };
     expect(allows(execution, good)).toBe(true);
     expect(allows(approval, { ...good, 'wardflow:stream': 'approval#exec-1-1' })).toBe(true);

@@ -1,25 +1,37 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type WardflowApp, buildWardflowApp } from '../../../lib/app.js';
+import { type NamedEnvironment, parseEnvironments } from '../../../lib/config/environments.js';
+import { DEFAULT_FUNCTIONS_DIRECTORY } from '../../../lib/constructs/handler-function.js';
+import { FUNCTION_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
+import { type AnyWorkflow, type SettingsContext, type StepDeclaration, workflowSettings } from '../../../lib/workflows/workflow-definition.js';
+import { pascal } from '../../../lib/workflows/workflow-deployment.js';
+import { WORKFLOWS } from '../../../statemachines/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = path.resolve(here, '..', '..', '..');
 
-/** Stand-in handlers: template tests skip bundling, so only the entry files' existence matters. */
-export const FIXTURE_FUNCTIONS = path.join(here, 'fixtures', 'functions');
 /** The context of cdk.json: the same environments and feature flags `cdk synth` uses. */
 export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(path.join(repositoryRoot, 'cdk.json'), 'utf8')).context;
 
+export interface SynthOptions {
+  /** Where the cloud assembly goes (a real `app.synth()` writes it). @default - a temporary directory of CDK's */
+  readonly outdir?: string;
+  /** The workflows the app runs. @default WORKFLOWS, the app's registry */
+  readonly workflows?: readonly AnyWorkflow[];
+}
+
 /**
- * Builds the app exactly as bin/app.ts does, from cdk.json's context, with bundling skipped
- * (`aws:cdk:bundling-stacks: []`) so no esbuild runs and handlers need not exist yet.
+ * Builds the app exactly as bin/app.ts does, from cdk.json's context and the real functions/,
+ * with bundling skipped (`aws:cdk:bundling-stacks: []`) so no esbuild runs: only the handler
+ * entry files must exist, which the synth checks itself.
  */
-export function synthWardflow(extraContext: Record<string, unknown> = {}, outdir?: string): WardflowApp {
+export function synthWardflow(extraContext: Record<string, unknown> = {}, options: SynthOptions = {}): WardflowApp {
   return buildWardflowApp({
-    ...(outdir === undefined ? {} : { outdir }),
-    functionsDirectory: FIXTURE_FUNCTIONS,
+    ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
+    ...(options.workflows === undefined ? {} : { workflows: options.workflows }),
     // Stack traces on construct metadata cost seconds per synth and tests never read them.
     context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-stack-trace': true, ...extraContext },
   });
@@ -38,6 +50,18 @@ export function devAndProdTemplates(): { dev: Template; prod: Template } {
   return { dev: templateOf(app, 'dev'), prod: templateOf(app, 'prod') };
 }
 
+/** An environment of an app's context (cdk.json's by default), validated as the app validates it. */
+export function environmentOf(name: string, context: Record<string, unknown> = CDK_CONTEXT): NamedEnvironment {
+  const environment = parseEnvironments(context['wardflow:environments']).find((e) => e.name === name);
+  if (environment === undefined) throw new Error(`test setup: no environment ${name}`);
+  return environment;
+}
+
+/** What a workflow's settings functions are handed in an environment: its validated settings, and the environment. */
+export function settingsContextOf(workflow: AnyWorkflow, environment: NamedEnvironment): SettingsContext<unknown> {
+  return { settings: workflowSettings(workflow, environment), environment };
+}
+
 /** One statement of an IAM policy document, as synthesized. */
 export type PolicyStatementJson = {
   Sid?: string;
@@ -49,60 +73,174 @@ export type PolicyStatementJson = {
 };
 
 /** One resource of a synthesized template, with the parts tests read. */
-export type TemplateResource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
+export type TemplateResource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string };
 type Resources = Record<string, TemplateResource>;
 
 /** Every resource of a type, by logical id. */
 export const resourcesOf = (template: Template, type: string): Resources => template.findResources(type) as Resources;
 
-/** The steps of the invoice workflow, by folder name. */
-export const STEP_NAMES = [
-  'record-start',
-  'extract-invoice',
-  'check-grounding',
-  'apply-policy',
-  'request-approval',
-  'record-decision',
-  'pay-invoice',
-  'record-outcome',
-] as const;
+// ---- What the stack should hold, derived from the workflows registered ----
 
-/** The approval site's function: not a state machine step, but built like one (WorkflowStep). */
-export const APPROVAL_PAGE = 'approval-page';
+/** Kinds of event stream a function appends to, reads, seals into and opens, besides its own execution stream. */
+export interface StreamAccess {
+  readonly append: readonly string[];
+  readonly read: readonly string[];
+  readonly seal: readonly string[];
+  readonly open: readonly string[];
+}
 
-/** The recorder of execution endings: invoked by an EventBridge rule, not a state machine step, but built like one (WorkflowStep). */
-export const EXECUTION_END_RECORDER = 'record-execution-end';
+/** What a function is for: a workflow's own step, one of the platform's functions serving a workflow, or one serving them all. */
+export type FunctionPurpose =
+  | 'step'
+  | 'record-start'
+  | 'record-outcome'
+  | 'request-approval'
+  | 'record-decision'
+  | 'execution-end'
+  | 'approval-page'
+  | 'audit-archiver';
 
-/** The functions built by WorkflowStep (the steps, the approval page and the execution-end recorder), by folder name under functions/. */
-export const FUNCTION_NAMES = [...STEP_NAMES, APPROVAL_PAGE, EXECUTION_END_RECORDER] as const;
+/** A function the stack must have. */
+export interface ExpectedFunction {
+  /** Its unique name in the environment (metadata `wardflow:function`, and its description `wardflow <env>: <name>`). */
+  readonly name: string;
+  /** Its handler folder (metadata `wardflow:handler`). */
+  readonly handler: string;
+  /** The directory the handler folder is in. */
+  readonly directory: string;
+  readonly purpose: FunctionPurpose;
+  /** The workflow it serves; none for the approval page and the audit archiver, which serve every workflow. */
+  readonly workflow?: AnyWorkflow;
+  /** The step's key, or the gate's for request-approval. */
+  readonly key?: string;
+  /** The streams its role is granted, for functions built by WorkflowStep; none for the audit archiver (not a step). */
+  readonly access?: StreamAccess;
+}
 
-/** The audit archiver: on the events table's stream, built by AuditArchiver, not a step. */
-export const AUDIT_ARCHIVER = 'audit-archiver';
+const access = (declared: Partial<StreamAccess>): StreamAccess => ({
+  append: declared.append ?? [],
+  read: declared.read ?? [],
+  seal: declared.seal ?? [],
+  open: declared.open ?? [],
+});
 
-/** Every Lambda function of the stack, by folder name under functions/. */
-export const ALL_FUNCTION_NAMES = [...FUNCTION_NAMES, AUDIT_ARCHIVER] as const;
+/**
+ * The platform's functions and what each does with streams, whatever the workflow (their handlers'
+ * contract): record-start seals the input into ExecutionStarted; record-outcome closes an expired
+ * approval; request-approval, record-decision and the approval page record approvals, sealing the
+ * token, the approvers and the decider's comment and opening them again; the execution-end recorder
+ * touches execution streams only.
+ */
+export const PLATFORM_ACCESS = {
+  'record-start': access({ seal: ['execution'] }),
+  'record-outcome': access({ append: ['approval'] }),
+  'request-approval': access({ append: ['approval'], seal: ['approval'], open: ['approval'] }),
+  'record-decision': access({ append: ['approval'], seal: ['approval'], open: ['approval'] }),
+  'execution-end': access({}),
+  'approval-page': access({ append: ['approval'], seal: ['approval'], open: ['approval'] }),
+} as const;
 
-/** The logical id of the role of the step whose function description ends in `: <step>`. */
-export function roleIdOfStep(template: Template, step: string): string {
-  const fns = Object.values(template.findResources('AWS::Lambda::Function') as Resources).filter((f) =>
-    String(f.Properties.Description).endsWith(`: ${step}`),
+/** The functions one workflow brings: its steps, and the platform's functions serving it. */
+export function functionsOfWorkflow(workflow: AnyWorkflow): ExpectedFunction[] {
+  const named = (suffix: string) => `${workflow.name}-${suffix}`;
+  const platform = (purpose: keyof typeof PLATFORM_ACCESS, handler: string, suffix: string, key?: string): ExpectedFunction => ({
+    name: named(suffix),
+    handler,
+    directory: DEFAULT_FUNCTIONS_DIRECTORY,
+    purpose,
+    workflow,
+    ...(key === undefined ? {} : { key }),
+    access: PLATFORM_ACCESS[purpose],
+  });
+  const steps = (Object.entries(workflow.steps) as [string, StepDeclaration<unknown>][]).map(
+    ([key, step]): ExpectedFunction => ({
+      name: named(key),
+      handler: step.handler,
+      directory: workflow.functionsDirectory ?? DEFAULT_FUNCTIONS_DIRECTORY,
+      purpose: 'step',
+      workflow,
+      key,
+      access: access(step),
+    }),
   );
-  if (fns.length !== 1) throw new Error(`test setup: expected one function for ${step}, found ${fns.length}`);
-  return (fns[0]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const gates = Object.keys(workflow.gates ?? {});
+  return [
+    ...steps,
+    platform('record-start', 'record-start', 'record-start'),
+    platform('record-outcome', 'record-outcome', 'record-outcome'),
+    ...gates.map((gate) => platform('request-approval', 'request-approval', `request-${gate}-approval`, gate)),
+    ...(gates.length > 0 ? [platform('record-decision', 'record-decision', 'record-decision')] : []),
+    platform('execution-end', 'record-execution-end', 'record-execution-end'),
+  ];
+}
+
+/** Every function of the stack: each workflow's, then the approval page and the audit archiver. */
+export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): ExpectedFunction[] {
+  return [
+    ...workflows.flatMap(functionsOfWorkflow),
+    { name: 'approval-page', handler: 'approval-page', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approval-page', access: PLATFORM_ACCESS['approval-page'] },
+    { name: 'audit-archiver', handler: 'audit-archiver', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'audit-archiver' },
+  ];
+}
+
+/** The functions built by WorkflowStep (every one but the audit archiver), with the streams each is granted. */
+export function stepFunctionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): Array<ExpectedFunction & { access: StreamAccess }> {
+  return functionsOf(workflows).filter((f): f is ExpectedFunction & { access: StreamAccess } => f.access !== undefined);
+}
+
+/** The one function of a workflow with a purpose (its record-start, its record-decision, ...). */
+export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver'>, key?: string): ExpectedFunction {
+  const found = functionsOfWorkflow(workflow).filter((f) => f.purpose === purpose && (key === undefined || f.key === key));
+  if (found.length !== 1) throw new Error(`test setup: ${workflow.name} has ${found.length} ${purpose} functions`);
+  return found[0]!;
+}
+
+// ---- Reading the template by those names ----
+
+/** The function named `name` (metadata `wardflow:function`), with its logical id. */
+export function functionOf(template: Template, name: string): [string, TemplateResource] {
+  const found = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(([, f]) => f.Metadata?.[FUNCTION_METADATA_KEY] === name);
+  if (found.length !== 1) throw new Error(`test: expected one function named ${name}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** The Environment.Variables of the function named `name`. */
+export function variablesOf(template: Template, name: string): Record<string, unknown> {
+  return (functionOf(template, name)[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** The logical id of the role of the function named `name`. */
+export function roleIdOf(template: Template, name: string): string {
+  return (functionOf(template, name)[1].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 }
 
 /** Every statement of every AWS::IAM::Policy attached to the given role. */
 export function statementsOfRole(template: Template, roleId: string): PolicyStatementJson[] {
-  return Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
     .flatMap((p) => (p.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement);
 }
 
-/** Every statement of the policies attached to one step's role. */
-export function statementsOfStep(template: Template, step: string): PolicyStatementJson[] {
-  return statementsOfRole(template, roleIdOfStep(template, step));
+/** Every statement of the policies attached to the role of the function named `name`. */
+export function statementsOf(template: Template, name: string): PolicyStatementJson[] {
+  return statementsOfRole(template, roleIdOf(template, name));
 }
 
 /** A statement's actions as a list. */
-export const actionList = (statement: PolicyStatementJson): string[] =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+export const actionList = (statement: PolicyStatementJson): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+
+/** A workflow's state machine (`<PascalName>StateMachine<hash>`), with its logical id. */
+export function stateMachineOf(template: Template, workflow: AnyWorkflow): [string, TemplateResource] {
+  const id = new RegExp(`^${pascal(workflow.name)}StateMachine[0-9A-F]{8}$`);
+  const found = Object.entries(resourcesOf(template, 'AWS::StepFunctions::StateMachine')).filter(([logicalId]) => id.test(logicalId));
+  if (found.length !== 1) throw new Error(`test: expected one state machine for ${workflow.name}, found ${found.length}`);
+  return found[0]!;
+}
+
+/** `arn:<partition>:states:<region>:<account>:execution:<the state machine's name>:*`, as synthesized. */
+export const executionsOf = (machineId: string) => ({
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:', { 'Fn::GetAtt': [machineId, 'Name'] }, ':*'],
+  ],
+});
