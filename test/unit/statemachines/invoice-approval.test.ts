@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthWardflow, templateOf } from '../cdk/synth.js';
+import { invoiceApproval } from '../../../statemachines/invoice-approval/workflow.js';
+import { stateMachineOf, synthWardflow, templateOf } from '../cdk/synth.js';
 import { type Asl, type State, renderDefinition } from './asl.js';
 
 let asl: Asl;
@@ -7,9 +8,10 @@ let approvalTimeoutHours: number;
 
 beforeAll(() => {
   const app = synthWardflow({ 'wardflow:stages': 'dev' });
-  const machines = templateOf(app, 'dev').findResources('AWS::StepFunctions::StateMachine');
-  const machine = Object.values(machines)[0] as { Properties: { DefinitionString: unknown } };
+  const [, machine] = stateMachineOf(templateOf(app, 'dev'), invoiceApproval);
   asl = renderDefinition(machine.Properties.DefinitionString);
+  // The invoice gate declares no timeoutHours of its own: it waits the environment's approvalTimeoutHours.
+  expect(invoiceApproval.gates?.approval.timeoutHours).toBeUndefined();
   approvalTimeoutHours = app.stages[0]!.stack.node.tryGetContext('wardflow:environments').dev.approvalTimeoutHours;
 });
 
@@ -49,17 +51,32 @@ describe('invoice approval workflow (ASL)', () => {
     }
   });
 
-  it('passes the gate the execution, the token and what to approve, and keeps the decision in $.approval', () => {
+  it('passes the gate the execution, the token, the approval named after the execution, and what approvers see; keeps the decision in $.approval', () => {
     expect(asl.States.ApprovalGate).toMatchObject({
       Parameters: {
         Payload: {
           'executionId.$': '$$.Execution.Name',
           'taskToken.$': '$$.Task.Token',
-          input: { 'approvalId.$': '$.policy.approvalId', 'invoice.$': '$.invoice' },
+          input: {
+            // The first gate's approval is `<execution name>-1`: every step finds the same approval stream (approvalIdFor).
+            'approvalId.$': "States.Format('{}-1', $$.Execution.Name)",
+            subject: {
+              'title.$': "States.Format('Invoice {} from {}', $.invoice.invoiceNumber, $.invoice.vendor)",
+              fields: [
+                { label: 'Vendor', 'value.$': '$.invoice.vendor' },
+                { label: 'Invoice number', 'value.$': '$.invoice.invoiceNumber' },
+                { label: 'Amount', 'value.$': '$.invoice.amount' },
+                { label: 'Currency', 'value.$': '$.invoice.currency' },
+                { label: 'Due date', 'value.$': '$.invoice.dueDate' },
+              ],
+            },
+          },
         },
       },
       ResultPath: '$.approval',
     });
+    // Nothing but the id and the subject: the invoice itself stays in the state.
+    expect(Object.keys((asl.States.ApprovalGate!.Parameters as { Payload: { input: object } }).Payload.input).sort()).toEqual(['approvalId.$', 'subject']);
   });
 
   it('catches every error of every Task state', () => {
@@ -74,10 +91,11 @@ describe('invoice approval workflow (ASL)', () => {
 
   it('sends the gate timeout and every step failure down the failure path, which ends failed', () => {
     // Every step before the money moves; RecordSuccess (after PaymentRecorded) has its own ending, tested below.
-    const happyPath = ['ExtractInvoice', 'CheckGrounding', 'ApplyPolicy', 'ApprovalGate', 'PayInvoice'];
-    for (const name of happyPath) {
-      expect(asl.States[name]!.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'WasApprovalOpened' }]);
+    for (const name of ['ExtractInvoice', 'CheckGrounding', 'ApplyPolicy', 'PayInvoice']) {
+      expect(asl.States[name]!.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DescribeFailure' }]);
     }
+    // The gate's failures (a rejection, a timeout) name its approval, so record-outcome closes an expired one.
+    expect(asl.States.ApprovalGate!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DescribeGateFailure' }]);
     // RecordStart may face an input that is not an object (null, a string), where `$.error` cannot
     // be written: its failure replaces the state, and DescribeStartFailure rebuilds the same shape.
     expect(asl.States.RecordStart!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'DescribeStartFailure' }]);
@@ -86,15 +104,17 @@ describe('invoice approval workflow (ASL)', () => {
       Parameters: { 'error.$': '$', failure: { outcome: 'failed', 'error.$': '$' } },
       Next: 'RecordFailure',
     });
-    expect(asl.States.WasApprovalOpened).toMatchObject({
-      Choices: [{ Variable: '$.policy.approvalId', IsPresent: true, Next: 'DescribeFailureWithApproval' }],
-      Default: 'DescribeFailure',
-    });
-    expect(asl.States.DescribeFailureWithApproval).toMatchObject({
-      Parameters: { outcome: 'failed', 'error.$': '$.error', 'approvalId.$': '$.policy.approvalId' },
+    expect(asl.States.DescribeGateFailure).toMatchObject({
+      Type: 'Pass',
+      ResultPath: '$.failure',
+      Parameters: { outcome: 'failed', 'error.$': '$.error', 'approvalId.$': "States.Format('{}-1', $$.Execution.Name)" },
       Next: 'RecordFailure',
     });
+    expect(asl.States.DescribeFailure).toMatchObject({ Type: 'Pass', ResultPath: '$.failure', Next: 'RecordFailure' });
     expect(asl.States.DescribeFailure!.Parameters).toEqual({ outcome: 'failed', 'error.$': '$.error' });
+    // Recording the failure may fail too: the execution still ends, in FailureNotRecorded.
+    expect(asl.States.RecordFailure!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailureError', Next: 'FailureNotRecorded' }]);
+    expect(asl.States.FailureNotRecorded).toMatchObject({ Type: 'Fail', Error: 'FailureNotRecorded' });
     expect(asl.States.RecordFailure).toMatchObject({ Next: 'InvoiceApprovalFailed', Parameters: { 'input.$': '$.failure' } });
     expect(asl.States.InvoiceApprovalFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error' });
   });
