@@ -6,7 +6,7 @@ import { renderTable, tableTime } from '../table.js';
 
 /**
  * `wardflow executions [--limit N] [--status S] [--next-token T]`: the newest executions
- * first, read page by page up to --limit, as a table of id, status, started and stopped, or
+ * first, read page by page up to --limit, as a table of id, workflow, status, started and stopped, or
  * with --json `{ executions: [{ id, workflow, executionArn, status, startDate, stopDate }],
  * nextToken }`. When more remain, the token that lists the ones after these is printed (in the
  * table output as a last line, with --json as `nextToken`, else null); --next-token goes on
@@ -41,8 +41,8 @@ export async function executionsCommand(connection: Connection, line: CommandLin
     return 0;
   }
   for (const text of renderTable(
-    ['ID', 'STATUS', 'STARTED', 'STOPPED'],
-    executions.map((e) => [e.id, e.status, tableTime(e.startDate), tableTime(e.stopDate)]),
+    ['ID', 'WORKFLOW', 'STATUS', 'STARTED', 'STOPPED'],
+    executions.map((e) => [e.id, e.workflow, e.status, tableTime(e.startDate), tableTime(e.stopDate)]),
   )) {
     io.out(text);
   }

@@ -39,11 +39,11 @@ describe('wardflow executions', () => {
     const run = await executions();
     expect(run.code).toBe(0);
     expect(run.out).toEqual([
-      'ID     STATUS     STARTED               STOPPED',
-      'inv-3  RUNNING    2026-12-01T09:30:00Z  -',
-      'exp-1  RUNNING    2026-12-01T09:20:00Z  -',
-      'inv-2  SUCCEEDED  2026-12-01T09:10:00Z  2026-12-01T09:10:04Z',
-      'inv-1  FAILED     2026-12-01T09:00:00Z  2026-12-01T09:00:02Z',
+      'ID     WORKFLOW          STATUS     STARTED               STOPPED',
+      'inv-3  invoice-approval  RUNNING    2026-12-01T09:30:00Z  -',
+      'exp-1  expense-report    RUNNING    2026-12-01T09:20:00Z  -',
+      'inv-2  invoice-approval  SUCCEEDED  2026-12-01T09:10:00Z  2026-12-01T09:10:04Z',
+      'inv-1  invoice-approval  FAILED     2026-12-01T09:00:00Z  2026-12-01T09:00:02Z',
     ]);
     expect(run.err).toEqual([]);
   });
