@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, vi } from 'vitest';
 import { localEventReader } from '../../lib/local/runtime/app/event-reader.js';
 import { freeBasePort } from '../../lib/local/runtime/services/free-ports.js';
-import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime/app/runtime.js';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime/app/runtime.js';
 
 /** A local runtime in this test process, with what the tests read it through. */
 export interface InProcessRuntime {
@@ -24,14 +24,14 @@ export interface InProcessRuntime {
  * const local = inProcessRuntimeOfThisFile('wardflow-ends-');
  * it('...', async () => { await local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn }); });
  */
-export function inProcessRuntimeOfThisFile(prefix: string): () => InProcessRuntime {
+export function inProcessRuntimeOfThisFile(prefix: string, options: Pick<LocalRuntimeOptions, 'workflows' | 'workflowSettings'> = {}): () => InProcessRuntime {
   let started: InProcessRuntime | undefined;
   beforeAll(async () => {
     // Handler log lines are not these tests' business.
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const dataDir = mkdtempSync(join(tmpdir(), prefix));
-    const runtime = await startLocalRuntime({ dataDir, basePort: await freeBasePort() });
+    const runtime = await startLocalRuntime({ dataDir, basePort: await freeBasePort(), ...options });
     started = { runtime, reader: localEventReader(runtime.endpoints), stateMachineArn: runtime.endpoints.resources.stateMachines['invoice-approval']!, dataDir };
   }, 240_000);
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildWardflowApp } from '../../../app.js';
+import type { AnyWorkflow } from '../../../workflows/workflow-definition.js';
 import { ENVIRONMENTS_CONTEXT_KEY, STAGES_CONTEXT_KEY } from '../../../config/environments.js';
 import { FUNCTION_METADATA_KEY, HANDLER_METADATA_KEY } from '../../../constructs/handler-metadata.js';
 import type { StreamMappingSettings } from '../audit-stream/stream-failure-policy.js';
@@ -75,15 +76,26 @@ type CfnResource = { Type: string; Properties?: Record<string, CfnValue>; Metada
  * const app = synthesizeLocalApplication({ environmentName: 'local', region: 'us-east-1' });
  * app.stateMachines[0].definition.StartAt; // 'RecordStart'
  */
-export function synthesizeLocalApplication(options: { environmentName: string; region: string; baseEnvironment?: string }): LocalApplication {
+export function synthesizeLocalApplication(options: {
+  environmentName: string;
+  region: string;
+  baseEnvironment?: string;
+  /** The workflows to run. @default the app's registry (statemachines/index.ts) */
+  workflows?: readonly AnyWorkflow[];
+  /** Settings of workflows by name, over those of the base environment in cdk.json (a workflow cdk.json does not know yet, in a test). */
+  workflowSettings?: Readonly<Record<string, unknown>>;
+}): LocalApplication {
   const cdkContext = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
   const environments = cdkContext[ENVIRONMENTS_CONTEXT_KEY] as Record<string, unknown>;
   const base = options.baseEnvironment ?? 'dev';
   if (environments?.[base] === undefined) throw new Error(`cdk.json has no "${base}" environment to run locally`);
+  const baseSettings = environments[base] as { workflows?: Record<string, unknown> };
+  const local = options.workflowSettings === undefined ? baseSettings : { ...baseSettings, workflows: { ...baseSettings.workflows, ...options.workflowSettings } };
   const { app } = buildWardflowApp({
+    ...(options.workflows === undefined ? {} : { workflows: options.workflows }),
     context: {
       ...cdkContext,
-      [ENVIRONMENTS_CONTEXT_KEY]: { [options.environmentName]: environments[base] },
+      [ENVIRONMENTS_CONTEXT_KEY]: { [options.environmentName]: local },
       [STAGES_CONTEXT_KEY]: options.environmentName,
       'aws:cdk:bundling-stacks': [],
       'aws:cdk:disable-stack-trace': true,

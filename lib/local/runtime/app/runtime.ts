@@ -9,6 +9,7 @@ import { openDataFolder } from '../../data-folder.js';
 import { ensureEventsTable } from '../../events-table.js';
 import { startApprovalSite } from '../services/approval-site.js';
 import { startAuditStream } from '../audit-stream/audit-stream.js';
+import type { AnyWorkflow } from '../../../workflows/workflow-definition.js';
 import { synthesizeLocalApplication, type LocalFunction, type LocalStateMachine } from './definitions.js';
 import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from '../services/endpoints-file.js';
 import { LocalEngine } from '../engine/engine.js';
@@ -31,6 +32,10 @@ export interface LocalRuntimeOptions {
   host?: string;
   /** Progress lines. @default none */
   log?: (line: string) => void;
+  /** The workflows to run. @default the app's registry (statemachines/index.ts) */
+  workflows?: readonly AnyWorkflow[];
+  /** Settings of workflows by name, over cdk.json's (for a workflow cdk.json does not know, in a test). @default none */
+  workflowSettings?: Readonly<Record<string, unknown>>;
 }
 
 export interface LocalRuntime {
@@ -109,7 +114,12 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   };
 
   log('synthesizing the state machines (cdk synth, in process, without bundling)...');
-  const app = synthesizeLocalApplication({ environmentName: ENVIRONMENT, region: LOCAL_REGION });
+  const app = synthesizeLocalApplication({
+    environmentName: ENVIRONMENT,
+    region: LOCAL_REGION,
+    ...(options.workflows === undefined ? {} : { workflows: options.workflows }),
+    ...(options.workflowSettings === undefined ? {} : { workflowSettings: options.workflowSettings }),
+  });
   const resources: LocalResources = {
     region: LOCAL_REGION,
     eventsTable: EVENTS_TABLE,
