@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import * as z from 'zod';
@@ -54,7 +55,10 @@ export interface StepAccess {
 
 /** One Lambda step of a workflow. */
 export interface StepDeclaration<Settings> extends StepAccess {
-  /** The step's folder under functions/, holding `handler.ts` (which exports `handler = defineStep(...)`), e.g. `workflows/expense-claim/validate`. */
+  /**
+   * The step's folder under functions/ (or under the workflow's `functionsDirectory`), holding `handler.ts`
+   * (which exports `handler = defineStep(...)`), e.g. `workflows/expense-claim/validate`.
+   */
   readonly handler: string;
   /** What the step does, for the function's description and the generated docs. */
   readonly description?: string;
@@ -190,6 +194,14 @@ export interface WorkflowDefinition<Settings = unknown, StepKey extends string =
   readonly successNotRecorded?: { readonly error: string; readonly cause: string };
   /** The Succeed state's id. @default `<PascalName>Succeeded` */
   readonly succeededStateName?: string;
+  /**
+   * The directory the steps' `handler` folders are in, for a workflow kept outside functions/ (its own
+   * package, a test fixture): an absolute path, e.g. `fileURLToPath(new URL('./functions', import.meta.url))`.
+   * Only the workflow's own steps are looked up there; the platform's functions serving it (record-start,
+   * request-approval, ...) stay in the app's functions directory.
+   * @default - the app's functions directory (functions/ at the repository root)
+   */
+  readonly functionsDirectory?: string;
   /** Folder of example inputs with an expected.json (see lib/workflows/examples.ts), relative to the repository root. @default - none */
   readonly examples?: string;
   /** The happy path, from the state after the platform's RecordStart; every path ends at `flow.done`. */
@@ -247,6 +259,9 @@ function checkWorkflow(workflow: AnyWorkflow): void {
   if (!(workflow.input instanceof z.ZodType)) problem('input must be a zod schema of the execution input');
   if (workflow.settings !== undefined && !(workflow.settings instanceof z.ZodType)) problem('settings must be a zod schema');
   if (typeof workflow.definition !== 'function') problem('definition must be a function (flow) => the happy path');
+  if (workflow.functionsDirectory !== undefined && (typeof workflow.functionsDirectory !== 'string' || !path.isAbsolute(workflow.functionsDirectory))) {
+    problem("functionsDirectory must be an absolute path, e.g. fileURLToPath(new URL('./functions', import.meta.url))");
+  }
 
   const streams = new Set<string>(PLATFORM_STREAM_KINDS);
   for (const kind of workflow.streams ?? []) {

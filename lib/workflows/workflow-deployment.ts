@@ -82,6 +82,8 @@ export class WorkflowDeployment extends Construct {
     for (const [key, declaration] of Object.entries(workflow.steps) as [string, StepDeclaration<unknown>][]) {
       const step = make(pascal(key), key, {
         name: declaration.handler,
+        // A workflow kept outside functions/ has its steps' folders in its own directory.
+        ...(workflow.functionsDirectory === undefined ? {} : { functionsDirectory: workflow.functionsDirectory }),
         environment: this.stepEnvironment(key, declaration, context),
         events: { append: declaration.append ?? [], read: declaration.read ?? [] },
         sealing: { seal: declaration.seal ?? [], open: declaration.open ?? [] },

@@ -183,6 +183,15 @@ export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): Expe
   ];
 }
 
+/**
+ * What the function's `wardflow:handler` metadata says: its handler folder relative to functions/
+ * (`workflows/invoice-approval/pay-invoice`, or `../test/fixtures/...` for a workflow kept elsewhere),
+ * which is how the local runtime finds the handler.
+ */
+export function handlerFolderOf(fn: ExpectedFunction): string {
+  return path.relative(DEFAULT_FUNCTIONS_DIRECTORY, path.join(fn.directory, fn.handler)).split(path.sep).join('/');
+}
+
 /** The functions built by WorkflowStep (every one but the audit archiver), with the streams each is granted. */
 export function stepFunctionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): Array<ExpectedFunction & { access: StreamAccess }> {
   return functionsOf(workflows).filter((f): f is ExpectedFunction & { access: StreamAccess } => f.access !== undefined);

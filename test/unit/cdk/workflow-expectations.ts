@@ -16,6 +16,7 @@ import {
   functionOf,
   functionsOf,
   functionsOfWorkflow,
+  handlerFolderOf,
   type PolicyStatementJson,
   platformFunctionOf,
   resourcesOf,
@@ -177,7 +178,7 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
       expect(Object.keys(fns)).toHaveLength(expected.length);
       for (const fn of expected) {
         const [id, resource] = functionOf(template, fn.name);
-        expect(resource.Metadata?.[HANDLER_METADATA_KEY], id).toBe(fn.handler);
+        expect(resource.Metadata?.[HANDLER_METADATA_KEY], id).toBe(handlerFolderOf(fn));
         expect(resource.Properties.Description, id).toBe(`wardflow ${environment.name}: ${fn.name}`);
         expect(existsSync(path.join(fn.directory, fn.handler, 'handler.ts')), `${fn.name}: ${fn.handler}/handler.ts`).toBe(true);
         expect(resource.Properties, id).toMatchObject({
