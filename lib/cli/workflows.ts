@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 
 /** Workflow name → state machine ARN, as one connection knows them (AWS mode: the stack's `<Name>StateMachineArn` outputs; local mode: endpoints.json). */
 export type WorkflowArns = Readonly<Record<string, string>>;
@@ -14,5 +14,7 @@ export type WorkflowArns = Readonly<Record<string, string>>;
  */
 export async function workflowInputSchema(workflow: string): Promise<z.ZodType | undefined> {
   const { WORKFLOWS } = await import('../../statemachines/index.js');
-  return WORKFLOWS.find((declared) => declared.name === workflow)?.input;
+  const input = WORKFLOWS.find((declared) => declared.name === workflow)?.input;
+  // As strict as the platform's record-start, whose JSON Schema refuses a field the workflow does not take.
+  return input instanceof z.ZodObject ? input.strict() : input;
 }

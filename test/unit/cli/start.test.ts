@@ -147,3 +147,13 @@ function piped(...chunks: string[]): NodeJS.ReadableStream {
   setImmediate(push);
   return stream;
 }
+
+describe('wardflow start: the workflow\'s declared input', () => {
+  it('refuses a field the workflow does not take, as the platform\'s record-start would, naming it and starting nothing', async () => {
+    const run = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-'], { stdin: '{"invoiceText":"x","sneaky":"planted-extra-value"}' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/not a valid invoice-approval input: \(root\): expected/);
+    expect(run.stderr).not.toContain('planted-extra-value');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
