@@ -192,6 +192,12 @@ export interface WorkflowDefinition<Settings = unknown, StepKey extends string =
    * @default { error: 'SuccessNotRecorded', cause: generic }
    */
   readonly successNotRecorded?: { readonly error: string; readonly cause: string };
+  /**
+   * The Cause of the workflow's Fail state, for the operator reading a failed execution: what to look
+   * at, and what may already have been done (a payment recorded before a later failure).
+   * @default a generic "read the ExecutionFailed event of this execution stream"
+   */
+  readonly failureCause?: string;
   /** The Succeed state's id. @default `<PascalName>Succeeded` */
   readonly succeededStateName?: string;
   /**

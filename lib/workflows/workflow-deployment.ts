@@ -138,6 +138,7 @@ export class WorkflowDeployment extends Construct {
       workflowName: workflow.name,
       recordOutcome: recordOutcome.fn,
       successNotRecorded: workflow.successNotRecorded,
+      ...(workflow.failureCause === undefined ? {} : { failureCause: workflow.failureCause }),
       succeededStateName: workflow.succeededStateName ?? `${pascal(workflow.name)}Succeeded`,
     });
     const gateFailures: Record<string, sfn.IChainable> = {};

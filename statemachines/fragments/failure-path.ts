@@ -14,6 +14,8 @@ export interface FailurePathProps {
   readonly recordOutcome: lambda.IFunction;
   /** The Succeed state's id. */
   readonly succeededStateName: string;
+  /** The Cause of the Fail state. @default a generic pointer to the ExecutionFailed event */
+  readonly failureCause?: string;
   /**
    * How the workflow ends when its work is done but recording the success fails.
    * @default { error: 'SuccessNotRecorded', cause: ... }
@@ -62,7 +64,7 @@ export function buildFailurePath(scope: Construct, props: FailurePathProps): Fai
   const failed = new sfn.Fail(scope, `${name}Failed`, {
     comment: 'Ends with the name of the error that stopped the workflow; details are in the execution stream.',
     errorPath: `${ERROR_PATH}.Error`,
-    cause: 'The workflow failed. Read the ExecutionFailed event of this execution stream for the reason, and what the workflow did before it.',
+    cause: props.failureCause ?? 'The workflow failed. Read the ExecutionFailed event of this execution stream for the reason, and what the workflow did before it.',
   });
   const failureNotRecorded = new sfn.Fail(scope, 'FailureNotRecorded', {
     error: 'FailureNotRecorded',

@@ -82,6 +82,8 @@ export const invoiceApproval = defineWorkflow({
     cause:
       'The invoice WAS paid, but recording the success failed. Do not pay it again: the PaymentRecorded event of this execution stream holds the payment; check the record-outcome logs for this execution.',
   },
+  failureCause:
+    'The workflow failed. Read the ExecutionFailed event of this execution stream for the reason; a PaymentRecorded event there means the invoice was paid and must not be paid again.',
   succeededStateName: 'InvoicePaid',
   examples: 'statemachines/invoice-approval/examples',
   definition: (flow) => {
