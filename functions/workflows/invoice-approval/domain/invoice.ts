@@ -24,10 +24,14 @@ export const Invoice = z.object({
     .string()
     .regex(DECIMAL_AMOUNT, 'a decimal with at most 2 fraction digits, e.g. "4999.99"')
     // zod runs every check even after the regex failed; the regex reports that case.
-    .refine((value) => !DECIMAL_AMOUNT.test(value) || toMinorUnits(value) > 0, 'an amount greater than 0'),
+    .refine((value) => !DECIMAL_AMOUNT.test(value) || toMinorUnits(value) > 0, {
+      message: 'an amount greater than 0',
+      // describeIssues reads what was expected from params: the schema's words, never the input.
+      params: { expected: 'an amount greater than 0' },
+    }),
   dueDate: z
     .string()
-    .refine(isIsoCalendarDate, 'a real calendar date written YYYY-MM-DD'),
+    .refine(isIsoCalendarDate, { message: 'a real calendar date written YYYY-MM-DD', params: { expected: 'a real calendar date written YYYY-MM-DD' } }),
 });
 
 export type Invoice = z.infer<typeof Invoice>;

@@ -3,10 +3,18 @@ import { Invoice, toMinorUnits } from '../../../../functions/workflows/invoice-a
 import { fromMinorUnits } from '../../../../functions/workflows/invoice-approval/domain/money.js';
 import { parseWrittenDate } from '../../../../functions/shared/calendar.js';
 import { naughtyStrings } from '../../../support/datasets.js';
+import { describeIssues } from '../../../../functions/shared/middleware/describe-issues.js';
 
 const valid = { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026/0042.a_#1', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' };
 
 describe('Invoice', () => {
+  it('says what a refused amount or due date should have been, in the words of ValidationFailed', () => {
+    const zero = Invoice.safeParse({ ...valid, amount: '0.00' });
+    const notADate = Invoice.safeParse({ ...valid, dueDate: '2026-02-30' });
+    expect(describeIssues(zero.error!.issues)).toEqual([{ path: 'amount', expected: 'an amount greater than 0' }]);
+    expect(describeIssues(notADate.error!.issues)).toEqual([{ path: 'dueDate', expected: 'a real calendar date written YYYY-MM-DD' }]);
+  });
+
   it('accepts a well-formed invoice and trims the vendor', () => {
     expect(Invoice.parse({ ...valid, vendor: '  Acme Office Supplies ' })).toEqual(valid);
   });
