@@ -6,7 +6,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import * as z from 'zod';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { approvalGate } from '../../statemachines/fragments/approval-gate.js';
 import { buildFailurePath } from '../../statemachines/fragments/failure-path.js';
@@ -17,6 +16,7 @@ import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
+import { workflowInputJsonSchema } from './input-schema.js';
 import { type AnyWorkflow, type SettingsContext, type StepDeclaration, workflowSettings } from './workflow-definition.js';
 
 /** What the platform hands every workflow it deploys in one environment. */
@@ -99,7 +99,7 @@ export class WorkflowDeployment extends Construct {
     const recordStart = make('RecordStart', 'record-start', {
       name: 'record-start',
       sealing: { seal: ['execution'] },
-      environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: inputJsonSchema(workflow) },
+      environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(workflow) },
     });
     const recordOutcome = make('RecordOutcome', 'record-outcome', { name: 'record-outcome', events: { append: ['approval'] } });
     const gates = Object.entries(workflow.gates ?? {});
@@ -283,28 +283,6 @@ export class WorkflowDeployment extends Construct {
       }),
     );
   }
-}
-
-/** Lambda allows 4 KB of environment variables per function; the input schema may take half. */
-const MAX_INPUT_SCHEMA_BYTES = 2_048;
-
-/**
- * The workflow's input schema as compact JSON Schema, for record-start (WORKFLOW_INPUT_SCHEMA):
- * the platform's one function checks every workflow's input without bundling the workflow's code.
- * What JSON Schema cannot say (refinements) is left to the step that reads the field.
- */
-function inputJsonSchema(workflow: AnyWorkflow): string {
-  let text: string;
-  try {
-    const { $schema: _, ...schema } = z.toJSONSchema(workflow.input, { unrepresentable: 'any' }) as Record<string, unknown>;
-    text = JSON.stringify(schema);
-  } catch {
-    throw new ConfigurationInvalid(`workflow ${workflow.name}: its input schema cannot be written as JSON Schema (transforms are not allowed in an execution input)`);
-  }
-  if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_SCHEMA_BYTES) {
-    throw new ConfigurationInvalid(`workflow ${workflow.name}: its input schema is ${Buffer.byteLength(text, 'utf8')} bytes as JSON Schema, more than ${MAX_INPUT_SCHEMA_BYTES}; keep the execution input small (a document and a source label)`);
-  }
-  return text;
 }
 
 /** `expense-claim` → `ExpenseClaim`: construct ids, state names and output keys. */

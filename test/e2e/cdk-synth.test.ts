@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workflowStackOutput } from '../../lib/stacks/stack-outputs.js';
+import { WORKFLOWS } from '../../statemachines/index.js';
 
 /**
  * `npx cdk synth` as a platform engineer runs it, on a machine with no AWS credentials at all:
@@ -44,7 +46,10 @@ describe('npx cdk synth', () => {
       expect(handlers).toEqual(expect.arrayContaining(['record-start', 'request-approval', 'approval-page', 'audit-archiver']));
       for (const handler of handlers) expect(existsSync(join('functions', String(handler), 'handler.ts')), String(handler)).toBe(true);
       // What the CLI reads with DescribeStacks.
-      expect(Object.keys(outputs ?? {}).sort()).toEqual(['AlarmTopicArn', 'ApprovalSiteUrl', 'AuditBucketName', 'EventsTableName', 'InvoiceApprovalStateMachineArn']);
+      // ... and one state machine output per workflow of the app.
+      const workflowOutputs = WORKFLOWS.map((workflow) => workflowStackOutput(workflow.name));
+      expect(Object.keys(outputs ?? {}).sort()).toEqual(['AlarmTopicArn', 'ApprovalSiteUrl', 'AuditBucketName', 'EventsTableName', ...workflowOutputs].sort());
+      expect(types.filter((type) => type === 'AWS::StepFunctions::StateMachine')).toHaveLength(WORKFLOWS.length);
     }
     // cdk-nag runs as a validation plugin; a plugin reports only when it has findings left.
     const report = join(out, 'validation-report.json');

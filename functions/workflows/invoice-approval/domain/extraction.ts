@@ -1,5 +1,4 @@
-import { ValidationFailed } from '../../../shared/errors.js';
-import { describeIssues } from '../../../shared/middleware/describe-issues.js';
+import { parseModelAnswer } from '#wardflow/models';
 import { Invoice } from './invoice.js';
 
 /**
@@ -19,8 +18,6 @@ export const EXTRACTION_SYSTEM_PROMPT = [
 /** Upper bound on the answer: five short fields fit comfortably. */
 export const EXTRACTION_MAX_TOKENS = 512;
 
-const SOURCE = 'model output';
-
 /**
  * Reads the model's answer as an Invoice. A surrounding Markdown code fence is tolerated
  * (models add one despite instructions); anything else that is not a valid Invoice throws
@@ -30,14 +27,5 @@ const SOURCE = 'model output';
  * parseModelInvoice('{"vendor":"Acme","invoiceNumber":"A-1","currency":"EUR","amount":"10.00","dueDate":"2026-12-31"}');
  */
 export function parseModelInvoice(text: string): Invoice {
-  const unfenced = text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/i, '$1');
-  let value: unknown;
-  try {
-    value = JSON.parse(unfenced);
-  } catch {
-    throw new ValidationFailed(SOURCE, [{ path: '(root)', expected: 'a JSON object' }]);
-  }
-  const parsed = Invoice.safeParse(value);
-  if (!parsed.success) throw new ValidationFailed(SOURCE, describeIssues(parsed.error.issues));
-  return parsed.data;
+  return parseModelAnswer(text, Invoice);
 }

@@ -1,6 +1,7 @@
 import { MONTH_NAMES } from '../../../shared/calendar.js';
 import type { Invoice } from './invoice.js';
 import { toMinorUnits } from './money.js';
+import { containsWord, normalizeForGrounding } from '../../../shared/grounding-text.js';
 
 export type InvoiceField = keyof Invoice;
 
@@ -13,7 +14,6 @@ export interface GroundingResult {
 /** Symbols accepted for a currency when written right next to the amount. */
 const CURRENCY_SYMBOLS: Record<string, string[]> = { EUR: ['€'], USD: ['$'], GBP: ['£'] };
 
-const ALNUM = /[\p{L}\p{N}]/u;
 
 /**
  * Checks that every extracted value occurs in the source document, so a model cannot
@@ -32,42 +32,21 @@ const ALNUM = /[\p{L}\p{N}]/u;
  * // { grounded: true, ungrounded: [] }
  */
 export function checkGrounding(invoice: Invoice, sourceText: string): GroundingResult {
-  const text = normalize(sourceText);
+  const text = normalizeForGrounding(sourceText);
   const amounts = numbersIn(text);
   const amountMinor = toMinorUnits(invoice.amount);
   const amountOccurrences = amounts.filter((n) => n.minor === amountMinor);
 
   const ungrounded: InvoiceField[] = [];
-  if (!containsWord(text, normalize(invoice.vendor))) ungrounded.push('vendor');
-  if (!containsWord(text, normalize(invoice.invoiceNumber))) ungrounded.push('invoiceNumber');
+  if (!containsWord(text, normalizeForGrounding(invoice.vendor))) ungrounded.push('vendor');
+  if (!containsWord(text, normalizeForGrounding(invoice.invoiceNumber))) ungrounded.push('invoiceNumber');
   if (!currencyGrounded(text, invoice.currency, amountOccurrences)) ungrounded.push('currency');
   if (amountOccurrences.length === 0) ungrounded.push('amount');
   if (!dateForms(invoice.dueDate).some((form) => containsWord(text, form))) ungrounded.push('dueDate');
   return { grounded: ungrounded.length === 0, ungrounded };
 }
 
-/** Lower case, compatibility-normalised (full-width digits become digits), whitespace collapsed. */
-function normalize(value: string): string {
-  return value.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
-}
 
-/**
- * True when `needle` occurs in `haystack` and is not glued to a letter or digit on an
- * alphanumeric edge: "INV-1" must not be grounded by "INV-12", nor day 1 by "31 Dec".
- */
-function containsWord(haystack: string, needle: string): boolean {
-  if (needle === '') return false;
-  const checkStart = ALNUM.test(needle.charAt(0));
-  const checkEnd = ALNUM.test(needle.charAt(needle.length - 1));
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
-    const before = haystack.charAt(at - 1);
-    const after = haystack.charAt(at + needle.length);
-    if (checkStart && before !== '' && ALNUM.test(before)) continue;
-    if (checkEnd && after !== '' && ALNUM.test(after)) continue;
-    return true;
-  }
-  return false;
-}
 
 interface NumberOccurrence {
   minor: number;

@@ -1,5 +1,5 @@
 import { parseWrittenDate } from '../../../shared/calendar.js';
-import type { ModelGateway, ModelRequest, ModelResponse } from '../../../shared/models/gateway.js';
+import { type ModelGateway, type ModelRequest, type ModelResponse, standInAnswer } from '#wardflow/models';
 
 export const LOCAL_INVOICE_PARSER_ID = 'local.invoice-parser-v1';
 
@@ -31,16 +31,7 @@ const AMOUNT = /(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(?!\d)/;
  */
 export class LocalInvoiceParserGateway implements ModelGateway {
   async converse(request: ModelRequest): Promise<ModelResponse> {
-    const text = JSON.stringify(parseInvoiceText(request.prompt));
-    return {
-      text,
-      modelId: LOCAL_INVOICE_PARSER_ID,
-      provider: 'local-stand-in',
-      inputTokens: countWords(request.system) + countWords(request.prompt),
-      outputTokens: countWords(text),
-      costUsd: 0,
-      costKnown: true,
-    };
+    return standInAnswer(LOCAL_INVOICE_PARSER_ID, request, parseInvoiceText(request.prompt));
   }
 }
 
@@ -82,6 +73,3 @@ function firstCapture(lines: string[], patterns: RegExp[]): string | undefined {
   return undefined;
 }
 
-function countWords(text: string): number {
-  return text.split(/\s+/).filter((word) => word !== '').length;
-}

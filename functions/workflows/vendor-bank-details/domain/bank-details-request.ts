@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { describeIssues, ValidationFailed } from '#wardflow/step';
+import { parseModelAnswer } from '#wardflow/models';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
 import { isIsoCalendarDate } from '../../../shared/calendar.js';
 import { Iban } from './iban.js';
@@ -65,8 +65,6 @@ export const BANK_DETAILS_SYSTEM_PROMPT = [
 /** Upper bound on the answer: three short fields fit comfortably. */
 export const BANK_DETAILS_MAX_TOKENS = 256;
 
-const SOURCE = 'model output';
-
 /**
  * Reads the model's answer as a BankDetailsRequest. A surrounding Markdown code fence is
  * tolerated (models add one despite instructions); anything else that is not a valid request
@@ -79,14 +77,5 @@ const SOURCE = 'model output';
  * // throws ValidationFailed: model output is invalid: iban: expected an IBAN whose check digits match ...
  */
 export function parseModelBankDetails(text: string): BankDetailsRequest {
-  const unfenced = text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/i, '$1');
-  let value: unknown;
-  try {
-    value = JSON.parse(unfenced);
-  } catch {
-    throw new ValidationFailed(SOURCE, [{ path: '(root)', expected: 'a JSON object' }]);
-  }
-  const parsed = BankDetailsRequest.safeParse(value);
-  if (!parsed.success) throw new ValidationFailed(SOURCE, describeIssues(parsed.error.issues));
-  return parsed.data;
+  return parseModelAnswer(text, BankDetailsRequest);
 }

@@ -2,6 +2,7 @@ import { GuardTriggered } from '#wardflow/step';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
 import { parseWrittenDate } from '../../../shared/calendar.js';
 import type { BankDetailsRequest } from './bank-details-request.js';
+import { containsWord, normalizeForGrounding } from '../../../shared/grounding-text.js';
 
 export type BankDetailsField = keyof BankDetailsRequest;
 
@@ -42,9 +43,9 @@ const LONGEST_DATE = 40;
  * ); // { grounded: true, ungrounded: [] }
  */
 export function checkLetterGrounding(request: BankDetailsRequest, letterText: string): LetterGroundingResult {
-  const text = normalize(letterText);
+  const text = normalizeForGrounding(letterText);
   const ungrounded: BankDetailsField[] = [];
-  if (!containsWord(text, normalize(request.vendor))) ungrounded.push('vendor');
+  if (!containsWord(text, normalizeForGrounding(request.vendor))) ungrounded.push('vendor');
   if (!containsIban(text, request.iban)) ungrounded.push('iban');
   if (!containsDate(text, request.effectiveDate)) ungrounded.push('effectiveDate');
   return { grounded: ungrounded.length === 0, ungrounded };
@@ -68,28 +69,7 @@ export function assertLetterGrounded(request: BankDetailsRequest, letterText: st
   );
 }
 
-/** Lower case, compatibility-normalised (full-width digits become digits), whitespace collapsed. */
-function normalize(value: string): string {
-  return value.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
-}
 
-/**
- * True when `needle` occurs in `haystack` and is not glued to a letter or digit on an
- * alphanumeric edge: "Acme" must not be grounded by "Acmeco".
- */
-function containsWord(haystack: string, needle: string): boolean {
-  if (needle === '') return false;
-  const checkStart = ALNUM.test(needle.charAt(0));
-  const checkEnd = ALNUM.test(needle.charAt(needle.length - 1));
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
-    const before = haystack.charAt(at - 1);
-    const after = haystack.charAt(at + needle.length);
-    if (checkStart && before !== '' && ALNUM.test(before)) continue;
-    if (checkEnd && after !== '' && ALNUM.test(after)) continue;
-    return true;
-  }
-  return false;
-}
 
 /**
  * True when the IBAN's characters occur in order with at most one space between any two

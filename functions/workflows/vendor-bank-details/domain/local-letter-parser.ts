@@ -1,4 +1,4 @@
-import type { LocalStandIn, ModelGateway, ModelRequest, ModelResponse } from '#wardflow/models';
+import { type LocalStandIn, type ModelGateway, type ModelRequest, type ModelResponse, standInAnswer } from '#wardflow/models';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
 import { parseWrittenDate } from '../../../shared/calendar.js';
 
@@ -49,16 +49,7 @@ const IBAN_TEXT = /^[ \t]*([A-Za-z0-9]+(?: [A-Za-z0-9]+)*)/;
  */
 export class LocalBankLetterParserGateway implements ModelGateway {
   async converse(request: ModelRequest): Promise<ModelResponse> {
-    const text = JSON.stringify(parseBankLetterText(request.prompt));
-    return {
-      text,
-      modelId: LOCAL_BANK_LETTER_PARSER_ID,
-      provider: 'local-stand-in',
-      inputTokens: countWords(request.system) + countWords(request.prompt),
-      outputTokens: countWords(text),
-      costUsd: 0,
-      costKnown: true,
-    };
+    return standInAnswer(LOCAL_BANK_LETTER_PARSER_ID, request, parseBankLetterText(request.prompt));
   }
 }
 
@@ -107,6 +98,3 @@ function firstCapture(lines: string[], patterns: RegExp[]): string | undefined {
   return undefined;
 }
 
-function countWords(text: string): number {
-  return text.split(/\s+/).filter((word) => word !== '').length;
-}

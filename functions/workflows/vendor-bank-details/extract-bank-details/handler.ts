@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineStep } from '#wardflow/step';
-import { assertModelAllowed, readModelSettings, selectGateway } from '#wardflow/models';
+import { askModel } from '#wardflow/models';
 import { BANK_DETAILS_MAX_TOKENS, BANK_DETAILS_SYSTEM_PROMPT, BankDetailsRequest, parseModelBankDetails } from '../domain/bank-details-request.js';
 import { LetterText } from '../domain/letter.js';
 import { LOCAL_BANK_LETTER_PARSER_ID, LocalBankLetterParserGateway } from '../domain/local-letter-parser.js';
@@ -16,24 +16,6 @@ const LOCAL_STAND_IN = { id: LOCAL_BANK_LETTER_PARSER_ID, create: () => new Loca
  * ValidationFailed of the model output); ModelInvoked is recorded even when the answer is refused.
  */
 export const handler = defineStep({ name: STEP, input: z.object({ letterText: LetterText }), output: BankDetailsRequest }, async (input, ctx) => {
-  const settings = readModelSettings();
-  assertModelAllowed(settings.modelId, settings.allowedModels);
-  const answer = await selectGateway(settings.provider, { standIn: LOCAL_STAND_IN }).converse({
-    modelId: settings.modelId,
-    system: BANK_DETAILS_SYSTEM_PROMPT,
-    prompt: input.letterText,
-    maxTokens: BANK_DETAILS_MAX_TOKENS,
-  });
-  const { modelId, provider, inputTokens, outputTokens, costUsd, costKnown } = answer;
-  ctx.record(
-    {
-      type: 'ModelInvoked',
-      actor: `step:${STEP}`,
-      data: { step: STEP, modelId, provider, inputTokens, outputTokens, costUsd, costKnown },
-      sensitive: { system: BANK_DETAILS_SYSTEM_PROMPT, prompt: input.letterText },
-    },
-    { evenOnFailure: true },
-  );
-  assertModelAllowed(answer.modelId, settings.allowedModels);
+  const answer = await askModel(ctx, { step: STEP, system: BANK_DETAILS_SYSTEM_PROMPT, prompt: input.letterText, maxTokens: BANK_DETAILS_MAX_TOKENS, standIn: LOCAL_STAND_IN });
   return parseModelBankDetails(answer.text);
 });

@@ -4,7 +4,7 @@ import { ApprovalPolicy, decideApproval } from '../../../../functions/workflows/
 import type { Invoice } from '../../../../functions/workflows/invoice-approval/domain/invoice.js';
 
 const shipped = ApprovalPolicy.parse(
-  JSON.parse(readFileSync(new URL('../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8')),
+  JSON.parse(readFileSync(new URL('../../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8')),
 );
 const invoice = (vendor: string, currency: string, amount: string): Invoice => ({
   vendor,

@@ -5,7 +5,7 @@ import { checkGrounding } from '../../../../functions/workflows/invoice-approval
 import { LocalInvoiceParserGateway, parseInvoiceText } from '../../../../functions/workflows/invoice-approval/domain/local-invoice-parser.js';
 
 const example = (name: string): string =>
-  (JSON.parse(readFileSync(new URL(`../../../examples/${name}`, import.meta.url), 'utf8')) as { invoiceText: string }).invoiceText;
+  (JSON.parse(readFileSync(new URL(`../../../../statemachines/invoice-approval/examples/${name}`, import.meta.url), 'utf8')) as { invoiceText: string }).invoiceText;
 
 describe('LocalInvoiceParserGateway (stand-in, not AI)', () => {
   it('labels itself a stand-in, costs nothing, and counts words as tokens', async () => {
