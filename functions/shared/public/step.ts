@@ -22,6 +22,8 @@ export {
   ConfigurationInvalid,
   GuardTriggered,
   ModelFailed,
+  PaymentFailed,
+  SecretUnavailable,
   ValidationFailed,
   WardflowError,
   type ValidationIssue,
@@ -36,3 +38,6 @@ export { approvalState, executionState, type ApprovalState, type ExecutionState 
 export { ApprovalIdSchema, approvalIdFor } from '../approvals/approval-id.js';
 export { describeIssues } from '../middleware/describe-issues.js';
 export { SourceLabel } from '../source-label.js';
+export { isIsoCalendarDate, MONTH_NAMES, parseWrittenDate } from '../calendar.js';
+export { jsonTextBytes } from '../json-text.js';
+export { containsWord, normalizeForGrounding } from '../grounding-text.js';

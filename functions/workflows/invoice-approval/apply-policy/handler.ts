@@ -1,15 +1,7 @@
 import * as z from 'zod';
-import { ConcurrencyConflict, ConfigurationInvalid } from '../../../shared/errors.js';
-import { approvalStream, executionStream, type StoredEvent } from '../../../shared/events/event.js';
-import type { EventStore } from '../../../shared/events/store.js';
-import { executionState } from '../../../shared/events/fold.js';
-import { openStream } from '../../../shared/events/open-stream.js';
-import { readVerified } from '../../../shared/events/read-verified.js';
-import { requireEnv } from '../../../shared/config.js';
-import { approvalIdFor } from '../../../shared/approvals/approval-id.js';
+import { approvalIdFor, approvalStream, ConcurrencyConflict, ConfigurationInvalid, defineStep, type EventStore, executionState, executionStream, openStream, readVerified, requireEnv, type StoredEvent } from '#wardflow/step';
 import { ApprovalPolicy, decideApproval } from '../domain/approval-policy.js';
 import { Invoice } from '../domain/invoice.js';
-import { defineStep } from '../../../shared/middleware/step.js';
 
 const STEP = 'apply-policy';
 

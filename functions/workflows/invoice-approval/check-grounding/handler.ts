@@ -1,9 +1,8 @@
 import * as z from 'zod';
-import { GuardTriggered } from '../../../shared/errors.js';
+import { defineStep, GuardTriggered } from '#wardflow/step';
 import { checkGrounding } from '../domain/grounding.js';
 import { Invoice } from '../domain/invoice.js';
 import { InvoiceText } from '../domain/invoice-text.js';
-import { defineStep } from '../../../shared/middleware/step.js';
 
 const STEP = 'check-grounding';
 

@@ -1,7 +1,6 @@
-import { MONTH_NAMES } from '../../../shared/calendar.js';
 import type { Invoice } from './invoice.js';
+import { containsWord, MONTH_NAMES, normalizeForGrounding } from '#wardflow/step';
 import { toMinorUnits } from './money.js';
-import { containsWord, normalizeForGrounding } from '../../../shared/grounding-text.js';
 
 export type InvoiceField = keyof Invoice;
 

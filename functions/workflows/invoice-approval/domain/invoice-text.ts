@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { jsonTextBytes } from '../../../shared/json-text.js';
+import { jsonTextBytes } from '#wardflow/step';
 
 /** Characters an invoice's text may have: far beyond any real invoice, well inside Lambda's payload. */
 export const MAX_INVOICE_TEXT_CHARS = 100_000;

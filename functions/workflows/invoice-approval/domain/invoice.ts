@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { isIsoCalendarDate } from '../../../shared/calendar.js';
+import { isIsoCalendarDate } from '#wardflow/step';
 import { DECIMAL_AMOUNT, toMinorUnits } from './money.js';
 
 export { toMinorUnits, fromMinorUnits } from './money.js';

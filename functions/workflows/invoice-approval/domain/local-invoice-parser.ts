@@ -1,5 +1,5 @@
-import { parseWrittenDate } from '../../../shared/calendar.js';
 import { type ModelGateway, type ModelRequest, type ModelResponse, standInAnswer } from '#wardflow/models';
+import { parseWrittenDate } from '#wardflow/step';
 
 export const LOCAL_INVOICE_PARSER_ID = 'local.invoice-parser-v1';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConfigurationInvalid, PaymentFailed } from '../../../shared/errors.js';
+import { ConfigurationInvalid, PaymentFailed } from '#wardflow/step';
 
 /** What is paid: the invoice's facts, and the key that makes a retried payment a no-op. */
 export interface PaymentRequest {

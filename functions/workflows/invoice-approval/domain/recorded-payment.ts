@@ -1,6 +1,5 @@
-import { PaymentFailed } from '../../../shared/errors.js';
-import type { StoredEvent } from '../../../shared/events/event.js';
 import type { PaymentRequest } from './payments-api.js';
+import { PaymentFailed, type StoredEvent } from '#wardflow/step';
 
 /** The invoice facts a PaymentRecorded event carries and a retry must repeat unchanged. */
 const PAID_FACTS = ['vendor', 'invoiceNumber', 'currency', 'amount'] as const;

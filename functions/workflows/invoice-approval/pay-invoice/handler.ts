@@ -1,14 +1,8 @@
 import * as z from 'zod';
-import { requireEnv } from '../../../shared/config.js';
-import { PaymentFailed, SecretUnavailable } from '../../../shared/errors.js';
-import { approvalStream, executionStream } from '../../../shared/events/event.js';
-import { approvalState } from '../../../shared/events/fold.js';
-import { approvalIdFor } from '../../../shared/approvals/approval-id.js';
+import { approvalIdFor, approvalState, approvalStream, defineStep, executionStream, PaymentFailed, readVerified, requireEnv, SecretUnavailable } from '#wardflow/step';
 import { Invoice } from '../domain/invoice.js';
-import { defineStep } from '../../../shared/middleware/step.js';
 import { paymentsApiFromEnvironment } from '../domain/payments-api.js';
 import { recordedPayment } from '../domain/recorded-payment.js';
-import { readVerified } from '../../../shared/events/read-verified.js';
 
 const STEP = 'pay-invoice';
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
+import { isIsoCalendarDate } from '#wardflow/step';
 import { parseModelAnswer } from '#wardflow/models';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
-import { isIsoCalendarDate } from '../../../shared/calendar.js';
 import { Iban } from './iban.js';
 
 /**

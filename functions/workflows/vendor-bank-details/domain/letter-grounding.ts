@@ -1,8 +1,6 @@
-import { GuardTriggered } from '#wardflow/step';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
-import { parseWrittenDate } from '../../../shared/calendar.js';
 import type { BankDetailsRequest } from './bank-details-request.js';
-import { containsWord, normalizeForGrounding } from '../../../shared/grounding-text.js';
+import { containsWord, GuardTriggered, normalizeForGrounding, parseWrittenDate } from '#wardflow/step';
 
 export type BankDetailsField = keyof BankDetailsRequest;
 

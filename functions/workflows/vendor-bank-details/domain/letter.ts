@@ -1,7 +1,6 @@
 import * as z from 'zod';
-import { SourceLabel } from '#wardflow/step';
+import { jsonTextBytes, SourceLabel } from '#wardflow/step';
 // By relative path on purpose: it is not in the platform's public surface yet and will move.
-import { jsonTextBytes } from '../../../shared/json-text.js';
 
 /**
  * Characters a letter's text may have. A bank-detail change is a page or two; 20,000

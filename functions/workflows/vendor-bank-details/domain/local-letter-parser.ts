@@ -1,6 +1,6 @@
 import { type LocalStandIn, type ModelGateway, type ModelRequest, type ModelResponse, standInAnswer } from '#wardflow/models';
+import { parseWrittenDate } from '#wardflow/step';
 // By relative path on purpose: the calendar is not in the platform's public surface yet and will move.
-import { parseWrittenDate } from '../../../shared/calendar.js';
 
 export const LOCAL_BANK_LETTER_PARSER_ID = 'local.bank-letter-parser-v1';
 
