@@ -38,7 +38,7 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
   });
 
   it('shows the email in the inbox, and approving on the page completes the execution', async () => {
-    const large = /started example invoice-large\.json as execution (\S+)/.exec(runtime.output())?.[1];
+    const large = /started example invoice-approval\/invoice-large\.json as execution (\S+)/.exec(runtime.output())?.[1];
     expect(large).toBeDefined();
     const link = await eventually(
       async () => (await approvalLinks(runtime.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${large}-`)),

@@ -52,7 +52,7 @@ function archiveFiles(dataDir: string): string[] {
 }
 
 function exampleExecution(r: RuntimeProcess, example: string): string {
-  const match = new RegExp(`started example ${example} as execution (\\S+)`).exec(r.output());
+  const match = new RegExp(`started example invoice-approval/${example} as execution (\\S+)`).exec(r.output());
   if (match?.[1] === undefined) throw new Error(`example ${example} was not started:\n${r.output()}`);
   return match[1];
 }

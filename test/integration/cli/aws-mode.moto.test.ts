@@ -170,7 +170,7 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     ]);
     const old = await aws('executions', '--env', 'old');
     expect(old.code).toBe(1);
-    expect(old.err).toEqual(['wardflow: CloudFormation stack wardflow-old has no output InvoiceApprovalStateMachineArn. It was deployed by an older wardflow: redeploy it with `npx cdk deploy`.']);
+    expect(old.err).toEqual(['wardflow: CloudFormation stack wardflow-old has no output <Workflow>StateMachineArn. It was deployed by an older wardflow: redeploy it with `npx cdk deploy`.']);
   });
 
   it('names an execution moto does not have', async () => {
