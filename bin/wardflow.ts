@@ -71,7 +71,7 @@ async function demo(args: string[]): Promise<number> {
     print('');
     for (const line of formatDemoTable(rows)) print(line);
     print('');
-    print(ok ? 'Every execution ended as its workflow's examples/expected.json says.' : `Not every execution ended as expected; the data folder is kept: ${dataDir}`);
+    print(ok ? "Every execution ended as its workflow's examples/expected.json says." : `Not every execution ended as expected; the data folder is kept: ${dataDir}`);
   }
   return ok ? 0 : 1;
 }
