@@ -22,7 +22,12 @@ export type EndingDecision =
   /** The stream already holds its end (record-outcome, or an earlier delivery of this event): nothing to add. */
   | { kind: 'already-ended'; type: 'ExecutionSucceeded' | 'ExecutionFailed' }
   /** Append this event at the head the decision was made on. */
-  | { kind: 'record'; event: NewEvent; paid: boolean };
+  | { kind: 'record'; event: NewEvent; paid: boolean }
+  /**
+   * The stream was started by an execution of another workflow with the same name (names are unique
+   * per state machine only): this ending is not its end, and nothing is written to it.
+   */
+  | { kind: 'another-workflow'; workflow: string };
 
 /**
  * Decides how an ending reaches an execution's stream. Pure: the same stream and ending always
@@ -44,7 +49,11 @@ export type EndingDecision =
  * // { kind: 'record', paid: false, event: { type: 'ExecutionFailed', actor: 'system:record-execution-end',
  * //   data: { error: 'ExecutionAborted', status: 'ABORTED' } } }
  */
-export function endingToRecord(events: readonly StoredEvent[], ending: AcceptedEnding): EndingDecision {
+export function endingToRecord(events: readonly StoredEvent[], ending: AcceptedEnding, workflow?: string): EndingDecision {
+  const started = events[0];
+  if (workflow !== undefined && started?.type === 'ExecutionStarted' && typeof started.data.workflow === 'string' && started.data.workflow !== workflow) {
+    return { kind: 'another-workflow', workflow: started.data.workflow };
+  }
   const end = events.find((event) => event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed');
   if (end !== undefined) return { kind: 'already-ended', type: end.type as 'ExecutionSucceeded' | 'ExecutionFailed' };
   const error = ending.error === undefined ? ENDING_WITHOUT_ERROR[ending.status] : ERROR_NAME.test(ending.error) ? ending.error : 'UnrecognisedError';

@@ -20,7 +20,7 @@ const MAX_ATTEMPTS = 5;
 export type RecorderResult =
   | { result: 'recorded'; type: 'ExecutionSucceeded' | 'ExecutionFailed' }
   | { result: 'already-recorded' }
-  | { result: 'ignored'; reason: IgnoredReason };
+  | { result: 'ignored'; reason: IgnoredReason | 'another-workflow' };
 
 /**
  * Records the endings the state machine's failure path never recorded. EventBridge invokes it with
@@ -64,7 +64,11 @@ export async function handler(event: unknown, context: Context): Promise<Recorde
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const events = await readVerified(deps.store, stream);
-      const decision = endingToRecord(events, accepted);
+      const decision = endingToRecord(events, accepted, process.env.WORKFLOW_NAME);
+      if (decision.kind === 'another-workflow') {
+        logger.warn('the stream belongs to an execution of another workflow with the same name; nothing recorded', { status: accepted.status, streamWorkflow: decision.workflow });
+        return { result: 'ignored', reason: 'another-workflow' };
+      }
       if (decision.kind === 'already-ended') {
         logger.info('execution end already on record; nothing recorded', { status: accepted.status, recorded: decision.type });
         return { result: 'already-recorded' };

@@ -37,7 +37,10 @@ export const handler = defineStep(
   { name: STEP, input: Outcome, output: z.object({ outcome: z.enum(['succeeded', 'failed']) }) },
   async (input, ctx) => {
     const actor = `step:${STEP}`;
-    const ended = recordedEnd(await readVerified(ctx.deps.store, executionStream(ctx.executionId)));
+    const events = await readVerified(ctx.deps.store, executionStream(ctx.executionId));
+    const foreign = startedByAnotherWorkflow(events, process.env.WORKFLOW_NAME);
+    if (foreign) throw new ConcurrencyConflict(executionStream(ctx.executionId), events.at(-1)?.version ?? 0);
+    const ended = recordedEnd(events);
     if (ended) {
       ctx.logger.info('execution outcome already on record; not recording it again', { outcome: ended });
       return { outcome: ended };
@@ -54,6 +57,18 @@ export const handler = defineStep(
     return { outcome: 'failed' as const };
   },
 );
+
+/**
+ * Whether the stream belongs to an execution of another workflow: execution names are unique per
+ * state machine only, so an execution of this workflow named like a running one of another was
+ * refused at record-start, and its failure must not end the other's stream. Streams from before
+ * executions named their workflow, and functions without WORKFLOW_NAME, are taken as this workflow's.
+ */
+function startedByAnotherWorkflow(events: readonly StoredEvent[], workflow: string | undefined): boolean {
+  const started = events[0];
+  if (workflow === undefined || started?.type !== 'ExecutionStarted') return false;
+  return typeof started.data.workflow === 'string' && started.data.workflow !== workflow;
+}
 
 /** The outcome an earlier attempt already recorded, if the stream has ended. */
 function recordedEnd(events: readonly StoredEvent[]): 'succeeded' | 'failed' | undefined {

@@ -74,7 +74,7 @@ export class ExecutionEndRecorder extends Construct {
       name: EXECUTION_END_RECORDER_FUNCTION,
       functionName: `${props.workflowName}-${EXECUTION_END_RECORDER_FUNCTION}`,
       // Execution streams only (the WorkflowStep default): it never touches approvals, and seals nothing.
-      environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
+      environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn, WORKFLOW_NAME: props.workflowName },
     });
     // What Lambda needs to put a failed event into the encrypted queue: SendMessage, and the key for the
     // message (GenerateDataKey and Decrypt, as SQS requires of every producer). Not SqsDestination: it

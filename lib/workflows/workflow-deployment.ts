@@ -101,7 +101,7 @@ export class WorkflowDeployment extends Construct {
       sealing: { seal: ['execution'] },
       environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(workflow) },
     });
-    const recordOutcome = make('RecordOutcome', 'record-outcome', { name: 'record-outcome', events: { append: ['approval'] } });
+    const recordOutcome = make('RecordOutcome', 'record-outcome', { name: 'record-outcome', events: { append: ['approval'] }, environment: { WORKFLOW_NAME: workflow.name } });
     const gates = Object.entries(workflow.gates ?? {});
     const requestApprovals: Record<string, { step: WorkflowStep; timeout: Duration; number: number }> = {};
     gates.forEach(([key, gate], index) => {

@@ -10,6 +10,7 @@ import { handler as checkGrounding } from '../../../functions/workflows/invoice-
 import { handler as extractInvoice } from '../../../functions/workflows/invoice-approval/extract-invoice/handler.js';
 import { handler as payInvoice } from '../../../functions/workflows/invoice-approval/pay-invoice/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
+import { handler as recordStart } from '../../../functions/record-start/handler.js';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { ConfigurationInvalid, GuardTriggered, ModelNotAllowed, PaymentFailed, ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalStream } from '../../../functions/shared/events/event.js';
@@ -165,6 +166,14 @@ describe('pay-invoice', () => {
 });
 
 describe('record-outcome', () => {
+  it('does not end a stream that an execution of another workflow started under the same name', async () => {
+    await callStep(recordStart, 'exec-shared-name', exampleInput('invoice-small.json'));
+    vi.stubEnv('WORKFLOW_NAME', 'vendor-bank-details');
+    const error = await failureOf(callStep(recordOutcome, 'exec-shared-name', { outcome: 'failed', error: { Error: 'ConcurrencyConflict' } }));
+    expect(error.name).toBe('ConcurrencyConflict');
+    expect((await world.executionEvents('exec-shared-name')).some((e) => e.type === 'ExecutionFailed')).toBe(false);
+  });
+
   it('stores the error name only, never the Cause, and replaces a name that is not one', async () => {
     await callStep(recordOutcome, 'exec-failed', { outcome: 'failed', error: { Error: 'GuardTriggered', Cause: 'vendor Acme Office Supplies' } });
     await callStep(recordOutcome, 'exec-odd', { outcome: 'failed', error: { Error: '<script>alert(1)</script>' } });

@@ -280,3 +280,22 @@ function racing(inner: InMemoryEventStore, name: string, others: NewEvent[]): Ev
     },
   };
 }
+
+describe('record-execution-end: a stream another workflow started under the same execution name', () => {
+  it('records nothing there: the ending belongs to an execution of its own workflow, which record-start refused', async () => {
+    vi.stubEnv('WORKFLOW_NAME', 'vendor-bank-details');
+    const name = nextName();
+    await seed(name, started);
+    const { result } = await invoke(statusChange(name, 'FAILED', { error: 'FailureNotRecorded' }));
+    expect(result).toEqual({ status: 'fulfilled', value: { result: 'ignored', reason: 'another-workflow' } });
+    expect((await read(name)).map((e) => e.type)).toEqual(['ExecutionStarted']);
+  });
+
+  it('decides by the workflow the stream names, and takes a stream of no workflow (older records) as its own', () => {
+    const ending = { name: 'x', status: 'FAILED' as const };
+    const stream = [{ ...started, stream: 'execution#x', version: 1, time: '', sealed: null, prevHash: null, hash: '' }] as StoredEvent[];
+    expect(endingToRecord(stream, ending, 'vendor-bank-details')).toEqual({ kind: 'another-workflow', workflow: 'invoice-approval' });
+    expect(endingToRecord(stream, ending, 'invoice-approval').kind).toBe('record');
+    expect(endingToRecord(stream, ending).kind).toBe('record');
+  });
+});
