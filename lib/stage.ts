@@ -27,7 +27,9 @@ export class WardflowStage extends Stage {
   readonly stack: WardflowStack;
 
   constructor(scope: Construct, id: string, props: WardflowStageProps) {
-    super(scope, id, props);
+    // The environment pins its account and region: a deploy with another account's credentials is refused.
+    const { account, region } = props.environment.config;
+    super(scope, id, { env: { account, region }, ...props });
     this.stack = new WardflowStack(this, 'Wardflow', {
       stackName: `wardflow-${props.environment.name}`,
       description: `wardflow ${props.environment.name}: AI workflows with approval gates and an encrypted event store`,

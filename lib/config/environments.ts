@@ -28,8 +28,36 @@ function movedKey(where: string) {
 /** One year of hours (Step Functions' execution limit) less the hour the execution gets on top of the gate. */
 export const MAX_APPROVAL_TIMEOUT_HOURS = 365 * 24 - 1;
 
+/** Where alarms go: each entry becomes one SNS subscription on the environment's alarm topic. */
+const AlarmSubscriber = z.discriminatedUnion('protocol', [
+  z.object({ protocol: z.literal('email'), endpoint: z.email('an email address') }).strict(),
+  /** An HTTPS endpoint (a chat webhook, an incident tool); SNS asks it to confirm the subscription. */
+  z.object({ protocol: z.literal('https'), endpoint: z.url({ protocol: /^https$/, error: 'an https:// URL' }) }).strict(),
+]);
+export type AlarmSubscriber = z.infer<typeof AlarmSubscriber>;
+
+/**
+ * What an environment is for. `prod` holds real data and moves real money: it refuses to synthesize a
+ * workflow without an owner, a review date within 90 days, alarm subscribers and an approval gate before
+ * any step that moves money or data out. `dev` refuses executions whose input is marked as real data.
+ */
+export const ENVIRONMENT_TIERS = ['dev', 'prod'] as const;
+export type EnvironmentTier = (typeof ENVIRONMENT_TIERS)[number];
+
 const EnvironmentConfigSchema = z
   .object({
+    /**
+     * The AWS account this environment deploys to (12 digits). Pinned so that a dev deploy can never
+     * land in the prod account with the wrong credentials: CloudFormation refuses a stack whose
+     * account is not the caller's.
+     */
+    account: z.string().regex(/^\d{12}$/, 'must be the 12-digit AWS account id this environment deploys to, e.g. "111111111111"'),
+    /** The AWS region this environment deploys to, e.g. `eu-west-1`. */
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as "eu-west-1"'),
+    /** What the environment is for (see ENVIRONMENT_TIERS): dev refuses real data, prod refuses an unowned or ungated workflow. */
+    tier: z.enum(ENVIRONMENT_TIERS, { error: `must be one of ${ENVIRONMENT_TIERS.join(', ')}` }),
+    /** Who hears the alarms: e-mail addresses and HTTPS endpoints subscribed to the alarm topic. Required in prod. @default none */
+    alarmSubscribers: z.array(AlarmSubscriber).max(20).default([]),
     /** Object Lock COMPLIANCE retention of the audit bucket, in days. Cannot be shortened once objects are written. */
     auditRetentionDays: z.number().int().min(1).max(36_500),
     /** DynamoDB deletion protection for the events table; also turns on RETAIN removal policies. */
@@ -79,6 +107,13 @@ const EnvironmentConfigSchema = z
   })
   .strict()
   .superRefine((env, ctx) => {
+    if (env.tier === 'prod' && env.alarmSubscribers.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmSubscribers'],
+        message: 'is empty: a prod environment needs at least one alarm subscriber (e.g. { "protocol": "email", "endpoint": "oncall@example.com" })',
+      });
+    }
     if (!env.allowedModels.includes(env.modelId)) {
       ctx.addIssue({
         code: 'custom',

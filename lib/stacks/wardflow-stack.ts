@@ -31,8 +31,8 @@ export interface WardflowStackProps extends StackProps {
  * Everything one environment runs: keys, the event store, the audit bucket and the archiver that fills
  * it, the alarm topic, the approval site, and each workflow of the app deployed the same way
  * (lib/workflows/workflow-deployment.ts): its functions, secrets and state machine.
- * Environment-agnostic (no lookups), so it synthesizes offline; the account and region come from the
- * deploy credentials.
+ * No lookups, so it synthesizes offline; the account and region are the environment's pinned ones
+ * (lib/stage.ts), so a deploy with another account's credentials is refused.
  */
 export class WardflowStack extends Stack {
   readonly keys: EncryptionKeys;

@@ -22,8 +22,10 @@
  * });
  */
 export {
+  DATA_CLASSIFICATIONS,
   defineWorkflow,
   workflowSettings,
+  type DataClassification,
   type AnyWorkflow,
   type ApprovalSubjectDeclaration,
   type GateDeclaration,

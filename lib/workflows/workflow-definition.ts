@@ -33,6 +33,12 @@ const STREAM_KIND = /^[a-z][a-z0-9]{1,30}$/;
 /** An environment variable a step reads. */
 const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 
+/** How sensitive a workflow's data is, from least to most. */
+export const DATA_CLASSIFICATIONS = ['public', 'internal', 'confidential', 'restricted'] as const;
+export type DataClassification = (typeof DATA_CLASSIFICATIONS)[number];
+/** A calendar date, `YYYY-MM-DD`. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 /** What a function of a workflow is handed to compute its own settings. */
 export interface SettingsContext<Settings> {
   /** This workflow's settings in the environment being synthesized, validated by `settings`. */
@@ -78,6 +84,15 @@ export interface StepDeclaration<Settings> extends StepAccess {
   readonly environment?: (context: SettingsContext<Settings>) => Readonly<Record<string, string>>;
   /** Function timeout in seconds (1 to 900). @default 30 */
   readonly timeoutSeconds?: number;
+  /**
+   * Whether the step moves money (`money`: pays, transfers) or data out of the platform (`data`: sends
+   * to a third party). A prod environment refuses to synthesize the workflow unless an approval gate
+   * precedes the step and the step reads the approval stream (it acts only on a recorded decision).
+   * @default - neither
+   */
+  readonly egress?: 'money' | 'data';
+  /** The step's usual p90 duration in milliseconds: its latency alarm fires above twice this. @default - an anomaly detector learns it */
+  readonly latencyBaselineMs?: number;
 }
 
 /** A secret a workflow's steps read: created by the platform as `wardflow/<env>/<workflow>/<name>`, encrypted with the secrets key. */
@@ -89,6 +104,8 @@ export interface SecretDeclaration {
    * the platform generates a placeholder to be replaced with put-secret-value.
    */
   readonly rotation: 'provider';
+  /** Days a value may live before it must be replaced: the rotation check alarms past it. @default 90 */
+  readonly rotationDays?: number;
 }
 
 /** One labelled line of what an approver sees: a JsonPath into the state at the gate. */
@@ -164,6 +181,18 @@ export interface WorkflowDefinition<Settings = unknown, StepKey extends string =
   readonly name: string;
   /** One sentence: what the workflow does. */
   readonly description: string;
+  /** Who answers for the workflow: a team or person's e-mail address. Required in prod. @default - none */
+  readonly owner?: string;
+  /** When the workflow (its steps, policy, models, approvers) is next reviewed: `YYYY-MM-DD`, within 90 days in prod. @default - none */
+  readonly reviewDate?: string;
+  /**
+   * How sensitive the workflow's input is (see DATA_CLASSIFICATIONS): shown in the generated docs and
+   * used to choose which models may see it.
+   * @default 'internal'
+   */
+  readonly classification?: DataClassification;
+  /** The most the workflow's model calls may cost per day, in US dollars: the cost alarm fires above it. @default - no cost alarm */
+  readonly modelBudgetUsdPerDay?: number;
   /**
    * The execution's input. `wardflow start` refuses an input that fails it before anything runs; the
    * first step that reads a field validates it again (steps never trust their input).
@@ -281,7 +310,11 @@ function checkWorkflow(workflow: AnyWorkflow): void {
     else if (PLATFORM_ERROR_NAMES.has(error)) problem(`errors: "${error}" is a platform error name; throw the platform's error or choose another name`);
   }
   const secrets = workflow.secrets ?? {};
-  for (const secret of Object.keys(secrets)) if (!STEP_KEY.test(secret)) problem(`secrets: "${secret}" must be kebab-case`);
+  for (const [secret, declaration] of Object.entries(secrets)) {
+    if (!STEP_KEY.test(secret)) problem(`secrets: "${secret}" must be kebab-case`);
+    const days = declaration?.rotationDays;
+    if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 365)) problem(`secrets.${secret}.rotationDays must be a whole number of days from 1 to 365`);
+  }
 
   const steps = Object.entries(workflow.steps ?? {}) as [string, StepDeclaration<unknown>][];
   if (steps.length === 0) problem('steps: declare at least one step');
@@ -316,6 +349,16 @@ function checkWorkflow(workflow: AnyWorkflow): void {
       (typeof title === 'string' && title.length >= 1 && title.length <= 200) ||
       (typeof title === 'object' && title !== null && typeof title.format === 'string' && Array.isArray(title.args) && title.args.every((a) => typeof a === 'string' && a.startsWith('$')) && title.format.split('{}').length - 1 === title.args.length);
     if (!titleOk) problem(`${at}.subject.title must be text of 1 to 200 characters, or { format, args } with one JsonPath in args per {} of format`);
+  }
+  if (workflow.owner !== undefined && !z.email().safeParse(workflow.owner).success) problem('owner must be the e-mail address of the team or person who answers for the workflow');
+  if (workflow.reviewDate !== undefined && (typeof workflow.reviewDate !== 'string' || !ISO_DATE.test(workflow.reviewDate) || Number.isNaN(Date.parse(`${workflow.reviewDate}T00:00:00Z`)))) problem('reviewDate must be a date YYYY-MM-DD');
+  if (workflow.classification !== undefined && !(DATA_CLASSIFICATIONS as readonly string[]).includes(workflow.classification)) problem(`classification must be one of ${DATA_CLASSIFICATIONS.join(', ')}`);
+  const budget = workflow.modelBudgetUsdPerDay;
+  if (budget !== undefined && (typeof budget !== 'number' || !Number.isFinite(budget) || budget <= 0)) problem('modelBudgetUsdPerDay must be a positive number of US dollars');
+  for (const [key, step] of steps) {
+    if (step.egress !== undefined && step.egress !== 'money' && step.egress !== 'data') problem(`steps.${key}.egress must be "money" or "data"`);
+    const baseline = step.latencyBaselineMs;
+    if (baseline !== undefined && (!Number.isInteger(baseline) || baseline < 1)) problem(`steps.${key}.latencyBaselineMs must be a whole number of milliseconds`);
   }
   if (workflow.successNotRecorded !== undefined && !PASCAL_NAME.test(workflow.successNotRecorded.error)) problem('successNotRecorded.error must be a PascalCase name');
   if (problems.length > 0) throw new ConfigurationInvalid(`workflow ${name}: ${problems.join('; ')}`);

@@ -31,6 +31,10 @@ const MAX_POLICY_BYTES = 2_048;
 export const invoiceApproval = defineWorkflow({
   name: 'invoice-approval',
   description: 'Reads an invoice with a model, checks the reading against the text, auto-approves or asks a human, then pays it.',
+  owner: 'finance-automation@example.com',
+  reviewDate: '2027-02-26',
+  classification: 'confidential',
+  modelBudgetUsdPerDay: 20,
   input: z.object({ invoiceText: InvoiceText, source: SourceLabel.optional() }),
   settings: z.object({
     approvers: z.array(z.email('an email address')).min(1).max(20),
@@ -57,6 +61,7 @@ export const invoiceApproval = defineWorkflow({
     'pay-invoice': {
       handler: 'workflows/invoice-approval/pay-invoice',
       description: 'pays what the approval stream says was approved',
+      egress: 'money',
       read: ['approval'],
       secrets: { PAYMENTS_SECRET_ID: 'payments-api-key' },
       environment: ({ settings }): Record<string, string> => (settings.paymentsApiUrl === undefined ? {} : { PAYMENTS_API_URL: settings.paymentsApiUrl }),

@@ -21,6 +21,10 @@ import { VENDOR_STREAM_KIND } from '../../functions/workflows/vendor-bank-detail
 export const vendorBankDetails = defineWorkflow({
   name: 'vendor-bank-details',
   description: "Reads a vendor's request to change its bank details, checks it, and records it once a vendor-master approver agrees.",
+  owner: 'vendor-master@example.com',
+  reviewDate: '2027-02-26',
+  classification: 'confidential',
+  modelBudgetUsdPerDay: 5,
   input: z.object({ letterText: LetterText, source: SourceLabel.optional() }),
   settings: z.object({ approvers: z.array(z.email('an email address')).min(1).max(20) }),
   streams: [VENDOR_STREAM_KIND],

@@ -11,20 +11,7 @@ import { APPROVAL_ACCESS_LOG_FIELDS, ApprovalSite } from '../../../lib/construct
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
-import {
-  actionList,
-  CDK_CONTEXT,
-  devAndProdTemplates,
-  executionsOf,
-  functionOf,
-  functionsOfWorkflow,
-  type PolicyStatementJson,
-  roleIdOf,
-  stateMachineOf,
-  statementsOf,
-  statementsOfRole,
-  variablesOf,
-} from './synth.js';
+import { actionList, CDK_CONTEXT, devAndProdTemplates, executionsOf, functionOf, functionsOfWorkflow, type PolicyStatementJson, roleIdOf, stateMachineOf, statementsOf, statementsOfRole, variablesOf, arnIn } from './synth.js';
 import { textOf } from './workflow-expectations.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string };
@@ -143,9 +130,7 @@ describe.each([
   it("lets each gate's request-approval send email only through the sender identity, only from the sender address", () => {
     const sesStatements = allStatements(template()).filter(([, s]) => actionList(s).some((a) => a.startsWith('ses:')));
     expect(sesStatements.map(([role]) => role).sort()).toEqual(REQUESTERS.map((name) => roleIdOf(template(), name)).sort());
-    const identity = (name: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:identity/${name}`]],
-    });
+    const identity = (name: string) => arnIn(env, 'ses', `identity/${name}`);
     for (const [role, statement] of sesStatements) {
       expect(statement, role).toEqual({
         Sid: 'SendApprovalEmail',
@@ -222,7 +207,7 @@ describe.each([
         Sid: `DescribeOwnExecutions${id}`,
         Effect: 'Allow',
         Action: 'states:DescribeExecution',
-        Resource: executionsOf(machineId),
+        Resource: executionsOf(env, machineId),
       });
     }
     const streams = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['execution#*', 'approval#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
@@ -240,7 +225,7 @@ describe.each([
       const [machineId] = stateMachineOf(template(), workflow);
       const recordDecision = `${workflow.name}-record-decision`;
       expect(statementsOf(template(), recordDecision).filter((s) => s.Sid === 'DescribeOwnExecutions')).toEqual([
-        { Sid: 'DescribeOwnExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(machineId) },
+        { Sid: 'DescribeOwnExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(env, machineId) },
       ]);
       expect(variablesOf(template(), recordDecision)).toMatchObject({ STATE_MACHINE_ARN: { Ref: machineId } });
     }

@@ -7,7 +7,7 @@ import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
 import { AlarmTopic } from '../../../lib/constructs/alarm-topic.js';
 import { buildHandlerFunction } from '../../../lib/constructs/handler-function.js';
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
-import { actionList, CDK_CONTEXT, devAndProdTemplates, type PolicyStatementJson, resourcesOf, roleIdOf, statementsOfRole, type TemplateResource } from './synth.js';
+import { actionList, CDK_CONTEXT, devAndProdTemplates, type PolicyStatementJson, resourcesOf, roleIdOf, statementsOfRole, type TemplateResource, arnIn, environmentOf } from './synth.js';
 
 /** The audit archiver's function name: it serves every workflow, so it is not named after one. */
 const AUDIT_ARCHIVER = 'audit-archiver';
@@ -30,12 +30,13 @@ function only(template: Template, type: string, prefix: string): [string, Templa
 const getAtt = (prefix: string, attribute: string) => ({ 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${prefix}`)), attribute] });
 const ref = (prefix: string) => ({ Ref: expect.stringMatching(new RegExp(`^${prefix}`)) });
 /** `<service>.<region>.amazonaws.com` as CDK renders it for an environment-agnostic stack. */
-const viaService = (service: string) => ({ 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] });
+
 
 describe.each([
   ['dev', () => dev],
   ['prod', () => prod],
 ] as const)('audit archive in %s', (env, template) => {
+  const viaService = (service: string) => `${service}.${environmentOf(env).config.region}.amazonaws.com`;
   const archiverFunction = () => only(template(), 'AWS::Lambda::Function', 'AuditArchiverFunction');
   const archiverStatements = (): PolicyStatementJson[] => statementsOfRole(template(), roleIdOf(template(), AUDIT_ARCHIVER));
   const statementsOn = (resourcePrefix: string) =>
@@ -247,8 +248,8 @@ describe.each([
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',
         Condition: {
-          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', expect.arrayContaining([':cloudwatch:', ':alarm:*'])] } },
+          StringEquals: { 'aws:SourceAccount': environmentOf(env).config.account },
+          ArnLike: { 'aws:SourceArn': arnIn(env, 'cloudwatch', 'alarm:*') },
         },
       }),
     );
@@ -264,9 +265,7 @@ describe.each([
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Condition: {
           StringEquals: {
-            'kms:EncryptionContext:aws:sns:topicArn': {
-              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:wardflow-${env}-alarms`]],
-            },
+            'kms:EncryptionContext:aws:sns:topicArn': arnIn(env, 'sns', `wardflow-${env}-alarms`),
           },
         },
       }),

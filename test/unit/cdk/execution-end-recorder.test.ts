@@ -4,18 +4,7 @@ import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.j
 import type { AnyWorkflow } from '../../../lib/workflows/workflow-definition.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
-import {
-  actionList,
-  devAndProdTemplates,
-  functionOf,
-  platformFunctionOf,
-  type PolicyStatementJson,
-  resourcesOf,
-  roleIdOf,
-  stateMachineOf,
-  statementsOf,
-  type TemplateResource,
-} from './synth.js';
+import { actionList, devAndProdTemplates, functionOf, platformFunctionOf, type PolicyStatementJson, resourcesOf, roleIdOf, stateMachineOf, statementsOf, type TemplateResource, arnIn } from './synth.js';
 
 let dev: Template;
 let prod: Template;
@@ -34,10 +23,8 @@ function only(template: Template, type: string, prefix = ''): [string, TemplateR
 const recorderOf = (workflow: AnyWorkflow) => platformFunctionOf(workflow, 'execution-end').name;
 const recorderFunction = (template: Template, workflow: AnyWorkflow): [string, TemplateResource] => functionOf(template, recorderOf(workflow));
 
-/** `arn:<partition>:events:<region>:<account>:rule/<name>` as CDK renders it for an environment-agnostic stack. */
-const ruleArnOf = (name: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${name}`]],
-});
+/** `arn:<partition>:events:<region>:<account>:rule/<name>` as CDK renders it for the environment's pinned account and region. */
+const ruleArnOf = (env: string, name: string) => arnIn(env, 'events', `rule/${name}`);
 
 describe.each([
   ['dev', () => dev],
@@ -145,7 +132,7 @@ describe.each([
           Principal: { Service: 'events.amazonaws.com' },
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
           Resource: '*',
-          Condition: { ArnEquals: { 'aws:SourceArn': ruleArnOf(`wardflow-${env}-${name}-execution-ends`) } },
+          Condition: { ArnEquals: { 'aws:SourceArn': ruleArnOf(env, `wardflow-${env}-${name}-execution-ends`) } },
         },
       ]);
     });

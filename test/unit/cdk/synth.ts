@@ -246,10 +246,20 @@ export function stateMachineOf(template: Template, workflow: AnyWorkflow): [stri
   return found[0]!;
 }
 
+/**
+ * An ARN as CDK renders it in a stack pinned to an environment's account and region (lib/stage.ts):
+ * `arn:aws:<service>:<region>:<account>:<rest>`, a plain string, or a Fn::Join where `rest` holds tokens.
+ */
+export function arnIn(environment: NamedEnvironment | string, service: string, ...rest: unknown[]): unknown {
+  const { account, region } = (typeof environment === 'string' ? environmentOf(environment) : environment).config;
+  const parts: unknown[] = [];
+  for (const part of [`arn:aws:${service}:${region}:${account}:`, ...rest]) {
+    const last = parts.length - 1;
+    if (typeof part === 'string' && typeof parts[last] === 'string') parts[last] = `${parts[last] as string}${part}`;
+    else parts.push(part);
+  }
+  return parts.length === 1 ? parts[0] : { 'Fn::Join': ['', parts] };
+}
+
 /** `arn:<partition>:states:<region>:<account>:execution:<the state machine's name>:*`, as synthesized. */
-export const executionsOf = (machineId: string) => ({
-  'Fn::Join': [
-    '',
-    ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:', { 'Fn::GetAtt': [machineId, 'Name'] }, ':*'],
-  ],
-});
+export const executionsOf = (environment: NamedEnvironment | string, machineId: string) => arnIn(environment, 'states', 'execution:', { 'Fn::GetAtt': [machineId, 'Name'] }, ':*');

@@ -2,7 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invoiceApproval } from '../../../statemachines/invoice-approval/workflow.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
-import { CDK_CONTEXT, devAndProdTemplates, environmentOf, statementsOf, variablesOf } from './synth.js';
+import { CDK_CONTEXT, devAndProdTemplates, environmentOf, statementsOf, variablesOf, arnIn } from './synth.js';
 import { STACK_CHECKS, WORKFLOW_CHECKS } from './workflow-expectations.js';
 
 const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { auditRetentionDays: number }>;
@@ -43,7 +43,7 @@ describe.each([
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Principal: { Service: `logs.${environmentOf(env).config.region}.amazonaws.com` },
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
           }),
         ]),
@@ -73,7 +73,7 @@ describe.each([
         Condition: {
           // The context the state machine role's GenerateDataKey for logs is bound to (CDK's grant).
           ArnLike: {
-            'kms:EncryptionContext:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] },
+            'kms:EncryptionContext:SourceArn': arnIn(env, 'logs', '*'),
           },
         },
       }),

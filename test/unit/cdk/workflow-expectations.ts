@@ -9,26 +9,7 @@ import { STACK_OUTPUTS, workflowStackOutput } from '../../../lib/stacks/stack-ou
 import type { AnyWorkflow, StepDeclaration } from '../../../lib/workflows/workflow-definition.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { type Asl, aslProblemsOf, concreteDefinition, renderDefinition, type State } from '../statemachines/asl.js';
-import {
-  actionList,
-  executionsOf,
-  type ExpectedFunction,
-  functionOf,
-  functionsOf,
-  functionsOfWorkflow,
-  handlerFolderOf,
-  type PolicyStatementJson,
-  platformFunctionOf,
-  resourcesOf,
-  roleIdOf,
-  settingsContextOf,
-  stateMachineOf,
-  statementsOf,
-  statementsOfRole,
-  stepFunctionsOf,
-  type StreamAccess,
-  variablesOf,
-} from './synth.js';
+import { actionList, executionsOf, type ExpectedFunction, functionOf, functionsOf, functionsOfWorkflow, handlerFolderOf, type PolicyStatementJson, platformFunctionOf, resourcesOf, roleIdOf, settingsContextOf, stateMachineOf, statementsOf, statementsOfRole, stepFunctionsOf, type StreamAccess, variablesOf, arnIn } from './synth.js';
 
 /**
  * What the platform promises for the workflows an app registers, derived from their declarations
@@ -420,12 +401,7 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
           Sid: 'DeliverRecordedDecision',
           Effect: 'Allow',
           Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
-          Resource: {
-            'Fn::Join': [
-              '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:stateMachine:wardflow-${environment.name}-${workflow.name}`],
-            ],
-          },
+          Resource: arnIn(environment, 'states', `stateMachine:wardflow-${environment.name}-${workflow.name}`),
         });
         expect(JSON.stringify(statements), fn.name).not.toContain(machineId);
       }
@@ -460,7 +436,7 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
   ],
   [
     'lets the approval page and its record-decision resume only its gates, and ask only about its executions',
-    (template, _environment, workflow) => {
+    (template, environment, workflow) => {
       const [machineId] = stateMachineOf(template, workflow);
       const id = pascal(workflow.name);
       const sids = [`DescribeOwnExecutions${id}`, `ResumeWaitingExecution${id}`];
@@ -471,14 +447,14 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         return;
       }
       expect(page).toEqual([
-        { Sid: `DescribeOwnExecutions${id}`, Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(machineId) },
+        { Sid: `DescribeOwnExecutions${id}`, Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(environment, machineId) },
         { Sid: `ResumeWaitingExecution${id}`, Effect: 'Allow', Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Resource: { Ref: machineId } },
       ]);
       const recordDecision = platformFunctionOf(workflow, 'record-decision').name;
       const decider = statementsOf(template, recordDecision);
       expect(decider.filter((s) => actionList(s).some((a) => a.startsWith('states:')))).toEqual([
         { Sid: 'ResumeWaitingExecution', Effect: 'Allow', Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Resource: { Ref: machineId } },
-        { Sid: 'DescribeOwnExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(machineId) },
+        { Sid: 'DescribeOwnExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executionsOf(environment, machineId) },
       ]);
       expect(variablesOf(template, recordDecision)).toMatchObject({ STATE_MACHINE_ARN: { Ref: machineId } });
     },

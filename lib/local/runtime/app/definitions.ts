@@ -89,7 +89,8 @@ export function synthesizeLocalApplication(options: {
   const environments = cdkContext[ENVIRONMENTS_CONTEXT_KEY] as Record<string, unknown>;
   const base = options.baseEnvironment ?? 'dev';
   if (environments?.[base] === undefined) throw new Error(`cdk.json has no "${base}" environment to run locally`);
-  const baseSettings = environments[base] as { workflows?: Record<string, unknown> };
+  // The local environment runs in the local account and region, whatever account the base environment pins.
+  const baseSettings = { ...(environments[base] as { workflows?: Record<string, unknown> }), account: LOCAL_ACCOUNT, region: options.region };
   const local = options.workflowSettings === undefined ? baseSettings : { ...baseSettings, workflows: { ...baseSettings.workflows, ...options.workflowSettings } };
   const { app } = buildWardflowApp({
     ...(options.workflows === undefined ? {} : { workflows: options.workflows }),
