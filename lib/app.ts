@@ -1,5 +1,5 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, type NagPack, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import { WORKFLOWS } from '../statemachines/index.js';
 import { loadEnvironments, stageIdOf } from './config/environments.js';
 import { WardflowStage } from './stage.js';
@@ -23,11 +23,14 @@ export interface WardflowApp {
   readonly app: App;
   readonly stages: WardflowStage[];
   readonly nag: AwsSolutionsChecks;
+  /** Every cdk-nag pack the app is checked with: AwsSolutions, Serverless and NIST 800-53 R5. */
+  readonly packs: readonly NagPack[];
 }
 
 /**
  * Builds the wardflow CDK app: one WardflowStage per environment in the `wardflow:environments`
- * context (narrowed by `wardflow:stages`), checked by cdk-nag's AWS Solutions pack.
+ * context (narrowed by `wardflow:stages`), checked by cdk-nag's AWS Solutions, Serverless and NIST 800-53 R5
+ * packs.
  *
  * cdk-nag 3 is a policy-validation plugin (not an Aspect): `cdk synth` fails on any unacknowledged
  * finding; acknowledgements are `Validations.of(construct).acknowledge({ id, reason })`.
@@ -40,10 +43,11 @@ export function buildWardflowApp(options: WardflowAppOptions = {}): WardflowApp 
   const { functionsDirectory, workflows = WORKFLOWS, ...appProps } = options;
   const app = new App(appProps);
   const nag = new AwsSolutionsChecks(app, { verbose: true });
-  Validations.of(app).addPlugins(nag);
+  const packs: NagPack[] = [nag, new ServerlessChecks(app, { verbose: true }), new NIST80053R5Checks(app, { verbose: true })];
+  Validations.of(app).addPlugins(...packs);
   const stages = loadEnvironments(app).map(
     (environment) =>
       new WardflowStage(app, stageIdOf(environment.name), { environment, functionsDirectory, workflows }),
   );
-  return { app, stages, nag };
+  return { app, stages, nag, packs };
 }

@@ -18,9 +18,8 @@ export function deadLetterQueue(scope: Construct, key: kms.IKey, whose: string):
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason: `This queue is itself the dead-letter queue of ${whose}; nothing reads it automatically, so there is nothing to fail into a further queue.`,
-  });
+  const isDeadLetterQueue = `This queue is itself the dead-letter queue of ${whose}; nothing reads it automatically, so there is nothing to fail into a further queue.`;
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: isDeadLetterQueue });
+  Validations.of(queue).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: isDeadLetterQueue });
   return queue;
 }

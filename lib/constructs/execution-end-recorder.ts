@@ -75,6 +75,8 @@ export class ExecutionEndRecorder extends Construct {
       functionName: `${props.workflowName}-${EXECUTION_END_RECORDER_FUNCTION}`,
       // Execution streams only (the WorkflowStep default): it never touches approvals, and seals nothing.
       environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn, WORKFLOW_NAME: props.workflowName },
+      asynchronousFailures:
+        'Invoked asynchronously by its EventBridge rule: after two retries a failed event goes to its on-failure destination, the encrypted dead-letter queue of this recorder, which alarms.',
     });
     // What Lambda needs to put a failed event into the encrypted queue: SendMessage, and the key for the
     // message (GenerateDataKey and Decrypt, as SQS requires of every producer). Not SqsDestination: it

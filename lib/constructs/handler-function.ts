@@ -160,6 +160,13 @@ export interface HandlerFunctionProps {
    * @default - X-Ray only
    */
   readonly extraWildcardReason?: string;
+  /**
+   * How failed asynchronous invocations are kept, for a function invoked asynchronously (by EventBridge,
+   * a schedule): its on-failure destination or its caller's dead-letter queue. It is the reason the
+   * function has no Lambda dead-letter queue of its own (cdk-nag LambdaDLQ).
+   * @default - the function is invoked synchronously (a Step Functions task, API Gateway, a stream's event source mapping)
+   */
+  readonly asynchronousFailures?: string;
 }
 
 /** What buildHandlerFunction creates. */
@@ -248,10 +255,15 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
     reason: props.extraWildcardReason === undefined ? XRAY_WILDCARD_REASON : `${XRAY_WILDCARD_REASON} ${props.extraWildcardReason}`,
   });
   // Node 22 is pinned: it is the runtime of the local runtime and of every test (package.json "node").
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'nodejs22.x is pinned on purpose to match the Node 22 that runs the local runtime and all tests; upgrade both together.',
-  });
+  const pinnedRuntime = 'nodejs22.x is pinned on purpose to match the Node 22 that runs the local runtime and all tests; upgrade both together.';
+  Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: pinnedRuntime });
+  Validations.of(fn).acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: pinnedRuntime });
+  // A Lambda dead-letter queue catches only asynchronous invocations; a synchronous caller gets the error itself.
+  const noDeadLetterQueue =
+    props.asynchronousFailures ??
+    'Invoked synchronously (a Step Functions task, API Gateway or an event source mapping): the caller gets the error and retries or records it, and a Lambda dead-letter queue would never receive anything.';
+  Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: noDeadLetterQueue });
+  Validations.of(fn).acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: noDeadLetterQueue });
   return { fn, role, logGroup };
 }
 

@@ -166,6 +166,8 @@ export interface WorkflowStepProps {
    * @default 512
    */
   readonly memorySize?: number;
+  /** For a function invoked asynchronously: where its failed invocations go (see HandlerFunctionProps.asynchronousFailures). @default - invoked synchronously */
+  readonly asynchronousFailures?: string;
   /**
    * Removal policy of the log group.
    * @default RemovalPolicy.RETAIN
@@ -269,6 +271,7 @@ export class WorkflowStep extends Construct {
       functionsDirectory: props.functionsDirectory,
       timeout: props.timeout ?? Duration.seconds(30),
       memorySize: props.memorySize ?? 512,
+      ...(props.asynchronousFailures === undefined ? {} : { asynchronousFailures: props.asynchronousFailures }),
     });
     this.fn = built.fn;
     this.role = built.role;

@@ -13,6 +13,7 @@ import { EventStoreTable } from '../constructs/event-store-table.js';
 import type { SharedStepProps } from '../constructs/workflow-step.js';
 import type { AnyWorkflow } from '../workflows/workflow-definition.js';
 import { pascal, WorkflowDeployment } from '../workflows/workflow-deployment.js';
+import { acknowledgeStackWideDecisions } from './compliance-decisions.js';
 import { STACK_OUTPUTS } from './stack-outputs.js';
 
 export interface WardflowStackProps extends StackProps {
@@ -130,6 +131,7 @@ export class WardflowStack extends Stack {
     });
 
     Aspects.of(this).add(new CallbackTimeoutRequired());
+    acknowledgeStackWideDecisions(this);
   }
 }
 

@@ -23,17 +23,32 @@ function acknowledgementsUnder(scope: IConstruct): Array<[string, string, string
   );
 }
 
-describe('cdk-nag AwsSolutions checks', () => {
+describe('cdk-nag checks: AwsSolutions, Serverless, NIST 800-53 R5', () => {
   it('synthesizes a stage per environment', () => {
     expect(wardflow.stages.map((s) => s.node.id)).toEqual(['Dev', 'Prod']);
   });
 
-  it.each(['Dev', 'Prod'])('finds nothing unacknowledged in %s', (stageId) => {
+  it('runs the three packs the issue names, as plugins of the app', () => {
+    expect(wardflow.packs.map((pack) => pack.readPackName).sort()).toEqual(['AwsSolutions', 'NIST.800.53.R5', 'Serverless']);
+  });
+
+  it.each(['Dev', 'Prod'].flatMap((stage) => ['AwsSolutions', 'Serverless', 'NIST.800.53.R5'].map((pack) => [stage, pack])))('finds nothing unacknowledged in %s by %s', (stageId, packName) => {
     const stage = wardflow.stages.find((s) => s.node.id === stageId)!;
-    const report = wardflow.nag.validateScope(stage);
-    const findings = report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`);
+    const pack = wardflow.packs.find((p) => p.readPackName === packName)!;
+    const report = pack.validateScope(stage);
+    const findings = report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     expect(findings).toEqual([]);
     expect(report.success).toBe(true);
+  });
+
+  it('still reports NIST and Serverless findings nobody acknowledged (those packs are live too)', async () => {
+    const { Function, Runtime, Code } = await import('aws-cdk-lib/aws-lambda');
+    const stage = wardflow.stages[0]!;
+    new Function(stage.stack, 'UncheckedFunctionForThisTest', { runtime: Runtime.NODEJS_20_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {}') });
+    const ruleNames = (name: string) => wardflow.packs.find((p) => p.readPackName === name)!.validateScope(stage).violations.map((v) => v.ruleName);
+    expect(ruleNames('Serverless')).toEqual(expect.arrayContaining(['Serverless-LambdaDLQ', 'Serverless-LambdaLatestVersion']));
+    expect(ruleNames('NIST.800.53.R5')).toEqual(expect.arrayContaining(['NIST.800.53.R5-LambdaDLQ']));
+    stage.stack.node.tryRemoveChild('UncheckedFunctionForThisTest');
   });
 
   it('still reports a finding nobody acknowledged (the check is live)', async () => {
@@ -73,7 +88,14 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(new Set(ids.filter((id) => !id.startsWith('AwsSolutions-IAM5')))).toEqual(
       // APIG4: the approval site has no authorizer, the signed link is the authorization (approval-site.ts).
       // SQS3: the archiver's dead-letter queue has no dead-letter queue of its own (audit-archiver.ts).
-      new Set(['AwsSolutions-S1', 'AwsSolutions-SMG4', 'AwsSolutions-L1', 'AwsSolutions-APIG4', 'AwsSolutions-SQS3']),
+      // The NIST and Serverless decisions: lib/stacks/compliance-decisions.ts (stack-wide) and next to each resource.
+      new Set([
+        'AwsSolutions-S1', 'AwsSolutions-SMG4', 'AwsSolutions-L1', 'AwsSolutions-APIG4', 'AwsSolutions-SQS3',
+        'Serverless-LambdaLatestVersion', 'Serverless-LambdaDLQ', 'Serverless-SQSRedrivePolicy',
+        'NIST.800.53.R5-LambdaDLQ', 'NIST.800.53.R5-LambdaInsideVPC', 'NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-IAMNoInlinePolicy',
+        'NIST.800.53.R5-S3DefaultEncryptionKMS', 'NIST.800.53.R5-S3BucketReplicationEnabled', 'NIST.800.53.R5-DynamoDBInBackupPlan',
+        'NIST.800.53.R5-SecretsManagerRotationEnabled',
+      ]),
     );
   });
 });

@@ -70,10 +70,12 @@ describe('a throwaway workflow (expense-claim) next to the app’s workflows', (
     expect(readClaim('Employee: Ada\nAmount: 12,50 EUR\nPurpose: Lunch').success).toBe(false);
   });
 
-  it('synthesizes cdk-nag clean in every environment: no finding, and a real synth (nag is a validation plugin) does not throw', () => {
+  it('synthesizes cdk-nag clean (AwsSolutions, Serverless, NIST 800-53 R5) in every environment: no finding, and a real synth (nag is a validation plugin) does not throw', () => {
     for (const stage of wardflow.stages) {
-      const report = wardflow.nag.validateScope(stage);
-      expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`), stage.node.id).toEqual([]);
+      for (const pack of wardflow.packs) {
+        const report = pack.validateScope(stage);
+        expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`), `${stage.node.id} ${pack.readPackName}`).toEqual([]);
+      }
     }
     expect(() => wardflow.app.synth()).not.toThrow();
   });
