@@ -1,6 +1,6 @@
 import { ArnFormat, type CfnElement, CfnOutput, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -90,7 +90,7 @@ export class WorkflowDeployment extends Construct {
         timeout: Duration.seconds(declaration.timeoutSeconds ?? 30),
       });
       if (declaration.models === true) this.grantModels(step, environment);
-      for (const secret of Object.values(declaration.secrets ?? {})) this.secrets[secret]!.grantRead(step.role);
+      for (const secret of Object.values(declaration.secrets ?? {})) this.grantSecretValue(step, this.secrets[secret]!);
       steps[key] = step;
     }
 
@@ -254,6 +254,16 @@ export class WorkflowDeployment extends Construct {
       secrets[name] = secret;
     }
     return secrets;
+  }
+
+  /**
+   * Lets a step fetch a secret's value: secretsmanager:GetSecretValue on that secret, and kms:Decrypt
+   * with the secrets key only through Secrets Manager (in the key policy, as grantRead does). Not
+   * grantRead: it adds secretsmanager:DescribeSecret, which the secrets middleware never calls.
+   */
+  private grantSecretValue(step: WorkflowStep, secret: secretsmanager.Secret): void {
+    step.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: `ReadSecret${secret.node.id}`, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    secret.encryptionKey?.grantDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, step.role));
   }
 
   /** A step's variables: its secrets' ARNs, its model settings, and its own from the workflow's settings. */
