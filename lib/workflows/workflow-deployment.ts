@@ -13,6 +13,7 @@ import { stepTask } from '../../statemachines/fragments/step-task.js';
 import type { NamedEnvironment } from '../config/environments.js';
 import type { AlarmTopic } from '../constructs/alarm-topic.js';
 import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
+import { acknowledgeProfileRegions, invokeModelStatements } from '../constructs/bedrock-models.js';
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
@@ -281,17 +282,14 @@ export class WorkflowDeployment extends Construct {
     return environment;
   }
 
-  /** The allow-list is enforced in IAM as well as in code: one ARN per allowed model, no wildcard. */
+  /**
+   * The allow-list is enforced in IAM as well as in code: each allowed foundation model by its ARN,
+   * each allowed inference profile by its ARN plus its foundation model reached through it
+   * (lib/constructs/bedrock-models.ts); no other model.
+   */
   private grantModels(step: WorkflowStep, environment: NamedEnvironment): void {
-    step.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeAllowedModels',
-        actions: ['bedrock:InvokeModel'],
-        resources: environment.config.allowedModels.map((modelId) =>
-          Stack.of(this).formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: modelId }),
-        ),
-      }),
-    );
+    for (const statement of invokeModelStatements(this, environment.config.allowedModels)) step.role.addToPrincipalPolicy(statement);
+    acknowledgeProfileRegions(step.role, environment.config.allowedModels);
   }
 }
 
