@@ -13,12 +13,18 @@ export const STAGES_CONTEXT_KEY = 'wardflow:stages';
 const LOG_RETENTION_DAYS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
 
 /**
- * A Bedrock foundation-model id such as `amazon.nova-lite-v1:0`. No wildcards: each id becomes one IAM
- * resource ARN, and a `*` would widen the allow-list enforced in IAM.
+ * A Bedrock model id: a foundation model (`amazon.nova-lite-v1:0`) or a cross-Region inference
+ * profile, which is the foundation model's id behind a geography prefix (`eu.amazon.nova-lite-v1:0`,
+ * `us.`, `apac.`, `global.`, ...; INFERENCE_PROFILE_PREFIXES in lib/constructs/bedrock-models.ts,
+ * which also says what each becomes in IAM). No wildcards: each id becomes named IAM resources,
+ * and a `*` would widen the allow-list enforced in IAM.
  */
 const ModelId = z
   .string()
-  .regex(/^[a-z0-9-]+\.[a-z0-9.:-]+$/, 'a Bedrock model id like "amazon.nova-lite-v1:0" (no wildcards)');
+  .regex(
+    /^(?:(?:us|us-gov|eu|apac|jp|au|ca|global)\.)?[a-z0-9-]+\.[a-z0-9.:-]+$/,
+    'a Bedrock model id like "amazon.nova-lite-v1:0", or an inference profile id like "eu.amazon.nova-lite-v1:0" (no wildcards)',
+  );
 
 /** A key that used to be a platform setting and now belongs to a workflow: refused with where it went. */
 function movedKey(where: string) {

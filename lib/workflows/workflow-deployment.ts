@@ -1,6 +1,6 @@
 import { ArnFormat, type CfnElement, CfnOutput, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -13,6 +13,7 @@ import { stepTask } from '../../statemachines/fragments/step-task.js';
 import type { NamedEnvironment } from '../config/environments.js';
 import type { AlarmTopic } from '../constructs/alarm-topic.js';
 import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
+import { acknowledgeProfileRegions, invokeModelStatements } from '../constructs/bedrock-models.js';
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
@@ -90,7 +91,7 @@ export class WorkflowDeployment extends Construct {
         timeout: Duration.seconds(declaration.timeoutSeconds ?? 30),
       });
       if (declaration.models === true) this.grantModels(step, environment);
-      for (const secret of Object.values(declaration.secrets ?? {})) this.secrets[secret]!.grantRead(step.role);
+      for (const secret of Object.values(declaration.secrets ?? {})) this.grantSecretValue(step, this.secrets[secret]!);
       steps[key] = step;
     }
 
@@ -255,6 +256,16 @@ export class WorkflowDeployment extends Construct {
     return secrets;
   }
 
+  /**
+   * Lets a step fetch a secret's value: secretsmanager:GetSecretValue on that secret, and kms:Decrypt
+   * with the secrets key only through Secrets Manager (in the key policy, as grantRead does). Not
+   * grantRead: it adds secretsmanager:DescribeSecret, which the secrets middleware never calls.
+   */
+  private grantSecretValue(step: WorkflowStep, secret: secretsmanager.Secret): void {
+    step.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: `ReadSecret${secret.node.id}`, actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    secret.encryptionKey?.grantDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, step.role));
+  }
+
   /** A step's variables: its secrets' ARNs, its model settings, and its own from the workflow's settings. */
   private stepEnvironment(key: string, declaration: StepDeclaration<unknown>, context: SettingsContext<unknown>): Record<string, string> {
     const environment: Record<string, string> = {};
@@ -270,17 +281,14 @@ export class WorkflowDeployment extends Construct {
     return environment;
   }
 
-  /** The allow-list is enforced in IAM as well as in code: one ARN per allowed model, no wildcard. */
+  /**
+   * The allow-list is enforced in IAM as well as in code: each allowed foundation model by its ARN,
+   * each allowed inference profile by its ARN plus its foundation model reached through it
+   * (lib/constructs/bedrock-models.ts); no other model.
+   */
   private grantModels(step: WorkflowStep, environment: NamedEnvironment): void {
-    step.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeAllowedModels',
-        actions: ['bedrock:InvokeModel'],
-        resources: environment.config.allowedModels.map((modelId) =>
-          Stack.of(this).formatArn({ service: 'bedrock', account: '', resource: 'foundation-model', resourceName: modelId }),
-        ),
-      }),
-    );
+    for (const statement of invokeModelStatements(this, environment.config.allowedModels)) step.role.addToPrincipalPolicy(statement);
+    acknowledgeProfileRegions(step.role, environment.config.allowedModels);
   }
 }
 

@@ -319,7 +319,8 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
           const step = workflow.steps[fn.key!]!;
           const extras = [
             ...(step.models === true ? ['bedrock:InvokeModel'] : []),
-            ...(Object.keys(step.secrets ?? {}).length > 0 ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : []),
+            // GetSecretValue only: the secrets middleware never calls DescribeSecret.
+            ...(Object.keys(step.secrets ?? {}).length > 0 ? ['secretsmanager:GetSecretValue'] : []),
           ];
           expect(extrasOf(template, fn.name), fn.name).toEqual(extras.sort());
         } else {
@@ -376,7 +377,7 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         expect(granted.sort(), name).toEqual(readers.sort());
         for (const role of readers) {
           expect(statementsOfRole(template, role).filter((s) => JSON.stringify(s.Resource).includes(secretId)), name).toEqual([
-            expect.objectContaining({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: secretId } }),
+            expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }),
           ]);
         }
       }
