@@ -8,7 +8,7 @@ import { statusCommand } from './commands/status.js';
 import { connect, type Connection } from './connection.js';
 import { WardflowError } from '../shared/errors.js';
 import { UsageError } from './errors.js';
-import { type CliIo, processIo } from './io.js';
+import { type CliIo, processIo, terminalSafeIo } from './io.js';
 import { type CliCommand, type CommandLine, parseCommandLine } from './options.js';
 import { asCliError, type CallContext } from './sdk-errors.js';
 import { CLI_USAGE } from './usage.js';
@@ -38,7 +38,9 @@ const COMMANDS: Record<Exclude<CliCommand, 'help'>, Command> = {
  * @example
  * process.exitCode = await runCli(['executions', '--status', 'RUNNING']);
  */
-export async function runCli(argv: string[], io: CliIo = processIo, options: { usage?: string } = {}): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = processIo, options: { usage?: string } = {}): Promise<number> {
+  // The last guard: recorded text (a model's reading of a document) reaches the terminal through no other way.
+  const io = terminalSafeIo(rawIo);
   const usageText = options.usage ?? CLI_USAGE;
   let line: CommandLine;
   try {
