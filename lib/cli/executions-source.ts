@@ -179,7 +179,9 @@ export async function describeExecution(connection: Pick<Connection, 'sfn' | 'wo
   for (const { workflow, executionArn } of candidates) {
     let answer: DescribeExecutionCommandOutput;
     try {
-      answer = await connection.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      // Metadata only: the CLI never shows input or output, and without it the caller would need
+      // kms:Decrypt on the state machine's key, which a read-only profile must not hold.
+      answer = await connection.sfn.send(new DescribeExecutionCommand({ executionArn, includedData: 'METADATA_ONLY' }));
     } catch (error) {
       if ((error as { name?: unknown } | null)?.name === 'ExecutionDoesNotExist') continue;
       throw error;

@@ -2,13 +2,15 @@ import { safeErrorName } from '../../functions/shared/errors.js';
 import { approvalsCommand } from './commands/approvals.js';
 import { auditExportCommand } from './commands/audit-export.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
+import { docsCommand } from './commands/docs.js';
+import { doctorCommand } from './commands/doctor.js';
 import { executionsCommand } from './commands/executions.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { connect, type Connection } from './connection.js';
 import { WardflowError } from '../shared/errors.js';
 import { UsageError } from './errors.js';
-import { type CliIo, processIo } from './io.js';
+import { type CliIo, processIo, terminalSafeIo } from './io.js';
 import { type CliCommand, type CommandLine, parseCommandLine } from './options.js';
 import { asCliError, type CallContext } from './sdk-errors.js';
 import { CLI_USAGE } from './usage.js';
@@ -19,7 +21,13 @@ export type { CliIo } from './io.js';
 
 type Command = (connection: Connection, line: CommandLine, io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<Exclude<CliCommand, 'help'>, Command> = {
+/** Commands that need no connection: `docs` reads this checkout, `doctor` reads a stack's resources with clients of its own. */
+const STANDALONE: Record<'docs' | 'doctor', (line: CommandLine, io: CliIo) => Promise<number>> = {
+  docs: docsCommand,
+  doctor: (line, io) => doctorCommand(line, io),
+};
+
+const COMMANDS: Record<Exclude<CliCommand, 'help' | 'docs' | 'doctor'>, Command> = {
   start: startCommand,
   executions: executionsCommand,
   status: statusCommand,
@@ -29,7 +37,7 @@ const COMMANDS: Record<Exclude<CliCommand, 'help'>, Command> = {
 
 /**
  * Runs one CLI command (`start`, `executions`, `status`, `approvals`, `audit verify`,
- * `audit export`, `help`) and returns its exit code: 0 ok (for `audit verify`: verified), 1 failed
+ * `audit export`, `docs`, `doctor`, `help`) and returns its exit code: 0 ok (for `audit verify`: verified), 1 failed
  * (for `audit verify`: a problem was found), 2 usage error. Errors go to `io.err` (with --json as one JSON
  * document `{ "error": { "name", "message" } }`); stdout carries only the result.
  * `options.usage` replaces {@link CLI_USAGE} where the help is printed (`help`, an unknown or
@@ -38,7 +46,9 @@ const COMMANDS: Record<Exclude<CliCommand, 'help'>, Command> = {
  * @example
  * process.exitCode = await runCli(['executions', '--status', 'RUNNING']);
  */
-export async function runCli(argv: string[], io: CliIo = processIo, options: { usage?: string } = {}): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = processIo, options: { usage?: string } = {}): Promise<number> {
+  // The last guard: recorded text (a model's reading of a document) reaches the terminal through no other way.
+  const io = terminalSafeIo(rawIo);
   const usageText = options.usage ?? CLI_USAGE;
   let line: CommandLine;
   try {
@@ -53,6 +63,16 @@ export async function runCli(argv: string[], io: CliIo = processIo, options: { u
   if (line.command === 'help') {
     io.out(usageText);
     return 0;
+  }
+
+  if (line.command === 'docs' || line.command === 'doctor') {
+    try {
+      return await STANDALONE[line.command](line, io);
+    } catch (error) {
+      const failure = asCliError(error, { mode: 'aws', where: 'AWS', ...(line.target.mode === 'aws' ? { profile: line.target.profile } : {}) });
+      reportFailure(io, failure, line.json);
+      return failure instanceof WardflowError ? failure.exitCode : 1;
+    }
   }
 
   let context: CallContext = line.target.mode === 'local' ? { mode: 'local', where: 'the local runtime' } : { mode: 'aws', where: 'AWS', profile: line.target.profile };

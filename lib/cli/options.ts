@@ -4,7 +4,7 @@ import { EXECUTION_NAME_RULE, executionNameProblem } from '../execution-name.js'
 import { UsageError } from './errors.js';
 import { EXECUTION_NAME } from '../shared/execution-arn.js';
 
-export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'audit', 'help'] as const;
+export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'audit', 'docs', 'doctor', 'help'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -55,6 +55,8 @@ export interface CommandLine {
   nextToken?: string;
   /** audit verify | audit export */
   audit?: AuditCommandLine;
+  /** docs: the folder to write the pages to (default: docs/workflows of this checkout), or only compare with it. */
+  docs?: { out?: string; check: boolean };
 }
 
 const OPTIONS = {
@@ -74,6 +76,7 @@ const OPTIONS = {
   execution: { type: 'string' },
   approval: { type: 'string' },
   out: { type: 'string' },
+  check: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
@@ -86,6 +89,8 @@ const COMMAND_SHAPES: Record<CliCommand, { options: readonly OptionName[]; posit
   status: { options: [], positionals: ['<execution-id>'] },
   approvals: { options: [], positionals: [] },
   audit: { options: ['from', 'to', 'archive-only', 'execution', 'approval', 'out'], positionals: ['<verify|export>'] },
+  docs: { options: ['out', 'check'], positionals: [] },
+  doctor: { options: [], positionals: [] },
   help: { options: [], positionals: [] },
 };
 /** Which `audit` subcommand each audit option belongs to. */
@@ -147,6 +152,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     throw new UsageError('<execution-id> must be an execution name (as `wardflow executions` lists it) or an execution ARN.');
   }
   if (command === 'audit') line.audit = auditOf(args[0] as AuditAction, values);
+  if (command === 'docs') {
+    // The pages come from this checkout's declarations and cdk.json: no runtime or stack is asked.
+    for (const option of ['profile', 'region', 'env', 'data-dir'] as const) {
+      if (values[option] !== undefined) throw new UsageError(`\`docs\` reads this checkout's workflow declarations and cdk.json; it talks to no runtime or stack, so --${option} does not apply.`);
+    }
+    const out = stringOption(values, 'out');
+    line.docs = { check: values.check === true, ...(out === undefined ? {} : { out }) };
+  }
+  if (command === 'doctor' && (line.target.mode !== 'aws' || values.env === undefined)) {
+    // Named explicitly: a doctor run that silently checked dev when prod was meant would say "ok" about the wrong stack.
+    throw new UsageError('`doctor` checks a deployed stack from the outside: give --env NAME (the stack wardflow-<env>) and --profile or --region.');
+  }
   if (typeof values.limit === 'string') line.limit = limitOf(values.limit);
   if (typeof values.status === 'string') line.status = statusOf(values.status);
   const nextToken = stringOption(values, 'next-token');

@@ -18,6 +18,21 @@ const REJECTED_CREDENTIALS = new Set([
   'InvalidSignatureException',
   'SignatureDoesNotMatch',
 ]);
+/**
+ * What a profile needs for each command, as the AccessDenied message lists it. The events table,
+ * the audit bucket and the alarm topic are encrypted with the environment's own KMS keys, so reading
+ * them takes kms:Decrypt on that key besides the service's permission (the aliases name the keys).
+ * The state machine's key is never needed for reading: DescribeExecution asks for metadata only.
+ * No command needs the sealing key: the CLI never opens a sealed part.
+ */
+export const CLI_PERMISSIONS =
+  'All commands: cloudformation:DescribeStacks on wardflow-<env>. ' +
+  '`executions`, `status`, `approvals`: states:ListExecutions and states:DescribeExecution on the workflows\' state machines; ' +
+  'dynamodb:Query on the events table with kms:Decrypt on its key (alias/wardflow/<env>/table). ' +
+  '`start`: states:StartExecution, with kms:GenerateDataKey on the state machine key (alias/wardflow/<env>/state-machine). ' +
+  '`audit`: s3:ListBucket and s3:GetObject on the audit bucket with kms:Decrypt on alias/wardflow/<env>/audit; `audit verify` also dynamodb:Scan on the events table (kms:Decrypt on its key). ' +
+  '`doctor`: cloudformation:ListStackResources, sns:ListSubscriptionsByTopic, secretsmanager:DescribeSecret and secretsmanager:ListSecretVersionIds on the stack\'s secrets, lambda:ListEventSourceMappings, cloudwatch:GetMetricStatistics, kms:DescribeKey and kms:GetKeyRotationStatus on the stack\'s keys.';
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT']);
 
 /**
@@ -43,7 +58,7 @@ export function asCliError(error: unknown, context: CallContext): unknown {
     return new CredentialsMissing(`AWS rejected the credentials (${error.name}): they are expired or invalid. Sign in again${profile ? ` (\`aws sso login${profile}\`)` : ''} and retry.`);
   }
   if (/^AccessDenied/.test(error.name)) {
-    return new AccessDenied(`AWS refused the call (${error.name}) on ${context.where}: the credentials in use lack a permission wardflow's CLI needs (states:List/Describe/StartExecution, dynamodb:Query on the events table, cloudformation:DescribeStacks; for \`audit\`: s3:ListBucket and s3:GetObject on the audit bucket, kms:Decrypt on the audit key, dynamodb:Scan on the events table).`);
+    return new AccessDenied(`AWS refused the call (${error.name}) on ${context.where}: the credentials in use lack a permission wardflow's CLI needs. ${CLI_PERMISSIONS}`);
   }
   if (context.mode === 'local' && isNetworkFailure(error)) {
     return new RuntimeNotRunning(`${context.where} does not answer; it may have stopped. Start it again with \`npm start\`.`);

@@ -33,5 +33,36 @@ export function terminalText(text: string, max = Number.POSITIVE_INFINITY): stri
  * terminalSafeJson({ title: 'a\u009b2Jb' }); // '{\n  "title": "a\\u009b2Jb"\n}'
  */
 export function terminalSafeJson(document: unknown): string {
-  return JSON.stringify(document, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return terminalSafeJsonText(JSON.stringify(document, null, 2));
+}
+
+/** Controls but line feed and tab (which a multi-line text such as a Markdown report keeps), and the line and paragraph separators. */
+const CONTROLS_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]+/g;
+/** What JSON.stringify leaves raw inside strings that a terminal obeys or that reorders a line. */
+const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text of several lines (a Markdown report, a message) made safe to print: line feeds and tabs
+ * stay, every other run of control characters (ESC and so every ANSI sequence's introducer, CR,
+ * C1's CSI) becomes one space, and bidirectional controls are dropped. What followed an ESC stays
+ * visible (`[2J`), so a reader sees that something was planted. This is the CLI's last guard:
+ * runCli passes every line it writes through it, whatever the command.
+ *
+ * @example
+ * terminalLines('# Report\nvendor=Acme\u001b]0;pwned\u0007\r\n'); // '# Report\nvendor=Acme ]0;pwned \n'
+ */
+export function terminalLines(text: string): string {
+  return text.replace(BIDI, '').replace(CONTROLS_BUT_LINES, ' ');
+}
+
+/**
+ * A JSON text (as a function elsewhere rendered it) with every raw character {@link terminalSafeJson}
+ * escapes written as `\uXXXX`. Those characters can only stand inside strings in JSON text, so the
+ * document parses back to the same values.
+ *
+ * @example
+ * terminalSafeJsonText('{"v":"a\u009bb"}'); // '{"v":"a\\u009bb"}'
+ */
+export function terminalSafeJsonText(json: string): string {
+  return json.replace(RAW_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

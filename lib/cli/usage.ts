@@ -2,6 +2,7 @@ import { DEFAULT_SETTLE_SECONDS } from '../audit/verify-archive.js';
 import { MAX_JSON_DEPTH } from '../../functions/shared/json-depth.js';
 import { EXECUTION_NAME_RULE } from '../execution-name.js';
 import { MAX_INPUT_BYTES } from './input.js';
+import { DEFAULT_ROTATION_DAYS } from './doctor-checks.js';
 import { DEFAULT_ENVIRONMENT, DEFAULT_LIMIT, EXECUTION_STATUSES, MAX_LIMIT } from './options.js';
 
 const DEFAULT_SETTLE_MINUTES = DEFAULT_SETTLE_SECONDS / 60;
@@ -37,6 +38,21 @@ export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
                 JSON with --json), or written as two files into DIR with --out, never overwriting.
                 Exit 0: the chain proof holds; 1: it does not (the report names the problem) or
                 the export failed.
+  docs [--out DIR] [--check]
+                Write one Markdown page per workflow of this checkout and their index to
+                docs/workflows (or DIR), generated from the declarations and cdk.json: purpose,
+                owner, review date, steps, data and its classification, secrets and their
+                rotation, models, guards, gates (approvers counted, never named), the approval
+                policy, alarms with their runbook lines, the controls. No timestamps: unchanged
+                declarations give the same bytes. --check writes nothing and exits 1 naming each
+                stale or missing page. Needs neither AWS nor the local runtime.
+  doctor --env NAME (--profile P | --region R)
+                Check the deployed stack wardflow-<env> from the outside, one line per check,
+                ok or PROBLEM with its fix: alarm subscriptions confirmed, each secret's value
+                younger than its rotation policy (${DEFAULT_ROTATION_DAYS} days unless its workflow says otherwise),
+                the audit archiver's stream mapping enabled, archive lag (no data is a problem),
+                automatic rotation on for the stack's symmetric keys. Reads metadata only.
+                Exit 0: every check holds; 1: a problem was found or the check failed.
   help          This text.`;
 
 /** The options of those commands. */
@@ -48,7 +64,7 @@ export const CLI_OPTIONS_HELP = `  --data-dir DIR   the local runtime's data fol
   -h, --help       this text`;
 
 /**
- * The help text of `start`, `executions`, `status`, `approvals`, `audit` and `help`. The CLI talks to
+ * The help text of `start`, `executions`, `status`, `approvals`, `audit`, `docs`, `doctor` and `help`. The CLI talks to
  * the local runtime (`npm start`) unless given a profile or region.
  */
 export const CLI_USAGE = `Usage: wardflow <command> [options]

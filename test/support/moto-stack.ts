@@ -61,3 +61,74 @@ export function cliReachesMoto(endpoint: string): void {
   vi.stubEnv('AWS_PROFILE', undefined);
   vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
 }
+
+/**
+ * What `wardflow doctor` reads of a deployed stack, as moto can create it through CloudFormation:
+ * the alarm topic with an e-mail subscription (moto confirms every subscription at once), two
+ * symmetric keys (one with rotation on, one off, as someone might leave it), the events table
+ * with its stream, and the audit archiver's function (a stub: moto never runs it) with its
+ * event-source mapping on that stream. moto's CloudFormation has no AWS::SecretsManager::Secret:
+ * the doctor tests create secrets through Secrets Manager itself.
+ *
+ * @example
+ * await cloudFormation.send(new CreateStackCommand({ StackName: 'wardflow-ops', TemplateBody: JSON.stringify(doctorStackTemplate('ops')) }));
+ */
+export function doctorStackTemplate(environment: string, options: { subscriber?: string; mappingEnabled?: boolean } = {}) {
+  // As a JSON string: moto keeps an object policy as given and then fails (HTTP 500) on DescribeKey; AWS accepts either.
+  const keyPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' }] };
+  return {
+    Resources: {
+      AlarmsTopic: {
+        Type: 'AWS::SNS::Topic',
+        Properties: { TopicName: `wardflow-${environment}-alarms`, Subscription: options.subscriber === undefined ? [] : [{ Protocol: 'email', Endpoint: options.subscriber }] },
+      },
+      KeysTableKeyA1B2C3D4: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: JSON.stringify(keyPolicy), EnableKeyRotation: true, Description: `wardflow ${environment}: table` } },
+      KeysSealingKeyE5F6A7B8: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: JSON.stringify(keyPolicy), EnableKeyRotation: false, Description: `wardflow ${environment}: sealing` } },
+      Events: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          TableName: `wardflow-${environment}-events`,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'stream', AttributeType: 'S' },
+            { AttributeName: 'version', AttributeType: 'N' },
+          ],
+          KeySchema: [
+            { AttributeName: 'stream', KeyType: 'HASH' },
+            { AttributeName: 'version', KeyType: 'RANGE' },
+          ],
+          StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        },
+      },
+      AuditArchiverRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        },
+      },
+      AuditArchiverFunction9C8D7E6F: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: { 'Fn::GetAtt': ['AuditArchiverRole', 'Arn'] },
+          Code: { ZipFile: 'exports.handler = async () => ({});' },
+        },
+      },
+      AuditArchiverFunctionDynamoDBEventSource: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          FunctionName: { Ref: 'AuditArchiverFunction9C8D7E6F' },
+          EventSourceArn: { 'Fn::GetAtt': ['Events', 'StreamArn'] },
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: 100,
+          Enabled: options.mappingEnabled ?? true,
+        },
+      },
+    },
+    Outputs: {
+      EventsTableName: { Value: { Ref: 'Events' } },
+      AlarmTopicArn: { Value: { Ref: 'AlarmsTopic' } },
+    },
+  };
+}

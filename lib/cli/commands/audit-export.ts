@@ -8,6 +8,7 @@ import type { Connection } from '../connection.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { CommandLine } from '../options.js';
+import { terminalLines, terminalSafeJsonText } from '../terminal-text.js';
 
 /**
  * `wardflow audit export --execution ID | --approval ID [--out DIR] [--json]`: an auditor's report
@@ -34,9 +35,11 @@ export async function auditExportCommand(connection: Connection, line: CommandLi
     if (line.json) io.out(JSON.stringify(files, null, 2));
     else io.out(`${files.markdown}\n${files.json}`);
   } else if (line.json) {
-    io.out(exportReportJson(report).trimEnd());
+    io.out(terminalSafeJsonText(exportReportJson(report).trimEnd()));
   } else {
-    io.out(renderExportMarkdown(report).trimEnd());
+    // The report escapes C0 and C1 controls for Markdown; bidirectional controls and anything it
+    // may miss are taken out here, since this copy goes to a terminal (the --out files stay exact).
+    io.out(terminalLines(renderExportMarkdown(report).trimEnd()));
   }
   if (report.verified) return 0;
   reportProblems(io, report, line.json);

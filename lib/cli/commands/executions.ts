@@ -3,6 +3,7 @@ import { listExecutionPage } from '../executions-source.js';
 import { type CliIo, printJson } from '../io.js';
 import type { CommandLine } from '../options.js';
 import { renderTable, tableTime } from '../table.js';
+import { terminalText } from '../terminal-text.js';
 
 /**
  * `wardflow executions [--limit N] [--status S] [--next-token T]`: the newest executions
@@ -42,7 +43,8 @@ export async function executionsCommand(connection: Connection, line: CommandLin
   }
   for (const text of renderTable(
     ['ID', 'WORKFLOW', 'STATUS', 'STARTED', 'STOPPED'],
-    executions.map((e) => [e.id, e.workflow, e.status, tableTime(e.startDate), tableTime(e.stopDate)]),
+    // Names come from Step Functions (or a local runtime): flattened all the same, as every recorded text is.
+    executions.map((e) => [terminalText(e.id), terminalText(e.workflow), e.status, tableTime(e.startDate), tableTime(e.stopDate)]),
   )) {
     io.out(text);
   }

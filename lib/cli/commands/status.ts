@@ -9,6 +9,7 @@ import { type CliIo, printJson } from '../io.js';
 import { maskEmails, maskJson } from '../../shared/mask.js';
 import type { CommandLine } from '../options.js';
 import { alignColumns, renderTable, tableTime } from '../table.js';
+import { terminalText } from '../terminal-text.js';
 
 /** One verified stream of an execution's history, as `status` shows it. */
 export interface HistoryStream {
@@ -95,8 +96,8 @@ function eventJson(event: StoredEvent) {
 
 function printHuman(io: CliIo, execution: ExecutionDescription, history: readonly HistoryStream[]): void {
   const facts: [string, string][] = [
-    ['Execution', execution.id],
-    ['Workflow', execution.workflow],
+    ['Execution', terminalText(execution.id)],
+    ['Workflow', terminalText(execution.workflow)],
     ['Status', execution.status],
     ['Started', tableTime(execution.startDate)],
     ['Stopped', tableTime(execution.stopDate)],
@@ -110,8 +111,10 @@ function printHuman(io: CliIo, execution: ExecutionDescription, history: readonl
       io.out(`${part.stream}: no events recorded yet`);
       continue;
     }
-    io.out(`${part.stream}: ${part.state} (${count}, hash chain verified)`);
-    const rows = part.events.map((e) => [String(e.version), tableTime(e.time), e.type, displayActor(e.actor), e.sealed === null ? '' : 'sealed', summarizeEvent(e)]);
+    io.out(`${terminalText(part.stream)}: ${terminalText(part.state)} (${count}, hash chain verified)`);
+    // Recorded text (a vendor's name, a gate's title: possibly a model's reading of a document) is
+    // flattened per cell, so neither a control character nor a line break in it reaches the terminal.
+    const rows = part.events.map((e) => [String(e.version), tableTime(e.time), terminalText(e.type), terminalText(displayActor(e.actor)), e.sealed === null ? '' : 'sealed', terminalText(summarizeEvent(e))]);
     for (const text of renderTable(['VERSION', 'TIME', 'TYPE', 'ACTOR', 'SEALED', 'DATA'], rows)) io.out(text);
   }
 }

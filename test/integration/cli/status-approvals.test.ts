@@ -279,6 +279,29 @@ describe('wardflow status', () => {
     expectNothingPlanted(failed.stdout + failed.stderr);
   });
 
+  it('asks Step Functions for metadata only: no input or output, so no kms:Decrypt on the state machine key', async () => {
+    const run = await cli('status', 'cli-malformed');
+    expect(run.code).toBe(0);
+    const asked = sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const input of asked) expect(input).toMatchObject({ includedData: 'METADATA_ONLY' });
+  });
+
+  it('prints a model-written title with its escape sequences, bidirectional override and line breaks taken out, in the table and in --json', async () => {
+    answerStepFunctions(['cli-order']);
+    const run = await cli('status', 'cli-order');
+    expect(run.code).toBe(0);
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+    expect(run.stdout).not.toMatch(raw);
+    // The title stayed in its row: the line break planted in it faked none.
+    expect(run.out.filter((line) => line.startsWith('cli-fake'))).toEqual([]);
+    expect(run.out.find((line) => line.includes('ApprovalRequested  step:request-approval  sealed') && line.includes('title='))).toContain('title=Order PO-7 [2J ]0;pwned from Contoso cli-fake-1');
+    const json = await cli('status', 'cli-order', '--json');
+    expect(json.stdout).not.toMatch(raw);
+    expect(json.stdout).toContain('\\u202eContoso');
+    expectNothingPlanted(run.stdout + json.stdout);
+  });
+
   it('names an unknown execution and where to find the ids', async () => {
     const run = await cli('status', 'no-such-run');
     expect(run.code).toBe(1);

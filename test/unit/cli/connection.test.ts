@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connect } from '../../../lib/cli/connection.js';
 import { CredentialsMissing, RegionMissing, RuntimeNotRunning, StackNotFound, StackOutputMissing } from '../../../lib/cli/errors.js';
+import { CLI_PERMISSIONS } from '../../../lib/cli/sdk-errors.js';
 import { INVOICE_MACHINE_ARN, localRuntimeFolder, runCliCaptured } from './cli-harness.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -194,10 +195,16 @@ describe('AWS mode', () => {
     const run = await runCliCaptured(['executions', '--region', 'eu-west-1', '--json']);
     expect(run.code).toBe(1);
     expect(run.out).toEqual([]);
-    expect(JSON.parse(run.stderr).error).toEqual({
-      name: 'AccessDenied',
-      message:
-        'AWS refused the call (AccessDeniedException) on stack wardflow-dev (region eu-west-1, default credentials): the credentials in use lack a permission wardflow\'s CLI needs (states:List/Describe/StartExecution, dynamodb:Query on the events table, cloudformation:DescribeStacks; for `audit`: s3:ListBucket and s3:GetObject on the audit bucket, kms:Decrypt on the audit key, dynamodb:Scan on the events table).',
-    });
+    const { name, message } = JSON.parse(run.stderr).error as { name: string; message: string };
+    expect(name).toBe('AccessDenied');
+    expect(message).toBe(
+      `AWS refused the call (AccessDeniedException) on stack wardflow-dev (region eu-west-1, default credentials): the credentials in use lack a permission wardflow's CLI needs. ${CLI_PERMISSIONS}`,
+    );
+    // The KMS grants a read-only profile needs: the table key for reading events, the audit key for
+    // the archive; never the state machine's key for reading (DescribeExecution asks metadata only)
+    // and never the sealing key.
+    expect(message).toContain('dynamodb:Query on the events table with kms:Decrypt on its key (alias/wardflow/<env>/table)');
+    expect(message).toContain('kms:Decrypt on alias/wardflow/<env>/audit');
+    expect(message).not.toMatch(/kms:Decrypt on [^.;]*(state-machine|sealing)/);
   });
 });
