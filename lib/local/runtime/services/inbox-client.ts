@@ -72,7 +72,7 @@ export async function followApprovalLink(url: string, decision: 'approve' | 'rej
  */
 export async function waitForExecutionEnd(sfn: SFNClient, executionArn: string, deadline: number, pollMs = 100): Promise<string> {
   for (;;) {
-    const { status = 'RUNNING' } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const { status = 'RUNNING' } = await sfn.send(new DescribeExecutionCommand({ executionArn, includedData: 'METADATA_ONLY' }));
     if (status !== 'RUNNING' || Date.now() > deadline) return status;
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
