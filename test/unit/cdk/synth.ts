@@ -9,6 +9,7 @@ import { FUNCTION_METADATA_KEY } from '../../../lib/constructs/handler-metadata.
 import { type AnyWorkflow, type SettingsContext, type StepDeclaration, workflowSettings } from '../../../lib/workflows/workflow-definition.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
+import { TEST_TODAY } from '../../support/test-today.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = path.resolve(here, '..', '..', '..');
@@ -33,7 +34,8 @@ export function synthWardflow(extraContext: Record<string, unknown> = {}, option
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
     ...(options.workflows === undefined ? {} : { workflows: options.workflows }),
     // Stack traces on construct metadata cost seconds per synth and tests never read them.
-    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-stack-trace': true, ...extraContext },
+    // "Today" pinned: prod checks review dates against it (lib/workflows/production-readiness.ts).
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-stack-trace': true, 'wardflow:today': TEST_TODAY, ...extraContext },
   });
 }
 
