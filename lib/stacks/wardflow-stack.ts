@@ -129,6 +129,11 @@ export class WardflowStack extends Stack {
       value: this.alarms.topic.topicArn,
     });
 
+    new CfnOutput(this, STACK_OUTPUTS.environmentTier, {
+      description: 'The environment tier: outside prod, input marked as real data is refused',
+      value: config.tier,
+    });
+
     Aspects.of(this).add(new CallbackTimeoutRequired());
   }
 }

@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { ENVIRONMENT_TIER_VARIABLE } from '../../functions/shared/input-classification.js';
 import { approvalGate } from '../../statemachines/fragments/approval-gate.js';
 import { buildFailurePath } from '../../statemachines/fragments/failure-path.js';
 import { stepTask } from '../../statemachines/fragments/step-task.js';
@@ -100,7 +101,8 @@ export class WorkflowDeployment extends Construct {
     const recordStart = make('RecordStart', 'record-start', {
       name: 'record-start',
       sealing: { seal: ['execution'] },
-      environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(workflow) },
+      // The tier: anywhere but prod, record-start refuses input marked as real data (functions/shared/input-classification.ts).
+      environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(workflow), [ENVIRONMENT_TIER_VARIABLE]: environment.config.tier },
     });
     const recordOutcome = make('RecordOutcome', 'record-outcome', { name: 'record-outcome', events: { append: ['approval'] }, environment: { WORKFLOW_NAME: workflow.name } });
     const gates = Object.entries(workflow.gates ?? {});
