@@ -100,7 +100,9 @@ export type FunctionPurpose =
   | 'record-decision'
   | 'execution-end'
   | 'approval-page'
-  | 'audit-archiver';
+  | 'audit-archiver'
+  | 'secret-rotation-check'
+  | 'empty-access-logs';
 
 /** A function the stack must have. */
 export interface ExpectedFunction {
@@ -176,12 +178,19 @@ export function functionsOfWorkflow(workflow: AnyWorkflow): ExpectedFunction[] {
   ];
 }
 
-/** Every function of the stack: each workflow's, then the approval page and the audit archiver. */
-export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): ExpectedFunction[] {
+/**
+ * Every function of the stack: each workflow's, then the approval page and the audit archiver; the
+ * secret rotation check when a workflow has secrets; in an environment without deletion protection, the
+ * function that empties the access-log bucket when the stack is deleted.
+ */
+export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS, environment?: NamedEnvironment): ExpectedFunction[] {
+  const platform = (name: string, handler: string, purpose: FunctionPurpose): ExpectedFunction => ({ name, handler, directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose });
   return [
     ...workflows.flatMap(functionsOfWorkflow),
     { name: 'approval-page', handler: 'approval-page', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approval-page', access: PLATFORM_ACCESS['approval-page'] },
-    { name: 'audit-archiver', handler: 'audit-archiver', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'audit-archiver' },
+    platform('audit-archiver', 'audit-archiver', 'audit-archiver'),
+    ...(workflows.some((w) => Object.keys(w.secrets ?? {}).length > 0) ? [platform('secret-rotation-check', 'secret-rotation-check', 'secret-rotation-check')] : []),
+    ...(environment?.config.deletionProtection === false ? [platform('empty-access-logs', 'empty-bucket-on-delete', 'empty-access-logs')] : []),
   ];
 }
 
