@@ -50,7 +50,7 @@ describe('npx cdk synth', () => {
       // What the CLI reads with DescribeStacks.
       // ... and one state machine output per workflow of the app.
       const workflowOutputs = WORKFLOWS.map((workflow) => workflowStackOutput(workflow.name));
-      expect(Object.keys(outputs ?? {}).sort()).toEqual(['AlarmTopicArn', 'ApprovalSiteUrl', 'AuditBucketName', 'EventsTableName', ...workflowOutputs].sort());
+      expect(Object.keys(outputs ?? {}).sort()).toEqual(['AlarmTopicArn', 'ApprovalSiteUrl', 'AuditBucketName', 'EnvironmentTier', 'EventsTableName', ...workflowOutputs].sort());
       expect(types.filter((type) => type === 'AWS::StepFunctions::StateMachine')).toHaveLength(WORKFLOWS.length);
     }
     // cdk-nag runs as a validation plugin; a plugin reports only when it has findings left.
