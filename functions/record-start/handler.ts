@@ -5,6 +5,7 @@ import { describeIssues } from '../shared/middleware/describe-issues.js';
 import { executionStream, type Json, type NewEvent } from '../shared/events/event.js';
 import { openStream } from '../shared/events/open-stream.js';
 import { SourceLabel } from '../shared/source-label.js';
+import { ENVIRONMENT_TIER_VARIABLE, InputClassification, refuseRealDataOutsideProd } from '../shared/input-classification.js';
 import { defineStep } from '../shared/middleware/step.js';
 
 const STEP = 'record-start';
@@ -51,23 +52,31 @@ function workflowInputSchema(): z.ZodType {
  *
  * The sealed input is not compared, and no hash of it is stored in clear: a hash of a
  * short document could be reversed by guessing.
+ *
+ * An input marked `"classification": "real"` is refused in an environment whose tier
+ * (ENVIRONMENT_TIER) is not prod, like any other bad input: ValidationFailed naming
+ * input.classification, nothing else written (functions/shared/input-classification.ts). A
+ * classification, one of two words, is kept in clear on ExecutionStarted when the input gives one.
  */
 export const handler = defineStep(
   {
     name: STEP,
-    input: z.looseObject({ source: SourceLabel.optional() }),
+    input: z.looseObject({ source: SourceLabel.optional(), classification: InputClassification.optional() }),
     output: z.object({}),
   },
   async (input, ctx) => {
     const workflow = requireEnv('WORKFLOW_NAME');
-    const { source, ...rest } = input;
+    const { source, classification, ...rest } = input;
+    // Dev is not for real data: refused before the schema and before anything is written.
+    const refusal = refuseRealDataOutsideProd(classification, process.env[ENVIRONMENT_TIER_VARIABLE]);
+    if (refusal !== undefined) throw new ValidationFailed(`${STEP} input`, [refusal]);
     // Named like the middleware's own ValidationFailed: the field's path and what was expected, never its value.
     const checked = workflowInputSchema().safeParse(input);
     if (!checked.success) throw new ValidationFailed(`${STEP} input`, describeIssues(checked.error.issues, ['input']));
     const started: NewEvent = {
       type: 'ExecutionStarted',
       actor: `step:${STEP}`,
-      data: { workflow, source: source ?? null },
+      data: { workflow, source: source ?? null, ...(classification === undefined ? {} : { classification }) },
       sensitive: { input: rest as { [key: string]: Json } },
     };
     await openStream(

@@ -23,6 +23,12 @@ export interface Connection {
   dynamodb: DynamoDBClient;
   eventsTable: string;
   workflows: WorkflowArns;
+  /**
+   * The environment's tier (`dev`, `prod`): `start` refuses input marked as real data outside prod. The
+   * local runtime is never prod; a stack says its tier in the output EnvironmentTier (undefined for a
+   * stack deployed before it had one: record-start still refuses).
+   */
+  tier: string | undefined;
   /** The audit archive (`wardflow audit`): its bucket, read through `s3`. */
   s3: S3Client;
   /** The audit bucket's name; throws StackOutputMissing when a stack does not name it, so only `audit` needs it. */
@@ -77,6 +83,8 @@ function connectLocal(dataDir: string): Connection {
     dynamodb,
     eventsTable: file.resources.eventsTable,
     workflows: { ...file.resources.stateMachines },
+    // The local runtime enforces neither IAM nor Object Lock: it is dev, whatever it was based on (definitions.ts).
+    tier: 'dev',
     s3,
     auditBucket: () => file.resources.auditBucket,
     close() {
@@ -129,6 +137,7 @@ async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Con
     dynamodb,
     eventsTable,
     workflows,
+    tier: outputs.find((o) => o.OutputKey === STACK_OUTPUTS.environmentTier)?.OutputValue || undefined,
     s3,
     auditBucket: () => output(STACK_OUTPUTS.auditBucketName),
     close() {

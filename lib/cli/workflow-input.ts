@@ -1,4 +1,5 @@
 import { describeIssues } from '../../functions/shared/middleware/describe-issues.js';
+import { CLASSIFICATION_FIELD, refuseRealDataOutsideProd } from '../../functions/shared/input-classification.js';
 import { InputInvalid } from './errors.js';
 import type { ExecutionInput } from './input.js';
 import { workflowInputSchema } from './workflows.js';
@@ -17,7 +18,10 @@ const LISTED_ISSUES = 5;
  * checkWorkflowInput('invoice-approval', await readExecutionInput(file, stdin));
  * // InputInvalid: the input from x.json is not a valid invoice-approval input: invoiceText: expected a string.
  */
-export async function checkWorkflowInput(workflow: string, input: ExecutionInput): Promise<void> {
+export async function checkWorkflowInput(workflow: string, input: ExecutionInput, tier?: string): Promise<void> {
+  // Real data outside prod is refused first, as record-start refuses it; an unknown tier is left to record-start.
+  const refusal = tier === undefined || input.document[CLASSIFICATION_FIELD] !== 'real' ? undefined : refuseRealDataOutsideProd('real', tier);
+  if (refusal !== undefined) throw new InputInvalid(`the input from ${input.label} is marked as real data and cannot start ${workflow} here: ${refusal.path}: expected ${refusal.expected}.`);
   const schema = await workflowInputSchema(workflow);
   if (schema === undefined) return;
   const checked = schema.safeParse(input.document);

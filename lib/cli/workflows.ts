@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CLASSIFICATION_FIELD, InputClassification } from '../../functions/shared/input-classification.js';
 
 /** Workflow name → state machine ARN, as one connection knows them (AWS mode: the stack's `<Name>StateMachineArn` outputs; local mode: endpoints.json). */
 export type WorkflowArns = Readonly<Record<string, string>>;
@@ -15,6 +16,7 @@ export type WorkflowArns = Readonly<Record<string, string>>;
 export async function workflowInputSchema(workflow: string): Promise<z.ZodType | undefined> {
   const { WORKFLOWS } = await import('../../statemachines/index.js');
   const input = WORKFLOWS.find((declared) => declared.name === workflow)?.input;
-  // As strict as the platform's record-start, whose JSON Schema refuses a field the workflow does not take.
-  return input instanceof z.ZodObject ? input.strict() : input;
+  // As strict as the platform's record-start, whose JSON Schema refuses a field the workflow does not take,
+  // and as open: the platform-reserved `classification` (functions/shared/input-classification.ts) is taken too.
+  return input instanceof z.ZodObject ? input.extend({ [CLASSIFICATION_FIELD]: InputClassification.optional() }).strict() : input;
 }

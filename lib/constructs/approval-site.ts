@@ -111,7 +111,8 @@ export class ApprovalSite extends Construct {
       logGroupName: `/aws/vendedlogs/apigateway/wardflow-${env}-approval-site`,
       encryptionKey: props.page.logsKey,
       retention: props.page.logRetention,
-      removalPolicy: props.page.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      // Fixed name: kept, except when the create that made it rolls back (a retry would find it "already exists").
+      removalPolicy: props.page.logRemovalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.api = new apigwv2.HttpApi(this, 'Api', {

@@ -15,6 +15,12 @@ export interface AuditBucketProps {
    * @default 365
    */
   readonly accessLogRetentionDays?: number;
+  /**
+   * Delete the access-log bucket with the stack (an unprotected environment such as dev); the caller
+   * empties it first (EmptyBucketOnDelete). The archive bucket itself is kept whatever this says (see the class).
+   * @default false
+   */
+  readonly deleteAccessLogsWithStack?: boolean;
 }
 
 /**
@@ -27,6 +33,22 @@ export interface AuditBucketProps {
  * or versions and changing or bypassing their retention: Object Lock already refuses to delete a
  * locked version, and the policy also refuses the delete marker that would hide an object from a
  * listing, and keeps the archive intact once a version's retention has run out.
+ *
+ * What happens when the stack is deleted. The archive bucket is retained in EVERY environment, dev
+ * included, and cannot be otherwise: COMPLIANCE retention forbids deleting an object version before its
+ * retain-until date to everyone, the root user included, and the Deny above forbids it after that date
+ * too, so neither CloudFormation nor autoDeleteObjects could empty it and the stack deletion would fail.
+ * GOVERNANCE mode or no lock in dev would make it deletable, and would also make dev's archive something
+ * an administrator can rewrite, which is exactly what the archive must not be; dev keeps the same
+ * guarantee with a short retention (auditRetentionDays). A deleted dev stack therefore leaves this one
+ * bucket (and the audit key, which must keep it readable) behind; docs/known-limits.md says how to
+ * remove it once its retention has passed. Plain Retain, not RetainExceptOnCreate: its name is
+ * generated, so a bucket left by a failed first create never blocks a retry, and nothing written under
+ * COMPLIANCE may ever depend on a rollback deleting it.
+ *
+ * The access-log bucket is kept in a protected environment (who read the archive is evidence too) and,
+ * with `deleteAccessLogsWithStack`, deleted with the stack in dev (no Object Lock there; the stack empties
+ * it first with EmptyBucketOnDelete).
  */
 export class AuditBucket extends Construct {
   readonly bucket: s3.Bucket;
@@ -50,7 +72,10 @@ export class AuditBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       lifecycleRules: [{ expiration: Duration.days(accessLogRetentionDays), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Dev: deleted with the stack. S3 deletes only empty buckets: EmptyBucketOnDelete (wardflow-stack.ts)
+      // empties it first. Not autoDeleteObjects: CDK's provider runs with AWSLambdaBasicExecutionRole (every
+      // log group of the account) and logs to an unencrypted log group that never expires.
+      removalPolicy: props.deleteAccessLogsWithStack === true ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     Validations.of(this.accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',

@@ -12,7 +12,7 @@ export interface EncryptionKeysProps {
    * What happens to the keys when the stack is deleted. Deleting a key makes everything it encrypted
    * unreadable, so production keeps them. The audit key is kept whatever this says: the audit
    * bucket is always retained, under Object Lock, and its objects must stay readable.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except when the create that made it rolls back)
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
@@ -62,13 +62,13 @@ export class EncryptionKeys extends Construct {
         description: `wardflow ${props.environmentName}: ${description}`,
         enableKeyRotation: true,
         pendingWindow,
-        removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN,
+        removalPolicy: removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
 
     this.tableKey = key('TableKey', 'table', 'server-side encryption of the events table');
     this.sealingKey = key('SealingKey', 'sealing', 'envelope encryption of sensitive event fields');
-    // RETAIN in every environment: the archive bucket outlives the stack (Object Lock), and
-    // deleting its key would leave retained objects that nobody can ever read again.
+    // RETAIN in every environment, even over a failed first create: the archive bucket outlives the
+    // stack (Object Lock), and deleting its key would leave retained objects nobody can ever read again.
     this.auditKey = key('AuditKey', 'audit', 'encryption of the audit archive bucket', RemovalPolicy.RETAIN);
     this.logsKey = key('LogsKey', 'logs', 'CloudWatch log groups');
     this.stateMachineKey = key('StateMachineKey', 'state-machine', 'Step Functions execution data and history');
@@ -90,7 +90,7 @@ export class EncryptionKeys extends Construct {
       keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
       enableKeyRotation: false,
       pendingWindow,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // CloudWatch Logs encrypts a log group with the key only if the key policy lets the regional logs

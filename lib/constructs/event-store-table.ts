@@ -44,7 +44,10 @@ export class EventStoreTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       stream: dynamodb.StreamViewType.NEW_IMAGE,
       deletionProtection: protectedTable,
-      // Events are evidence: a protected environment keeps them even if the stack goes away.
+      // Events are evidence: a protected environment keeps them even if the stack goes away. Plain Retain,
+      // not RetainExceptOnCreate: a rollback of the first create could not delete it anyway (deletion
+      // protection refuses DeleteTable, and the rollback would fail), and its name is generated, so a
+      // table left behind never blocks a retry.
       removalPolicy: protectedTable ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     Validations.of(this.table).acknowledge({

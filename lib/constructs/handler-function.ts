@@ -137,7 +137,7 @@ export interface HandlerFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /**
    * Removal policy of the log group.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE (kept, except when the create that made it rolls back)
    */
   readonly logRemovalPolicy?: RemovalPolicy;
   /**
@@ -205,7 +205,7 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
   const logGroup = new logs.LogGroup(scope, 'Logs', {
     encryptionKey: props.logsKey,
     retention: props.logRetention,
-    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   });
 
   const role = new iam.Role(scope, 'Role', {

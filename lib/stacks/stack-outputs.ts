@@ -10,6 +10,8 @@ export const STACK_OUTPUTS = {
   approvalSiteUrl: 'ApprovalSiteUrl',
   auditBucketName: 'AuditBucketName',
   alarmTopicArn: 'AlarmTopicArn',
+  /** The environment's tier (dev, prod): `wardflow start` refuses input marked as real data outside prod, as record-start does. */
+  environmentTier: 'EnvironmentTier',
 } as const;
 
 /** Every workflow's state machine ARN is an output `<PascalName>StateMachineArn`; the CLI finds workflows by this suffix. */

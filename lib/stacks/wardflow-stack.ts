@@ -9,7 +9,9 @@ import { ApprovalSite } from '../constructs/approval-site.js';
 import { AuditArchiver } from '../constructs/audit-archiver.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
+import { EmptyBucketOnDelete } from '../constructs/empty-bucket-on-delete.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
+import { SecretRotationCheck, type WatchedSecret } from '../constructs/secret-rotation-check.js';
 import type { SharedStepProps } from '../constructs/workflow-step.js';
 import type { AnyWorkflow } from '../workflows/workflow-definition.js';
 import { pascal, WorkflowDeployment } from '../workflows/workflow-deployment.js';
@@ -44,11 +46,19 @@ export class WardflowStack extends Stack {
   /** Each workflow's functions, secrets and state machine, by workflow name. */
   readonly workflows: Readonly<Record<string, WorkflowDeployment>>;
   readonly approvalSite: ApprovalSite;
+  /** The daily check of provider-issued secrets, when the environment has any. */
+  readonly secretRotation: SecretRotationCheck | undefined;
 
   constructor(scope: Construct, id: string, props: WardflowStackProps) {
     super(scope, id, props);
     const { name: env, config } = props.environment;
-    const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // A protected environment keeps its keys, log groups, state machines and secrets when they leave the
+    // stack, except when the operation that created them rolls back: RetainExceptOnCreate. Plain Retain
+    // would leave the state machines, their log groups and the secrets behind on a failed first create,
+    // and since their names are fixed, the retry would fail with "already exists". (CloudFormation takes
+    // RetainExceptOnCreate on every resource type that takes a DeletionPolicy.) The events table and the
+    // audit archive stay plain Retain on purpose: event-store-table.ts and audit-bucket.ts say why.
+    const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
 
     this.keys = new EncryptionKeys(this, 'Keys', { environmentName: env, removalPolicy });
     this.events = new EventStoreTable(this, 'Events', {
@@ -60,7 +70,20 @@ export class WardflowStack extends Stack {
       retentionDays: config.auditRetentionDays,
       // Who read or wrote the archive is part of the audit trail: kept as long as the archive itself.
       accessLogRetentionDays: config.auditRetentionDays,
+      // An unprotected environment (dev) deletes the access-log bucket with the stack; the archive itself cannot go (audit-bucket.ts).
+      deleteAccessLogsWithStack: !config.deletionProtection,
     });
+    if (!config.deletionProtection) {
+      new EmptyBucketOnDelete(this, 'EmptyAccessLogs', {
+        environmentName: env,
+        bucket: this.audit.accessLogsBucket,
+        logsKey: this.keys.logsKey,
+        logRetention: config.logRetentionDays as logs.RetentionDays,
+        logRemovalPolicy: removalPolicy,
+        logLevel: config.logLevel,
+        functionsDirectory: props.functionsDirectory,
+      });
+    }
     this.alarms = new AlarmTopic(this, 'Alarms', { environmentName: env, encryptionKey: this.keys.messagingKey });
     this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {
       environmentName: env,
@@ -113,6 +136,28 @@ export class WardflowStack extends Stack {
     }
     this.workflows = workflows;
 
+    // Provider-issued secrets cannot be rotated by a Lambda: a daily check alarms when one outlives its policy.
+    const watched: WatchedSecret[] = props.workflows.flatMap((workflow) =>
+      Object.entries(workflow.secrets ?? {}).map(([name, declaration]) => ({
+        name: `${workflow.name}/${name}`,
+        secret: workflows[workflow.name]!.secrets[name]!,
+        ...(declaration.rotationDays === undefined ? {} : { rotationDays: declaration.rotationDays }),
+      })),
+    );
+    this.secretRotation =
+      watched.length === 0
+        ? undefined
+        : new SecretRotationCheck(this, 'SecretRotation', {
+            environmentName: env,
+            secrets: watched,
+            alarms: this.alarms,
+            logsKey: this.keys.logsKey,
+            logRetention: config.logRetentionDays as logs.RetentionDays,
+            logRemovalPolicy: removalPolicy,
+            logLevel: config.logLevel,
+            functionsDirectory: props.functionsDirectory,
+          });
+
     new CfnOutput(this, STACK_OUTPUTS.eventsTableName, {
       description: 'The events table (event store): execution and approval streams',
       value: this.events.table.tableName,
@@ -128,6 +173,11 @@ export class WardflowStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.alarmTopicArn, {
       description: 'The alarm topic: subscribe on-call here (the stack creates no subscription)',
       value: this.alarms.topic.topicArn,
+    });
+
+    new CfnOutput(this, STACK_OUTPUTS.environmentTier, {
+      description: 'The environment tier: outside prod, input marked as real data is refused',
+      value: config.tier,
     });
 
     Aspects.of(this).add(new CallbackTimeoutRequired());

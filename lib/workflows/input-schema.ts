@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { CLASSIFICATION_FIELD, InputClassification } from '../../functions/shared/input-classification.js';
 import type { AnyWorkflow } from './workflow-definition.js';
 
 /** Lambda allows 4 KB of environment variables per function; the input schema may take half. */
@@ -17,8 +18,9 @@ export function workflowInputJsonSchema(workflow: Pick<AnyWorkflow, 'name' | 'in
   let text: string;
   try {
     const { $schema: _, ...schema } = z.toJSONSchema(workflow.input, { unrepresentable: 'any' }) as Record<string, unknown>;
-    text = JSON.stringify(schema);
-  } catch {
+    text = JSON.stringify(withPlatformFields(workflow.name, schema));
+  } catch (error) {
+    if (error instanceof ConfigurationInvalid) throw error;
     throw new ConfigurationInvalid(`workflow ${workflow.name}: its input schema cannot be written as JSON Schema (transforms are not allowed in an execution input)`);
   }
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -28,4 +30,21 @@ export function workflowInputJsonSchema(workflow: Pick<AnyWorkflow, 'name' | 'in
     );
   }
   return text;
+}
+
+/**
+ * The workflow's object schema with the platform-reserved optional field `classification`
+ * ('synthetic' | 'real', functions/shared/input-classification.ts) added: every workflow's input takes it
+ * without declaring it, and a workflow may not declare it itself (its meaning is the platform's).
+ */
+function withPlatformFields(workflowName: string, schema: Record<string, unknown>): Record<string, unknown> {
+  if (schema.type !== 'object') return schema;
+  const properties = (schema.properties ?? {}) as Record<string, unknown>;
+  if (Object.hasOwn(properties, CLASSIFICATION_FIELD)) {
+    throw new ConfigurationInvalid(
+      `workflow ${workflowName}: its input declares "${CLASSIFICATION_FIELD}", a field the platform reserves (synthetic or real data); rename the workflow's field`,
+    );
+  }
+  const { $schema: _, ...classification } = z.toJSONSchema(InputClassification) as Record<string, unknown>;
+  return { ...schema, properties: { ...properties, [CLASSIFICATION_FIELD]: classification } };
 }

@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { ENVIRONMENT_TIER_VARIABLE } from '../../functions/shared/input-classification.js';
 import { approvalGate } from '../../statemachines/fragments/approval-gate.js';
 import { buildFailurePath } from '../../statemachines/fragments/failure-path.js';
 import { stepTask } from '../../statemachines/fragments/step-task.js';
@@ -18,6 +19,7 @@ import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
 import { workflowInputJsonSchema } from './input-schema.js';
+import { checkProductionReadiness, renderedDefinition, todayOf } from './production-readiness.js';
 import { type AnyWorkflow, type SettingsContext, type StepDeclaration, workflowSettings } from './workflow-definition.js';
 
 /** What the platform hands every workflow it deploys in one environment. */
@@ -100,7 +102,8 @@ export class WorkflowDeployment extends Construct {
     const recordStart = make('RecordStart', 'record-start', {
       name: 'record-start',
       sealing: { seal: ['execution'] },
-      environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(workflow) },
+      // The tier: anywhere but prod, record-start refuses input marked as real data (functions/shared/input-classification.ts).
+      environment: { WORKFLOW_NAME: workflow.name, WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(workflow), [ENVIRONMENT_TIER_VARIABLE]: environment.config.tier },
     });
     const recordOutcome = make('RecordOutcome', 'record-outcome', { name: 'record-outcome', events: { append: ['approval'] }, environment: { WORKFLOW_NAME: workflow.name } });
     const gates = Object.entries(workflow.gates ?? {});
@@ -143,12 +146,16 @@ export class WorkflowDeployment extends Construct {
       succeededStateName: workflow.succeededStateName ?? `${pascal(workflow.name)}Succeeded`,
     });
     const gateFailures: Record<string, sfn.IChainable> = {};
+    // Where the steps and gates land in the states graph, for the prod check of egress steps (production-readiness.ts).
+    const gateStates = new Set<string>();
+    const stepStates = new Map<string, string[]>();
     const longestGate = Object.values(requestApprovals).reduce((longest, gate) => Math.max(longest, gate.timeout.toSeconds()), 0);
     const happyPath = workflow.definition({
       scope: states,
       step: (stateId, key, options) => {
         const step = steps[key];
         if (step === undefined) throw new ConfigurationInvalid(`workflow ${workflow.name}: state ${stateId} names step "${key}", which is not in its steps`);
+        stepStates.set(key, [...(stepStates.get(key) ?? []), stateId]);
         return stepTask(states, stateId, { handler: step.fn, input: options.input, resultPath: options.resultPath, comment: options.comment }).addCatch(
           failure.onFailure,
           failure.catchAll,
@@ -159,6 +166,7 @@ export class WorkflowDeployment extends Construct {
         const declaration = workflow.gates?.[key];
         if (gate === undefined || declaration === undefined) throw new ConfigurationInvalid(`workflow ${workflow.name}: state ${stateId} names gate "${key}", which is not in its gates`);
         gateFailures[key] ??= failure.onGateFailure(gate.number);
+        gateStates.add(stateId);
         const task = approvalGate(states, stateId, {
           handler: gate.step.fn,
           taskTimeout: gate.timeout,
@@ -194,6 +202,16 @@ export class WorkflowDeployment extends Construct {
       // The longest gate may wait its whole timeout; the margin covers every other state with its retries.
       timeout: longestGate > 0 ? Duration.seconds(longestGate).plus(EXECUTION_MARGIN) : EXECUTION_TIMEOUT_WITHOUT_GATE,
       removalPolicy: props.removalPolicy,
+    });
+
+    // A prod environment refuses an unowned, unreviewed or ungated workflow, judged on the definition as rendered.
+    checkProductionReadiness({
+      workflow,
+      tier: environment.config.tier,
+      environmentName: env,
+      today: todayOf(this),
+      definition: renderedDefinition(this.stateMachine),
+      states: { gates: gateStates, steps: stepStates },
     });
 
     // Deciding: record-decision and the approval page resume this state machine's gates, and check first that the execution still runs.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workflowStackOutput } from '../../lib/stacks/stack-outputs.js';
 import { WORKFLOWS } from '../../statemachines/index.js';
+import { TEST_TODAY } from '../support/test-today.js';
 
 /**
  * `npx cdk synth` as a platform engineer runs it, on a machine with no AWS credentials at all:
@@ -24,7 +25,8 @@ describe('npx cdk synth', () => {
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) {
       delete env[name];
     }
-    const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', out], { encoding: 'utf8', env, timeout: 240_000 });
+    // "Today" pinned (wardflow:today): prod refuses a workflow whose review date has lapsed, and this test must not start failing on the day it does.
+    const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', `wardflow:today=${TEST_TODAY}`, '-o', out], { encoding: 'utf8', env, timeout: 240_000 });
     expect(run.status, run.stderr.slice(-3000)).toBe(0);
 
     for (const [stage, prefix] of [['Dev', 'DevWardflow'], ['Prod', 'ProdWardflow']] as const) {
@@ -48,7 +50,7 @@ describe('npx cdk synth', () => {
       // What the CLI reads with DescribeStacks.
       // ... and one state machine output per workflow of the app.
       const workflowOutputs = WORKFLOWS.map((workflow) => workflowStackOutput(workflow.name));
-      expect(Object.keys(outputs ?? {}).sort()).toEqual(['AlarmTopicArn', 'ApprovalSiteUrl', 'AuditBucketName', 'EventsTableName', ...workflowOutputs].sort());
+      expect(Object.keys(outputs ?? {}).sort()).toEqual(['AlarmTopicArn', 'ApprovalSiteUrl', 'AuditBucketName', 'EnvironmentTier', 'EventsTableName', ...workflowOutputs].sort());
       expect(types.filter((type) => type === 'AWS::StepFunctions::StateMachine')).toHaveLength(WORKFLOWS.length);
     }
     // cdk-nag runs as a validation plugin; a plugin reports only when it has findings left.

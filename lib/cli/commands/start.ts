@@ -22,7 +22,7 @@ export async function startCommand(connection: Connection, line: CommandLine, io
   if (stateMachineArn === undefined) throw new WorkflowUnknown(workflow, Object.keys(connection.workflows));
   const input = await readExecutionInput(line.input as string, io.stdin ?? process.stdin);
   // What the workflow's first step would refuse is refused here, before an execution exists.
-  await checkWorkflowInput(workflow, input);
+  await checkWorkflowInput(workflow, input, connection.tier);
   // Our own default name: Step Functions would pick a UUID too, but the id must be known for the event stream either way.
   const name = line.name ?? randomUUID();
   let started: { executionArn?: string; startDate?: Date };

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as recordStart } from '../../../functions/record-start/handler.js';
 import { ValidationFailed } from '../../../functions/shared/errors.js';
 import { callStep, captureOutput, exampleInput, failureOf, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
@@ -50,5 +50,35 @@ describe("record-start: the workflow's input schema (WORKFLOW_INPUT_SCHEMA, from
     const events = await world.executionEvents(executionId);
     expect(events.map((e) => e.type)).toEqual(['ValidationFailed']);
     expect(JSON.stringify(events) + error.message + output.join('\n')).not.toContain('planted-extra-value');
+  });
+});
+
+describe('record-start: input marked as real data (classification)', () => {
+  it.each([
+    ['a dev environment', 'dev'],
+    ['an environment that does not say its tier (fail closed)', undefined],
+  ])('refuses "real" in %s: ValidationFailed naming input.classification, nothing else written, the document nowhere', async (_, tier) => {
+    if (tier !== undefined) vi.stubEnv('ENVIRONMENT_TIER', tier);
+    const { invoiceText } = exampleInput('invoice-small.json');
+    const executionId = `exec-real-${tier ?? 'unset'}`;
+    const error = await failureOf(callStep(recordStart, executionId, { invoiceText, classification: 'real' }));
+    expect(error).toBeInstanceOf(ValidationFailed);
+    expect((error as ValidationFailed).issues.map((i) => i.path)).toEqual(['input.classification']);
+    expect(error.message).toContain('refuses input marked as real data');
+    const events = await world.executionEvents(executionId);
+    expect(events.map((e) => e.type)).toEqual(['ValidationFailed']);
+    expect(JSON.stringify(events) + error.message + output.join('\n')).not.toContain(invoiceText.slice(0, 40));
+  });
+
+  it('takes "real" in prod and "synthetic" anywhere, keeping the mark in clear on ExecutionStarted; refuses another word', async () => {
+    const { invoiceText } = exampleInput('invoice-small.json');
+    vi.stubEnv('ENVIRONMENT_TIER', 'dev');
+    expect(await callStep(recordStart, 'exec-synthetic', { invoiceText, classification: 'synthetic' })).toEqual({});
+    expect((await world.executionEvents('exec-synthetic'))[0]).toMatchObject({ type: 'ExecutionStarted', data: { classification: 'synthetic' } });
+    const other = await failureOf(callStep(recordStart, 'exec-other-word', { invoiceText, classification: 'secret' }));
+    expect((other as ValidationFailed).issues.map((i) => i.path)).toEqual(['input.classification']);
+    vi.stubEnv('ENVIRONMENT_TIER', 'prod');
+    expect(await callStep(recordStart, 'exec-real-prod', { invoiceText, classification: 'real' })).toEqual({});
+    expect((await world.executionEvents('exec-real-prod'))[0]).toMatchObject({ type: 'ExecutionStarted', data: { classification: 'real' } });
   });
 });

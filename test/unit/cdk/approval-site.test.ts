@@ -108,7 +108,7 @@ describe.each([
     const id = linkKeyIdOf(template());
     const key = resourcesOf(template(), 'AWS::KMS::Key')[id]!;
     expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', EnableKeyRotation: false });
-    expect(key.DeletionPolicy).toBe(isProd ? 'Retain' : 'Delete');
+    expect(key.DeletionPolicy).toBe(isProd ? 'RetainExceptOnCreate' : 'Delete');
     template().hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/wardflow/${env}/approval-links`, TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] } });
   });
 
@@ -292,7 +292,7 @@ describe.each([
       KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^KeysLogsKey/), 'Arn'] },
       RetentionInDays: environments[env]!.logRetentionDays,
     });
-    expect(group.DeletionPolicy).toBe(isProd ? 'Retain' : 'Delete');
+    expect(group.DeletionPolicy).toBe(isProd ? 'RetainExceptOnCreate' : 'Delete');
   });
 
   it('outputs what the CLI and on-call read: the events table, each workflow’s state machine, the site URL, the audit bucket and the alarm topic', () => {
@@ -307,6 +307,7 @@ describe.each([
       ApprovalSiteUrl: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
       AuditBucketName: { Ref: archiveId },
       AlarmTopicArn: { Ref: topicId },
+      EnvironmentTier: isProd ? 'prod' : 'dev',
     });
   });
 

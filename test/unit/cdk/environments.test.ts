@@ -92,6 +92,31 @@ describe('environment configuration', () => {
     expect(error.message).not.toMatch(/\b8760\b|8,760/);
   });
 
+  it('requires each environment to pin a 12-digit account, a region and a tier, naming the key and never the value', () => {
+    const { account: _a, region: _r, tier: _t, ...unpinned } = dev;
+    const missing = failureOf({ dev: unpinned });
+    for (const key of ['account', 'region', 'tier']) expect(missing.message).toContain(`wardflow:environments.dev.${key}`);
+    const invalid = failureOf({ dev: { ...dev, account: '12345-secretish', region: 'Europe West secretish', tier: 'staging-secretish' } });
+    expect(invalid.message).toContain('wardflow:environments.dev.account must be the 12-digit AWS account id');
+    expect(invalid.message).toContain('wardflow:environments.dev.region must be an AWS region name');
+    expect(invalid.message).toContain('wardflow:environments.dev.tier must be one of dev, prod');
+    expect(invalid.message).not.toContain('secretish');
+    // An account id in the wrong type is refused too (a number loses leading zeros).
+    expect(failureOf({ dev: { ...dev, account: 11111111111 } }).message).toContain('wardflow:environments.dev.account');
+  });
+
+  it('requires alarm subscribers in prod, not in dev, and refuses a subscriber that is not e-mail or https without echoing it', () => {
+    const prod = fromCdkJson.prod!;
+    const error = failureOf({ prod: { ...prod, alarmSubscribers: [] } });
+    expect(error.message).toContain('wardflow:environments.prod.alarmSubscribers is empty: a prod environment needs at least one alarm subscriber');
+    expect(failureOf({ prod: { ...prod, alarmSubscribers: undefined } }).message).toContain('wardflow:environments.prod.alarmSubscribers is empty');
+    expect(parseEnvironments({ dev: { ...dev, alarmSubscribers: undefined } })[0]!.config.alarmSubscribers).toEqual([]);
+    const bad = failureOf({ dev: { ...dev, alarmSubscribers: [{ protocol: 'https', endpoint: 'http://hooks.example.com/secretish' }, { protocol: 'email', endpoint: 'oncall-secretish' }] } });
+    expect(bad.message).toContain('wardflow:environments.dev.alarmSubscribers.0.endpoint');
+    expect(bad.message).toContain('wardflow:environments.dev.alarmSubscribers.1.endpoint');
+    expect(bad.message).not.toContain('secretish');
+  });
+
   it('refuses unknown keys so a typo cannot silently fall back to nothing', () => {
     const error = failureOf({ dev: { ...dev, deletionProtecton: true } });
     expect(error.message).toContain('wardflow:environments.dev');

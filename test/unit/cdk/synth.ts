@@ -9,6 +9,7 @@ import { FUNCTION_METADATA_KEY } from '../../../lib/constructs/handler-metadata.
 import { type AnyWorkflow, type SettingsContext, type StepDeclaration, workflowSettings } from '../../../lib/workflows/workflow-definition.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
+import { TEST_TODAY } from '../../support/test-today.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = path.resolve(here, '..', '..', '..');
@@ -33,7 +34,8 @@ export function synthWardflow(extraContext: Record<string, unknown> = {}, option
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
     ...(options.workflows === undefined ? {} : { workflows: options.workflows }),
     // Stack traces on construct metadata cost seconds per synth and tests never read them.
-    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-stack-trace': true, ...extraContext },
+    // "Today" pinned: prod checks review dates against it (lib/workflows/production-readiness.ts).
+    context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-stack-trace': true, 'wardflow:today': TEST_TODAY, ...extraContext },
   });
 }
 
@@ -98,7 +100,9 @@ export type FunctionPurpose =
   | 'record-decision'
   | 'execution-end'
   | 'approval-page'
-  | 'audit-archiver';
+  | 'audit-archiver'
+  | 'secret-rotation-check'
+  | 'empty-access-logs';
 
 /** A function the stack must have. */
 export interface ExpectedFunction {
@@ -174,12 +178,19 @@ export function functionsOfWorkflow(workflow: AnyWorkflow): ExpectedFunction[] {
   ];
 }
 
-/** Every function of the stack: each workflow's, then the approval page and the audit archiver. */
-export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): ExpectedFunction[] {
+/**
+ * Every function of the stack: each workflow's, then the approval page and the audit archiver; the
+ * secret rotation check when a workflow has secrets; in an environment without deletion protection, the
+ * function that empties the access-log bucket when the stack is deleted.
+ */
+export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS, environment?: NamedEnvironment): ExpectedFunction[] {
+  const platform = (name: string, handler: string, purpose: FunctionPurpose): ExpectedFunction => ({ name, handler, directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose });
   return [
     ...workflows.flatMap(functionsOfWorkflow),
     { name: 'approval-page', handler: 'approval-page', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approval-page', access: PLATFORM_ACCESS['approval-page'] },
-    { name: 'audit-archiver', handler: 'audit-archiver', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'audit-archiver' },
+    platform('audit-archiver', 'audit-archiver', 'audit-archiver'),
+    ...(workflows.some((w) => Object.keys(w.secrets ?? {}).length > 0) ? [platform('secret-rotation-check', 'secret-rotation-check', 'secret-rotation-check')] : []),
+    ...(environment?.config.deletionProtection === false ? [platform('empty-access-logs', 'empty-bucket-on-delete', 'empty-access-logs')] : []),
   ];
 }
 

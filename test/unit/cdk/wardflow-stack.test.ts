@@ -55,10 +55,10 @@ describe.each([
     const auditKeys = Object.entries(template().findResources('AWS::KMS::Key')).filter(([id]) => id.startsWith('KeysAuditKey'));
     expect(auditKeys).toHaveLength(1);
     expect(auditKeys[0]![1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    // The other keys follow the environment's deletion protection.
+    // The other keys follow the environment's deletion protection, kept except over a rolled-back first create.
     template().hasResource('AWS::KMS::Key', {
       Properties: Match.objectLike({ Description: Match.stringLikeRegexp('events table') }),
-      DeletionPolicy: isProd ? 'Retain' : 'Delete',
+      DeletionPolicy: isProd ? 'RetainExceptOnCreate' : 'Delete',
     });
   });
 

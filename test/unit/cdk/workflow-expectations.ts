@@ -136,7 +136,7 @@ function expectStreamGrants(template: Template, fn: ExpectedFunction & { access:
 }
 
 /** The extras each platform function needs whatever the workflow; a step's follow from its declaration. */
-const PLATFORM_EXTRAS: Record<Exclude<ExpectedFunction['purpose'], 'step' | 'audit-archiver'>, string[]> = {
+const PLATFORM_EXTRAS: Record<Exclude<ExpectedFunction['purpose'], 'step' | 'audit-archiver' | 'secret-rotation-check' | 'empty-access-logs'>, string[]> = {
   'record-start': [],
   'record-outcome': [],
   // Emails the signed links; a retried gate that finds the approval decided delivers that decision.
@@ -154,7 +154,7 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
   [
     'runs exactly the platform functions and each workflow’s, each nodejs22.x arm64 traced with its own role, named and labelled with its handler folder',
     (template, environment, workflows) => {
-      const expected = functionsOf(workflows);
+      const expected = functionsOf(workflows, environment);
       const fns = resourcesOf(template, 'AWS::Lambda::Function');
       expect(Object.keys(fns)).toHaveLength(expected.length);
       for (const fn of expected) {
@@ -191,7 +191,7 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
     'gives every log group the logs key and the retention: one per function, one per state machine, and the approval site’s access logs',
     (template, environment, workflows) => {
       const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
-      expect(groups).toHaveLength(functionsOf(workflows).length + workflows.length + 1);
+      expect(groups).toHaveLength(functionsOf(workflows, environment).length + workflows.length + 1);
       for (const group of groups) {
         expect(group.Properties).toMatchObject({
           KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^KeysLogsKey/), 'Arn'] },
@@ -202,7 +202,7 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
   ],
   [
     'allows Resource "*" in IAM policies only for the actions that have no resource-level permissions',
-    (template, _environment, workflows) => {
+    (template, environment, workflows) => {
       const STEP = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
       // The archiver also lists the table's streams (dynamodb:ListStreams has no resource-level permission).
       const ARCHIVER = ['dynamodb:ListStreams', ...STEP];
@@ -213,7 +213,12 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
         'xray:GetSamplingTargets',
         ...STEP,
       ];
-      const stepRoles = new Set(stepFunctionsOf(workflows).map((fn) => roleIdOf(template, fn.name)));
+      // Every traced function: the steps, and the platform's own (the rotation check, the dev bucket emptier).
+      const stepRoles = new Set(
+        functionsOf(workflows, environment)
+          .filter((fn) => fn.purpose !== 'audit-archiver')
+          .map((fn) => roleIdOf(template, fn.name)),
+      );
       const archiverRole = roleIdOf(template, 'audit-archiver');
       const machineRoles = new Set(workflows.map((w) => (stateMachineOf(template, w)[1].Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
       expect(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).toEqual({});
@@ -371,10 +376,13 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         const readers = stepsOf(workflow)
           .filter(([, step]) => Object.values(step.secrets ?? {}).includes(name))
           .map(([key]) => roleIdOf(template, `${workflow.name}-${key}`));
+        const rotationCheck = roleIdOf(template, 'secret-rotation-check');
         const granted = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
           .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes(`"${secretId}"`))
           .map((p) => (p.Properties.Roles as Array<{ Ref: string }>)[0]!.Ref);
-        expect(granted.sort(), name).toEqual(readers.sort());
+        // Besides its readers, only the rotation check names it, and may only describe it (deploy-fidelity.test.ts).
+        expect(granted.filter((role) => role !== rotationCheck).sort(), name).toEqual(readers.sort());
+        expect(statementsOfRole(template, rotationCheck).filter((s) => JSON.stringify(s.Resource).includes(secretId)).flatMap(actionList), name).toEqual(['secretsmanager:DescribeSecret']);
         for (const role of readers) {
           expect(statementsOfRole(template, role).filter((s) => JSON.stringify(s.Resource).includes(secretId)), name).toEqual([
             expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }),
@@ -409,11 +417,12 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
     },
   ],
   [
-    'records its start with its name and its input schema, so record-start refuses a bad input before any step runs',
-    (template, _environment, workflow) => {
+    'records its start with its name, its input schema (with the platform-reserved classification) and the tier, so record-start refuses a bad input, and real data outside prod, before any step runs',
+    (template, environment, workflow) => {
       const variables = variablesOf(template, platformFunctionOf(workflow, 'record-start').name);
       expect(variables.WORKFLOW_NAME).toBe(workflow.name);
-      expect(JSON.parse(String(variables.WORKFLOW_INPUT_SCHEMA))).toMatchObject({ type: 'object' });
+      expect(JSON.parse(String(variables.WORKFLOW_INPUT_SCHEMA))).toMatchObject({ type: 'object', properties: { classification: { enum: ['synthetic', 'real'] } } });
+      expect(variables.ENVIRONMENT_TIER).toBe(environment.config.tier);
     },
   ],
   [

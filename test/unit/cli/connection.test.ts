@@ -134,11 +134,20 @@ describe('AWS mode', () => {
     cloudFormation.on(DescribeStacksCommand, { StackName: 'wardflow-prod' }).resolves({ Stacks: [{ StackName: 'wardflow-prod', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: outputs }] });
     const connection = await connect({ mode: 'aws', profile: 'ops', region: 'eu-west-1', environment: 'prod' });
     expect(connection).toMatchObject({ mode: 'aws', eventsTable: 'wardflow-prod-events', workflows: { 'invoice-approval': PROD_MACHINE } });
+    // A stack without the EnvironmentTier output (deployed before it had one) leaves the real-data check to record-start.
+    expect(connection.tier).toBeUndefined();
     expect(connection.where).toBe('stack wardflow-prod (region eu-west-1, profile ops)');
     expect(await connection.sfn.config.region()).toBe('eu-west-1');
     expect(await connection.dynamodb.config.region()).toBe('eu-west-1');
     expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(1);
     expect(await cloudFormation.commandCalls(DescribeStacksCommand)[0]!.thisValue.config.region()).toBe('eu-west-1');
+    connection.close();
+  });
+
+  it('reads the environment tier from the output EnvironmentTier', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'wardflow-prod', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [...outputs, { OutputKey: 'EnvironmentTier', OutputValue: 'prod' }] }] });
+    const connection = await connect({ mode: 'aws', profile: 'ops', region: 'eu-west-1', environment: 'prod' });
+    expect(connection.tier).toBe('prod');
     connection.close();
   });
 

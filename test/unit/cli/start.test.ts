@@ -52,6 +52,18 @@ describe('wardflow start', () => {
     expect(JSON.parse(sfn.commandCalls(StartExecutionCommand).at(-1)!.args[0].input.input!)).toEqual({ invoiceText: 'Total due: EUR 10.00' });
   });
 
+  it('refuses input marked as real data on the local runtime (never prod), naming the field, without starting anything; takes synthetic', async () => {
+    const refused = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-'], { stdin: '{"invoiceText": "Jane Doe owes 10", "classification": "real"}' });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toEqual([
+      'wardflow: the input from standard input is marked as real data and cannot start invoice-approval here: input.classification: expected "synthetic" or nothing: this environment (tier dev) refuses input marked as real data; start it in a prod environment, or use synthetic data.',
+    ]);
+    expect(refused.stderr).not.toContain('Jane');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    const taken = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-', '--name', 'synthetic-1'], { stdin: '{"invoiceText": "Total due: EUR 10.00", "classification": "synthetic"}' });
+    expect(taken.code).toBe(0);
+  });
+
   it('refuses an unknown workflow, naming the known ones, without starting anything', async () => {
     const run = await runCliCaptured(['start', 'expense-report', '--data-dir', folder.dir, '--input', EXAMPLE]);
     expect(run.code).toBe(1);

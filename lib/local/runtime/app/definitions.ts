@@ -90,7 +90,9 @@ export function synthesizeLocalApplication(options: {
   const base = options.baseEnvironment ?? 'dev';
   if (environments?.[base] === undefined) throw new Error(`cdk.json has no "${base}" environment to run locally`);
   // The local environment runs in the local account and region, whatever account the base environment pins.
-  const baseSettings = { ...(environments[base] as { workflows?: Record<string, unknown> }), account: LOCAL_ACCOUNT, region: options.region };
+  // It is never prod, whatever it is based on: it enforces neither IAM nor Object Lock, so it refuses input
+  // marked as real data (record-start, ENVIRONMENT_TIER) like dev does.
+  const baseSettings = { ...(environments[base] as { workflows?: Record<string, unknown> }), account: LOCAL_ACCOUNT, region: options.region, tier: 'dev' };
   const local = options.workflowSettings === undefined ? baseSettings : { ...baseSettings, workflows: { ...baseSettings.workflows, ...options.workflowSettings } };
   const { app } = buildWardflowApp({
     ...(options.workflows === undefined ? {} : { workflows: options.workflows }),

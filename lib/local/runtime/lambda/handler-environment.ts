@@ -25,6 +25,17 @@ export interface LocalResources {
  */
 const LEFT_UNSET = new Set(['AUDIT_KMS_KEY_ID']);
 
+/**
+ * Functions nothing invokes locally, by name, with the referenced variables they are left without: the
+ * local runtime runs neither CloudFormation custom resources (the dev access-log bucket emptied before
+ * the stack deletes it) nor EventBridge schedules (the daily secret rotation check, whose policies name
+ * the secrets by ARN).
+ */
+const NOT_RUN_LOCALLY: Readonly<Record<string, readonly string[]>> = {
+  'empty-access-logs': ['BUCKET_NAME'],
+  'secret-rotation-check': ['ROTATION_POLICIES'],
+};
+
 /** Read when a Node.js process starts: the local runtime's process has started long before any handler runs. */
 const PROCESS_START_ONLY = new Set(['NODE_OPTIONS']);
 
@@ -60,7 +71,7 @@ export function localFunctionEnvironment(fn: LocalFunction, local: LocalResource
   }
   Object.assign(environment, fn.resolvedEnvironment);
   for (const name of fn.referencedEnvironment) {
-    if (LEFT_UNSET.has(name)) continue;
+    if (LEFT_UNSET.has(name) || NOT_RUN_LOCALLY[fn.name]?.includes(name)) continue;
     const value = referenced[name];
     if (value === undefined) throw new Error(`${fn.name} gets ${name} from a CloudFormation reference that the local runtime has no local value for`);
     environment[name] = value;
