@@ -84,7 +84,7 @@ export class WorkflowDeployment extends Construct {
         name: declaration.handler,
         // A workflow kept outside functions/ has its steps' folders in its own directory.
         ...(workflow.functionsDirectory === undefined ? {} : { functionsDirectory: workflow.functionsDirectory }),
-        environment: this.stepEnvironment(key, declaration, context),
+        environment: this.stepEnvironment(key, declaration, context, workflow.name),
         events: { append: declaration.append ?? [], read: declaration.read ?? [] },
         sealing: { seal: declaration.seal ?? [], open: declaration.open ?? [] },
         timeout: Duration.seconds(declaration.timeoutSeconds ?? 30),
@@ -257,15 +257,16 @@ export class WorkflowDeployment extends Construct {
   }
 
   /** A step's variables: its secrets' ARNs, its model settings, and its own from the workflow's settings. */
-  private stepEnvironment(key: string, declaration: StepDeclaration<unknown>, context: SettingsContext<unknown>): Record<string, string> {
-    const environment: Record<string, string> = {};
+  private stepEnvironment(key: string, declaration: StepDeclaration<unknown>, context: SettingsContext<unknown>, workflowName: string): Record<string, string> {
+    // The step's metrics are counted per workflow (functions/shared/middleware/metrics.ts).
+    const environment: Record<string, string> = { WORKFLOW_NAME: workflowName };
     for (const [variable, secret] of Object.entries(declaration.secrets ?? {})) environment[variable] = this.secrets[secret]!.secretArn;
     if (declaration.models === true) {
       const config = context.environment.config;
       Object.assign(environment, { MODEL_PROVIDER: config.modelProvider, MODEL_ID: config.modelId, ALLOWED_MODELS: config.allowedModels.join(',') });
     }
     for (const [variable, value] of Object.entries(declaration.environment?.(context) ?? {})) {
-      if (Object.hasOwn(environment, variable)) throw new ConfigurationInvalid(`step ${key}: environment variable ${variable} is set by the platform (a secret or model setting); choose another name`);
+      if (Object.hasOwn(environment, variable)) throw new ConfigurationInvalid(`step ${key}: environment variable ${variable} is set by the platform (its workflow's name, a secret or a model setting); choose another name`);
       environment[variable] = value;
     }
     return environment;
