@@ -6,10 +6,12 @@ import { CallbackTimeoutRequired } from '../aspects/callback-timeout.js';
 import type { NamedEnvironment } from '../config/environments.js';
 import { AlarmTopic } from '../constructs/alarm-topic.js';
 import { ApprovalSite } from '../constructs/approval-site.js';
+import { ApprovalsWaiting } from '../constructs/approvals-waiting.js';
 import { AuditArchiver } from '../constructs/audit-archiver.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
+import { OperationsDashboard } from '../constructs/operations-dashboard.js';
 import type { SharedStepProps } from '../constructs/workflow-step.js';
 import type { AnyWorkflow } from '../workflows/workflow-definition.js';
 import { pascal, WorkflowDeployment } from '../workflows/workflow-deployment.js';
@@ -43,6 +45,9 @@ export class WardflowStack extends Stack {
   /** Each workflow's functions, secrets and state machine, by workflow name. */
   readonly workflows: Readonly<Record<string, WorkflowDeployment>>;
   readonly approvalSite: ApprovalSite;
+  /** Absent when no workflow has a gate. */
+  readonly approvalsWaiting?: ApprovalsWaiting;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: WardflowStackProps) {
     super(scope, id, props);
@@ -60,7 +65,7 @@ export class WardflowStack extends Stack {
       // Who read or wrote the archive is part of the audit trail: kept as long as the archive itself.
       accessLogRetentionDays: config.auditRetentionDays,
     });
-    this.alarms = new AlarmTopic(this, 'Alarms', { environmentName: env, encryptionKey: this.keys.messagingKey });
+    this.alarms = new AlarmTopic(this, 'Alarms', { environmentName: env, encryptionKey: this.keys.messagingKey, subscribers: config.alarmSubscribers });
     this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {
       environmentName: env,
       table: this.events.table,
@@ -112,6 +117,16 @@ export class WardflowStack extends Stack {
     }
     this.workflows = workflows;
 
+    // Measures the oldest waiting approval of every workflow with a gate, for its approvals-waiting alarm.
+    const gated = props.workflows.filter((workflow) => Object.keys(workflow.gates ?? {}).length > 0);
+    if (gated.length > 0) {
+      this.approvalsWaiting = new ApprovalsWaiting(this, 'ApprovalsWaiting', {
+        shared,
+        workflows: gated.map((workflow) => ({ workflow: workflow.name, stateMachineName: `wardflow-${env}-${workflow.name}` })),
+      });
+    }
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', { environmentName: env, workflows: Object.values(workflows), auditArchiver: this.auditArchiver });
+
     new CfnOutput(this, STACK_OUTPUTS.eventsTableName, {
       description: 'The events table (event store): execution and approval streams',
       value: this.events.table.tableName,
@@ -125,7 +140,7 @@ export class WardflowStack extends Stack {
       value: this.audit.bucket.bucketName,
     });
     new CfnOutput(this, STACK_OUTPUTS.alarmTopicArn, {
-      description: 'The alarm topic: subscribe on-call here (the stack creates no subscription)',
+      description: "The alarm topic: every alarm of this environment notifies it; its subscribers are the environment's alarmSubscribers in cdk.json",
       value: this.alarms.topic.topicArn,
     });
 

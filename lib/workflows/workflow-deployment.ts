@@ -14,6 +14,7 @@ import type { NamedEnvironment } from '../config/environments.js';
 import type { AlarmTopic } from '../constructs/alarm-topic.js';
 import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
+import { WorkflowAlarms } from '../constructs/workflow-alarms.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
 import { workflowInputJsonSchema } from './input-schema.js';
@@ -58,6 +59,10 @@ export class WorkflowDeployment extends Construct {
   /** Every function of the workflow, its steps and the platform's functions serving it, by construct id. */
   readonly functions: Readonly<Record<string, WorkflowStep>>;
   readonly secrets: Readonly<Record<string, secretsmanager.Secret>>;
+  /** The function of each of the workflow's steps, by its key in `workflow.steps`. */
+  readonly steps: Readonly<Record<string, WorkflowStep>>;
+  /** One alarm per entry of the workflow's alarm catalog (lib/operations/alarm-catalog.ts). */
+  readonly alarms: WorkflowAlarms;
 
   constructor(scope: Construct, id: string, props: WorkflowDeploymentProps) {
     super(scope, id);
@@ -227,6 +232,18 @@ export class WorkflowDeployment extends Construct {
     });
     functions.ExecutionEnds = ends.step;
     this.functions = functions;
+    this.steps = steps;
+
+    // The workflow's alarms, to the environment's alarm topic: what each watches is in the construct and docs/operations.md.
+    this.alarms = new WorkflowAlarms(this, 'Alarms', {
+      workflow,
+      environmentName: env,
+      alarms: props.alarms,
+      stateMachine: this.stateMachine,
+      steps,
+      // Its steps first: if the throttle alarm can watch only some functions one by one, these matter most.
+      functions: [...Object.values(steps), ...Object.entries(functions).filter(([, fn]) => !Object.values(steps).includes(fn)).map(([, fn]) => fn)],
+    });
 
     new CfnOutput(stack, workflowStackOutput(workflow.name), {
       description: `workflow ${workflow.name}: its state machine (${workflow.description})`,

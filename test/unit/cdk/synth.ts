@@ -98,7 +98,8 @@ export type FunctionPurpose =
   | 'record-decision'
   | 'execution-end'
   | 'approval-page'
-  | 'audit-archiver';
+  | 'audit-archiver'
+  | 'approvals-waiting';
 
 /** A function the stack must have. */
 export interface ExpectedFunction {
@@ -174,12 +175,15 @@ export function functionsOfWorkflow(workflow: AnyWorkflow): ExpectedFunction[] {
   ];
 }
 
-/** Every function of the stack: each workflow's, then the approval page and the audit archiver. */
+/** Every function of the stack: each workflow's, then the approval page, the audit archiver, and approvals-waiting when a workflow has a gate. */
 export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): ExpectedFunction[] {
+  const gated = workflows.some((workflow) => Object.keys(workflow.gates ?? {}).length > 0);
   return [
     ...workflows.flatMap(functionsOfWorkflow),
     { name: 'approval-page', handler: 'approval-page', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approval-page', access: PLATFORM_ACCESS['approval-page'] },
     { name: 'audit-archiver', handler: 'audit-archiver', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'audit-archiver' },
+    // Not built by WorkflowStep (no access): it only reads, and its own statements say so (approvals-waiting.test.ts).
+    ...(gated ? [{ name: 'approvals-waiting', handler: 'approvals-waiting', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approvals-waiting' as const }] : []),
   ];
 }
 
@@ -198,7 +202,7 @@ export function stepFunctionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): 
 }
 
 /** The one function of a workflow with a purpose (its record-start, its record-decision, ...). */
-export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver'>, key?: string): ExpectedFunction {
+export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver' | 'approvals-waiting'>, key?: string): ExpectedFunction {
   const found = functionsOfWorkflow(workflow).filter((f) => f.purpose === purpose && (key === undefined || f.key === key));
   if (found.length !== 1) throw new Error(`test setup: ${workflow.name} has ${found.length} ${purpose} functions`);
   return found[0]!;
