@@ -36,7 +36,6 @@ export async function executionWaitPercent(
   if (approvalId === undefined) return undefined;
   const events = await read(approvalStream(approvalId));
   const state = approvalState(events);
-  const requested = events.find((e) => e.type === 'ApprovalRequested');
-  if (state.status !== 'pending' || state.executionId !== executionId || requested === undefined || state.expiresAt === undefined) return undefined;
-  return waitPercent(requested.time, state.expiresAt, now);
+  if (state.status !== 'pending' || state.executionId !== executionId || state.requestedAt === undefined || state.expiresAt === undefined) return undefined;
+  return waitPercent(state.requestedAt, state.expiresAt, now);
 }
