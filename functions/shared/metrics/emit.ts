@@ -45,24 +45,24 @@ function usable(value: string): boolean {
 }
 
 /**
- * One EMF record: `values` under `dimensions` (plus `service`), and under each of `alsoBy` (plus
- * `service`) too, so one line can count a step's model cost both per step and per workflow.
- * Dimension values must be names the platform chose, never input values. A record with an unusable
- * dimension value is not emitted (a metric is never worth failing a step). Returns whether it was.
+ * One EMF record: `values` under `dimensions` (plus `service`). Dimension values must be names the
+ * platform chose, never input values. A record with an unusable dimension value is not emitted (a
+ * metric is never worth failing a step). Returns whether it was.
+ *
+ * One set of dimensions per record, on purpose: Powertools can put several sets in one record, but
+ * warns on stdout about every dimension the sets share, which would be a line of noise per step.
  *
  * @example
  * emitMetrics({ workflow: 'invoice-approval', step: 'pay-invoice' }, [{ name: 'StepInvocations', unit: 'Count', value: 1 }]);
  */
-export function emitMetrics(dimensions: Readonly<Record<string, string>>, values: readonly MetricValue[], alsoBy: readonly Readonly<Record<string, string>>[] = []): boolean {
+export function emitMetrics(dimensions: Readonly<Record<string, string>>, values: readonly MetricValue[]): boolean {
   if (!metricsEnabled() || values.length === 0) return false;
-  const sets = [dimensions, ...alsoBy];
-  if (!sets.every((set) => Object.values(set).every(usable))) return false;
+  if (!Object.values(dimensions).every(usable)) return false;
   // A fresh instance per record: it reads its namespace and the disabled flag from the environment
   // of the function running now (the local runtime runs many functions in one process), and keeps
   // no dimensions from an earlier record.
   const metrics = new Metrics({ serviceName: METRICS_SERVICE });
   for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
-  for (const set of alsoBy) metrics.addDimensions({ ...set });
   for (const { name, unit, value } of values) metrics.addMetric(name, UNITS[unit], value);
   metrics.publishStoredMetrics();
   return true;

@@ -38,7 +38,7 @@ export const METRIC = {
   modelInputTokens: 'ModelInputTokens',
   /** Count, by workflow and step: tokens the model wrote. */
   modelOutputTokens: 'ModelOutputTokens',
-  /** US dollars (unit None), by workflow and step, and by workflow: the estimated cost of model calls. */
+  /** US dollars (unit None), by workflow and step, and (a record of its own) by workflow: the estimated cost of model calls. */
   modelCostUsd: 'ModelCostUsd',
   /** Count, by workflow: approvals a gate opened. */
   approvalsRequested: 'ApprovalsRequested',

@@ -54,16 +54,13 @@ export function stepMetrics(options: { step: string }): middy.MiddlewareObj<unkn
       const calls = queued.filter((event) => event.type === 'ModelInvoked');
       if (calls.length > 0) {
         const sum = (field: string) => calls.reduce((total, call) => total + finite((call.data as Record<string, unknown>)[field]), 0);
-        emitMetrics(
-          byStep,
-          [
-            { name: METRIC.modelInputTokens, unit: 'Count', value: sum('inputTokens') },
-            { name: METRIC.modelOutputTokens, unit: 'Count', value: sum('outputTokens') },
-            { name: METRIC.modelCostUsd, unit: 'None', value: sum('costUsd') },
-          ],
-          // Per workflow too: the daily budget alarm watches the workflow's total, and an alarm cannot add up steps it does not know.
-          [{ [DIMENSION.workflow]: workflow }],
-        );
+        emitMetrics(byStep, [
+          { name: METRIC.modelInputTokens, unit: 'Count', value: sum('inputTokens') },
+          { name: METRIC.modelOutputTokens, unit: 'Count', value: sum('outputTokens') },
+          { name: METRIC.modelCostUsd, unit: 'None', value: sum('costUsd') },
+        ]);
+        // Per workflow too: the daily budget alarm watches the workflow's total, and an alarm cannot add up steps it does not know.
+        emitMetrics({ [DIMENSION.workflow]: workflow }, [{ name: METRIC.modelCostUsd, unit: 'None', value: sum('costUsd') }]);
       }
       const requested = queued.filter((event) => event.type === 'ApprovalRequested').length;
       if (requested > 0) emitMetrics({ [DIMENSION.workflow]: workflow }, [{ name: METRIC.approvalsRequested, unit: 'Count', value: requested }]);
