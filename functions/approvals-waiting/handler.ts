@@ -37,7 +37,7 @@ const Workflows = z.array(z.object({ workflow: z.string().min(1).max(64), stateM
  * every other approval's wait.
  */
 export async function handler(_event: unknown, context: Context): Promise<{ workflow: string; oldestPercent: number; waiting: number }[]> {
-  const parsed = Workflows.safeParse(JSON.parse(requireEnv('WAITING_WORKFLOWS')));
+  const parsed = Workflows.safeParse(jsonOrUndefined(requireEnv('WAITING_WORKFLOWS')));
   if (!parsed.success) throw new ConfigurationInvalid('WAITING_WORKFLOWS must be a JSON list of { workflow, stateMachineArn }; synthesize the app again');
   const deps = getDependencies();
   logger.setLogLevel(deps.config.logLevel);
@@ -72,4 +72,12 @@ async function* runningExecutions(stateMachineArn: string): AsyncGenerator<strin
     for (const execution of page.executions ?? []) if (execution.name) yield execution.name;
     nextToken = page.nextToken;
   } while (nextToken);
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
