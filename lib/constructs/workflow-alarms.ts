@@ -16,7 +16,7 @@ export interface WorkflowAlarmsProps {
   readonly stateMachine: sfn.StateMachine;
   /** The function of each of the workflow's steps, by its key in `workflow.steps`. */
   readonly steps: Readonly<Record<string, WorkflowStep>>;
-  /** Every function of the workflow (its steps first, then the platform's serving it): throttles and the validation-source rule watch them all. */
+  /** Every function of the workflow, its steps and the platform's serving it: throttles and the validation-source rule watch them all. */
   readonly functions: readonly WorkflowStep[];
 }
 

@@ -241,7 +241,7 @@ export class WorkflowDeployment extends Construct {
       alarms: props.alarms,
       stateMachine: this.stateMachine,
       steps,
-      // Its steps first: if the throttle alarm can watch only some functions one by one, these matter most.
+      // Its steps, then the platform's functions serving it: throttles and the validation-source rule watch them all.
       functions: [...Object.values(steps), ...Object.entries(functions).filter(([, fn]) => !Object.values(steps).includes(fn)).map(([, fn]) => fn)],
     });
 
