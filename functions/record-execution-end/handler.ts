@@ -1,6 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../shared/config.js';
 import { ConcurrencyConflict, safeErrorName } from '../shared/errors.js';
+import { emitMetrics } from '../shared/metrics/emit.js';
+import { DIMENSION, METRIC } from '../shared/metrics/metric-names.js';
 import { executionStream } from '../shared/events/event.js';
 import { readVerified } from '../shared/events/read-verified.js';
 import { createStepLogger } from '../shared/middleware/logger.js';
@@ -58,6 +60,7 @@ export async function handler(event: unknown, context: Context): Promise<Recorde
     return { result: 'ignored', reason: ignored };
   }
   logger.appendKeys({ executionId: accepted.name });
+  countEnding(accepted.error, accepted.status);
 
   const stream = executionStream(accepted.name);
   let conflict: ConcurrencyConflict | undefined;
@@ -93,5 +96,24 @@ export async function handler(event: unknown, context: Context): Promise<Recorde
   } catch (error) {
     logger.error('execution end not recorded; the event will be retried', { status: accepted.status, error: safeErrorName(error) });
     throw error;
+  }
+}
+
+/**
+ * ExecutionsEndedBadly by workflow and error: every FAILED, TIMED_OUT and ABORTED end of the
+ * workflow reaches this function, the ones the state machine recorded itself included, so the
+ * `not-recorded` alarm watches FailureNotRecorded and the workflow's success-not-recorded error
+ * here. Counted before the store is read: an end that cannot be recorded is still counted (a
+ * redelivered event counts twice; the alarm fires on one). An error name that is not a plain name
+ * is counted under the status, so nothing odd becomes a dimension value.
+ */
+function countEnding(error: string | undefined, status: string): void {
+  const workflow = process.env.WORKFLOW_NAME;
+  if (workflow === undefined || workflow === '') return;
+  const name = error !== undefined && /^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(error) ? error : status;
+  try {
+    emitMetrics({ [DIMENSION.workflow]: workflow, [DIMENSION.error]: name }, [{ name: METRIC.executionsEndedBadly, unit: 'Count', value: 1 }]);
+  } catch (failure) {
+    logger.warn('metrics not emitted', { error: safeErrorName(failure) });
   }
 }

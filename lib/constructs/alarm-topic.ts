@@ -4,9 +4,11 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_NAME } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import type { AlarmSubscriber } from '../config/environments.js';
 
 export interface AlarmTopicProps {
   /** Environment name: the topic is `wardflow-<environmentName>-alarms`. */
@@ -16,12 +18,19 @@ export interface AlarmTopicProps {
    * encrypt messages to this topic, so it must be a key of this app, not an imported one.
    */
   readonly encryptionKey: kms.IKey;
+  /**
+   * Who hears the alarms: the environment's `alarmSubscribers` (cdk.json). E-mail recipients and
+   * HTTPS endpoints each confirm their subscription once, from the message SNS sends them.
+   * @default - none
+   */
+  readonly subscribers?: readonly AlarmSubscriber[];
 }
 
 /**
  * The one SNS topic of an environment that every alarm notifies (`wardflow-<env>-alarms`):
- * KMS-encrypted, TLS only. On-call engineers subscribe to it themselves (its ARN is the stack
- * output AlarmTopicArn); the stack creates no subscription, so no address lives in the code.
+ * KMS-encrypted, TLS only. Its subscribers are the environment's settings (`alarmSubscribers` in
+ * cdk.json), so who is paged is reviewed with the rest of the environment and no address lives in
+ * the code.
  *
  * @example
  * const alarms = new AlarmTopic(this, 'Alarms', { environmentName: 'dev', encryptionKey: keys.messagingKey });
@@ -80,6 +89,16 @@ export class AlarmTopic extends Construct {
       );
     }
     this.action = new SnsAction(this.topic);
+
+    for (const subscriber of props.subscribers ?? []) {
+      this.topic.addSubscription(
+        subscriber.protocol === 'email'
+          ? new subscriptions.EmailSubscription(subscriber.endpoint)
+          : // Raw delivery off: the endpoint gets SNS's JSON envelope, whose Type and SubscribeURL let it confirm the
+            // subscription and whose signature lets it check the message came from SNS.
+            new subscriptions.UrlSubscription(subscriber.endpoint, { protocol: sns.SubscriptionProtocol.HTTPS, rawMessageDelivery: false }),
+      );
+    }
   }
 
   /**

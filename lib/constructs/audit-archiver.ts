@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ARCHIVE_PREFIX } from '../../functions/shared/audit/archive-format.js';
+import { platformAlarm } from '../operations/platform-alarm.js';
 import type { AlarmTopic } from './alarm-topic.js';
 import { buildHandlerFunction, type LogLevel } from './handler-function.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
@@ -183,30 +184,34 @@ export class AuditArchiver extends Construct {
       reason: `s3:PutObject only, only under the ${ARCHIVE_PREFIX} prefix: every batch is a new object whose key holds its time and stream position, so the keys cannot be listed in advance.`,
     });
 
+    // Names and descriptions come from the alarm catalog (lib/operations/alarm-catalog.ts), which docs/operations.md explains.
+    const deadLetters = platformAlarm('audit-dead-letters');
     this.deadLetterAlarm = props.alarms.alarm(this, 'DeadLetterAlarm', {
-      alarmName: `wardflow-${env}-audit-dead-letters`,
-      alarmDescription:
-        'Stream records of the events table could not be archived after every retry; the archive has a gap. ' +
-        "Read the dead-letter message (shard and sequence numbers), fix the cause, and archive that range again; 'wardflow audit verify' names the gap until then.",
+      alarmName: `wardflow-${env}-${deadLetters.key}`,
+      alarmDescription: deadLetters.runbook,
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
+    const behind = platformAlarm('audit-archive-behind');
     this.lagAlarm = props.alarms.alarm(this, 'LagAlarm', {
-      alarmName: `wardflow-${env}-audit-archive-behind`,
-      alarmDescription:
-        `The oldest stream record waiting for the audit archiver is more than ${ARCHIVE_LAG_ALARM.toMinutes()} minutes old; records leave the stream after 24 hours. ` +
-        "Check the archiver's errors and logs (S3 or KMS refusals, throttling).",
+      alarmName: `wardflow-${env}-${behind.key}`,
+      alarmDescription: behind.runbook,
       metric: this.fn.metric('IteratorAge', { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: ARCHIVE_LAG_ALARM.toMilliseconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // A stalled stream or a disabled mapping reports no IteratorAge at all: silence means broken
+      // here, so it alarms. Lambda reports IteratorAge for every batch it reads; an environment that
+      // appends no event for a whole period alarms too, which on-call learns to read as "quiet"
+      // only after checking the mapping (docs/operations.md).
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     // A record that cannot be archived is reported, not thrown; the handler throws only when the PUT
     // itself fails (S3, KMS, permissions), so any error is worth a look.
+    const errors = platformAlarm('audit-archiver-errors');
     this.errorAlarm = props.alarms.alarm(this, 'ErrorAlarm', {
-      alarmName: `wardflow-${env}-audit-archiver-errors`,
-      alarmDescription:
-        "The audit archiver failed to write an archive object; Lambda retries the batch. Check the archiver's log group for the error name and object key.",
+      alarmName: `wardflow-${env}-${errors.key}`,
+      alarmDescription: errors.runbook,
       metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -9,6 +9,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { metricsNamespace } from '../../functions/shared/metrics/metric-names.js';
 import { FUNCTION_METADATA_KEY, HANDLER_METADATA_KEY } from './handler-metadata.js';
 
 /** The repository root: lib/constructs/ is two levels down. */
@@ -18,7 +19,7 @@ const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const DEFAULT_FUNCTIONS_DIRECTORY = path.join(REPOSITORY_ROOT, 'functions');
 
 /** Variables every handler function gets from buildHandlerFunction; a caller's environment may not set them. */
-export const RUNTIME_VARIABLES = ['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'] as const;
+export const RUNTIME_VARIABLES = ['LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'] as const;
 
 /** Levels the handlers' logger accepts. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -237,6 +238,9 @@ export function buildHandlerFunction(scope: Construct, props: HandlerFunctionPro
       ...props.environment,
       LOG_LEVEL: props.logLevel ?? 'INFO',
       POWERTOOLS_SERVICE_NAME: 'wardflow',
+      // Metrics (EMF lines in the function's own log group) are emitted only where this is set
+      // (functions/shared/metrics/emit.ts): on Lambda, never in tests; the local runtime disables them.
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.environmentName),
       // Stack traces point at the TypeScript sources through the bundled source map.
       NODE_OPTIONS: HANDLER_NODE_OPTIONS,
     },

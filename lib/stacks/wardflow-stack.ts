@@ -6,12 +6,14 @@ import { CallbackTimeoutRequired } from '../aspects/callback-timeout.js';
 import type { NamedEnvironment } from '../config/environments.js';
 import { AlarmTopic } from '../constructs/alarm-topic.js';
 import { ApprovalSite } from '../constructs/approval-site.js';
+import { ApprovalsWaiting } from '../constructs/approvals-waiting.js';
 import { AuditArchiver } from '../constructs/audit-archiver.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
 import { EncryptionKeys } from '../constructs/encryption-keys.js';
 import { EmptyBucketOnDelete } from '../constructs/empty-bucket-on-delete.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
 import { SecretRotationCheck, type WatchedSecret } from '../constructs/secret-rotation-check.js';
+import { OperationsDashboard } from '../constructs/operations-dashboard.js';
 import type { SharedStepProps } from '../constructs/workflow-step.js';
 import type { AnyWorkflow } from '../workflows/workflow-definition.js';
 import { pascal, WorkflowDeployment } from '../workflows/workflow-deployment.js';
@@ -48,6 +50,9 @@ export class WardflowStack extends Stack {
   readonly approvalSite: ApprovalSite;
   /** The daily check of provider-issued secrets, when the environment has any. */
   readonly secretRotation: SecretRotationCheck | undefined;
+  /** Absent when no workflow has a gate. */
+  readonly approvalsWaiting?: ApprovalsWaiting;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: WardflowStackProps) {
     super(scope, id, props);
@@ -84,7 +89,7 @@ export class WardflowStack extends Stack {
         functionsDirectory: props.functionsDirectory,
       });
     }
-    this.alarms = new AlarmTopic(this, 'Alarms', { environmentName: env, encryptionKey: this.keys.messagingKey });
+    this.alarms = new AlarmTopic(this, 'Alarms', { environmentName: env, encryptionKey: this.keys.messagingKey, subscribers: config.alarmSubscribers });
     this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {
       environmentName: env,
       table: this.events.table,
@@ -157,6 +162,15 @@ export class WardflowStack extends Stack {
             logLevel: config.logLevel,
             functionsDirectory: props.functionsDirectory,
           });
+    // Measures the oldest waiting approval of every workflow with a gate, for its approvals-waiting alarm.
+    const gated = props.workflows.filter((workflow) => Object.keys(workflow.gates ?? {}).length > 0);
+    if (gated.length > 0) {
+      this.approvalsWaiting = new ApprovalsWaiting(this, 'ApprovalsWaiting', {
+        shared,
+        workflows: gated.map((workflow) => ({ workflow: workflow.name, stateMachineName: `wardflow-${env}-${workflow.name}` })),
+      });
+    }
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', { environmentName: env, workflows: Object.values(workflows), auditArchiver: this.auditArchiver });
 
     new CfnOutput(this, STACK_OUTPUTS.eventsTableName, {
       description: 'The events table (event store): execution and approval streams',
@@ -171,7 +185,7 @@ export class WardflowStack extends Stack {
       value: this.audit.bucket.bucketName,
     });
     new CfnOutput(this, STACK_OUTPUTS.alarmTopicArn, {
-      description: 'The alarm topic: subscribe on-call here (the stack creates no subscription)',
+      description: "The alarm topic: every alarm of this environment notifies it; its subscribers are the environment's alarmSubscribers in cdk.json",
       value: this.alarms.topic.topicArn,
     });
 

@@ -16,6 +16,7 @@ import type { AlarmTopic } from '../constructs/alarm-topic.js';
 import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
 import { acknowledgeProfileRegions, invokeModelStatements } from '../constructs/bedrock-models.js';
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
+import { WorkflowAlarms } from '../constructs/workflow-alarms.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
 import { workflowInputJsonSchema } from './input-schema.js';
@@ -61,6 +62,10 @@ export class WorkflowDeployment extends Construct {
   /** Every function of the workflow, its steps and the platform's functions serving it, by construct id. */
   readonly functions: Readonly<Record<string, WorkflowStep>>;
   readonly secrets: Readonly<Record<string, secretsmanager.Secret>>;
+  /** The function of each of the workflow's steps, by its key in `workflow.steps`. */
+  readonly steps: Readonly<Record<string, WorkflowStep>>;
+  /** One alarm per entry of the workflow's alarm catalog (lib/operations/alarm-catalog.ts). */
+  readonly alarms: WorkflowAlarms;
 
   constructor(scope: Construct, id: string, props: WorkflowDeploymentProps) {
     super(scope, id);
@@ -87,7 +92,7 @@ export class WorkflowDeployment extends Construct {
         name: declaration.handler,
         // A workflow kept outside functions/ has its steps' folders in its own directory.
         ...(workflow.functionsDirectory === undefined ? {} : { functionsDirectory: workflow.functionsDirectory }),
-        environment: this.stepEnvironment(key, declaration, context),
+        environment: this.stepEnvironment(key, declaration, context, workflow.name),
         events: { append: declaration.append ?? [], read: declaration.read ?? [] },
         sealing: { seal: declaration.seal ?? [], open: declaration.open ?? [] },
         timeout: Duration.seconds(declaration.timeoutSeconds ?? 30),
@@ -246,6 +251,18 @@ export class WorkflowDeployment extends Construct {
     });
     functions.ExecutionEnds = ends.step;
     this.functions = functions;
+    this.steps = steps;
+
+    // The workflow's alarms, to the environment's alarm topic: what each watches is in the construct and docs/operations.md.
+    this.alarms = new WorkflowAlarms(this, 'Alarms', {
+      workflow,
+      environmentName: env,
+      alarms: props.alarms,
+      stateMachine: this.stateMachine,
+      steps,
+      // Its steps, then the platform's functions serving it: throttles and the validation-source rule watch them all.
+      functions: [...Object.values(steps), ...Object.entries(functions).filter(([, fn]) => !Object.values(steps).includes(fn)).map(([, fn]) => fn)],
+    });
 
     new CfnOutput(stack, workflowStackOutput(workflow.name), {
       description: `workflow ${workflow.name}: its state machine (${workflow.description})`,
@@ -285,15 +302,16 @@ export class WorkflowDeployment extends Construct {
   }
 
   /** A step's variables: its secrets' ARNs, its model settings, and its own from the workflow's settings. */
-  private stepEnvironment(key: string, declaration: StepDeclaration<unknown>, context: SettingsContext<unknown>): Record<string, string> {
-    const environment: Record<string, string> = {};
+  private stepEnvironment(key: string, declaration: StepDeclaration<unknown>, context: SettingsContext<unknown>, workflowName: string): Record<string, string> {
+    // The step's metrics are counted per workflow (functions/shared/middleware/metrics.ts).
+    const environment: Record<string, string> = { WORKFLOW_NAME: workflowName };
     for (const [variable, secret] of Object.entries(declaration.secrets ?? {})) environment[variable] = this.secrets[secret]!.secretArn;
     if (declaration.models === true) {
       const config = context.environment.config;
       Object.assign(environment, { MODEL_PROVIDER: config.modelProvider, MODEL_ID: config.modelId, ALLOWED_MODELS: config.allowedModels.join(',') });
     }
     for (const [variable, value] of Object.entries(declaration.environment?.(context) ?? {})) {
-      if (Object.hasOwn(environment, variable)) throw new ConfigurationInvalid(`step ${key}: environment variable ${variable} is set by the platform (a secret or model setting); choose another name`);
+      if (Object.hasOwn(environment, variable)) throw new ConfigurationInvalid(`step ${key}: environment variable ${variable} is set by the platform (its workflow's name, a secret or a model setting); choose another name`);
       environment[variable] = value;
     }
     return environment;

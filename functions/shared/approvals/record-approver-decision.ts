@@ -4,6 +4,8 @@ import { approvalState } from '../events/fold.js';
 import { readVerified } from '../events/read-verified.js';
 import type { EventStore } from '../events/store.js';
 import { ConcurrencyConflict } from '../errors.js';
+import { emitMetrics } from '../metrics/emit.js';
+import { DIMENSION, METRIC } from '../metrics/metric-names.js';
 import { approversOnRecord } from './approvers-on-record.js';
 import { decide, DECISION_SOURCE, type DecideCommand } from './decide.js';
 import { deliverDecision, type Delivery } from './deliver-decision.js';
@@ -78,6 +80,7 @@ export async function recordApproverDecision(
       events = await readVerified(store, stream);
       continue;
     }
+    if (decided.events.length > 0) decisionMetrics(events, decided.deliver.decision, now());
     const delivery = await deliverDecision(decided.deliver, events, state, sealer, step);
     return {
       status: decided.deliver.decision === 'approve' ? 'approved' : 'rejected',
@@ -89,3 +92,18 @@ export async function recordApproverDecision(
 
 /** Of concurrent writers to one approval stream, this many rounds of deciding again before ConcurrencyConflict is rethrown. */
 const DECISION_ATTEMPTS = 3;
+
+/**
+ * ApprovalsDecided (by workflow and decision) and ApprovalWaitSeconds (by workflow) for a decision
+ * just appended: here, so the approval page and record-decision count alike. The workflow is the
+ * one the request recorded in clear; a stream without it (written before requests named their
+ * workflow) is not counted.
+ */
+function decisionMetrics(events: readonly StoredEvent[], decision: 'approve' | 'reject', decidedAt: Date): void {
+  const requested = events.find((event) => event.type === 'ApprovalRequested');
+  const workflow = requested?.data.workflow;
+  if (requested === undefined || typeof workflow !== 'string') return;
+  const waited = Math.max(0, (decidedAt.getTime() - Date.parse(requested.time)) / 1000);
+  emitMetrics({ [DIMENSION.workflow]: workflow, [DIMENSION.decision]: decision }, [{ name: METRIC.approvalsDecided, unit: 'Count', value: 1 }]);
+  if (Number.isFinite(waited)) emitMetrics({ [DIMENSION.workflow]: workflow }, [{ name: METRIC.approvalWaitSeconds, unit: 'Seconds', value: waited }]);
+}

@@ -9,6 +9,7 @@ import type { StepEnvelope } from './envelope.js';
 import { mapErrors } from './errors.js';
 import { invocationOf, type Invocation, type RecordOptions, type WardflowContext } from './invocation.js';
 import { createStepLogger, structuredLogging, type LogSink } from './logger.js';
+import { stepMetrics } from './metrics.js';
 import { Redactor } from './redact.js';
 import { refuseSecretOutput } from './secret-output.js';
 import { secrets } from './secrets.js';
@@ -55,7 +56,7 @@ export type StepHandler<O extends z.ZodType> = middy.MiddyfiedHandler<unknown, z
 
 /**
  * The one entry point handlers use. Wraps `impl` in, from outermost to innermost:
- * structuredLogging, mapErrors, audit, dependencies, secrets, refuseSecretOutput, validate.
+ * structuredLogging, stepMetrics, mapErrors, audit, dependencies, secrets, refuseSecretOutput, validate.
  * Dependencies come from `getDependencies()` at each invocation, so tests can call
  * `setDependencies()` after importing a handler.
  *
@@ -117,6 +118,8 @@ export function defineStep<I extends z.ZodType, O extends z.ZodType>(
   // The handler returns the output's input type; validate() turns it into z.output<O>.
   const wrapped = middy<unknown, z.output<O>, Error, LambdaContext>(handler as unknown as (event: unknown, context: LambdaContext) => Promise<z.output<O>>)
     .use(structuredLogging({ logger, step: name, redactor }))
+    // Before mapErrors, so its onError runs after it and counts the error by the name Step Functions sees.
+    .use(stepMetrics({ step: name }))
     .use(mapErrors({ step: name, redactor }))
     .use(audit({ step: name, getStore: () => getDependencies().store, redactor }))
     .use(dependencies)

@@ -162,6 +162,7 @@ describe.each([
         'EVENTS_TABLE',
         'LOG_LEVEL',
         'NODE_OPTIONS',
+        'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',
         'SECRETS_CACHE_SECONDS',
         'WARDFLOW_ENV',

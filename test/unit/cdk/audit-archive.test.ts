@@ -7,6 +7,7 @@ import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
 import { AlarmTopic } from '../../../lib/constructs/alarm-topic.js';
 import { buildHandlerFunction } from '../../../lib/constructs/handler-function.js';
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
+import { platformAlarm } from '../../../lib/operations/platform-alarm.js';
 import { actionList, CDK_CONTEXT, devAndProdTemplates, type PolicyStatementJson, resourcesOf, roleIdOf, statementsOfRole, type TemplateResource, arnIn, environmentOf } from './synth.js';
 
 /** The audit archiver's function name: it serves every workflow, so it is not named after one. */
@@ -59,6 +60,7 @@ describe.each([
       AUDIT_KMS_KEY_ID: getAtt('KeysAuditKey', 'Arn'),
       LOG_LEVEL: environments[env]!.logLevel,
       POWERTOOLS_SERVICE_NAME: 'wardflow',
+      POWERTOOLS_METRICS_NAMESPACE: `wardflow/${env}`,
       NODE_OPTIONS: '--enable-source-maps',
     });
   });
@@ -209,12 +211,17 @@ describe.each([
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         AlarmName: `wardflow-${env}-audit-dead-letters`,
+        AlarmDescription: platformAlarm('audit-dead-letters').runbook,
       }),
     ]);
     const onFunction = [{ Name: 'FunctionName', Value: { Ref: functionId } }];
     expect(byMetric('IteratorAge')).toEqual([
       expect.objectContaining({
         ...toTopic,
+        // No IteratorAge at all is a stalled stream or a disabled mapping: it alarms.
+        TreatMissingData: 'breaching',
+        AlarmName: `wardflow-${env}-audit-archive-behind`,
+        AlarmDescription: platformAlarm('audit-archive-behind').runbook,
         Namespace: 'AWS/Lambda',
         Dimensions: onFunction,
         Statistic: 'Maximum',
@@ -223,7 +230,16 @@ describe.each([
       }),
     ]);
     expect(byMetric('Errors')).toEqual([
-      expect.objectContaining({ ...toTopic, Namespace: 'AWS/Lambda', Dimensions: onFunction, Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+      expect.objectContaining({
+        ...toTopic,
+        AlarmName: `wardflow-${env}-audit-archiver-errors`,
+        AlarmDescription: platformAlarm('audit-archiver-errors').runbook,
+        Namespace: 'AWS/Lambda',
+        Dimensions: onFunction,
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
     ]);
     // Every alarm of the stack notifies the topic, and says what to do in its description.
     for (const alarm of alarms) {
@@ -232,10 +248,22 @@ describe.each([
     }
   });
 
-  it('has one alarm topic per environment, encrypted, TLS only, that CloudWatch alarms of this account may publish to, and no subscription', () => {
+  it("has one alarm topic per environment, encrypted, TLS only, that CloudWatch alarms of this account may publish to, subscribed by exactly the environment's alarmSubscribers", () => {
     const [topicId, topic] = only(template(), 'AWS::SNS::Topic', 'AlarmsTopic');
     expect(topic.Properties).toMatchObject({ TopicName: `wardflow-${env}-alarms`, KmsMasterKeyId: getAtt('KeysMessagingKey', 'Arn') });
-    template().resourceCountIs('AWS::SNS::Subscription', 0);
+    // From cdk.json, as written there: e-mail as is, https with SNS's envelope (raw delivery off) so the endpoint can confirm and verify.
+    const configured = environmentOf(env).config.alarmSubscribers;
+    expect(configured.length).toBeGreaterThan(0);
+    const subscriptions = Object.values(resourcesOf(template(), 'AWS::SNS::Subscription')).map((s) => s.Properties);
+    expect(subscriptions).toHaveLength(configured.length);
+    for (const subscriber of configured) {
+      expect(subscriptions).toContainEqual({
+        TopicArn: { Ref: topicId },
+        Protocol: subscriber.protocol,
+        Endpoint: subscriber.endpoint,
+        ...(subscriber.protocol === 'https' ? { RawMessageDelivery: false } : {}),
+      });
+    }
     expect((template().toJSON().Outputs as Record<string, { Value: unknown }>).AlarmTopicArn?.Value).toEqual({ Ref: topicId });
     const [, policy] = only(template(), 'AWS::SNS::TopicPolicy', 'AlarmsTopicPolicy');
     const statements = (policy.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement;

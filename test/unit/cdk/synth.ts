@@ -102,7 +102,8 @@ export type FunctionPurpose =
   | 'approval-page'
   | 'audit-archiver'
   | 'secret-rotation-check'
-  | 'empty-access-logs';
+  | 'empty-access-logs'
+  | 'approvals-waiting';
 
 /** A function the stack must have. */
 export interface ExpectedFunction {
@@ -179,16 +180,20 @@ export function functionsOfWorkflow(workflow: AnyWorkflow): ExpectedFunction[] {
 }
 
 /**
- * Every function of the stack: each workflow's, then the approval page and the audit archiver; the
- * secret rotation check when a workflow has secrets; in an environment without deletion protection, the
- * function that empties the access-log bucket when the stack is deleted.
+ * Every function of the stack: each workflow's, then the approval page and the audit archiver;
+ * approvals-waiting when a workflow has a gate; the secret rotation check when a workflow has secrets;
+ * in an environment without deletion protection, the function that empties the access-log bucket when
+ * the stack is deleted.
  */
 export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS, environment?: NamedEnvironment): ExpectedFunction[] {
   const platform = (name: string, handler: string, purpose: FunctionPurpose): ExpectedFunction => ({ name, handler, directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose });
+  const gated = workflows.some((workflow) => Object.keys(workflow.gates ?? {}).length > 0);
   return [
     ...workflows.flatMap(functionsOfWorkflow),
     { name: 'approval-page', handler: 'approval-page', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approval-page', access: PLATFORM_ACCESS['approval-page'] },
     platform('audit-archiver', 'audit-archiver', 'audit-archiver'),
+    // Not built by WorkflowStep (no access): it only reads, and its own statements say so (approvals-waiting.test.ts).
+    ...(gated ? [platform('approvals-waiting', 'approvals-waiting', 'approvals-waiting')] : []),
     ...(workflows.some((w) => Object.keys(w.secrets ?? {}).length > 0) ? [platform('secret-rotation-check', 'secret-rotation-check', 'secret-rotation-check')] : []),
     ...(environment?.config.deletionProtection === false ? [platform('empty-access-logs', 'empty-bucket-on-delete', 'empty-access-logs')] : []),
   ];
@@ -209,7 +214,7 @@ export function stepFunctionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): 
 }
 
 /** The one function of a workflow with a purpose (its record-start, its record-decision, ...). */
-export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver'>, key?: string): ExpectedFunction {
+export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver' | 'approvals-waiting'>, key?: string): ExpectedFunction {
   const found = functionsOfWorkflow(workflow).filter((f) => f.purpose === purpose && (key === undefined || f.key === key));
   if (found.length !== 1) throw new Error(`test setup: ${workflow.name} has ${found.length} ${purpose} functions`);
   return found[0]!;

@@ -136,7 +136,7 @@ function expectStreamGrants(template: Template, fn: ExpectedFunction & { access:
 }
 
 /** The extras each platform function needs whatever the workflow; a step's follow from its declaration. */
-const PLATFORM_EXTRAS: Record<Exclude<ExpectedFunction['purpose'], 'step' | 'audit-archiver' | 'secret-rotation-check' | 'empty-access-logs'>, string[]> = {
+const PLATFORM_EXTRAS: Record<Exclude<ExpectedFunction['purpose'], 'step' | 'audit-archiver' | 'secret-rotation-check' | 'empty-access-logs' | 'approvals-waiting'>, string[]> = {
   'record-start': [],
   'record-outcome': [],
   // Emails the signed links; a retried gate that finds the approval decided delivers that decision.
@@ -183,6 +183,7 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
           DATA_KEY_CACHE_SECONDS: String(environment.config.dataKeyCacheSeconds),
           LOG_LEVEL: environment.config.logLevel,
           POWERTOOLS_SERVICE_NAME: 'wardflow',
+          POWERTOOLS_METRICS_NAMESPACE: `wardflow/${environment.name}`,
         });
       }
     },
@@ -220,6 +221,8 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
           .map((fn) => roleIdOf(template, fn.name)),
       );
       const archiverRole = roleIdOf(template, 'audit-archiver');
+      // approvals-waiting is traced like every function: X-Ray only.
+      if (functionsOf(workflows).some((fn) => fn.purpose === 'approvals-waiting')) stepRoles.add(roleIdOf(template, 'approvals-waiting'));
       const machineRoles = new Set(workflows.map((w) => (stateMachineOf(template, w)[1].Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
       expect(resourcesOf(template, 'AWS::IAM::ManagedPolicy')).toEqual({});
       for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) expect(role.Properties.Policies).toBeUndefined();

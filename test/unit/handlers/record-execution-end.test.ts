@@ -299,3 +299,24 @@ describe('record-execution-end: a stream another workflow started under the same
     expect(endingToRecord(stream, ending).kind).toBe('record');
   });
 });
+
+describe('record-execution-end metrics', () => {
+  it('counts every bad end by workflow and error, the ones the failure path recorded too, and copies nothing of the cause or input', async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'wardflow/test');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', undefined);
+    vi.stubEnv('POWERTOOLS_DEV', undefined);
+    vi.stubEnv('WORKFLOW_NAME', 'invoice-approval');
+    const name = nextName();
+    await seed(name, started);
+    const { result, output } = await invoke(statusChange(name, 'FAILED', { error: 'PaidButNotRecorded', cause: PLANTED }));
+    expect(result.status).toBe('fulfilled');
+    const records = output.split('\n').filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toEqual([expect.objectContaining({ service: 'wardflow', workflow: 'invoice-approval', error: 'PaidButNotRecorded', ExecutionsEndedBadly: 1 })]);
+    // An error that is not a plain name is counted under the status.
+    const odd = nextName();
+    await seed(odd, started);
+    const second = await invoke(statusChange(odd, 'TIMED_OUT', { error: 'not a name: ' + PLANTED }));
+    expect(second.output).toContain('"error":"TIMED_OUT"');
+    expect(output + second.output).not.toContain(PLANTED);
+  });
+});

@@ -79,6 +79,9 @@ export function localFunctionEnvironment(fn: LocalFunction, local: LocalResource
   return {
     ...environment,
     WARDFLOW_ENV: 'local',
+    // Metrics are for CloudWatch: locally their EMF lines would only fill the step log
+    // (functions/shared/metrics/emit.ts; Powertools honours this flag).
+    POWERTOOLS_METRICS_DISABLED: 'true',
     MODEL_PROVIDER: 'local',
     // Each step's own labelled stand-in for its model (not AI), all allowed as this one entry.
     MODEL_ID: LOCAL_STAND_IN,
