@@ -56,6 +56,8 @@ export class EmptyBucketOnDelete extends Construct {
       // A dev access-log bucket holds at most its retention's worth of small log objects.
       timeout: Duration.minutes(5),
       memorySize: 256,
+      asynchronousFailures:
+        'Invoked by CloudFormation as a custom resource: it answers CloudFormation at the response URL, and a failure fails the stack operation, which is where the operator looks, not a queue.',
     });
     this.fn = built.fn;
     this.role = built.role;

@@ -91,7 +91,7 @@ describe('cdk-nag checks: AwsSolutions, Serverless, NIST 800-53 R5', () => {
       // The NIST and Serverless decisions: lib/stacks/compliance-decisions.ts (stack-wide) and next to each resource.
       new Set([
         'AwsSolutions-S1', 'AwsSolutions-SMG4', 'AwsSolutions-L1', 'AwsSolutions-APIG4', 'AwsSolutions-SQS3',
-        'Serverless-LambdaLatestVersion', 'Serverless-LambdaDLQ', 'Serverless-SQSRedrivePolicy',
+        'Serverless-LambdaLatestVersion', 'Serverless-LambdaDLQ', 'Serverless-SQSRedrivePolicy', 'Serverless-EventBusDLQ', 'Serverless-SNSRedrivePolicy',
         'NIST.800.53.R5-LambdaDLQ', 'NIST.800.53.R5-LambdaInsideVPC', 'NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-IAMNoInlinePolicy',
         'NIST.800.53.R5-S3DefaultEncryptionKMS', 'NIST.800.53.R5-S3BucketReplicationEnabled', 'NIST.800.53.R5-DynamoDBInBackupPlan',
         'NIST.800.53.R5-SecretsManagerRotationEnabled',

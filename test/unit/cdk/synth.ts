@@ -193,7 +193,7 @@ export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS, envir
     { name: 'approval-page', handler: 'approval-page', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approval-page', access: PLATFORM_ACCESS['approval-page'] },
     platform('audit-archiver', 'audit-archiver', 'audit-archiver'),
     // Not built by WorkflowStep (no access): it only reads, and its own statements say so (approvals-waiting.test.ts).
-    ...(gated ? [platform('approvals-waiting', 'approvals-waiting', 'approvals-waiting')] : []),
+    ...(gated ? [{ ...platform('approvals-waiting', 'approvals-waiting', 'approvals-waiting'), access: access({ read: ['execution', 'approval'] }) }] : []),
     ...(workflows.some((w) => Object.keys(w.secrets ?? {}).length > 0) ? [platform('secret-rotation-check', 'secret-rotation-check', 'secret-rotation-check')] : []),
     ...(environment?.config.deletionProtection === false ? [platform('empty-access-logs', 'empty-bucket-on-delete', 'empty-access-logs')] : []),
   ];

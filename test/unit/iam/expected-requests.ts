@@ -61,6 +61,25 @@ const NOT_CALLED: Record<string, Record<string, string>> = {
   'approval-page': { 'kms:GenerateMac': 'LinkSigner signs and verifies; the page only verifies the link it is given' },
 };
 
+/**
+ * Platform functions that only read the event store, each with why: the store module they import can
+ * append too, which they never call, so PutItem is expected denied, not granted.
+ */
+const READ_ONLY: Record<string, string> = {
+  'approvals-waiting': 'measures waiting approvals: it reads execution and approval streams and appends nothing (the event store it imports can append; it never does)',
+};
+
+/** The JSON list a platform function is configured with, mapped to the ARNs it names. */
+function arnsInList(variables: Readonly<Record<string, string>>, variable: string, field: string): string[] {
+  const raw = variables[variable];
+  if (raw === undefined) throw new Error(`test setup: the function has no ${variable}`);
+  return (JSON.parse(raw) as Record<string, string>[]).map((entry) => {
+    const arn = entry[field];
+    if (arn === undefined) throw new Error(`test setup: an entry of ${variable} has no ${field}`);
+    return arn;
+  });
+}
+
 const SEALING_KEYS = ['wardflow:stream', 'wardflow:version'];
 const sealingContext = (stream: string): Record<string, string | string[]> => ({
   'kms:EncryptionContextKeys': SEALING_KEYS,
@@ -100,7 +119,8 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
 
   const tableArn = variables.EVENTS_TABLE === undefined ? undefined : `arn:aws:dynamodb:${region}:${account}:table/${variables.EVENTS_TABLE}`;
   const sealingKey = variables.DATA_KEY_ID;
-  const appended = ['execution', ...access.append];
+  const readOnly = READ_ONLY[fn.purpose];
+  const appended = readOnly === undefined ? ['execution', ...access.append] : [];
   const readable = [...appended, ...access.read];
   const ownMachines = stateMachinesOf(inputs, fn, variables);
   const secrets = Object.values(variables).filter((v) => v.startsWith(`arn:aws:secretsmanager:`));
@@ -116,6 +136,10 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
     }
     switch (action) {
       case 'dynamodb:PutItem':
+        if (readOnly !== undefined) {
+          unused.push({ action, reason: readOnly });
+          break;
+        }
         allow(code, ...appended.map((kind) => ({ action, resource: need(tableArn, 'EVENTS_TABLE'), context: leading(`${kind}#probe-1`) })));
         break;
       case 'dynamodb:Query':
@@ -140,6 +164,12 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
             context: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
           });
         }
+        break;
+      case 'secretsmanager:DescribeSecret':
+        allow(code, ...arnsInList(variables, 'ROTATION_POLICIES', 'secretId').map((resource) => ({ action, resource })));
+        break;
+      case 'states:ListExecutions':
+        allow(code, ...arnsInList(variables, 'WAITING_WORKFLOWS', 'stateMachineArn').map((resource) => ({ action, resource })));
         break;
       case 'kms:GenerateMac':
       case 'kms:VerifyMac':
@@ -186,7 +216,7 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   const table = Object.entries(resourcesOf(template, 'AWS::DynamoDB::Table'))[0]!;
   const tableKey = world.arns.string((table[1].Properties.SSESpecification as { KMSMasterKeyId: unknown }).KMSMasterKeyId);
   if (calls.actions.some((a) => a.startsWith('dynamodb:'))) {
-    allow(`platform: ${PLATFORM_EXTRAS.tableKey}`, ...['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'].map((action) => ({ action, resource: tableKey, context: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } })));
+    allow(`platform: ${PLATFORM_EXTRAS.tableKey}`, ...(readOnly === undefined ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']).map((action) => ({ action, resource: tableKey, context: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } })));
   }
   for (const config of [...Object.values(resourcesOf(template, 'AWS::Lambda::EventInvokeConfig')), ...Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'))]) {
     if (JSON.stringify(config.Properties.FunctionName) !== JSON.stringify({ Ref: logicalId })) continue;

@@ -73,6 +73,8 @@ export const SDK_COMMAND_ACTIONS: Readonly<Record<string, CommandMapping>> = {
   '@aws-sdk/client-kms:GenerateMacCommand': { actions: ['kms:GenerateMac'] },
   '@aws-sdk/client-kms:VerifyMacCommand': { actions: ['kms:VerifyMac'] },
   '@aws-sdk/client-secrets-manager:GetSecretValueCommand': { actions: ['secretsmanager:GetSecretValue'] },
+  '@aws-sdk/client-secrets-manager:DescribeSecretCommand': { actions: ['secretsmanager:DescribeSecret'] },
+  '@aws-sdk/client-sfn:ListExecutionsCommand': { actions: ['states:ListExecutions'] },
   '@aws-sdk/client-sfn:SendTaskSuccessCommand': { actions: ['states:SendTaskSuccess'] },
   '@aws-sdk/client-sfn:SendTaskFailureCommand': { actions: ['states:SendTaskFailure'] },
   '@aws-sdk/client-sfn:DescribeExecutionCommand': { actions: ['states:DescribeExecution'] },
