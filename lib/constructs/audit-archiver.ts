@@ -197,14 +197,28 @@ export class AuditArchiver extends Construct {
     this.lagAlarm = props.alarms.alarm(this, 'LagAlarm', {
       alarmName: `wardflow-${env}-${behind.key}`,
       alarmDescription: behind.runbook,
-      metric: this.fn.metric('IteratorAge', { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: ARCHIVE_LAG_ALARM.toMilliseconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // A stalled stream or a disabled mapping reports no IteratorAge at all: silence means broken
-      // here, so it alarms. Lambda reports IteratorAge for every batch it reads; an environment that
-      // appends no event for a whole period alarms too, which on-call learns to read as "quiet"
-      // only after checking the mapping (docs/operations.md).
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      // Two ways to be behind, one alarm. Lagging: the oldest record read is older than the limit.
+      // Stalled: events were written to the table (its consumed write capacity) while the archiver
+      // was not invoked at all, which is what a disabled mapping or a stuck stream looks like: it
+      // reports no IteratorAge, so silence alone cannot tell it from a quiet environment, but
+      // silence while the table is written can. A quiet environment writes nothing and stays OK.
+      metric: new cloudwatch.MathExpression({
+        expression: `MAX([IF(FILL(age, 0) > ${ARCHIVE_LAG_ALARM.toMilliseconds()}, 1, 0), IF(FILL(written, 0) > 0 AND FILL(archived, 0) == 0, 1, 0)])`,
+        usingMetrics: {
+          age: this.fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM }),
+          written: new cloudwatch.Metric({ namespace: 'AWS/DynamoDB', metricName: 'ConsumedWriteCapacityUnits', dimensionsMap: { TableName: props.table.tableName }, statistic: cloudwatch.Stats.SUM }),
+          archived: this.fn.metricInvocations({ statistic: cloudwatch.Stats.SUM }),
+        },
+        label: 'archive lagging or stalled (1)',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // Two five-minute periods in a row: a batch written at the end of one period is archived in the
+      // next, so one period of writes without an invocation is normal.
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // A record that cannot be archived is reported, not thrown; the handler throws only when the PUT
     // itself fails (S3, KMS, permissions), so any error is worth a look.

@@ -102,8 +102,8 @@ export const PLATFORM_ALARMS: readonly AlarmSpec[] = [
   },
   {
     key: 'audit-archive-behind',
-    watches: 'the age of the newest stream record the archiver has not yet read; no data at all counts as broken',
-    firesWhen: 'the archive is more than 15 minutes behind the events table, or the stream reports nothing',
+    watches: "the age of the oldest stream record the archiver reads, and whether it runs at all while the events table is written",
+    firesWhen: 'for ten minutes, the archive is more than 15 minutes behind the events table, or events are written while the archiver is never invoked (a stalled stream or a disabled mapping)',
     runbook: 'The audit archive is falling behind or the stream stopped. Check that the archiver\'s event-source mapping is enabled and its errors; run "wardflow doctor --env <env>".',
   },
   {

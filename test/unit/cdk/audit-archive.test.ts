@@ -215,20 +215,32 @@ describe.each([
       }),
     ]);
     const onFunction = [{ Name: 'FunctionName', Value: { Ref: functionId } }];
-    expect(byMetric('IteratorAge')).toEqual([
+    const behind = alarms.filter((a) => a.AlarmName === `wardflow-${env}-audit-archive-behind`);
+    expect(behind).toEqual([
       expect.objectContaining({
         ...toTopic,
-        // No IteratorAge at all is a stalled stream or a disabled mapping: it alarms.
-        TreatMissingData: 'breaching',
-        AlarmName: `wardflow-${env}-audit-archive-behind`,
+        // A quiet environment (nothing written) is fine; two periods of lag or of writes never archived are not.
+        TreatMissingData: 'notBreaching',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
         AlarmDescription: platformAlarm('audit-archive-behind').runbook,
-        Namespace: 'AWS/Lambda',
-        Dimensions: onFunction,
-        Statistic: 'Maximum',
-        Threshold: 15 * 60 * 1000,
-        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       }),
     ]);
+    type Query = { Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown }; Stat: string; Period: number } };
+    const queries = behind[0]!.Metrics as Query[];
+    const stat = (id: string) => queries.find((q) => q.Id === id)?.MetricStat;
+    expect(queries.find((q) => q.Expression !== undefined)?.Expression).toBe(
+      'MAX([IF(FILL(age, 0) > 900000, 1, 0), IF(FILL(written, 0) > 0 AND FILL(archived, 0) == 0, 1, 0)])',
+    );
+    expect(stat('age')).toEqual({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Dimensions: onFunction }, Stat: 'Maximum', Period: 300 });
+    expect(stat('archived')).toEqual({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: onFunction }, Stat: 'Sum', Period: 300 });
+    expect(stat('written')).toEqual({
+      Metric: { Namespace: 'AWS/DynamoDB', MetricName: 'ConsumedWriteCapacityUnits', Dimensions: [{ Name: 'TableName', Value: { Ref: expect.stringMatching(/^EventsTable/) } }] },
+      Stat: 'Sum',
+      Period: 300,
+    });
     expect(byMetric('Errors')).toEqual([
       expect.objectContaining({
         ...toTopic,
