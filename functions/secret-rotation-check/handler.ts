@@ -1,4 +1,4 @@
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../shared/config.js';
 import { environmentClient } from '../shared/environment-clients.js';
@@ -24,8 +24,8 @@ export const useMetricSink = (sink: ((line: string) => void) | undefined): void 
 
 /**
  * The daily rotation check of provider-issued secrets (rotation: 'provider'), which no rotation Lambda
- * can rotate: asks Secrets Manager when each secret in ROTATION_POLICIES last changed (DescribeSecret:
- * dates and metadata, never the value), compares with its policy (rotationDays), logs one record per
+ * can rotate: asks Secrets Manager when the value of each secret in ROTATION_POLICIES dates from
+ * (DescribeSecret and ListSecretVersionIds: dates and version labels, never the value), compares with its policy (rotationDays), logs one record per
  * secret (its name, age and policy) and emits one metric in embedded metric format: SecretsOverdue,
  * the count of secrets older than their policy or that could not be checked (nothing proves those
  * fresh), with SecretsChecked beside it. CloudWatch turns the log line into the metric, so the role
@@ -41,8 +41,14 @@ export async function handler(_event: unknown, context?: Context, now: () => Dat
   let overdue = 0;
   for (const policy of policies) {
     try {
-      const dates = await secretsManager.get().send(new DescribeSecretCommand({ SecretId: policy.secretId }));
-      const status = rotationStatus(policy, dates, now());
+      const client = secretsManager.get();
+      const described = await client.send(new DescribeSecretCommand({ SecretId: policy.secretId }));
+      const listed = await client.send(new ListSecretVersionIdsCommand({ SecretId: policy.secretId }));
+      const status = rotationStatus(
+        policy,
+        { versions: (listed.Versions ?? []).map((v) => ({ stages: v.VersionStages ?? [], created: v.CreatedDate })), lastRotated: described.LastRotatedDate, created: described.CreatedDate },
+        now(),
+      );
       if (status.overdue) overdue += 1;
       const record = { secretName: status.name, ageDays: Number.isFinite(status.ageDays) ? status.ageDays : null, rotationDays: status.rotationDays, since: status.since, overdue: status.overdue };
       if (status.overdue) logger.warn('secret is older than its rotation policy: ask its provider for a new value and put it with put-secret-value', record);

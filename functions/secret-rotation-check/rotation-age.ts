@@ -1,3 +1,5 @@
+import { type SecretValueFacts, type ValueDateSource, valueDate } from '../shared/secret-value-age.js';
+
 /**
  * The pure part of the rotation check: how old a secret's value is, and whether that is older than
  * its policy. No clock, no AWS: the handler passes both in.
@@ -16,13 +18,6 @@ export interface RotationPolicy {
   readonly rotationDays: number;
 }
 
-/** The dates DescribeSecret returns that say when the value last changed. */
-export interface SecretDates {
-  readonly LastRotatedDate?: Date;
-  readonly LastChangedDate?: Date;
-  readonly CreatedDate?: Date;
-}
-
 /** What the check found for one secret. */
 export interface RotationStatus {
   readonly name: string;
@@ -31,37 +26,26 @@ export interface RotationStatus {
   readonly rotationDays: number;
   readonly overdue: boolean;
   /** Which date the age was measured from. */
-  readonly since: 'LastRotatedDate' | 'LastChangedDate' | 'CreatedDate';
+  readonly since: ValueDateSource | 'unknown';
 }
 
 const DAY_MS = 86_400_000;
 
 /**
- * The age of a secret's value against its policy. A provider-issued secret is never rotated by
- * Secrets Manager, so its value's age is the newer of LastRotatedDate and LastChangedDate (a
- * put-secret-value sets LastChangedDate; so does a description or tag change, which can only make
- * a stale secret look fresher by a day of work, and DescribeSecret has no date of the value alone),
- * else its CreatedDate. Overdue once older than `rotationDays` whole days. A secret with no date at
- * all is overdue: nothing proves it was ever replaced.
+ * The age of a secret's value against its policy, measured from the date its value in use dates
+ * from (valueDate: the AWSCURRENT version's creation or the last rotation; `wardflow doctor` uses
+ * the same rule). Overdue once older than `rotationDays` whole days. A secret with no date at all is
+ * overdue: nothing proves it was ever replaced.
  *
  * @example
- * rotationStatus(policy, { LastChangedDate: new Date('2026-08-01') }, new Date('2026-12-03'));
- * // { name, ageDays: 124, rotationDays: 90, overdue: true, since: 'LastChangedDate' }
+ * rotationStatus(policy, { versions: [{ stages: ['AWSCURRENT'], created: new Date('2026-08-01') }] }, new Date('2026-12-03'));
+ * // { name, ageDays: 124, rotationDays: 90, overdue: true, since: 'current version' }
  */
-export function rotationStatus(policy: RotationPolicy, dates: SecretDates, now: Date): RotationStatus {
-  const candidates = [
-    ['LastRotatedDate', dates.LastRotatedDate],
-    ['LastChangedDate', dates.LastChangedDate],
-    ['CreatedDate', dates.CreatedDate],
-  ] as const;
-  const known = candidates.filter((c): c is readonly [RotationStatus['since'], Date] => c[1] instanceof Date && !Number.isNaN(c[1].getTime()));
-  // The newest of the value's dates; CreatedDate only when nothing else is known.
-  const changes = known.filter(([since]) => since !== 'CreatedDate');
-  const pool = changes.length > 0 ? changes : known;
-  if (pool.length === 0) return { name: policy.name, ageDays: Number.POSITIVE_INFINITY, rotationDays: policy.rotationDays, overdue: true, since: 'CreatedDate' };
-  const [since, date] = pool.reduce((newest, c) => (c[1].getTime() > newest[1].getTime() ? c : newest));
-  const ageDays = Math.max(0, Math.floor((now.getTime() - date.getTime()) / DAY_MS));
-  return { name: policy.name, ageDays, rotationDays: policy.rotationDays, overdue: ageDays > policy.rotationDays, since };
+export function rotationStatus(policy: RotationPolicy, facts: SecretValueFacts, now: Date): RotationStatus {
+  const found = valueDate(facts);
+  if (found === undefined) return { name: policy.name, ageDays: Number.POSITIVE_INFINITY, rotationDays: policy.rotationDays, overdue: true, since: 'unknown' };
+  const ageDays = Math.max(0, Math.floor((now.getTime() - found.date.getTime()) / DAY_MS));
+  return { name: policy.name, ageDays, rotationDays: policy.rotationDays, overdue: ageDays > policy.rotationDays, since: found.source };
 }
 
 /**

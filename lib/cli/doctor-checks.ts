@@ -117,20 +117,8 @@ export function checkSecretAge(secret: SecretFact, now: Date): CheckResult {
   };
 }
 
-/**
- * The date the value in use dates from: the creation of the version labelled AWSCURRENT (a new
- * value is a new version), else the last rotation. Not LastChangedDate: it also moves when only the
- * description or tags change, which would make an old value look fresh.
- *
- * @example
- * currentValueSince({ versions: [{ stages: ['AWSCURRENT'], created: new Date('2026-03-01') }] }); // 2026-03-01
- */
-export function currentValueSince(facts: { versions: readonly { stages: readonly string[]; created: Date | undefined }[]; lastRotated?: Date | undefined; created?: Date | undefined }): Date | undefined {
-  const current = facts.versions.find((v) => v.stages.includes('AWSCURRENT'))?.created;
-  const candidates = [current, facts.lastRotated].filter((d): d is Date => d !== undefined);
-  if (candidates.length > 0) return new Date(Math.max(...candidates.map((d) => d.getTime())));
-  return facts.created;
-}
+/** When a secret's value dates from: the rule the rotation check uses too (functions/shared/secret-value-age.ts). */
+export { currentValueSince } from '../../functions/shared/secret-value-age.js';
 
 export interface MappingFact {
   uuid: string;

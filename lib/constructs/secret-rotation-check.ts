@@ -93,7 +93,8 @@ export class SecretRotationCheck extends Construct {
       statements: [
         new iam.PolicyStatement({
           sid: 'DescribeWatchedSecrets',
-          actions: ['secretsmanager:DescribeSecret'],
+          // Dates and version labels only; never GetSecretValue.
+          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
           resources: props.secrets.map((watched) => watched.secret.secretArn),
         }),
       ],

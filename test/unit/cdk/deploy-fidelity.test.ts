@@ -79,7 +79,7 @@ describe('the rotation check of provider-issued secrets', () => {
 
     const statements = statementsOf(template, 'secret-rotation-check');
     const granted = statements.filter((s) => s.Sid !== 'WriteOwnLogs' && !actionList(s).every((a) => a.startsWith('xray:')));
-    expect(granted).toEqual([{ Sid: 'DescribeWatchedSecrets', Effect: 'Allow', Action: 'secretsmanager:DescribeSecret', Resource: { Ref: secretId } }]);
+    expect(granted).toEqual([{ Sid: 'DescribeWatchedSecrets', Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Resource: { Ref: secretId } }]);
     expect(JSON.stringify(statements)).not.toMatch(/GetSecretValue|PutMetricData|kms:/);
   });
 

@@ -385,7 +385,7 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
           .map((p) => (p.Properties.Roles as Array<{ Ref: string }>)[0]!.Ref);
         // Besides its readers, only the rotation check names it, and may only describe it (deploy-fidelity.test.ts).
         expect(granted.filter((role) => role !== rotationCheck).sort(), name).toEqual(readers.sort());
-        expect(statementsOfRole(template, rotationCheck).filter((s) => JSON.stringify(s.Resource).includes(secretId)).flatMap(actionList), name).toEqual(['secretsmanager:DescribeSecret']);
+        expect(statementsOfRole(template, rotationCheck).filter((s) => JSON.stringify(s.Resource).includes(secretId)).flatMap(actionList), name).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds']);
         for (const role of readers) {
           expect(statementsOfRole(template, role).filter((s) => JSON.stringify(s.Resource).includes(secretId)), name).toEqual([
             expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }),

@@ -166,6 +166,7 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
         }
         break;
       case 'secretsmanager:DescribeSecret':
+      case 'secretsmanager:ListSecretVersionIds':
         allow(code, ...arnsInList(variables, 'ROTATION_POLICIES', 'secretId').map((resource) => ({ action, resource })));
         break;
       case 'states:ListExecutions':

@@ -74,6 +74,7 @@ export const SDK_COMMAND_ACTIONS: Readonly<Record<string, CommandMapping>> = {
   '@aws-sdk/client-kms:VerifyMacCommand': { actions: ['kms:VerifyMac'] },
   '@aws-sdk/client-secrets-manager:GetSecretValueCommand': { actions: ['secretsmanager:GetSecretValue'] },
   '@aws-sdk/client-secrets-manager:DescribeSecretCommand': { actions: ['secretsmanager:DescribeSecret'] },
+  '@aws-sdk/client-secrets-manager:ListSecretVersionIdsCommand': { actions: ['secretsmanager:ListSecretVersionIds'] },
   '@aws-sdk/client-sfn:ListExecutionsCommand': { actions: ['states:ListExecutions'] },
   '@aws-sdk/client-sfn:SendTaskSuccessCommand': { actions: ['states:SendTaskSuccess'] },
   '@aws-sdk/client-sfn:SendTaskFailureCommand': { actions: ['states:SendTaskFailure'] },

@@ -1,4 +1,4 @@
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler, useMetricSink } from '../../../functions/secret-rotation-check/handler.js';
@@ -7,20 +7,23 @@ import { parsePolicies, rotationStatus } from '../../../functions/secret-rotatio
 const NOW = new Date('2026-12-03T06:00:00Z');
 const policy = { secretId: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:wardflow/dev/invoice-approval/payments-api-key-AbCdEf', name: 'invoice-approval/payments-api-key', rotationDays: 90 };
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
+/** A secret whose value in use (AWSCURRENT) was put `days` ago. */
+const putAgo = (days: number) => ({ versions: [{ stages: ['AWSCURRENT'], created: daysAgo(days) }] });
 
 describe('rotation age: how old a secret is against its policy', () => {
   it('is overdue only past its rotationDays whole days', () => {
-    expect(rotationStatus(policy, { LastChangedDate: daysAgo(90) }, NOW)).toMatchObject({ ageDays: 90, overdue: false, since: 'LastChangedDate' });
-    expect(rotationStatus(policy, { LastChangedDate: daysAgo(91) }, NOW)).toMatchObject({ ageDays: 91, overdue: true });
-    expect(rotationStatus({ ...policy, rotationDays: 30 }, { LastChangedDate: daysAgo(31) }, NOW).overdue).toBe(true);
+    expect(rotationStatus(policy, putAgo(90), NOW)).toMatchObject({ ageDays: 90, overdue: false, since: 'current version' });
+    expect(rotationStatus(policy, putAgo(91), NOW)).toMatchObject({ ageDays: 91, overdue: true });
+    expect(rotationStatus({ ...policy, rotationDays: 30 }, putAgo(31), NOW).overdue).toBe(true);
   });
 
-  it('measures from the newest of LastRotatedDate and LastChangedDate, from CreatedDate only when neither is known', () => {
-    expect(rotationStatus(policy, { LastRotatedDate: daysAgo(10), LastChangedDate: daysAgo(200), CreatedDate: daysAgo(400) }, NOW)).toMatchObject({ ageDays: 10, since: 'LastRotatedDate' });
-    expect(rotationStatus(policy, { LastRotatedDate: daysAgo(200), LastChangedDate: daysAgo(5) }, NOW)).toMatchObject({ ageDays: 5, since: 'LastChangedDate' });
-    expect(rotationStatus(policy, { CreatedDate: daysAgo(120) }, NOW)).toMatchObject({ ageDays: 120, since: 'CreatedDate', overdue: true });
+  it("measures from the newer of the current version's creation and the last rotation, from the secret's creation only when neither is known", () => {
+    const previous = { stages: ['AWSPREVIOUS'], created: daysAgo(2) };
+    expect(rotationStatus(policy, { versions: [previous, { stages: ['AWSCURRENT'], created: daysAgo(200) }], lastRotated: daysAgo(10), created: daysAgo(400) }, NOW)).toMatchObject({ ageDays: 10, since: 'last rotation' });
+    expect(rotationStatus(policy, { versions: [previous, { stages: ['AWSCURRENT'], created: daysAgo(5) }], lastRotated: daysAgo(200) }, NOW)).toMatchObject({ ageDays: 5, since: 'current version' });
+    expect(rotationStatus(policy, { versions: [], created: daysAgo(120) }, NOW)).toMatchObject({ ageDays: 120, since: 'creation', overdue: true });
     // Nothing proves a secret without dates was ever replaced.
-    expect(rotationStatus(policy, {}, NOW).overdue).toBe(true);
+    expect(rotationStatus(policy, { versions: [] }, NOW)).toMatchObject({ overdue: true, since: 'unknown' });
   });
 
   it('refuses ROTATION_POLICIES that are not a list of policies, without quoting them', () => {
@@ -56,12 +59,14 @@ describe('the rotation check handler', () => {
     vi.unstubAllEnvs();
   });
 
-  it('describes each secret (never reads its value) and emits SecretsOverdue in embedded metric format', async () => {
-    secretsManager.on(DescribeSecretCommand, { SecretId: policy.secretId }).resolves({ LastChangedDate: daysAgo(12) });
-    secretsManager.on(DescribeSecretCommand, { SecretId: `${policy.secretId}2` }).resolves({ LastChangedDate: daysAgo(45) });
+  it("reads each secret's dates and version labels (never its value) and emits SecretsOverdue in embedded metric format", async () => {
+    // A tag change an hour ago moved LastChangedDate; the value in use is still 45 days old.
+    secretsManager.on(DescribeSecretCommand).resolves({ LastChangedDate: daysAgo(0), CreatedDate: daysAgo(400) });
+    secretsManager.on(ListSecretVersionIdsCommand, { SecretId: policy.secretId }).resolves({ Versions: [{ VersionStages: ['AWSCURRENT'], CreatedDate: daysAgo(12) }] });
+    secretsManager.on(ListSecretVersionIdsCommand, { SecretId: `${policy.secretId}2` }).resolves({ Versions: [{ VersionStages: ['AWSCURRENT'], CreatedDate: daysAgo(45) }] });
     expect(await handler({}, undefined, () => NOW)).toEqual({ checked: 2, overdue: 1 });
-    expect(secretsManager.calls()).toHaveLength(2);
-    expect(secretsManager.calls().every((call) => call.args[0] instanceof DescribeSecretCommand)).toBe(true);
+    expect(secretsManager.calls()).toHaveLength(4);
+    expect(secretsManager.calls().every((call) => call.args[0] instanceof DescribeSecretCommand || call.args[0] instanceof ListSecretVersionIdsCommand)).toBe(true);
     expect(metrics).toHaveLength(1);
     expect(JSON.parse(metrics[0]!)).toEqual({
       _aws: {
