@@ -66,6 +66,14 @@ export class WardflowStack extends Stack {
     const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
 
     this.keys = new EncryptionKeys(this, 'Keys', { environmentName: env, removalPolicy });
+    // How every platform function outside a workflow (archiver, rotation check, bucket emptier) logs and is found.
+    const platformFunction = {
+      logsKey: this.keys.logsKey,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: removalPolicy,
+      logLevel: config.logLevel,
+      functionsDirectory: props.functionsDirectory,
+    };
     this.events = new EventStoreTable(this, 'Events', {
       encryptionKey: this.keys.tableKey,
       deletionProtection: config.deletionProtection,
@@ -82,11 +90,7 @@ export class WardflowStack extends Stack {
       new EmptyBucketOnDelete(this, 'EmptyAccessLogs', {
         environmentName: env,
         bucket: this.audit.accessLogsBucket,
-        logsKey: this.keys.logsKey,
-        logRetention: config.logRetentionDays as logs.RetentionDays,
-        logRemovalPolicy: removalPolicy,
-        logLevel: config.logLevel,
-        functionsDirectory: props.functionsDirectory,
+        ...platformFunction,
       });
     }
     this.alarms = new AlarmTopic(this, 'Alarms', { environmentName: env, encryptionKey: this.keys.messagingKey, subscribers: config.alarmSubscribers });
@@ -97,11 +101,7 @@ export class WardflowStack extends Stack {
       auditKey: this.keys.auditKey,
       messagingKey: this.keys.messagingKey,
       alarms: this.alarms,
-      logsKey: this.keys.logsKey,
-      logRetention: config.logRetentionDays as logs.RetentionDays,
-      logRemovalPolicy: removalPolicy,
-      logLevel: config.logLevel,
-      functionsDirectory: props.functionsDirectory,
+      ...platformFunction,
     });
 
     // What every function of this environment shares: the steps and the approval page alike.
@@ -156,11 +156,7 @@ export class WardflowStack extends Stack {
             environmentName: env,
             secrets: watched,
             alarms: this.alarms,
-            logsKey: this.keys.logsKey,
-            logRetention: config.logRetentionDays as logs.RetentionDays,
-            logRemovalPolicy: removalPolicy,
-            logLevel: config.logLevel,
-            functionsDirectory: props.functionsDirectory,
+            ...platformFunction,
           });
     // Measures the oldest waiting approval of every workflow with a gate, for its approvals-waiting alarm.
     const gated = props.workflows.filter((workflow) => Object.keys(workflow.gates ?? {}).length > 0);
