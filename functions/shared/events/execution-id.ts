@@ -73,3 +73,20 @@ export function executionIdFormat(workflow: string, suffix = ''): string {
 export function workflowStreamPattern(kind: string, workflow: string): string {
   return `${kind}#${workflow}${WORKFLOW_SEPARATOR}*`;
 }
+
+/** An execution id as readers accept it: `<workflow>:<name>`, or a bare name (streams from before ids were qualified). */
+const EXECUTION_ID = /^(?:([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*):)?[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * Whether `id` is an execution id: `<workflow>:<name>` with a kebab-case workflow of at most 40
+ * characters and a Step Functions name of 1 to 80 letters, digits, `-` and `_`, or such a name alone.
+ *
+ * @example
+ * isExecutionId('invoice-approval:inv-7'); // true
+ * isExecutionId('inv-7');                  // true
+ * isExecutionId('a b');                    // false
+ */
+export function isExecutionId(id: string): boolean {
+  const match = EXECUTION_ID.exec(id);
+  return match !== null && (match[1] === undefined || match[1].length <= MAX_WORKFLOW_NAME_LENGTH);
+}
