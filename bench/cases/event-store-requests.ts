@@ -78,7 +78,7 @@ type StoreFor = () => EventStore;
  * two of them sealed, and the 4 chain-verified reads the steps decide on.
  *
  * @example
- * await invoiceSequence(() => store, 'bench-1'); // 12
+ * await invoiceSequence(() => store, 'invoice-approval:bench-1'); // 12
  */
 export async function invoiceSequence(storeFor: StoreFor, id: string): Promise<number> {
   const execution = executionStream(id);

@@ -3,6 +3,8 @@ import type { LocalEngine } from '../../lib/local/runtime/engine/engine.js';
 import { approvalLinks } from '../../lib/local/runtime/services/inbox-client.js';
 import { coveredMs, type TracedRequest, type traceRequests, type watchResumes } from './approval-probe.js';
 import { type AnsweredRequest, watchServerRequests } from './server-requests.js';
+import { executionIdOfApproval } from '../../functions/shared/approvals/approval-id.js';
+import { splitExecutionId } from '../../functions/shared/events/execution-id.js';
 
 /** How long a large invoice may take to reach its gate, or an approved one to end. */
 const WITHIN_MS = 5 * 60_000;
@@ -166,10 +168,10 @@ export function requestShares(samples: readonly ApprovalSample[]): { shares: Req
   return { shares, coveredMsPerApproval: covered / n, resumeMsPerApproval: resume / n };
 }
 
-/** Links in the inbox by execution name (an approval id is `<execution name>-<gate>`). */
+/** Links in the inbox by execution name (an approval id is `<workflow>:<execution name>-<gate>`). */
 async function linksByExecution(inboxUrl: string): Promise<Map<string, string>> {
   const links = new Map<string, string>();
-  for (const link of await approvalLinks(inboxUrl)) links.set(link.approvalId.slice(0, link.approvalId.lastIndexOf('-')), link.url);
+  for (const link of await approvalLinks(inboxUrl)) links.set(splitExecutionId(executionIdOfApproval(link.approvalId)).name, link.url);
   return links;
 }
 

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { requireEnv } from '../shared/config.js';
 import { environmentClient } from '../shared/environment-clients.js';
 import { ConfigurationInvalid, safeErrorName } from '../shared/errors.js';
+import { qualifiedExecutionId } from '../shared/events/execution-id.js';
 import { readVerified } from '../shared/events/read-verified.js';
 import { emitMetrics } from '../shared/metrics/emit.js';
 import { DIMENSION, METRIC } from '../shared/metrics/metric-names.js';
@@ -48,7 +49,9 @@ export async function handler(_event: unknown, context: Context): Promise<{ work
   for (const { workflow, stateMachineArn } of parsed.data) {
     let oldest = 0;
     let waiting = 0;
-    for await (const executionId of runningExecutions(stateMachineArn)) {
+    for await (const name of runningExecutions(stateMachineArn)) {
+      // Steps record under the workflow-qualified id (functions/shared/events/execution-id.ts).
+      const executionId = qualifiedExecutionId(workflow, name);
       try {
         const percent = await executionWaitPercent((stream) => readVerified(deps.store, stream), executionId, now);
         if (percent === undefined) continue;

@@ -24,8 +24,10 @@ export type EndingDecision =
   /** Append this event at the head the decision was made on. */
   | { kind: 'record'; event: NewEvent; paid: boolean }
   /**
-   * The stream was started by an execution of another workflow with the same name (names are unique
-   * per state machine only): this ending is not its end, and nothing is written to it.
+   * The stream was started by an execution of another workflow. Execution ids are qualified by their
+   * workflow (`<workflow>:<name>`), so on AWS, where IAM keeps each workflow to its own streams, this
+   * cannot happen; it is kept for the local runtime, which enforces no IAM, and for ids without a
+   * workflow (streams written before ids were qualified): nothing is written to it.
    */
   | { kind: 'another-workflow'; workflow: string };
 

@@ -4,6 +4,7 @@ import { ConcurrencyConflict, safeErrorName } from '../shared/errors.js';
 import { emitMetrics } from '../shared/metrics/emit.js';
 import { DIMENSION, METRIC } from '../shared/metrics/metric-names.js';
 import { executionStream } from '../shared/events/event.js';
+import { qualifiedExecutionId } from '../shared/events/execution-id.js';
 import { readVerified } from '../shared/events/read-verified.js';
 import { createStepLogger } from '../shared/middleware/logger.js';
 import { Redactor } from '../shared/middleware/redact.js';
@@ -40,7 +41,11 @@ export type RecorderResult =
  * fails, or a stream whose chain does not verify, throws, so Lambda retries the event and then
  * sends it to the dead-letter queue.
  *
- * Environment: STATE_MACHINE_ARN (the workflow's state machine), and the event store's
+ * EventBridge names the execution by its Step Functions name; the steps recorded it as
+ * `<workflow>:<name>` (functions/shared/events/execution-id.ts), so the stream is
+ * `execution#<WORKFLOW_NAME>:<name>`, the only execution streams its role may touch.
+ *
+ * Environment: STATE_MACHINE_ARN (the workflow's state machine), WORKFLOW_NAME, and the event store's
  * (EVENTS_TABLE, DATA_KEY_ID, ...: it reads and appends, and never seals or opens anything).
  *
  * Logs the execution's name, the status and the error's name; never the cause or the execution's
@@ -59,15 +64,17 @@ export async function handler(event: unknown, context: Context): Promise<Recorde
     (ignored === 'malformed' ? logger.warn : logger.info).call(logger, 'status change ignored', { reason: ignored, ...details });
     return { result: 'ignored', reason: ignored };
   }
-  logger.appendKeys({ executionId: accepted.name });
+  const workflow = requireEnv('WORKFLOW_NAME');
+  const executionId = qualifiedExecutionId(workflow, accepted.name);
+  logger.appendKeys({ executionId });
   countEnding(accepted.error, accepted.status);
 
-  const stream = executionStream(accepted.name);
+  const stream = executionStream(executionId);
   let conflict: ConcurrencyConflict | undefined;
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const events = await readVerified(deps.store, stream);
-      const decision = endingToRecord(events, accepted, process.env.WORKFLOW_NAME);
+      const decision = endingToRecord(events, accepted, workflow);
       if (decision.kind === 'another-workflow') {
         logger.warn('the stream belongs to an execution of another workflow with the same name; nothing recorded', { status: accepted.status, streamWorkflow: decision.workflow });
         return { result: 'ignored', reason: 'another-workflow' };

@@ -59,10 +59,14 @@ export const handler = defineStep(
 );
 
 /**
- * Whether the stream belongs to an execution of another workflow: execution names are unique per
- * state machine only, so an execution of this workflow named like a running one of another was
- * refused at record-start, and its failure must not end the other's stream. Streams from before
- * executions named their workflow, and functions without WORKFLOW_NAME, are taken as this workflow's.
+ * Whether the stream belongs to an execution of another workflow. Execution ids are qualified by
+ * their workflow (`<workflow>:<name>`, functions/shared/events/execution-id.ts) and on AWS IAM keeps
+ * each workflow's roles to its own streams, so a qualified stream is always this workflow's; the check
+ * stays for an unqualified id (an execution started before ids were qualified, whose stream was
+ * shared by name) and for the local runtime, which enforces no IAM: there an execution of this
+ * workflow named like a running one of another was refused at record-start, and its failure must not
+ * end the other's stream. Streams from before executions named their workflow, and functions without
+ * WORKFLOW_NAME, are taken as this workflow's.
  */
 function startedByAnotherWorkflow(events: readonly StoredEvent[], workflow: string | undefined): boolean {
   const started = events[0];

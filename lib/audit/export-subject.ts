@@ -1,7 +1,7 @@
 import type { ArchivedRecord } from '../../functions/shared/audit/archive-format.js';
 import { approvalStream, executionStream, type StoredEvent } from '../../functions/shared/events/event.js';
 import { approvalIdFor, ApprovalIdSchema } from '../../functions/shared/approvals/approval-id.js';
-import { EXECUTION_NAME } from '../shared/execution-arn.js';
+import { isExecutionId } from '../../functions/shared/events/execution-id.js';
 
 /** What one audit export is about: one execution or one approval, by its id. */
 export interface ExportSubject {
@@ -29,16 +29,17 @@ export function subjectStream(subject: ExportSubject): string {
 }
 
 /**
- * Is the id well-formed for its kind? Execution ids are Step Functions execution names
- * (EXECUTION_NAME), approval ids what the steps accept (ApprovalIdSchema). Ids name streams,
- * so nothing else is ever looked up.
+ * Is the id well-formed for its kind? Execution ids are `<workflow>:<execution name>`, or a bare
+ * name for streams written before ids were qualified (isExecutionId); approval ids what the steps
+ * accept (ApprovalIdSchema). Ids name streams, so nothing else is ever looked up.
  *
  * @example
- * isValidSubjectId('approval', 'e1-1'); // true
+ * isValidSubjectId('approval', 'invoice-approval:e1-1'); // true
+ * isValidSubjectId('execution', 'invoice-approval:e1'); // true
  * isValidSubjectId('execution', 'a b'); // false
  */
 export function isValidSubjectId(kind: ExportSubject['kind'], id: string): boolean {
-  return kind === 'execution' ? EXECUTION_NAME.test(id) : ApprovalIdSchema.safeParse(id).success;
+  return kind === 'execution' ? isExecutionId(id) : ApprovalIdSchema.safeParse(id).success;
 }
 
 /**
@@ -57,7 +58,7 @@ export function conventionalStreams(subject: ExportSubject): (stream: string) =>
     return (stream) => stream.startsWith(prefix) && /^\d{1,6}$/.test(stream.slice(prefix.length));
   }
   const gate = /^(.+)-\d{1,6}$/.exec(subject.id);
-  const execution = gate?.[1] !== undefined && EXECUTION_NAME.test(gate[1]) ? executionStream(gate[1]) : undefined;
+  const execution = gate?.[1] !== undefined && isExecutionId(gate[1]) ? executionStream(gate[1]) : undefined;
   return (stream) => stream === execution;
 }
 

@@ -65,6 +65,17 @@ export class ExecutionNotFound extends WardflowError {
   }
 }
 
+/**
+ * A bare execution name (no `<workflow>:`) that more than one workflow has an execution of:
+ * execution names are unique per state machine only. Lists the qualified ids to use instead.
+ */
+export class ExecutionAmbiguous extends WardflowError {
+  readonly name = 'ExecutionAmbiguous';
+  constructor(executionName: string, ids: readonly string[]) {
+    super(`executions named "${executionName}" exist in ${ids.length} workflows; name one with its workflow: ${ids.join(', ')}`);
+  }
+}
+
 /** `start --name`: the name is taken (execution names are unique per state machine for 90 days). */
 export class ExecutionNameTaken extends WardflowError {
   readonly name = 'ExecutionNameTaken';

@@ -5,14 +5,20 @@ import {
   ListExecutionsCommand,
 } from '@aws-sdk/client-sfn';
 import type { Connection } from './connection.js';
-import { ExecutionNotFound } from './errors.js';
+import { ExecutionAmbiguous, ExecutionNotFound } from './errors.js';
+import { qualifiedExecutionId, splitExecutionId } from '../../functions/shared/events/execution-id.js';
 import { decodeListingPosition, encodeListingPosition, type WorkflowPosition } from './executions-token.js';
 import type { ExecutionStatusFilter } from './options.js';
 import { executionArnOf, executionNameOf, stateMachineArnOf } from '../shared/execution-arn.js';
 
-/** An execution as the CLI lists it; `id` is its name, which keys its event stream. */
+/**
+ * An execution as the CLI lists it. `id` is `<workflow>:<name>`, which keys its event streams
+ * (functions/shared/events/execution-id.ts) and names it across workflows; `name` is its Step
+ * Functions name, unique within its workflow only.
+ */
 export interface ExecutionSummary {
   id: string;
+  name: string;
   workflow: string;
   executionArn: string;
   status: string;
@@ -165,17 +171,21 @@ function resumeAt(page: readonly ExecutionSummary[], resume: WorkflowPosition): 
 }
 
 /**
- * Describes one execution, named by its name (looked for in every workflow) or its ARN.
- * Throws `ExecutionNotFound` when no workflow of the connection has it.
+ * Describes one execution, named by its id (`<workflow>:<name>`), its bare name (looked for in
+ * every workflow) or its ARN. Throws `ExecutionNotFound` when no workflow of the connection has
+ * it, and `ExecutionAmbiguous`, listing the ids to use, when a bare name is an execution of more
+ * than one workflow (names are unique per state machine only).
  *
  * @example
- * const execution = await describeExecution(connection, 'invoice-large-450c9d63');
+ * const execution = await describeExecution(connection, 'invoice-approval:invoice-large-450c9d63');
  */
 export async function describeExecution(connection: Pick<Connection, 'sfn' | 'workflows'>, ref: string): Promise<ExecutionDescription> {
   const workflows = Object.entries(connection.workflows);
+  const { workflow: named, name } = ref.startsWith('arn:') ? { workflow: undefined, name: ref } : splitExecutionId(ref);
   const candidates = ref.startsWith('arn:')
     ? workflows.filter(([, arn]) => arn === stateMachineArnOf(ref)).map(([workflow]) => ({ workflow, executionArn: ref }))
-    : workflows.map(([workflow, arn]) => ({ workflow, executionArn: executionArnOf(arn, ref) }));
+    : workflows.filter(([workflow]) => named === undefined || workflow === named).map(([workflow, arn]) => ({ workflow, executionArn: executionArnOf(arn, name) }));
+  const found: ExecutionDescription[] = [];
   for (const { workflow, executionArn } of candidates) {
     let answer: DescribeExecutionCommandOutput;
     try {
@@ -187,18 +197,22 @@ export async function describeExecution(connection: Pick<Connection, 'sfn' | 'wo
       throw error;
     }
     const error = answer.error === undefined ? undefined : ERROR_NAME.test(answer.error) ? answer.error : 'UnrecognisedError';
-    return {
+    found.push({
       ...summaryOf(workflow, { ...answer, executionArn: answer.executionArn ?? executionArn, name: answer.name ?? executionNameOf(executionArn) }),
       ...(error ? { error } : {}),
-    };
+    });
   }
-  throw new ExecutionNotFound(ref, workflows.map(([workflow]) => workflow));
+  if (found.length > 1) throw new ExecutionAmbiguous(name, found.map((e) => e.id));
+  if (found.length === 0) throw new ExecutionNotFound(ref, named !== undefined && connection.workflows[named] !== undefined ? [named] : workflows.map(([workflow]) => workflow));
+  return found[0]!;
 }
 
 function summaryOf(workflow: string, item: Pick<ExecutionListItem, 'executionArn' | 'name' | 'status' | 'startDate' | 'stopDate'>): ExecutionSummary {
   const executionArn = item.executionArn ?? '';
+  const name = item.name ?? executionNameOf(executionArn);
   return {
-    id: item.name ?? executionNameOf(executionArn),
+    id: qualifiedExecutionId(workflow, name),
+    name,
     workflow,
     executionArn,
     status: item.status ?? 'UNKNOWN',

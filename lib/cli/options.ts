@@ -3,6 +3,7 @@ import { ENVIRONMENT_NAME } from '../../functions/shared/config.js';
 import { EXECUTION_NAME_RULE, executionNameProblem } from '../execution-name.js';
 import { UsageError } from './errors.js';
 import { EXECUTION_NAME } from '../shared/execution-arn.js';
+import { isExecutionId } from '../../functions/shared/events/execution-id.js';
 
 export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'audit', 'docs', 'doctor', 'help'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
@@ -149,7 +150,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
   }
   if (command === 'status' && !isExecutionRef(args[0] as string)) {
-    throw new UsageError('<execution-id> must be an execution name (as `wardflow executions` lists it) or an execution ARN.');
+    throw new UsageError('<execution-id> must be an execution id as `wardflow executions` lists it (<workflow>:<name>), an execution name, or an execution ARN.');
   }
   if (command === 'audit') line.audit = auditOf(args[0] as AuditAction, values);
   if (command === 'docs') {
@@ -181,7 +182,8 @@ function isCommand(value: string): value is CliCommand {
 
 function isExecutionRef(value: string): boolean {
   if (value.startsWith('arn:')) return /^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:execution:[^:\s]+:[^:\s]+$/.test(value);
-  return EXECUTION_NAME.test(value);
+  // `<workflow>:<name>` as `executions` lists it and `start` prints, or a bare name (looked up in every workflow).
+  return isExecutionId(value) || EXECUTION_NAME.test(value);
 }
 
 /** Local mode unless --profile or --region asks for AWS; the options of the other mode are refused, not ignored. */

@@ -1,11 +1,11 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { approvalSubjectOf, type ApprovalField } from '../../functions/shared/approvals/approval-subject.js';
-import { approvalStream, executionStream, type StoredEvent } from '../../functions/shared/events/event.js';
+import { approvalStream, type StoredEvent } from '../../functions/shared/events/event.js';
 import { approvalState } from '../../functions/shared/events/fold.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
 import type { Connection } from './connection.js';
 import { HistoryUnverified } from '../shared/errors.js';
-import { openEventReader, readStream } from '../shared/event-reader.js';
+import { openEventReader, readExecutionEvents, readStream } from '../shared/event-reader.js';
 import { listExecutions, type ExecutionSummary } from './executions-source.js';
 import type { ExecutionStatusFilter } from './options.js';
 
@@ -111,13 +111,14 @@ interface WaitingApproval {
  * close the approval.
  */
 async function waitingApprovalOf(store: EventStore, execution: ExecutionSummary): Promise<WaitingApproval | undefined> {
-  const events = await readStream(store, executionStream(execution.id));
+  // A stream from before ids were qualified is keyed by the bare name, and so is its approval's executionId.
+  const { executionId, events } = await readExecutionEvents(store, execution.id);
   const approvalId = events.findLast((e) => e.type === 'ApprovalRequested' && typeof e.data.approvalId === 'string')?.data.approvalId;
   if (typeof approvalId !== 'string') return undefined;
   const approvalEvents = await readStream(store, approvalStream(approvalId));
   const state = approvalState(approvalEvents);
   // The approval must be this execution's: a stream can only name, not prove, whose approval it is.
-  if (state.status !== 'pending' || state.executionId !== execution.id) return undefined;
+  if (state.status !== 'pending' || state.executionId !== executionId) return undefined;
   return { approvalId, events: approvalEvents };
 }
 

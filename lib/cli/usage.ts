@@ -21,7 +21,8 @@ export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
                 When more remain it prints a token; --next-token TOKEN lists the ones after.
   status <execution-id>
                 An execution's state and its event history (the execution's stream and its
-                approvals'), hash chains verified. Sealed data stays sealed: approvers are shown
+                approvals'), hash chains verified; <execution-id> is <workflow>:<name>, or a bare
+                name looked up in every workflow. Sealed data stays sealed: approvers are shown
                 by number (approver #1), never by address.
   approvals     Approvals waiting for a human: workflow, what is asked (the gate's title), expiry, number of approvers.
   audit verify [--from DATE] [--to DATE] [--archive-only]

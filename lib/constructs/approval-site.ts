@@ -60,7 +60,7 @@ export interface ApprovalSiteProps {
  * No AWS WAF: WAF cannot be associated with HTTP APIs (REST APIs, CloudFront and ALB only); the
  * stage's throttling is the flood control, and a forged link costs one VerifyMac and a refusal page.
  *
- * The page's role gets exactly what the page does: read the approval and execution streams, append
+ * The page's role gets exactly what the page does, for the workflows it serves: read their approval and execution streams, append
  * ApprovalDecided (or ApprovalAttemptRefused) to the approval stream and its audit events to the
  * execution stream, open the sealed approvers and task token and seal the decider's address and
  * comment, VerifyMac on the link key, ask whether an execution of the state machine still runs, and
@@ -158,6 +158,8 @@ export class ApprovalSite extends Construct {
   serveWorkflow(workflowName: string, stateMachine: sfn.StateMachine): void {
     if (Object.hasOwn(this.workflows, workflowName)) throw new ConfigurationInvalid(`the approval site already serves a workflow named ${workflowName}`);
     this.workflows[workflowName] = stateMachine.stateMachineArn;
+    // The workflow's execution and approval streams (execution#<workflow>:*, approval#<workflow>:*), and no other's.
+    this.page.serveWorkflow(workflowName);
     const id = workflowName.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
     grantExecutionStatus(this.page, stateMachine, id);
     this.page.role.addToPrincipalPolicy(

@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { streamOf } from '../../functions/shared/events/stream-kinds.js';
+import { workflowStreamPattern } from '../../functions/shared/events/execution-id.js';
 import { buildHandlerFunction } from './handler-function.js';
 import type { SharedStepProps } from './workflow-step.js';
 
@@ -64,7 +64,8 @@ export class ApprovalsWaiting extends Construct {
         actions: ['dynamodb:Query'],
         resources: [shared.table.tableArn],
         conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [streamOf('execution', '*'), streamOf('approval', '*')] },
+          // Only the gated workflows' own streams (execution ids are qualified by their workflow).
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': props.workflows.flatMap(({ workflow }) => [workflowStreamPattern('execution', workflow), workflowStreamPattern('approval', workflow)]) },
           Null: { 'dynamodb:LeadingKeys': 'false' },
         },
       }),

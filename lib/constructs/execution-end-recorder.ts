@@ -48,7 +48,7 @@ export interface ExecutionEndRecorderProps {
  * (the event: names, status, and the execution's input, so it is encrypted like the table), whose
  * depth raises `wardflow-<env>-execution-end-dead-letters`.
  *
- * Its role may: write its own logs, read and append to execution streams only (no approval stream, no
+ * Its role may: write its own logs, read and append to its workflow's execution streams only (no approval stream, no
  * sealing key: it seals and opens nothing), use the table key only through DynamoDB, and send dead
  * letters.
  *
@@ -73,7 +73,8 @@ export class ExecutionEndRecorder extends Construct {
       ...props.shared,
       name: EXECUTION_END_RECORDER_FUNCTION,
       functionName: `${props.workflowName}-${EXECUTION_END_RECORDER_FUNCTION}`,
-      // Execution streams only (the WorkflowStep default): it never touches approvals, and seals nothing.
+      // Execution streams only (the WorkflowStep default), of this workflow's executions: it never touches approvals, and seals nothing.
+      workflow: props.workflowName,
       environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn, WORKFLOW_NAME: props.workflowName },
       asynchronousFailures:
         'Invoked asynchronously by its EventBridge rule: after two retries a failed event goes to its on-failure destination, the encrypted dead-letter queue of this recorder, which alarms.',

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CACHE_SECONDS_BOUNDS } from '../../functions/shared/config.js';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { workflowStreamPattern } from '../../functions/shared/events/execution-id.js';
 import { PLATFORM_STREAM_KINDS, streamOf } from '../../functions/shared/events/stream-kinds.js';
 import { buildHandlerFunction, DEFAULT_FUNCTIONS_DIRECTORY, type LogLevel, RUNTIME_VARIABLES } from './handler-function.js';
 
@@ -28,12 +29,29 @@ const BASE_VARIABLES = [
  */
 export type StreamKind = string;
 
-/** Stream kinds in a fixed order (the platform's first, then by name), without repeats, so statements do not depend on how a caller lists them. */
-function patternsOf(kinds: readonly StreamKind[]): string[] {
+/**
+ * A pattern no stream id matches (stream ids have no `/`, functions/shared/events/event-validation.ts
+ * STREAM_PATTERN): the platform kinds of a function that serves no workflow yet (the approval page of
+ * an app without gates), so its grant on them matches nothing rather than every workflow's streams.
+ */
+const NO_WORKFLOW = '/no-workflow';
+
+/**
+ * The patterns of the streams of these kinds, in a fixed order (the platform's first, then by name,
+ * each platform kind per workflow in the order served), without repeats, so statements do not
+ * depend on how a caller lists them. The platform's kinds are per workflow: an execution id is
+ * `<workflow>:<name>` (functions/shared/events/execution-id.ts), so `execution#<workflow>:*` is that
+ * workflow's executions only; a workflow's own kinds (`vendor#*`) are its entities, named by it.
+ */
+function patternsOf(kinds: readonly StreamKind[], workflows: readonly string[]): string[] {
   const unique = [...new Set(kinds)];
   const platform = PLATFORM_STREAM_KINDS.filter((kind) => unique.includes(kind));
   const others = unique.filter((kind) => !(PLATFORM_STREAM_KINDS as readonly string[]).includes(kind)).sort();
-  return [...platform, ...others].map((kind) => streamOf(kind, '*'));
+  const served = [...new Set(workflows)];
+  return [
+    ...platform.flatMap((kind) => (served.length === 0 ? [streamOf(kind, NO_WORKFLOW)] : served.map((workflow) => workflowStreamPattern(kind, workflow)))),
+    ...others.map((kind) => streamOf(kind, '*')),
+  ];
 }
 
 /**
@@ -53,11 +71,11 @@ const SEALING_CONTEXT_KEYS = ['wardflow:stream', 'wardflow:version'] as const;
  * - Null false: a context is present, with a version (ForAllValues alone is true for none);
  * - StringLike: the stream is of one of the given kinds.
  */
-function sealingContextConditions(kinds: readonly StreamKind[]): Record<string, Record<string, string | string[]>> {
+function sealingContextConditions(patterns: string[]): Record<string, Record<string, string | string[]>> {
   return {
     'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...SEALING_CONTEXT_KEYS] },
     Null: { 'kms:EncryptionContextKeys': 'false', 'kms:EncryptionContext:wardflow:version': 'false' },
-    StringLike: { 'kms:EncryptionContext:wardflow:stream': patternsOf(kinds) },
+    StringLike: { 'kms:EncryptionContext:wardflow:stream': patterns },
   };
 }
 
@@ -65,9 +83,9 @@ function sealingContextConditions(kinds: readonly StreamKind[]): Record<string, 
  * Conditions of an event-store statement: every partition key (`stream`) the request touches is
  * a stream of the given kinds. Null false because ForAllValues alone is true for a request with no key.
  */
-function leadingKeyConditions(kinds: readonly StreamKind[]): Record<string, Record<string, string | string[]>> {
+function leadingKeyConditions(patterns: string[]): Record<string, Record<string, string | string[]>> {
   return {
-    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patternsOf(kinds) },
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns },
     Null: { 'dynamodb:LeadingKeys': 'false' },
   };
 }
@@ -112,6 +130,12 @@ export interface WorkflowStepProps {
   readonly functionName?: string;
   /** Environment name (`dev`, `prod`), passed as WARDFLOW_ENV. */
   readonly environmentName: string;
+  /**
+   * The workflow whose execution and approval streams (`execution#<workflow>:*`, `approval#<workflow>:*`)
+   * this function may touch; a function serving several (the approval page) adds each with serveWorkflow.
+   * @default - none until serveWorkflow: its grants on execution and approval streams match no stream
+   */
+  readonly workflow?: string;
   /** The events table: the step may Query and PutItem on it, only on the streams `events` names. */
   readonly table: dynamodb.ITable;
   /**
@@ -179,12 +203,12 @@ export interface WorkflowStepProps {
  * What every function of an environment shares (table, keys, logs, caches, functions directory):
  * WorkflowStepProps less what each function decides for itself.
  */
-export type SharedStepProps = Omit<WorkflowStepProps, 'name' | 'events' | 'sealing' | 'environment' | 'timeout'>;
+export type SharedStepProps = Omit<WorkflowStepProps, 'name' | 'events' | 'sealing' | 'environment' | 'timeout' | 'workflow'>;
 
 /**
  * One Lambda step of a workflow: a NodejsFunction bundled from functions/<name>/handler.ts with
  * its own role and its own KMS-encrypted log group. The role starts with only what every step
- * needs (write its logs, append to and read its execution stream) plus what it declares in
+ * needs (write its logs, append to and read its workflow's execution streams) plus what it declares in
  * `events` and `sealing`; anything more is granted by the caller on `role`, one named action at a time.
  *
  * @example
@@ -197,10 +221,15 @@ export class WorkflowStep extends Construct {
   readonly fn: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The workflows whose execution and approval streams it may touch; read when the template is made. */
+  readonly #workflows: string[] = [];
 
   constructor(scope: Construct, id: string, props: WorkflowStepProps) {
     super(scope, id);
     validate(props);
+    if (props.workflow !== undefined) this.#workflows.push(props.workflow);
+    // Resolved at synthesis, so workflows added with serveWorkflow after construction are in every statement.
+    const patterns = (kinds: readonly StreamKind[]) => Lazy.list({ produce: () => patternsOf(kinds, this.#workflows) });
     const statements: iam.PolicyStatement[] = [];
     // Appends and reads are split so a step that only reads a kind of stream cannot write to it.
     // No ConditionCheckItem: the store appends with a conditional PutItem (or TransactWriteItems of Puts).
@@ -210,14 +239,14 @@ export class WorkflowStep extends Construct {
         sid: 'AppendEvents',
         actions: ['dynamodb:PutItem'],
         resources: [props.table.tableArn],
-        conditions: leadingKeyConditions(appended),
+        conditions: leadingKeyConditions(patterns(appended)),
       }),
       new iam.PolicyStatement({
         sid: 'ReadEvents',
         actions: ['dynamodb:Query'],
         resources: [props.table.tableArn],
         // An append reads the stream head first (expected-version check), so appended kinds are readable.
-        conditions: leadingKeyConditions([...appended, ...(props.events?.read ?? [])]),
+        conditions: leadingKeyConditions(patterns([...appended, ...(props.events?.read ?? [])])),
       }),
       new iam.PolicyStatement({
         sid: 'UseTableKeyThroughDynamoDB',
@@ -234,7 +263,7 @@ export class WorkflowStep extends Construct {
           sid: 'SealEventFields',
           actions: ['kms:GenerateDataKey'],
           resources: [props.sealingKey.keyArn],
-          conditions: sealingContextConditions(seal),
+          conditions: sealingContextConditions(patterns(seal)),
         }),
       );
     }
@@ -245,7 +274,7 @@ export class WorkflowStep extends Construct {
           sid: 'OpenSealedFields',
           actions: ['kms:Decrypt'],
           resources: [props.sealingKey.keyArn],
-          conditions: sealingContextConditions(open),
+          conditions: sealingContextConditions(patterns(open)),
         }),
       );
     }
@@ -277,9 +306,24 @@ export class WorkflowStep extends Construct {
     this.role = built.role;
     this.logGroup = built.logGroup;
   }
+
+  /**
+   * Lets the function touch the execution and approval streams of one more workflow's executions,
+   * in every grant it has on those kinds (the approval page, which decides for every gated workflow).
+   *
+   * @example
+   * page.serveWorkflow('invoice-approval');
+   */
+  serveWorkflow(workflow: string): void {
+    if (!/^[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*$/.test(workflow)) throw new ConfigurationInvalid(`WorkflowStep ${this.node.path}: workflow "${workflow}" is not a kebab-case workflow name`);
+    if (!this.#workflows.includes(workflow)) this.#workflows.push(workflow);
+  }
 }
 
 function validate(props: WorkflowStepProps): void {
+  if (props.workflow !== undefined && !/^[a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*$/.test(props.workflow)) {
+    throw new ConfigurationInvalid(`WorkflowStep ${props.name}: workflow "${props.workflow}" is not a kebab-case workflow name`);
+  }
   if (!/^[a-z0-9][a-z0-9-]*(?:\/[a-z0-9][a-z0-9-]*)*$/.test(props.name) || props.name.length > 200) {
     throw new ConfigurationInvalid('WorkflowStep.name must be a folder under functions/ of lower-case letters, digits and dashes (e.g. workflows/expense-claim/read-claim)');
   }

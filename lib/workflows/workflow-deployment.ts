@@ -78,7 +78,8 @@ export class WorkflowDeployment extends Construct {
     const functionPrefix = workflow.name;
     const functions: Record<string, WorkflowStep> = {};
     const make = (constructId: string, functionName: string, props2: Omit<ConstructorParameters<typeof WorkflowStep>[2], keyof SharedStepProps>) => {
-      const step = new WorkflowStep(this, constructId, { ...shared, ...props2, functionName: `${functionPrefix}-${functionName}` });
+      // Every function of the workflow touches this workflow's execution and approval streams only.
+      const step = new WorkflowStep(this, constructId, { ...shared, ...props2, workflow: workflow.name, functionName: `${functionPrefix}-${functionName}` });
       functions[constructId] = step;
       return step;
     };
@@ -161,7 +162,7 @@ export class WorkflowDeployment extends Construct {
         const step = steps[key];
         if (step === undefined) throw new ConfigurationInvalid(`workflow ${workflow.name}: state ${stateId} names step "${key}", which is not in its steps`);
         stepStates.set(key, [...(stepStates.get(key) ?? []), stateId]);
-        return stepTask(states, stateId, { handler: step.fn, input: options.input, resultPath: options.resultPath, comment: options.comment }).addCatch(
+        return stepTask(states, stateId, { workflowName: workflow.name, handler: step.fn, input: options.input, resultPath: options.resultPath, comment: options.comment }).addCatch(
           failure.onFailure,
           failure.catchAll,
         );
@@ -173,6 +174,7 @@ export class WorkflowDeployment extends Construct {
         gateFailures[key] ??= failure.onGateFailure(gate.number);
         gateStates.add(stateId);
         const task = approvalGate(states, stateId, {
+          workflowName: workflow.name,
           handler: gate.step.fn,
           taskTimeout: gate.timeout,
           gateNumber: gate.number,

@@ -4,7 +4,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
-import { TRANSIENT_RETRY } from './step-task.js';
+import { executionIdFormat } from '../../functions/shared/events/execution-id.js';
+import { executionIdOf, TRANSIENT_RETRY } from './step-task.js';
 
 /** What approvers see, built from the state with JsonPath (lib/workflows/workflow-definition.ts ApprovalSubjectDeclaration). */
 export interface GateSubject {
@@ -15,6 +16,8 @@ export interface GateSubject {
 }
 
 export interface ApprovalGateProps {
+  /** The workflow whose state machine this is: it qualifies the execution and approval ids. */
+  readonly workflowName: string;
   /** The gate's request-approval function: it records ApprovalRequested (token sealed) and notifies approvers. */
   readonly handler: lambda.IFunction;
   /**
@@ -24,7 +27,7 @@ export interface ApprovalGateProps {
   readonly taskTimeout: Duration;
   /**
    * The gate's number in its workflow (1 for the first gate): the approval is named
-   * `<execution name>-<number>` (functions/shared/approvals/approval-id.ts approvalIdFor), so every
+   * `<workflow>:<execution name>-<number>` (functions/shared/approvals/approval-id.ts approvalIdFor), so every
    * step finds the same approval stream without passing state around.
    * @default 1
    */
@@ -39,14 +42,14 @@ export interface ApprovalGateProps {
 }
 
 /**
- * The approval id of a gate as a States.Format expression: `<execution name>-<gate number>`,
- * the same id approvalIdFor(executionId, gate) gives a step.
+ * The approval id of a gate as a States.Format expression: `<workflow>:<execution name>-<gate number>`,
+ * the same id approvalIdFor(executionId, gate) gives a step (its executionId is `<workflow>:<execution name>`).
  *
  * @example
- * gateApprovalId(1); // 'States.Format(\'{}-1\', $$.Execution.Name)'
+ * gateApprovalId('expense-claim', 1); // "States.Format('expense-claim:{}-1', $$.Execution.Name)"
  */
-export function gateApprovalId(gateNumber: number): string {
-  return sfn.JsonPath.format(`{}-${gateNumber}`, sfn.JsonPath.stringAt('$$.Execution.Name'));
+export function gateApprovalId(workflowName: string, gateNumber: number): string {
+  return sfn.JsonPath.format(executionIdFormat(workflowName, `-${gateNumber}`), sfn.JsonPath.stringAt('$$.Execution.Name'));
 }
 
 /** The subject as a payload template: the title formatted by Step Functions, each field's value read from the state. */
@@ -81,7 +84,7 @@ const MAX_TIMEOUT_SECONDS = 365 * 24 * 60 * 60;
  *
  * @example
  * const gate = approvalGate(this, 'ApprovalGate', {
- *   handler: requestApproval, taskTimeout: Duration.hours(72),
+ *   workflowName: 'expense-claim', handler: requestApproval, taskTimeout: Duration.hours(72),
  *   subject: { title: 'Expense claim', fields: [{ label: 'Amount', path: '$.claim.amount' }] },
  * });
  * gate.addCatch(recordFailure, { resultPath: '$.error' });
@@ -104,10 +107,10 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
     lambdaFunction: props.handler,
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
     payload: sfn.TaskInput.fromObject({
-      executionId: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      executionId: executionIdOf(props.workflowName),
       // The handler seals the token into ApprovalRequested; it never travels in a link or a log.
       taskToken: sfn.JsonPath.taskToken,
-      input: { approvalId: gateApprovalId(gateNumber), subject: subjectPayload(props.subject) },
+      input: { approvalId: gateApprovalId(props.workflowName, gateNumber), subject: subjectPayload(props.subject) },
     }),
     taskTimeout: sfn.Timeout.duration(timeout),
     resultPath: props.resultPath ?? '$.approval',

@@ -71,6 +71,7 @@ export function buildFailurePath(scope: Construct, props: FailurePathProps): Fai
     cause: 'The workflow failed and recording the failure failed too. Check the record-outcome logs for this execution.',
   });
   const recordFailure = stepTask(scope, 'RecordFailure', {
+    workflowName: props.workflowName,
     handler: props.recordOutcome,
     input: sfn.JsonPath.stringAt('$.failure'),
     resultPath: sfn.JsonPath.DISCARD,
@@ -83,7 +84,7 @@ export function buildFailurePath(scope: Construct, props: FailurePathProps): Fai
   }).next(recordFailure);
   const onGateFailure = (gateNumber: number): sfn.IChainable =>
     new sfn.Pass(scope, gateNumber === 1 ? 'DescribeGateFailure' : `DescribeGate${gateNumber}Failure`, {
-      parameters: { outcome: 'failed', error: sfn.JsonPath.objectAt(ERROR_PATH), approvalId: gateApprovalId(gateNumber) },
+      parameters: { outcome: 'failed', error: sfn.JsonPath.objectAt(ERROR_PATH), approvalId: gateApprovalId(props.workflowName, gateNumber) },
       resultPath: '$.failure',
     }).next(recordFailure);
 
@@ -105,6 +106,7 @@ export function buildFailurePath(scope: Construct, props: FailurePathProps): Fai
   });
   const catchAll: sfn.CatchProps = { errors: [sfn.Errors.ALL], resultPath: ERROR_PATH };
   const done = stepTask(scope, 'RecordSuccess', {
+    workflowName: props.workflowName,
     handler: props.recordOutcome,
     input: { outcome: 'succeeded' },
     resultPath: sfn.JsonPath.DISCARD,
@@ -115,6 +117,7 @@ export function buildFailurePath(scope: Construct, props: FailurePathProps): Fai
   return {
     start: (recordStart, happyPath) =>
       stepTask(scope, 'RecordStart', {
+        workflowName: props.workflowName,
         handler: recordStart,
         input: sfn.JsonPath.entirePayload,
         resultPath: sfn.JsonPath.DISCARD,

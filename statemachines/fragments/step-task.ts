@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { executionIdFormat } from '../../functions/shared/events/execution-id.js';
 
 /**
  * Errors worth retrying: Lambda's own transient failures, ConcurrencyConflict (another writer
@@ -33,20 +34,34 @@ export const TRANSIENT_RETRY: sfn.RetryProps = {
 };
 
 /**
- * The payload every step receives: which execution it serves, and its input.
- * Steps key their events by `executionId` (the execution name), never by anything in the input.
+ * The execution id as the state machine builds it: `<workflow>:<$$.Execution.Name>`
+ * (functions/shared/events/execution-id.ts), so the streams of one workflow's executions are
+ * its own and IAM can grant them by workflow (`execution#<workflow>:*`).
  *
  * @example
- * stepPayload({ invoice: sfn.JsonPath.objectAt('$.invoice') });
+ * executionIdOf('expense-claim'); // "States.Format('expense-claim:{}', $$.Execution.Name)"
  */
-export function stepPayload(input: Record<string, unknown> | string): sfn.TaskInput {
+export function executionIdOf(workflowName: string): string {
+  return sfn.JsonPath.format(executionIdFormat(workflowName), sfn.JsonPath.stringAt('$$.Execution.Name'));
+}
+
+/**
+ * The payload every step receives: which execution it serves, and its input.
+ * Steps key their events by `executionId` (`<workflow>:<execution name>`), never by anything in the input.
+ *
+ * @example
+ * stepPayload('invoice-approval', { invoice: sfn.JsonPath.objectAt('$.invoice') });
+ */
+export function stepPayload(workflowName: string, input: Record<string, unknown> | string): sfn.TaskInput {
   return sfn.TaskInput.fromObject({
-    executionId: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    executionId: executionIdOf(workflowName),
     input,
   });
 }
 
 export interface StepTaskProps {
+  /** The workflow whose state machine this is: it qualifies the execution id the step gets. */
+  readonly workflowName: string;
   /** The step's function. */
   readonly handler: lambda.IFunction;
   /** The step's input: an object of JsonPath references, or one JsonPath (e.g. `$` for the whole state). */
@@ -66,6 +81,7 @@ export interface StepTaskProps {
  *
  * @example
  * const applyPolicy = stepTask(this, 'ApplyPolicy', {
+ *   workflowName: 'invoice-approval',
  *   handler: steps.applyPolicy,
  *   input: { invoice: sfn.JsonPath.objectAt('$.invoice') },
  *   resultPath: '$.policy',
@@ -74,7 +90,7 @@ export interface StepTaskProps {
 export function stepTask(scope: Construct, id: string, props: StepTaskProps): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.handler,
-    payload: stepPayload(props.input),
+    payload: stepPayload(props.workflowName, props.input),
     payloadResponseOnly: true,
     resultPath: props.resultPath,
     // Our own bounded retry below replaces CDK's default (6 attempts on service exceptions).

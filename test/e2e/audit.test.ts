@@ -70,18 +70,20 @@ describe('the audit archive of the local runtime', { timeout: 600_000 }, () => {
     expect(human.stdout).toMatch(/^Audit archive verified: every chain is complete and unaltered\./);
 
     const small = exampleExecution(r, 'invoice-small.json');
+    // Its streams are keyed by `<workflow>:<name>`; export takes the bare name too, found in the one workflow that has it.
+    const id = `invoice-approval:${small}`;
     const markdown = await eventually(() => {
       const answer = runCliProcess(['audit', 'export', '--execution', small], r.dataDir);
       return answer.stdout.includes('| ExecutionSucceeded |') ? answer : undefined;
     }, 'the small invoice to be archived to its end');
     expect(markdown.code).toBe(0);
-    expect(markdown.stdout).toContain(`# Audit report: execution ${small}`);
-    expect(markdown.stdout).toContain(`### execution#${small}: verified`);
-    const exported = runCliProcess(['audit', 'export', '--execution', small, '--json'], r.dataDir);
+    expect(markdown.stdout).toContain(`# Audit report: execution ${id}`);
+    expect(markdown.stdout).toContain(`### execution#${id}: verified`);
+    const exported = runCliProcess(['audit', 'export', '--execution', id, '--json'], r.dataDir);
     expect(exported.code).toBe(0);
     const report = JSON.parse(exported.stdout) as { verified: boolean; streams: Array<{ stream: string }> };
     expect(report.verified).toBe(true);
-    expect(report.streams.map((s) => s.stream)).toEqual([`execution#${small}`, `approval#${small}-1`]);
+    expect(report.streams.map((s) => s.stream)).toEqual([`execution#${id}`, `approval#${id}-1`]);
 
     // One byte of an archived event, changed on disk: the JSON still parses, the hash does not hold.
     const [file] = archiveFiles(r.dataDir);

@@ -6,7 +6,12 @@ import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/servi
 import { localEventReader } from '../../lib/local/runtime/app/event-reader.js';
 import { outcomeOf } from '../../lib/local/runtime/app/examples.js';
 import { vendorStreamOf } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
+import { qualifiedExecutionId, splitExecutionId } from '../../functions/shared/events/execution-id.js';
 import { INVOICE_EXAMPLES as EXAMPLES } from '../support/examples.js';
+
+/** The execution id steps key an invoice execution's streams by: `<workflow>:<name>`. */
+const invoiceId = (name: string) => qualifiedExecutionId('invoice-approval', name);
+const vendorId = (name: string) => qualifiedExecutionId('vendor-bank-details', name);
 import { eventually, runCliProcess, stepLog, tempDataDir, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
@@ -57,7 +62,7 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     ]);
     const large = examples['invoice-large.json']!;
 
-    const link = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${large}-`)), 'the approval email');
+    const link = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${invoiceId(large)}-1`), 'the approval email');
     const answer = await followApprovalLink(link.url, 'approve');
     expect(answer.status).toBe(200);
     expect(await endedStatus(r, large)).toBe('SUCCEEDED');
@@ -65,8 +70,8 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     expect(await endedStatus(r, examples['invoice-malformed.json']!)).toBe('FAILED');
 
     const reader = localEventReader(r.endpoints);
-    expect(outcomeOf(await reader.execution(large))).toBe('succeeded-approved');
-    expect(outcomeOf(await reader.execution(examples['invoice-malformed.json']!))).toBe('failed-validation');
+    expect(outcomeOf(await reader.execution(invoiceId(large)))).toBe('succeeded-approved');
+    expect(outcomeOf(await reader.execution(invoiceId(examples['invoice-malformed.json']!)))).toBe('failed-validation');
     reader.close();
 
     // A second click changes nothing and says so.
@@ -77,16 +82,20 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     const listed = runCliProcess(['executions', '--json'], r.dataDir);
     expect(listed.code, listed.stderr).toBe(0);
     const { executions } = JSON.parse(listed.stdout) as { executions: { id: string; status: string }[] };
-    expect(executions.find((e) => e.id === large)?.status).toBe('SUCCEEDED');
+    expect(executions.find((e) => e.id === invoiceId(large))?.status).toBe('SUCCEEDED');
+    // A bare name: only the invoice workflow has it, so status finds it there.
     const status = runCliProcess(['status', large, '--json'], r.dataDir);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('ApprovalDecided');
     const pending = runCliProcess(['approvals', '--json'], r.dataDir);
     expect(pending.code, pending.stderr).toBe(0);
-    expect(pending.stdout).toContain(`${examples['invoice-unknown-vendor.json']}-1`);
+    expect(pending.stdout).toContain(`"${invoiceId(examples['invoice-unknown-vendor.json']!)}-1"`);
     const startedByCli = runCliProcess(['start', 'invoice-approval', '--input', '-'], r.dataDir, readFileSync(join(EXAMPLES, 'invoice-small.json'), 'utf8'));
     expect(startedByCli.code, startedByCli.stderr).toBe(0);
-    expect(await endedStatus(r, startedByCli.stdout.trim())).toBe('SUCCEEDED');
+    // start prints the execution id, `<workflow>:<name>`.
+    const startedId = splitExecutionId(startedByCli.stdout.trim());
+    expect(startedId.workflow).toBe('invoice-approval');
+    expect(await endedStatus(r, startedId.name)).toBe('SUCCEEDED');
 
     // Planted values never leave in clear: the payments secret, the approver's address, the invoice
     // text and task tokens are absent from the step log, the terminal, the CLI and the pages.
@@ -100,21 +109,21 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     // The second workflow, from the same runtime: a bank-detail change waits for a vendor-master approver,
     // whose approval records the change on the vendor's own stream; a rejection records why there.
     const letters = names(r, 'vendor-bank-details');
-    const approveLetter = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${letters['bank-change-valid.json']}-1`), 'the bank-change approval email');
+    const approveLetter = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${vendorId(letters['bank-change-valid.json']!)}-1`), 'the bank-change approval email');
     expect((await followApprovalLink(approveLetter.url, 'approve')).status).toBe(200);
     expect(await endedStatus(r, letters['bank-change-valid.json']!, 'vendor-bank-details')).toBe('SUCCEEDED');
-    const rejectLetter = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${letters['bank-change-suspicious.json']}-1`), 'the suspicious change approval email');
+    const rejectLetter = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${vendorId(letters['bank-change-suspicious.json']!)}-1`), 'the suspicious change approval email');
     expect((await followApprovalLink(rejectLetter.url, 'reject')).status).toBe(200);
     expect(await endedStatus(r, letters['bank-change-suspicious.json']!, 'vendor-bank-details')).toBe('FAILED');
     expect(await endedStatus(r, letters['bank-change-bad-checksum.json']!, 'vendor-bank-details')).toBe('FAILED');
     const vendorReader = localEventReader(r.endpoints);
-    const changed = (await vendorReader.execution(letters['bank-change-valid.json']!)).find((e) => e.type === 'StepSucceeded' && e.data.step === 'record-bank-details-change');
+    const changed = (await vendorReader.execution(vendorId(letters['bank-change-valid.json']!))).find((e) => e.type === 'StepSucceeded' && e.data.step === 'record-bank-details-change');
     expect(changed).toBeDefined();
-    expect(outcomeOf(await vendorReader.execution(letters['bank-change-suspicious.json']!))).toBe('failed-rejected');
-    expect(outcomeOf(await vendorReader.execution(letters['bank-change-bad-checksum.json']!))).toBe('failed-validation');
+    expect(outcomeOf(await vendorReader.execution(vendorId(letters['bank-change-suspicious.json']!)))).toBe('failed-rejected');
+    expect(outcomeOf(await vendorReader.execution(vendorId(letters['bank-change-bad-checksum.json']!)))).toBe('failed-validation');
     const register = await vendorReader.stream(vendorStreamOf('Vandelay Industries GmbH'));
     expect(register.map((e) => e.type)).toEqual(['VendorBankDetailsChanged']);
-    expect(register[0]!.data).toMatchObject({ executionId: letters['bank-change-valid.json'], effectiveDate: '2027-01-15', ibanMasked: 'DE60 **** 5678' });
+    expect(register[0]!.data).toMatchObject({ executionId: vendorId(letters['bank-change-valid.json']!), effectiveDate: '2027-01-15', ibanMasked: 'DE60 **** 5678' });
     expect(JSON.stringify(register[0]!.data)).not.toContain('DE60987654321012345678'); // the IBAN itself is sealed
     const refused = await vendorReader.stream(vendorStreamOf('Kramerica Industries GmbH'));
     expect(refused.map((e) => e.type)).toEqual(['VendorBankDetailsChangeRejected']);
@@ -152,7 +161,7 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     const first = await runtime();
     const waiting = names(first)['invoice-unknown-vendor.json']!;
     const firstLink = await eventually(
-      async () => (await approvalLinks(first.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${waiting}-`)),
+      async () => (await approvalLinks(first.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${invoiceId(waiting)}-1`),
       'the first approval email',
     );
     const code = await first.stop('SIGINT');
@@ -173,7 +182,7 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
       return events.some((e) => e.type === 'ApprovalTokenReplaced') ? true : undefined;
     }, 'the resumed gate to replace the token');
     await eventually(async () => {
-      const events = await reader.execution(waiting);
+      const events = await reader.execution(invoiceId(waiting));
       return events.filter((e) => e.type === 'ApprovalNotified').length >= 2 ? true : undefined;
     }, 'the resumed gate to notify again');
     reader.close();
@@ -188,7 +197,7 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     const answer = await followApprovalLink(firstLink.url, 'reject');
     expect(answer.status).toBe(200);
     expect(await endedStatus(third, waiting)).toBe('FAILED');
-    const events = await localEventReader(third.endpoints).execution(waiting);
+    const events = await localEventReader(third.endpoints).execution(invoiceId(waiting));
     expect(outcomeOf(events)).toBe('failed-rejected');
   });
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { executionIdOfApproval } from '../../functions/shared/approvals/approval-id.js';
+import { splitExecutionId } from '../../functions/shared/events/execution-id.js';
 import { approvalLinks, followApprovalLink, type ApprovalLink } from '../../lib/local/runtime/services/inbox-client.js';
 import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../support/examples.js';
 import { eventually, runCliProcess, stepLog, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
@@ -56,7 +58,8 @@ async function inTurn<T, R>(items: readonly T[], width: number, work: (item: T) 
 function firstLinks(links: readonly ApprovalLink[]): Map<string, ApprovalLink> {
   const first = new Map<string, ApprovalLink>();
   for (const link of links) {
-    const execution = link.approvalId.replace(/-[^-]+$/, '');
+    // `<workflow>:<name>-<gate>`: the execution name, as the test started it.
+    const execution = splitExecutionId(executionIdOfApproval(link.approvalId)).name;
     if (!first.has(execution)) first.set(execution, link);
   }
   return first;

@@ -26,7 +26,7 @@ export const LINK_VERSION = 1;
 export const MAC_BYTES = 32;
 /** Approvers a link can name: far more than any gate needs, and it bounds the claim. */
 export const MAX_APPROVER_INDEX = 99;
-/** Claims of at most 100-character ids plus the MAC stay well under this; longer input is refused unread. */
+/** Claims of the longest approval id (124 characters, ApprovalIdSchema) plus the MAC stay well under this (about 270); longer input is refused unread. */
 export const MAX_LINK_LENGTH = 512;
 /** 9999-12-31T23:59:59Z: a bound on expiries so that dates stay representable. */
 const MAX_EXPIRY_SECONDS = 253_402_300_799;

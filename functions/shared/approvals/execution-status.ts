@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { ConfigurationInvalid, safeErrorName } from '../errors.js';
+import { splitExecutionId } from '../events/execution-id.js';
 import { stepFunctions } from './step-functions-client.js';
 
 /**
@@ -23,16 +24,17 @@ const STATUS = /^[A-Z_]{1,32}$/;
 /**
  * The ARN of an execution of a state machine: Step Functions names executions
  * `arn:...:execution:<state machine name>:<execution name>`, and wardflow's execution ids are
- * the execution names. Throws ConfigurationInvalid when `stateMachineArn` (STATE_MACHINE_ARN)
- * is not a state machine ARN.
+ * `<workflow>:<execution name>` (or, written before ids were qualified, the bare name): the
+ * ARN takes the name alone. Throws ConfigurationInvalid when `stateMachineArn`
+ * (STATE_MACHINE_ARN) is not a state machine ARN.
  *
  * @example
- * executionArnOf('arn:aws:states:eu-west-1:111122223333:stateMachine:wardflow-dev-purchase-approval', 'exec-42');
+ * executionArnOf('arn:aws:states:eu-west-1:111122223333:stateMachine:wardflow-dev-purchase-approval', 'purchase-approval:exec-42');
  * // 'arn:aws:states:eu-west-1:111122223333:execution:wardflow-dev-purchase-approval:exec-42'
  */
 export function executionArnOf(stateMachineArn: string, executionId: string): string {
   if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw new ConfigurationInvalid('STATE_MACHINE_ARN is not the ARN of a state machine');
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionId}`;
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${splitExecutionId(executionId).name}`;
 }
 
 /**

@@ -1,7 +1,10 @@
 import * as z from 'zod';
+import { MAX_EXECUTION_ID_LENGTH } from '../events/execution-id.js';
 
+// `:` separates the workflow from the execution name (functions/shared/events/execution-id.ts).
 const EXECUTION_ID_CHARACTERS = /^[A-Za-z0-9_:-]+$/;
-const EXECUTION_ID_MAX_LENGTH = 80;
+// `<workflow>:<execution name>`: 40 + 1 + 80 characters.
+const EXECUTION_ID_MAX_LENGTH = MAX_EXECUTION_ID_LENGTH;
 
 // Both schemas are built by functions marked pure: a bundle that uses neither, only
 // readExecutionId (the audit archiver, through the logger), leaves them and all of zod out,
@@ -22,8 +25,8 @@ function stepEnvelopeSchema() {
 /**
  * What Step Functions hands every wardflow step: the execution it belongs to, the task
  * token when the state is a `waitForTaskToken` task, and the step's own input.
- * The state machine passes `$$.Execution.Name` as `executionId` and `$$.Task.Token` as
- * `taskToken`.
+ * The state machine passes `<workflow>:<$$.Execution.Name>` as `executionId`
+ * (functions/shared/events/execution-id.ts) and `$$.Task.Token` as `taskToken`.
  */
 export const ExecutionIdSchema = /* @__PURE__ */ executionIdSchema();
 

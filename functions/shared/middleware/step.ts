@@ -17,7 +17,10 @@ import { validate } from './validate.js';
 
 /** What a step's implementation gets besides its typed input. */
 export interface StepContext {
-  /** `$$.Execution.Name`: the execution this invocation belongs to. */
+  /**
+   * The execution this invocation belongs to: `<workflow>:<$$.Execution.Name>`
+   * (functions/shared/events/execution-id.ts), so the streams derived from it are the workflow's own.
+   */
   executionId: string;
   /** Present when the state is a `waitForTaskToken` task. Registered with the redactor. */
   taskToken?: string;

@@ -1,11 +1,13 @@
-import { collectExportStreams, s3ArchiveSource } from '../../audit/export-collect.js';
+import { MAX_APPROVAL_ID_LENGTH } from '../../../functions/shared/approvals/approval-id.js';
+import { qualifiedExecutionId, splitExecutionId } from '../../../functions/shared/events/execution-id.js';
+import { type ArchiveExtract, collectExportStreams, s3ArchiveSource } from '../../audit/export-collect.js';
 import { AuditSubjectNotFound } from '../../audit/export-errors.js';
 import { writeReportFiles } from '../../audit/export-files.js';
 import { renderExportMarkdown } from '../../audit/export-markdown.js';
 import { buildExportReport, exportReportJson, type ExportReport } from '../../audit/export-report.js';
 import { type ExportSubject, isValidSubjectId, subjectStream } from '../../audit/export-subject.js';
 import type { Connection } from '../connection.js';
-import { UsageError } from '../errors.js';
+import { ExecutionAmbiguous, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import type { CommandLine } from '../options.js';
 import { terminalLines, terminalSafeJsonText } from '../terminal-text.js';
@@ -22,12 +24,11 @@ import { terminalLines, terminalSafeJsonText } from '../terminal-text.js';
  * id, 2 for a malformed id (not echoed: it may be anything).
  *
  * @example
- * await auditExportCommand(connection, parseCommandLine(['audit', 'export', '--execution', 'e1']), io);
+ * await auditExportCommand(connection, parseCommandLine(['audit', 'export', '--execution', 'invoice-approval:e1']), io);
  */
 export async function auditExportCommand(connection: Connection, line: CommandLine, io: CliIo): Promise<number> {
-  const { subject, out } = exportArguments(line);
-  const extract = await collectExportStreams(s3ArchiveSource(connection.s3, connection.auditBucket()), subject);
-  if ((extract.streams.get(subjectStream(subject)) ?? []).length === 0) throw new AuditSubjectNotFound(subject, extract.unreadable.length);
+  const { subject: given, out } = exportArguments(line);
+  const { subject, extract } = await collectSubject(connection, given);
 
   const report = buildExportReport(extract, new Date());
   if (out !== undefined) {
@@ -46,6 +47,28 @@ export async function auditExportCommand(connection: Connection, line: CommandLi
   return 1;
 }
 
+/**
+ * Reads the archive for the subject. An execution named by its bare name (no `<workflow>:`) is
+ * looked for as each known workflow's (`<workflow>:<name>`) and as a stream written before ids
+ * were qualified (`<name>`), one archive read each: found once, that one is the subject; found in
+ * more, ExecutionAmbiguous lists the ids to use; found nowhere, AuditSubjectNotFound.
+ */
+async function collectSubject(connection: Connection, given: ExportSubject): Promise<{ subject: ExportSubject; extract: ArchiveExtract }> {
+  const source = s3ArchiveSource(connection.s3, connection.auditBucket());
+  const bare = given.kind === 'execution' && splitExecutionId(given.id).workflow === undefined;
+  const candidates: ExportSubject[] = bare ? [...Object.keys(connection.workflows).map((workflow) => ({ kind: 'execution' as const, id: qualifiedExecutionId(workflow, given.id) })), given] : [given];
+  const found: { subject: ExportSubject; extract: ArchiveExtract }[] = [];
+  let unreadable = 0;
+  for (const subject of candidates) {
+    const extract = await collectExportStreams(source, subject);
+    unreadable = Math.max(unreadable, extract.unreadable.length);
+    if ((extract.streams.get(subjectStream(subject)) ?? []).length > 0) found.push({ subject, extract });
+  }
+  if (found.length > 1) throw new ExecutionAmbiguous(given.id, found.map((f) => f.subject.id));
+  if (found.length === 0) throw new AuditSubjectNotFound(given, unreadable);
+  return found[0]!;
+}
+
 /** The subject and --out folder of an `audit export` command line; a malformed id is a usage error that does not repeat it. */
 function exportArguments(line: CommandLine): { subject: ExportSubject; out: string | undefined } {
   const audit = line.audit;
@@ -56,8 +79,8 @@ function exportArguments(line: CommandLine): { subject: ExportSubject; out: stri
   if (!isValidSubjectId(subject.kind, subject.id)) {
     throw new UsageError(
       subject.kind === 'execution'
-        ? '--execution must be an execution name (as `wardflow executions` lists it): 1 to 80 characters without whitespace or any of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /.'
-        : '--approval must be an approval id: 1 to 100 letters, digits, "_", ":" or "-" (an execution\'s first approval is <execution>-1).',
+        ? '--execution must be an execution id as `wardflow executions` lists it (<workflow>:<name>), or a bare execution name: 1 to 80 letters, digits, "-" and "_".'
+        : `--approval must be an approval id: 1 to ${MAX_APPROVAL_ID_LENGTH} letters, digits, "_", ":" or "-" (an execution's first approval is <workflow>:<name>-1).`,
     );
   }
   return { subject, out: audit.out };

@@ -26,6 +26,7 @@ export async function executionsCommand(connection: Connection, line: CommandLin
     printJson(io, {
       executions: executions.map((e) => ({
         id: e.id,
+        name: e.name,
         workflow: e.workflow,
         executionArn: e.executionArn,
         status: e.status,

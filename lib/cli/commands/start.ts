@@ -7,6 +7,7 @@ import { type CliIo, printJson } from '../io.js';
 import type { CommandLine } from '../options.js';
 import { checkWorkflowInput } from '../workflow-input.js';
 import { executionNameOf } from '../../shared/execution-arn.js';
+import { qualifiedExecutionId } from '../../../functions/shared/events/execution-id.js';
 
 /**
  * `wardflow start <workflow> --input <file|-> [--name NAME]`: starts an execution and prints
@@ -33,9 +34,11 @@ export async function startCommand(connection: Connection, line: CommandLine, io
     throw error;
   }
   const executionArn = started.executionArn ?? '';
-  const id = executionArn ? executionNameOf(executionArn) : name;
+  const executionName = executionArn ? executionNameOf(executionArn) : name;
+  // The id its streams are keyed by, and that status takes: `<workflow>:<name>` (functions/shared/events/execution-id.ts).
+  const id = qualifiedExecutionId(workflow, executionName);
   if (line.json) {
-    printJson(io, { executionId: id, executionArn, workflow, startDate: started.startDate?.toISOString() ?? null });
+    printJson(io, { executionId: id, executionName, executionArn, workflow, startDate: started.startDate?.toISOString() ?? null });
   } else {
     io.out(id);
     io.err(`Started ${workflow} execution ${id} on ${connection.where}. Follow it with: wardflow status ${id}`);

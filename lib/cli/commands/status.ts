@@ -1,8 +1,8 @@
-import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
+import { approvalStream, type StoredEvent } from '../../../functions/shared/events/event.js';
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { approvalIdFor, ApprovalIdSchema } from '../../../functions/shared/approvals/approval-id.js';
 import type { Connection } from '../connection.js';
-import { openEventReader, readStream } from '../../shared/event-reader.js';
+import { openEventReader, readExecutionEvents, readStream } from '../../shared/event-reader.js';
 import { displayActor, summarizeEvent } from '../event-summary.js';
 import { describeExecution, type ExecutionDescription } from '../executions-source.js';
 import { type CliIo, printJson } from '../io.js';
@@ -20,15 +20,16 @@ export interface HistoryStream {
 }
 
 /**
- * `wardflow status <execution-id|arn>`: what Step Functions says (status, start, stop, error
+ * `wardflow status <execution-id|name|arn>`: what Step Functions says (status, start, stop, error
  * name; never input, output or cause) and the execution's recorded history: its stream
- * `execution#<id>` and the streams of the approvals it names, each with the hash chain
+ * `execution#<workflow>:<name>` (or `execution#<name>`, written before ids were qualified) and the
+ * streams of the approvals it names, each with the hash chain
  * verified. Sealed parts are shown as sealed, never opened (approvers' addresses are among
  * them: a request shows how many approvers, a decision which one by number); any address in
  * clear text (a caller's `source`) is masked.
  *
  * @example
- * await statusCommand(connection, parseCommandLine(['status', 'invoice-large-450c9d63']), io);
+ * await statusCommand(connection, parseCommandLine(['status', 'invoice-approval:invoice-large-450c9d63']), io);
  */
 export async function statusCommand(connection: Connection, line: CommandLine, io: CliIo): Promise<number> {
   const execution = await describeExecution(connection, line.args[0] as string);
@@ -57,10 +58,10 @@ export async function statusCommand(connection: Connection, line: CommandLine, i
  * (ApprovalRequested, ApprovalAutoDecided) and its first gate's (apply-policy records an
  * auto-approval only in the approval's stream). Empty approval streams are left out.
  */
-export async function readHistory(connection: Pick<Connection, 'dynamodb' | 'eventsTable'>, executionId: string): Promise<HistoryStream[]> {
+export async function readHistory(connection: Pick<Connection, 'dynamodb' | 'eventsTable'>, id: string): Promise<HistoryStream[]> {
   const store = openEventReader(connection);
-  const stream = executionStream(executionId);
-  const events = await readStream(store, stream);
+  // The id the stream is keyed by: a stream from before ids were qualified is read under its bare name, and so are its approvals.
+  const { executionId, stream, events } = await readExecutionEvents(store, id);
   const history: HistoryStream[] = [{ stream, state: executionState(events).status, events }];
   for (const approvalId of approvalIdsOf(events, executionId)) {
     const approvalEvents = await readStream(store, approvalStream(approvalId));

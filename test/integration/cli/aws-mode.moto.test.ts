@@ -64,7 +64,8 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     expect(started.err).toEqual([]);
     expect(started.code).toBe(0);
     const { executionArn, executionId } = JSON.parse(started.stdout) as { executionArn: string; executionId: string };
-    expect(executionId).toBe('moto-run-1');
+    // The id its streams are keyed by: `<workflow>:<name>`.
+    expect(executionId).toBe('invoice-approval:moto-run-1');
     expect(executionArn).toMatch(/:execution:wardflow-dev-invoice-approval:moto-run-1$/);
     // moto has it, with the input as given.
     const sfn = new SFNClient(config());
@@ -74,10 +75,10 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
 
     const listed = await aws('executions', '--status', 'RUNNING', '--json');
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout)).toEqual({ executions: [expect.objectContaining({ id: 'moto-run-1', workflow: 'invoice-approval', status: 'RUNNING', executionArn })], nextToken: null });
+    expect(JSON.parse(listed.stdout)).toEqual({ executions: [expect.objectContaining({ id: 'invoice-approval:moto-run-1', name: 'moto-run-1', workflow: 'invoice-approval', status: 'RUNNING', executionArn })], nextToken: null });
 
     // The steps' records, as the gate leaves them.
-    const approvalId = 'moto-run-1-1';
+    const approvalId = 'invoice-approval:moto-run-1-1';
     await append(executionStream(executionId), [
       { type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'invoice-approval', source: 'test' }, sensitive: { invoiceText: 'Total due: USD 12,480.00' } },
       { type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId, expiresAt: '2026-12-02T08:59:00.000Z' } },
@@ -96,15 +97,15 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     const doc = JSON.parse(status.stdout) as { execution: { status: string }; history: { stream: string; state: string }[] };
     expect(doc.execution.status).toBe('RUNNING');
     expect(doc.history.map((h) => [h.stream, h.state])).toEqual([
-      ['execution#moto-run-1', 'waiting-for-approval'],
-      ['approval#moto-run-1-1', 'pending'],
+      ['execution#invoice-approval:moto-run-1', 'waiting-for-approval'],
+      ['approval#invoice-approval:moto-run-1-1', 'pending'],
     ]);
 
     const approvals = await aws('approvals');
     expect(approvals.code).toBe(0);
     expect(approvals.out[0]).toMatch(/^APPROVAL\s+EXECUTION\s+WORKFLOW\s+SUBJECT\s+EXPIRES\s+APPROVERS$/);
     // Recorded before subjects: its invoice summary is read as the subject's title.
-    expect(approvals.out[1]).toMatch(/^moto-run-1-1\s+moto-run-1\s+invoice-approval\s+Invoice NW-1 from Northwind Traders\s+2026-12-02T08:59:00Z\s+1$/);
+    expect(approvals.out[1]).toMatch(/^invoice-approval:moto-run-1-1\s+invoice-approval:moto-run-1\s+invoice-approval\s+Invoice NW-1 from Northwind Traders\s+2026-12-02T08:59:00Z\s+1$/);
     for (const run of [status, approvals]) {
       expect(run.stdout).not.toContain(APPROVER);
       expect(run.stdout).not.toContain('planted-token');
@@ -117,6 +118,7 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     const started = await aws('start', 'invoice-approval', '--input', input, '--name', 'moto-stopped', '--json');
     expect(started.code, started.stderr).toBe(0);
     const { executionArn } = JSON.parse(started.stdout) as { executionArn: string };
+    // Streams as written before execution ids named their workflow: still read, under the qualified id.
     const approvalId = 'moto-stopped-1';
     await append(executionStream('moto-stopped'), [
       { type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'invoice-approval', source: 'test' } },
@@ -137,7 +139,7 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     const approvals = await aws('approvals', '--json');
     expect(approvals.code, approvals.stderr).toBe(0);
     expect((JSON.parse(approvals.stdout) as { approvalId: string }[]).map((a) => a.approvalId)).not.toContain(approvalId);
-    expect(approvals.err.join('\n')).toContain(`${approvalId} (execution moto-stopped ABORTED)`);
+    expect(approvals.err.join('\n')).toContain(`${approvalId} (execution invoice-approval:moto-stopped ABORTED)`);
     expect(approvals.stderr).not.toContain(APPROVER);
   });
 
@@ -147,7 +149,7 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     for (let i = 1; i <= 5; i++) expect((await aws('start', 'invoice-approval', '--input', input, '--name', `moto-page-${i}`)).code).toBe(0);
     const everything = JSON.parse((await aws('executions', '--limit', '100', '--json')).stdout) as { executions: { id: string }[]; nextToken: string | null };
     expect(everything.nextToken).toBeNull();
-    expect(everything.executions.map((e) => e.id)).toEqual(expect.arrayContaining(['moto-page-1', 'moto-page-5']));
+    expect(everything.executions.map((e) => e.id)).toEqual(expect.arrayContaining(['invoice-approval:moto-page-1', 'invoice-approval:moto-page-5']));
 
     const seen: string[] = [];
     let token: string | null = null;

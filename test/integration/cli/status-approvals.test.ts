@@ -46,7 +46,12 @@ let table: string;
 let store: DynamoDbEventStore;
 let folder: ReturnType<typeof localRuntimeFolder>;
 
-/** What Step Functions says about each execution. */
+/**
+ * What Step Functions says about each execution. Their streams below are seeded as they were
+ * written before execution ids named their workflow (`execution#cli-large`, `approval#cli-large-1`):
+ * the CLI still reads them, under the id it shows now (`invoice-approval:cli-large`). Streams keyed
+ * by the qualified id, and a name two workflows share, are in 'execution ids qualified by workflow'.
+ */
 const EXECUTIONS: Record<string, { status: ExecutionStatus; start: string; stop?: string; error?: string; cause?: string }> = {
   'cli-small': { status: 'SUCCEEDED', start: '2026-12-01T09:00:00Z', stop: '2026-12-01T09:00:03Z' },
   'cli-large': { status: 'RUNNING', start: '2026-12-01T09:01:00Z' },
@@ -207,7 +212,7 @@ describe('wardflow status', () => {
     expect(run.code).toBe(0);
     expect(run.err).toEqual([]);
     expect(run.out.slice(0, 5)).toEqual([
-      'Execution  cli-unknown',
+      'Execution  invoice-approval:cli-unknown',
       'Workflow   invoice-approval',
       'Status     RUNNING',
       'Started    2026-12-01T09:02:00Z',
@@ -237,7 +242,7 @@ describe('wardflow status', () => {
       history: { stream: string; state: string; verified: boolean; events: { version: number; type: string; actor: string; data: Record<string, unknown>; sealed: boolean }[] }[];
     };
     expect(doc.execution).toEqual({
-      id: 'cli-large',
+      id: 'invoice-approval:cli-large',
       workflow: 'invoice-approval',
       executionArn: executionArn('cli-large'),
       status: 'RUNNING',
@@ -325,8 +330,8 @@ describe('wardflow status', () => {
 });
 
 describe('wardflow approvals', () => {
-  const HEADER = 'APPROVAL     EXECUTION  WORKFLOW          SUBJECT                                  EXPIRES               APPROVERS';
-  const LEGACY_ROW = 'cli-large-1  cli-large  invoice-approval  Invoice NW-88213 from Northwind Traders  2026-12-02T08:59:00Z  1';
+  const HEADER = 'APPROVAL     EXECUTION                   WORKFLOW          SUBJECT                                  EXPIRES               APPROVERS';
+  const LEGACY_ROW = 'cli-large-1  invoice-approval:cli-large  invoice-approval  Invoice NW-88213 from Northwind Traders  2026-12-02T08:59:00Z  1';
 
   it('lists the approvals waiting for a human: workflow, the subject\'s title and the number of approvers (a legacy request by its invoice summary)', async () => {
     const run = await cli('approvals');
@@ -344,8 +349,8 @@ describe('wardflow approvals', () => {
     const [header, order, large, ...more] = run.out;
     expect(more).toEqual([]);
     expect(header).toMatch(/^APPROVAL\s+EXECUTION\s+WORKFLOW\s+SUBJECT\s+EXPIRES\s+APPROVERS$/);
-    expect(order).toMatch(/^cli-order-1  cli-order  invoice-approval  Order PO-7 \[2J \]0;pwned from Contoso cli-fake-1  cli-fake\.\.\.\s+2026-12-02T08:59:00Z  2$/);
-    expect(large).toMatch(/^cli-large-1  cli-large  invoice-approval  Invoice NW-88213 from Northwind Traders\s+2026-12-02T08:59:00Z  1$/);
+    expect(order).toMatch(/^cli-order-1  invoice-approval:cli-order  invoice-approval  Order PO-7 \[2J \]0;pwned from Contoso cli-fake-1  cli-fake\.\.\.\s+2026-12-02T08:59:00Z  2$/);
+    expect(large).toMatch(/^cli-large-1  invoice-approval:cli-large  invoice-approval  Invoice NW-88213 from Northwind Traders\s+2026-12-02T08:59:00Z  1$/);
     // Nothing a terminal would obey, and the fake row stayed inside its cell.
     expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
     expect(run.out.filter((line) => line.startsWith('cli-fake'))).toEqual([]);
@@ -359,7 +364,7 @@ describe('wardflow approvals', () => {
     expect(JSON.parse(run.stdout)).toEqual([
       {
         approvalId: 'cli-order-1',
-        executionId: 'cli-order',
+        executionId: 'invoice-approval:cli-order',
         workflow: 'invoice-approval',
         title: ORDER_SUBJECT.title,
         fields: ORDER_SUBJECT.fields,
@@ -368,7 +373,7 @@ describe('wardflow approvals', () => {
       },
       {
         approvalId: 'cli-large-1',
-        executionId: 'cli-large',
+        executionId: 'invoice-approval:cli-large',
         workflow: 'invoice-approval',
         title: 'Invoice NW-88213 from Northwind Traders',
         fields: [
@@ -407,7 +412,7 @@ describe('wardflow approvals', () => {
   it('leaves out approvals whose execution ended (stopped, or ended between listing and asking) and says how many', async () => {
     answerStepFunctions(['cli-large', 'cli-stopped', 'cli-lost', 'cli-malformed', 'cli-small']);
     const note =
-      '2 approvals left out because their executions ended: cli-lost-1 (execution cli-lost FAILED), cli-stopped-1 (execution cli-stopped ABORTED). `wardflow status <execution>` shows their history.';
+      '2 approvals left out because their executions ended: cli-lost-1 (execution invoice-approval:cli-lost FAILED), cli-stopped-1 (execution invoice-approval:cli-stopped ABORTED). `wardflow status <execution>` shows their history.';
     const run = await cli('approvals');
     expect(run.code).toBe(0);
     expect(run.err).toEqual([]);
@@ -431,8 +436,68 @@ describe('wardflow approvals', () => {
     expect(run.code).toBe(0);
     expect(run.out).toEqual([
       `No approvals are waiting on the local runtime of ${folder.dir}.`,
-      '1 approval left out because its execution ended: cli-stopped-1 (execution cli-stopped ABORTED). `wardflow status <execution>` shows its history.',
+      '1 approval left out because its execution ended: cli-stopped-1 (execution invoice-approval:cli-stopped ABORTED). `wardflow status <execution>` shows its history.',
     ]);
+  });
+});
+
+describe('execution ids qualified by workflow', () => {
+  const VENDOR_MACHINE_ARN = INVOICE_MACHINE_ARN.replace(':invoice-approval', ':vendor-bank-details');
+  let twoWorkflows: ReturnType<typeof localRuntimeFolder>;
+  const cli2 = (...args: string[]) => runCliCaptured([...args, '--data-dir', twoWorkflows.dir]);
+
+  beforeAll(async () => {
+    // As the state machines write them now: `execution#<workflow>:<name>`. `shared-1` is an execution
+    // name both workflows have; `only-vendor` is the vendor workflow's alone.
+    await append(executionStream('invoice-approval:shared-1'), [started('examples/invoice-small.json'), step('record-start')]);
+    await append(executionStream('vendor-bank-details:shared-1'), [{ ...started('letter.txt'), data: { workflow: 'vendor-bank-details', source: 'letter.txt' } }, step('record-start'), step('read-letter')]);
+    await append(executionStream('vendor-bank-details:only-vendor'), [{ ...started('letter.txt'), data: { workflow: 'vendor-bank-details', source: 'letter.txt' } }, step('record-start')]);
+    twoWorkflows = localRuntimeFolder({ dynamodb: dynamo.endpoint, eventsTable: table, stateMachines: { 'invoice-approval': INVOICE_MACHINE_ARN, 'vendor-bank-details': VENDOR_MACHINE_ARN } });
+  });
+  afterAll(() => twoWorkflows?.remove());
+
+  beforeEach(() => {
+    sfn.reset();
+    const known = [
+      { executionArn: executionArn('shared-1'), name: 'shared-1' },
+      { executionArn: executionArn('shared-1', VENDOR_MACHINE_ARN), name: 'shared-1' },
+      { executionArn: executionArn('only-vendor', VENDOR_MACHINE_ARN), name: 'only-vendor' },
+    ];
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      const item = known.find((k) => k.executionArn === input.executionArn);
+      if (!item) throw Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' });
+      return { ...item, status: 'RUNNING', startDate: new Date('2026-12-01T10:00:00Z') };
+    });
+  });
+
+  it("shows the named workflow's execution and its own stream, not the other workflow's of the same name", async () => {
+    const run = await cli2('status', 'vendor-bank-details:shared-1', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as { execution: { id: string; workflow: string }; history: { stream: string; events: { type: string }[] }[] };
+    expect(doc.execution).toMatchObject({ id: 'vendor-bank-details:shared-1', workflow: 'vendor-bank-details' });
+    expect(doc.history[0]!.stream).toBe('execution#vendor-bank-details:shared-1');
+    expect(doc.history[0]!.events.map((e) => e.type)).toEqual(['ExecutionStarted', 'StepSucceeded', 'StepSucceeded']);
+    // Only the named workflow's state machine was asked.
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual([executionArn('shared-1', VENDOR_MACHINE_ARN)]);
+  });
+
+  it('finds a bare name in the one workflow that has it', async () => {
+    const run = await cli2('status', 'only-vendor', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { history: { stream: string }[] }).history[0]!.stream).toBe('execution#vendor-bank-details:only-vendor');
+  });
+
+  it('refuses a bare name two workflows have, listing the qualified ids to use', async () => {
+    const run = await cli2('status', 'shared-1');
+    expect(run.code).toBe(1);
+    expect(run.out).toEqual([]);
+    expect(run.err).toEqual(['wardflow: executions named "shared-1" exist in 2 workflows; name one with its workflow: invoice-approval:shared-1, vendor-bank-details:shared-1']);
+  });
+
+  it('says which workflow it looked in for a qualified id it does not find', async () => {
+    const run = await cli2('status', 'invoice-approval:only-vendor');
+    expect(run.code).toBe(1);
+    expect(run.err[0]).toMatch(/^wardflow: no execution "invoice-approval:only-vendor" in workflow invoice-approval\./);
   });
 });
 

@@ -50,6 +50,8 @@ function recorderAgainst(endpoint: () => string, makeTable: () => Promise<string
     vi.stubEnv('EVENTS_TABLE', table);
     vi.stubEnv('DATA_KEY_ID', 'arn:aws:kms:us-east-1:000000000000:key/never-used');
     vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE);
+    // EventBridge names the execution; the recorder keys the stream by `<workflow>:<name>`.
+    vi.stubEnv('WORKFLOW_NAME', 'invoice-approval');
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', endpoint());
     vi.stubEnv('AWS_REGION', TEST_REGION);
     vi.stubEnv('AWS_ACCESS_KEY_ID', TEST_CREDENTIALS.accessKeyId);
@@ -68,7 +70,7 @@ function recorderAgainst(endpoint: () => string, makeTable: () => Promise<string
   });
 
   it('ends a stream with a sealed start (left sealed) once: TIMED_OUT recorded, a redelivery appends nothing', async () => {
-    const stream = executionStream('timed-out-1');
+    const stream = executionStream('invoice-approval:timed-out-1');
     await seeded.append(stream, 0, [{ type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'invoice-approval' }, sensitive: { invoiceText: PLANTED_SECRET } }]);
     await expect(handler(statusChange('timed-out-1', 'TIMED_OUT'), context)).resolves.toEqual({ result: 'recorded', type: 'ExecutionFailed' });
     await expect(handler(statusChange('timed-out-1', 'TIMED_OUT'), context)).resolves.toEqual({ result: 'already-recorded' });
@@ -81,13 +83,13 @@ function recorderAgainst(endpoint: () => string, makeTable: () => Promise<string
 
   it('records the end of an execution that never reached RecordStart on its empty stream', async () => {
     await expect(handler(statusChange('null-input-1', 'FAILED', 'States.Runtime'), context)).resolves.toEqual({ result: 'recorded', type: 'ExecutionFailed' });
-    const events = await seeded.read(executionStream('null-input-1'));
+    const events = await seeded.read(executionStream('invoice-approval:null-input-1'));
     expect(events.map((e) => [e.version, e.type, e.prevHash])).toEqual([[1, 'ExecutionFailed', null]]);
     expect(executionState(events)).toMatchObject({ status: 'failed', lastError: 'States.Runtime' });
   });
 
   it('appends one end when the same event is delivered several times at once (the conditional write decides)', async () => {
-    const stream = executionStream('aborted-twice-1');
+    const stream = executionStream('invoice-approval:aborted-twice-1');
     await seeded.append(stream, 0, [{ type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'invoice-approval' } }]);
     const results = await Promise.all([1, 2, 3].map(() => handler(statusChange('aborted-twice-1', 'ABORTED'), context)));
     expect(results.filter((r) => r.result === 'recorded')).toHaveLength(1);

@@ -32,7 +32,7 @@ describe('a bad start input', { timeout: 240_000 }, () => {
     expect(await local().runtime.engine.waitUntilEnded(executionArn, 120_000)).toMatchObject({ status: 'FAILED', error: 'ValidationFailed' });
     const events = await eventually<StoredEvent[]>(
       async () => {
-        const stream = await local().reader.execution(name);
+        const stream = await local().reader.execution(`invoice-approval:${name}`);
         return stream.some((e) => e.type === 'ExecutionFailed') ? stream : undefined;
       },
       `ExecutionFailed of ${name}`,

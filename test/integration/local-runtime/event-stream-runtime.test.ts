@@ -46,7 +46,7 @@ describe('the local runtime archives the events table', () => {
 
       const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: resources.eventsTable, ConsistentRead: true }));
       const inTable = Items.map(fromItem);
-      expect(inTable.filter((e) => e.stream === 'execution#archived-small').length).toBeGreaterThan(2);
+      expect(inTable.filter((e) => e.stream === 'execution#invoice-approval:archived-small').length).toBeGreaterThan(2);
 
       const { keys } = await listArchiveKeys(s3, resources.auditBucket);
       const archived = [];

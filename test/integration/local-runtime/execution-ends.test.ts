@@ -20,7 +20,7 @@ const local = inProcessRuntimeOfThisFile('wardflow-ends-');
 function endedStream(name: string): Promise<StoredEvent[]> {
   return eventually(
     async () => {
-      const events = await local().reader.execution(name);
+      const events = await local().reader.execution(`invoice-approval:${name}`); // the execution id steps key the stream by
       return events.some((e) => e.type === 'ExecutionFailed' || e.type === 'ExecutionSucceeded') ? events : undefined;
     },
     `the end of execution ${name} in the event store`,
@@ -45,8 +45,8 @@ describe('the local runtime records endings the workflow could not', () => {
   it('StopExecution while waiting for approval: the stream ends with ExecutionFailed naming ABORTED', async () => {
     const input = readFileSync(join(EXAMPLES_FOLDER, 'invoice-large.json'), 'utf8');
     const { executionArn } = await local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn, name: 'ends-stopped', input });
-    await waitForApprovalLink(local().runtime.endpoints.endpoints.inbox, 'ends-stopped', Date.now() + 60_000);
-    expect(executionState(await local().reader.execution('ends-stopped')).status).toBe('waiting-for-approval');
+    await waitForApprovalLink(local().runtime.endpoints.endpoints.inbox, 'invoice-approval:ends-stopped', Date.now() + 60_000);
+    expect(executionState(await local().reader.execution('invoice-approval:ends-stopped')).status).toBe('waiting-for-approval');
 
     await local().runtime.engine.stopExecution({ executionArn });
     expect((await local().runtime.engine.waitUntilEnded(executionArn, 60_000)).status).toBe('ABORTED');

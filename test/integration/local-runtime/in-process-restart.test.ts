@@ -26,7 +26,7 @@ async function runInvoices(runtime: LocalRuntime, prefix: string): Promise<{ sma
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `${prefix}-small`, input: input('invoice-small.json') }));
   await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `${prefix}-large`, input: input('invoice-large.json') }));
   const small = await waitForExecutionEnd(sfn, executionArn!, Date.now() + 30_000);
-  const link = await waitForApprovalLink(endpoints.inbox, `${prefix}-large`, Date.now() + 30_000).catch(() => undefined);
+  const link = await waitForApprovalLink(endpoints.inbox, `invoice-approval:${prefix}-large`, Date.now() + 30_000).catch(() => undefined);
   sfn.destroy();
   return { small, approvalEmail: link !== undefined };
 }

@@ -18,6 +18,8 @@ import { runCliCaptured } from '../../unit/cli/cli-harness.js';
  * runtime's endpoints.json.
  */
 const NAME = 'stopped-large';
+/** The execution id its streams are keyed by, and the CLI lists: `<workflow>:<name>`. */
+const ID = `invoice-approval:${NAME}`;
 let dataDir: string;
 let runtime: LocalRuntime;
 let sfn: SFNClient;
@@ -45,12 +47,12 @@ describe('an approval whose execution was stopped', () => {
     const stateMachineArn = runtime.endpoints.resources.stateMachines['invoice-approval']!;
     const input = readFileSync(join(EXAMPLES_FOLDER, 'invoice-large.json'), 'utf8');
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: NAME, input }));
-    const url = await waitForApprovalLink(runtime.endpoints.endpoints.inbox, NAME, Date.now() + 60_000);
+    const url = await waitForApprovalLink(runtime.endpoints.endpoints.inbox, ID, Date.now() + 60_000);
 
     // Waiting, and listed.
     const before = await cli('approvals', '--json');
     expect(before.code, before.stderr).toBe(0);
-    expect((JSON.parse(before.stdout) as { approvalId: string }[]).map((a) => a.approvalId)).toEqual([`${NAME}-1`]);
+    expect((JSON.parse(before.stdout) as { approvalId: string }[]).map((a) => a.approvalId)).toEqual([`${ID}-1`]);
 
     await sfn.send(new StopExecutionCommand({ executionArn }));
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn, includedData: 'METADATA_ONLY' }))).status).toBe('ABORTED');
@@ -78,14 +80,14 @@ describe('an approval whose execution was stopped', () => {
       history: { stream: string; state: string; verified: boolean; events: { type: string; actor: string; data: Record<string, unknown>; sealed: boolean }[] }[];
     };
     expect(doc.execution.status).toBe('ABORTED');
-    const approval = doc.history.find((h) => h.stream === `approval#${NAME}-1`)!;
+    const approval = doc.history.find((h) => h.stream === `approval#${ID}-1`)!;
     expect(approval).toMatchObject({ state: 'pending', verified: true });
     const refusals = approval.events.filter((e) => e.type === 'ApprovalAttemptRefused');
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatchObject({
       type: 'ApprovalAttemptRefused',
       actor: 'step:approval-page',
-      data: { approvalId: `${NAME}-1`, executionId: NAME, reason: 'execution-not-running', executionStatus: 'ABORTED' },
+      data: { approvalId: `${ID}-1`, executionId: ID, reason: 'execution-not-running', executionStatus: 'ABORTED' },
       sealed: false,
     });
     expect(approval.events.map((e) => e.type)).not.toContain('ApprovalDecided');
@@ -95,7 +97,7 @@ describe('an approval whose execution was stopped', () => {
     expect(after.code, after.stderr).toBe(0);
     expect(JSON.parse(after.stdout)).toEqual([]);
     expect(after.err).toEqual([
-      `wardflow: 1 approval left out because its execution ended: ${NAME}-1 (execution ${NAME} ABORTED). \`wardflow status <execution>\` shows its history.`,
+      `wardflow: 1 approval left out because its execution ended: ${ID}-1 (execution ${ID} ABORTED). \`wardflow status <execution>\` shows its history.`,
     ]);
   }, 120_000);
 });

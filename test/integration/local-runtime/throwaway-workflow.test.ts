@@ -27,7 +27,7 @@ describe('a throwaway workflow on the local runtime', { timeout: 240_000 }, () =
     expect(Object.keys(runtime.endpoints.resources.stateMachines).sort()).toEqual(['expense-claim', 'invoice-approval', 'vendor-bank-details']);
 
     const { executionArn } = await runtime.engine.startExecution({ stateMachineArn: stateMachineArn!, name: 'claim-1', input: JSON.stringify({ claimText: CLAIM }) });
-    const link = await eventually(async () => (await approvalLinks(runtime.endpoints.endpoints.inbox)).find((l) => l.approvalId === 'claim-1-1'), 'the claim approval email');
+    const link = await eventually(async () => (await approvalLinks(runtime.endpoints.endpoints.inbox)).find((l) => l.approvalId === 'expense-claim:claim-1-1'), 'the claim approval email');
     const answer = await followApprovalLink(link.url, 'approve');
     expect(answer.status).toBe(200);
     expect(answer.page).toContain('Expense claim of 42.5 by Jane Roe');
@@ -36,11 +36,11 @@ describe('a throwaway workflow on the local runtime', { timeout: 240_000 }, () =
     await runtime.engine.waitUntilEnded(executionArn, 120_000);
     const { status } = await runtime.engine.describeExecution({ executionArn });
     expect(status).toBe('SUCCEEDED');
-    const events = await reader.execution('claim-1');
+    const events = await reader.execution('expense-claim:claim-1');
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['ExecutionStarted', 'ApprovalRequested', 'ApprovalNotified', 'ExecutionSucceeded']));
     expect(events.filter((e) => e.type === 'StepSucceeded').map((e) => e.data.step)).toEqual(['record-start', 'read-claim', 'request-approval', 'record-claim', 'record-outcome']);
     expect(events[0]!.data).toEqual({ workflow: 'expense-claim', source: null });
-    const approval = await reader.approval('claim-1-1');
+    const approval = await reader.approval('expense-claim:claim-1-1');
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
     expect(approval[0]!.data).toMatchObject({ workflow: 'expense-claim', subject: { title: 'Expense claim of 42.5 by Jane Roe' } });
     expect(JSON.stringify([...events, ...approval])).not.toContain(MANAGER);
@@ -52,7 +52,7 @@ describe('a throwaway workflow on the local runtime', { timeout: 240_000 }, () =
     const { executionArn } = await runtime.engine.startExecution({ stateMachineArn, name: 'claim-bad', input: JSON.stringify({ claim: 'no claimText here' }) });
     await runtime.engine.waitUntilEnded(executionArn, 120_000);
     expect((await runtime.engine.describeExecution({ executionArn })).status).toBe('FAILED');
-    const events = await reader.execution('claim-bad');
+    const events = await reader.execution('expense-claim:claim-bad');
     // record-start refused it (no ExecutionStarted); record-outcome ended the stream, then its own step record.
     expect(events.map((e) => e.type)).toEqual(['ValidationFailed', 'ExecutionFailed', 'StepSucceeded']);
     expect(events[0]!.data).toMatchObject({ step: 'record-start', issues: [{ path: 'input.claimText' }, { path: 'input' }] });

@@ -211,7 +211,10 @@ describe.each([
         Resource: executionsOf(env, machineId),
       });
     }
-    const streams = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['execution#*', 'approval#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
+    // The streams of the workflows it serves, and no other's: execution ids are `<workflow>:<name>`.
+    const served = GATED.map((w) => w.name);
+    const patterns = [...served.map((w) => `execution#${w}:*`), ...served.map((w) => `approval#${w}:*`)];
+    const streams = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns }, Null: { 'dynamodb:LeadingKeys': 'false' } };
     expect(statements.find((s) => s.Sid === 'AppendEvents')?.Condition).toEqual(streams);
     expect(statements.find((s) => s.Sid === 'ReadEvents')?.Condition).toEqual(streams);
   });

@@ -118,28 +118,28 @@ describe('approvalGate', () => {
   it('refuses to build a gate without taskTimeout, or with one beyond a year', () => {
     const stack = new Stack(new App(), 'GateTest');
     const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:request-approval');
-    const withoutTimeout = { handler: fn, subject } as unknown as Parameters<typeof approvalGate>[2];
+    const withoutTimeout = { workflowName: 'expense-claim', handler: fn, subject } as unknown as Parameters<typeof approvalGate>[2];
     expect(() => approvalGate(stack, 'Gate', withoutTimeout)).toThrow(ConfigurationInvalid);
     expect(() => approvalGate(stack, 'Gate2', withoutTimeout)).toThrow(/a lost callback must never leave an execution waiting/);
-    expect(() => approvalGate(stack, 'Gate3', { handler: fn, subject, taskTimeout: Duration.days(400) })).toThrow(/at most|between/);
+    expect(() => approvalGate(stack, 'Gate3', { workflowName: 'expense-claim', handler: fn, subject, taskTimeout: Duration.days(400) })).toThrow(/at most|between/);
   });
 
-  it('names the approval after the execution and the gate number, and hands the handler the subject built from the state', () => {
+  it('names the approval after the workflow, the execution and the gate number, and hands the handler the subject built from the state', () => {
     const stack = new Stack(new App(), 'GateSubjectTest');
     const fn = lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:request-approval');
     const inputOf = (gate: tasks.LambdaInvoke) =>
       (stack.resolve(gate.toStateJson()) as { Parameters: { Payload: { input: Record<string, unknown> } } }).Parameters.Payload.input;
-    expect(inputOf(approvalGate(stack, 'First', { handler: fn, taskTimeout: Duration.hours(1), subject }))).toEqual({
-      'approvalId.$': "States.Format('{}-1', $$.Execution.Name)",
+    expect(inputOf(approvalGate(stack, 'First', { workflowName: 'expense-claim', handler: fn, taskTimeout: Duration.hours(1), subject }))).toEqual({
+      'approvalId.$': "States.Format('expense-claim:{}-1', $$.Execution.Name)",
       subject: { title: 'Expense claim', fields: [{ label: 'Amount', 'value.$': '$.claim.amount' }] },
     });
     const formatted = { title: { format: 'Claim {} by {}', args: ['$.claim.amount', '$.claim.employee'] }, fields: [] };
-    expect(inputOf(approvalGate(stack, 'Second', { handler: fn, taskTimeout: Duration.hours(1), gateNumber: 2, subject: formatted }))).toEqual({
-      'approvalId.$': "States.Format('{}-2', $$.Execution.Name)",
+    expect(inputOf(approvalGate(stack, 'Second', { workflowName: 'expense-claim', handler: fn, taskTimeout: Duration.hours(1), gateNumber: 2, subject: formatted }))).toEqual({
+      'approvalId.$': "States.Format('expense-claim:{}-2', $$.Execution.Name)",
       subject: { 'title.$': "States.Format('Claim {} by {}', $.claim.amount, $.claim.employee)", fields: [] },
     });
     for (const gateNumber of [0, 100, 1.5]) {
-      expect(() => approvalGate(stack, `Bad${String(gateNumber).replace('.', '')}`, { handler: fn, taskTimeout: Duration.hours(1), gateNumber, subject }), String(gateNumber)).toThrow(
+      expect(() => approvalGate(stack, `Bad${String(gateNumber).replace('.', '')}`, { workflowName: 'expense-claim', handler: fn, taskTimeout: Duration.hours(1), gateNumber, subject }), String(gateNumber)).toThrow(
         ConfigurationInvalid,
       );
     }

@@ -139,11 +139,11 @@ describe.each([
       ]);
     });
 
-    it("gives the recorder's role exactly: its logs, read and append execution streams, the table key through DynamoDB, dead letters", () => {
+    it("gives the recorder's role exactly: its logs, read and append its workflow's execution streams, the table key through DynamoDB, dead letters", () => {
       const statements = statementsOf(template(), recorderOf(workflow));
       const bySid = Object.fromEntries(statements.filter((s) => s.Sid !== undefined).map((s) => [s.Sid, s]));
       expect(Object.keys(bySid).sort()).toEqual(['AppendEvents', 'ReadEvents', 'SendDeadLetters', 'UseMessagingKeyThroughSQS', 'UseTableKeyThroughDynamoDB', 'WriteOwnLogs']);
-      const executionStreamsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['execution#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
+      const executionStreamsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`execution#${workflow.name}:*`] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
       expect(bySid.AppendEvents).toMatchObject({ Action: 'dynamodb:PutItem', Condition: executionStreamsOnly });
       expect(bySid.ReadEvents).toMatchObject({ Action: 'dynamodb:Query', Condition: executionStreamsOnly });
       expect(bySid.UseTableKeyThroughDynamoDB).toMatchObject({

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionSdkSealer } from '../../../functions/shared/crypto/envelope-sealer.js';
 import { approvalStream, executionStream } from '../../../functions/shared/events/event.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
-import { actionList, devAndProdTemplates, platformFunctionOf, type PolicyStatementJson, statementsOf, stepFunctionsOf } from './synth.js';
+import { actionList, devAndProdTemplates, platformFunctionOf, type PolicyStatementJson, servedWorkflowsOf, statementsOf, stepFunctionsOf } from './synth.js';
 import { streamPatterns } from './workflow-expectations.js';
 
 // moto does not judge this: its KMS evaluates key-policy Deny statements only, ignoring
@@ -31,7 +31,11 @@ const contextConditions = (streams: string[]): Conditions => ({
  * the registered workflows (synth.ts), so a new workflow's steps are held to their declarations too.
  */
 const SEALING: Record<string, { seal: string[]; open: string[] }> = Object.fromEntries(
-  stepFunctionsOf().map((fn) => [fn.name, { seal: streamPatterns(fn.access.seal), open: streamPatterns(fn.access.open) }]),
+  stepFunctionsOf().map((fn) => [fn.name, { seal: streamPatterns(fn.access.seal, servedWorkflowsOf(fn)), open: streamPatterns(fn.access.open, servedWorkflowsOf(fn)) }]),
+);
+/** The kinds each function seals and opens, and the workflows whose streams it serves. */
+const DECLARED: Record<string, { seal: readonly string[]; open: readonly string[]; workflows: string[] }> = Object.fromEntries(
+  stepFunctionsOf().map((fn) => [fn.name, { seal: fn.access.seal, open: fn.access.open, workflows: servedWorkflowsOf(fn) }]),
 );
 const FUNCTION_NAMES = Object.keys(SEALING);
 
@@ -165,11 +169,18 @@ describe('the KMS calls the sealer makes, judged by the synthesized conditions o
     expect(requests.map((r) => r.command).sort()).toEqual(['DecryptCommand', 'DecryptCommand', 'GenerateDataKeyCommand', 'GenerateDataKeyCommand']);
     for (const request of requests) {
       expect(Object.keys(request.context ?? {}).sort()).toEqual(['wardflow:stream', 'wardflow:version']);
-      const kind = request.context!['wardflow:stream']!.startsWith('approval#') ? 'approval#*' : 'execution#*';
+      const stream = request.context!['wardflow:stream']!;
+      const kind = stream.slice(0, stream.indexOf('#'));
       const declared = request.command === 'GenerateDataKeyCommand' ? 'seal' : 'open';
       for (const step of FUNCTION_NAMES) {
-        const expected = SEALING[step]![declared].includes(kind);
-        expect(roleAllows(statementsOf(dev, step), ACTION_OF[request.command]!, request.context), `${step} ${request.command} ${kind}`).toBe(expected);
+        const { workflows, ...kinds } = DECLARED[step]!;
+        // The sealer's context, for a stream of each workflow of the app: allowed on the step's own
+        // workflows' streams of a kind it declares, never on another workflow's (execution#<workflow>:<name>).
+        for (const workflow of WORKFLOWS) {
+          const context = { ...request.context, 'wardflow:stream': stream.replace('#', `#${workflow.name}:`) };
+          const expected = kinds[declared].includes(kind) && workflows.includes(workflow.name);
+          expect(roleAllows(statementsOf(dev, step), ACTION_OF[request.command]!, context), `${step} ${request.command} ${context['wardflow:stream']}`).toBe(expected);
+        }
       }
     }
     expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(0);
@@ -179,20 +190,27 @@ describe('the KMS calls the sealer makes, judged by the synthesized conditions o
     const [workflow] = WORKFLOWS.filter((w) => Object.keys(w.gates ?? {}).length > 0);
     const execution = statementsOf(dev, platformFunctionOf(workflow!, 'record-start').name).find((s) => s.Sid === 'SealEventFields')!.Condition!;
     const approval = statementsOf(dev, platformFunctionOf(workflow!, 'record-decision').name).find((s) => s.Sid === 'OpenSealedFields')!.Condition!;
-    const good = { 'wardflow:stream': 'execution#exec-1', 'wardflow:version': '3' };
+    const own = workflow!.name;
+    const good = { 'wardflow:stream': `execution#${own}:exec-1`, 'wardflow:version': '3' };
     expect(allows(execution, good)).toBe(true);
-    expect(allows(approval, { ...good, 'wardflow:stream': 'approval#exec-1-1' })).toBe(true);
+    expect(allows(approval, { ...good, 'wardflow:stream': `approval#${own}:exec-1-1` })).toBe(true);
     // Each grant is for its own kind of stream only.
-    expect(allows(execution, { ...good, 'wardflow:stream': 'approval#exec-1-1' })).toBe(false);
+    expect(allows(execution, { ...good, 'wardflow:stream': `approval#${own}:exec-1-1` })).toBe(false);
     expect(allows(approval, good)).toBe(false);
+    // And for its own workflow's executions only: not another workflow's, not an unqualified (pre-qualification) stream.
+    for (const other of WORKFLOWS.filter((w) => w.name !== own)) {
+      expect(allows(execution, { ...good, 'wardflow:stream': `execution#${other.name}:exec-1` }), other.name).toBe(false);
+      expect(allows(approval, { ...good, 'wardflow:stream': `approval#${other.name}:exec-1-1` }), other.name).toBe(false);
+    }
+    expect(allows(execution, { ...good, 'wardflow:stream': 'execution#exec-1' })).toBe(false);
     for (const conditions of [execution, approval]) {
       expect(allows(conditions, undefined)).toBe(false);
       expect(allows(conditions, {})).toBe(false);
       expect(allows(conditions, { ...good, 'aws-crypto-public-key': 'AkF...' })).toBe(false);
-      expect(allows(conditions, { 'wardflow:stream': 'execution#exec-1' })).toBe(false);
+      expect(allows(conditions, { 'wardflow:stream': `execution#${own}:exec-1` })).toBe(false);
       expect(allows(conditions, { 'wardflow:version': '3' })).toBe(false);
       expect(allows(conditions, { ...good, 'wardflow:stream': 'audit#batch-1' })).toBe(false);
-      expect(allows(conditions, { ...good, 'wardflow:stream': 'xexecution#exec-1' })).toBe(false);
+      expect(allows(conditions, { ...good, 'wardflow:stream': `xexecution#${own}:exec-1` })).toBe(false);
     }
   });
 });

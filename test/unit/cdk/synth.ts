@@ -213,6 +213,17 @@ export function stepFunctionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): 
   return functionsOf(workflows).filter((f): f is ExpectedFunction & { access: StreamAccess } => f.access !== undefined);
 }
 
+/**
+ * The workflows whose execution and approval streams a function's role is granted
+ * (`execution#<workflow>:*`, `approval#<workflow>:*`): its own workflow, or for the approval page
+ * every gated workflow of the app, in the app's order (the order the stack serves them in).
+ */
+export function servedWorkflowsOf(fn: ExpectedFunction, workflows: readonly AnyWorkflow[] = WORKFLOWS): string[] {
+  if (fn.workflow !== undefined) return [fn.workflow.name];
+  if (fn.purpose === 'approval-page') return workflows.filter((w) => Object.keys(w.gates ?? {}).length > 0).map((w) => w.name);
+  return [];
+}
+
 /** The one function of a workflow with a purpose (its record-start, its record-decision, ...). */
 export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver' | 'approvals-waiting'>, key?: string): ExpectedFunction {
   const found = functionsOfWorkflow(workflow).filter((f) => f.purpose === purpose && (key === undefined || f.key === key));

@@ -99,7 +99,7 @@ describe('a throwaway workflow (expense-claim) next to the app’s workflows', (
       Resource: 'arn:${AWS::Partition}:states:::lambda:invoke.waitForTaskToken',
       Parameters: {
         FunctionName: '${ExpenseClaimRequestManagerApprovalFunction.Arn}',
-        Payload: { input: { 'approvalId.$': "States.Format('{}-1', $$.Execution.Name)", subject: { 'title.$': "States.Format('Expense claim of {} by {}', $.claim.amount, $.claim.employee)" } } },
+        Payload: { input: { 'approvalId.$': "States.Format('expense-claim:{}-1', $$.Execution.Name)", subject: { 'title.$': "States.Format('Expense claim of {} by {}', $.claim.amount, $.claim.employee)" } } },
       },
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DescribeGateFailure' }],
     });

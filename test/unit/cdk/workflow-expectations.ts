@@ -9,7 +9,7 @@ import { STACK_OUTPUTS, workflowStackOutput } from '../../../lib/stacks/stack-ou
 import type { AnyWorkflow, StepDeclaration } from '../../../lib/workflows/workflow-definition.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { type Asl, aslProblemsOf, concreteDefinition, renderDefinition, type State } from '../statemachines/asl.js';
-import { actionList, executionsOf, type ExpectedFunction, functionOf, functionsOf, functionsOfWorkflow, handlerFolderOf, type PolicyStatementJson, platformFunctionOf, resourcesOf, roleIdOf, settingsContextOf, stateMachineOf, statementsOf, statementsOfRole, stepFunctionsOf, type StreamAccess, variablesOf, arnIn } from './synth.js';
+import { actionList, executionsOf, type ExpectedFunction, functionOf, functionsOf, functionsOfWorkflow, handlerFolderOf, type PolicyStatementJson, platformFunctionOf, resourcesOf, roleIdOf, servedWorkflowsOf, settingsContextOf, stateMachineOf, statementsOf, statementsOfRole, stepFunctionsOf, type StreamAccess, variablesOf, arnIn } from './synth.js';
 
 /**
  * What the platform promises for the workflows an app registers, derived from their declarations
@@ -25,11 +25,18 @@ export type WorkflowCheck = (template: Template, environment: NamedEnvironment, 
 
 // ---- reading grants ----
 
-/** `dynamodb:LeadingKeys` and sealing-context patterns of stream kinds, as WorkflowStep orders them: the platform's kinds first, then by name. */
-export function streamPatterns(kinds: readonly string[]): string[] {
+/**
+ * `dynamodb:LeadingKeys` and sealing-context patterns of stream kinds, as WorkflowStep orders them:
+ * the platform's kinds first, each once per served workflow (`execution#<workflow>:*`: execution
+ * ids are `<workflow>:<name>`), then the workflow's own kinds by name (`vendor#*`).
+ */
+export function streamPatterns(kinds: readonly string[], workflows: readonly string[]): string[] {
   const unique = [...new Set(kinds)];
   const platform: readonly string[] = PLATFORM_STREAM_KINDS;
-  return [...platform.filter((kind) => unique.includes(kind)), ...unique.filter((kind) => !platform.includes(kind)).sort()].map((kind) => `${kind}#*`);
+  return [
+    ...platform.filter((kind) => unique.includes(kind)).flatMap((kind) => workflows.map((workflow) => `${kind}#${workflow}:*`)),
+    ...unique.filter((kind) => !platform.includes(kind)).sort().map((kind) => `${kind}#*`),
+  ];
 }
 
 /** The conditions of a sealing-key statement for these stream patterns. */
@@ -101,7 +108,7 @@ function expectStreamGrants(template: Template, fn: ExpectedFunction & { access:
     Effect: 'Allow',
     Action: 'dynamodb:PutItem',
     Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsTable/), 'Arn'] },
-    Condition: leadingKeys(streamPatterns(appended)),
+    Condition: leadingKeys(streamPatterns(appended, servedWorkflowsOf(fn))),
   });
   // An append reads the stream head first, so appended kinds are readable too.
   expect(onTable.find((s) => s.Sid === 'ReadEvents'), fn.name).toEqual({
@@ -109,7 +116,7 @@ function expectStreamGrants(template: Template, fn: ExpectedFunction & { access:
     Effect: 'Allow',
     Action: 'dynamodb:Query',
     Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EventsTable/), 'Arn'] },
-    Condition: leadingKeys(streamPatterns([...appended, ...fn.access.read])),
+    Condition: leadingKeys(streamPatterns([...appended, ...fn.access.read], servedWorkflowsOf(fn))),
   });
   expect(statements.find((s) => s.Sid === 'UseTableKeyThroughDynamoDB'), fn.name).toMatchObject({
     Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -126,7 +133,7 @@ function expectStreamGrants(template: Template, fn: ExpectedFunction & { access:
     if (kinds.length === 0) expect(found, `${fn.name} ${sid}`).toEqual([]);
     else {
       expect(found, `${fn.name} ${sid}`).toEqual([
-        { Sid: sid, Effect: 'Allow', Action: action, Resource: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] }, Condition: sealingConditions(streamPatterns(kinds)) },
+        { Sid: sid, Effect: 'Allow', Action: action, Resource: { 'Fn::GetAtt': [expect.stringMatching(/^KeysSealingKey/), 'Arn'] }, Condition: sealingConditions(streamPatterns(kinds, servedWorkflowsOf(fn))) },
       ]);
     }
   }
@@ -503,7 +510,7 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         expect(fn, `${name} invokes ${invokedFunctionOf(state)}`).toBeDefined();
         invoked.add(fn!.name);
         expect((state.Catch as Array<{ ErrorEquals: string[] }> | undefined)?.some((c) => c.ErrorEquals.includes('States.ALL')), name).toBe(true);
-        expect((isCallback(state) ? (state.Parameters as { Payload: Record<string, unknown> }).Payload : (state.Parameters as Record<string, unknown>))['executionId.$'], name).toBe('$$.Execution.Name');
+        expect((isCallback(state) ? (state.Parameters as { Payload: Record<string, unknown> }).Payload : (state.Parameters as Record<string, unknown>))['executionId.$'], name).toBe(`States.Format('${workflow.name}:{}', $$.Execution.Name)`);
       }
       for (const [key] of stepsOf(workflow)) expect(invoked, `no Task invokes step ${key}`).toContain(`${workflow.name}-${key}`);
       for (const gate of gatesOf(workflow, environment)) {
@@ -512,7 +519,7 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         expect(states.length, `the states of gate ${gate.key}`).toBeGreaterThan(0);
         for (const [name, state] of states) {
           expect(state.TimeoutSeconds, name).toBe(gate.timeoutSeconds);
-          expect((state.Parameters as { Payload: { input: Record<string, unknown> } }).Payload.input['approvalId.$'], name).toBe(`States.Format('{}-${gate.number}', $$.Execution.Name)`);
+          expect((state.Parameters as { Payload: { input: Record<string, unknown> } }).Payload.input['approvalId.$'], name).toBe(`States.Format('${workflow.name}:{}-${gate.number}', $$.Execution.Name)`);
         }
       }
       // Only gates wait for a token.

@@ -39,11 +39,12 @@ describe('wardflow executions', () => {
     const run = await executions();
     expect(run.code).toBe(0);
     expect(run.out).toEqual([
-      'ID     WORKFLOW          STATUS     STARTED               STOPPED',
-      'inv-3  invoice-approval  RUNNING    2026-12-01T09:30:00Z  -',
-      'exp-1  expense-report    RUNNING    2026-12-01T09:20:00Z  -',
-      'inv-2  invoice-approval  SUCCEEDED  2026-12-01T09:10:00Z  2026-12-01T09:10:04Z',
-      'inv-1  invoice-approval  FAILED     2026-12-01T09:00:00Z  2026-12-01T09:00:02Z',
+      // The id is `<workflow>:<name>`: what status takes, and what keys the execution's streams.
+      'ID                      WORKFLOW          STATUS     STARTED               STOPPED',
+      'invoice-approval:inv-3  invoice-approval  RUNNING    2026-12-01T09:30:00Z  -',
+      'expense-report:exp-1    expense-report    RUNNING    2026-12-01T09:20:00Z  -',
+      'invoice-approval:inv-2  invoice-approval  SUCCEEDED  2026-12-01T09:10:00Z  2026-12-01T09:10:04Z',
+      'invoice-approval:inv-1  invoice-approval  FAILED     2026-12-01T09:00:00Z  2026-12-01T09:00:02Z',
     ]);
     expect(run.err).toEqual([]);
   });
@@ -51,7 +52,7 @@ describe('wardflow executions', () => {
   it('stops at --limit, asking for no more than it needs', async () => {
     const run = await executions('--limit', '2', '--json');
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as { executions: { id: string }[] }).executions.map((e) => e.id)).toEqual(['inv-3', 'exp-1']);
+    expect((JSON.parse(run.stdout) as { executions: { id: string }[] }).executions.map((e) => e.id)).toEqual(['invoice-approval:inv-3', 'expense-report:exp-1']);
     const invoiceCalls = sfn.commandCalls(ListExecutionsCommand, { stateMachineArn: INVOICE_MACHINE_ARN });
     // The first page already held two: no second page.
     expect(invoiceCalls.map((c) => c.args[0].input)).toEqual([{ stateMachineArn: INVOICE_MACHINE_ARN, maxResults: 2 }]);
@@ -67,10 +68,10 @@ describe('wardflow executions', () => {
     expect(run.out).toHaveLength(1);
     expect(JSON.parse(run.stdout).nextToken).toBeNull();
     expect(JSON.parse(run.stdout).executions).toEqual([
-      { id: 'inv-3', workflow: 'invoice-approval', executionArn: executionArn('inv-3'), status: 'RUNNING', startDate: '2026-12-01T09:30:00.000Z', stopDate: null },
-      { id: 'exp-1', workflow: 'expense-report', executionArn: executionArn('exp-1', OTHER_MACHINE), status: 'RUNNING', startDate: '2026-12-01T09:20:00.000Z', stopDate: null },
-      { id: 'inv-2', workflow: 'invoice-approval', executionArn: executionArn('inv-2'), status: 'SUCCEEDED', startDate: '2026-12-01T09:10:00.000Z', stopDate: '2026-12-01T09:10:04.500Z' },
-      { id: 'inv-1', workflow: 'invoice-approval', executionArn: executionArn('inv-1'), status: 'FAILED', startDate: '2026-12-01T09:00:00.000Z', stopDate: '2026-12-01T09:00:02.000Z' },
+      { id: 'invoice-approval:inv-3', name: 'inv-3', workflow: 'invoice-approval', executionArn: executionArn('inv-3'), status: 'RUNNING', startDate: '2026-12-01T09:30:00.000Z', stopDate: null },
+      { id: 'expense-report:exp-1', name: 'exp-1', workflow: 'expense-report', executionArn: executionArn('exp-1', OTHER_MACHINE), status: 'RUNNING', startDate: '2026-12-01T09:20:00.000Z', stopDate: null },
+      { id: 'invoice-approval:inv-2', name: 'inv-2', workflow: 'invoice-approval', executionArn: executionArn('inv-2'), status: 'SUCCEEDED', startDate: '2026-12-01T09:10:00.000Z', stopDate: '2026-12-01T09:10:04.500Z' },
+      { id: 'invoice-approval:inv-1', name: 'inv-1', workflow: 'invoice-approval', executionArn: executionArn('inv-1'), status: 'FAILED', startDate: '2026-12-01T09:00:00.000Z', stopDate: '2026-12-01T09:00:02.000Z' },
     ]);
   });
 
@@ -86,7 +87,7 @@ describe('wardflow executions', () => {
 
 /** `executions --json` as a document. */
 interface Listing {
-  executions: { id: string; workflow: string }[];
+  executions: { id: string; name: string; workflow: string }[];
   nextToken: string | null;
 }
 
@@ -111,7 +112,7 @@ describe('wardflow executions: paging', () => {
     const run = await executions('--limit', '2200', '--json');
     expect(run.code).toBe(0);
     const listing = JSON.parse(run.stdout) as Listing;
-    expect(listing.executions.map((e) => e.id)).toEqual(invoices.slice(0, 2_200));
+    expect(listing.executions.map((e) => e.name)).toEqual(invoices.slice(0, 2_200));
     expect(sfn.commandCalls(ListExecutionsCommand, { stateMachineArn: INVOICE_MACHINE_ARN }).map((c) => [c.args[0].input.maxResults, c.args[0].input.nextToken])).toEqual([
       [1000, undefined],
       [1000, `${INVOICE_MACHINE_ARN}@1000`],
@@ -120,7 +121,7 @@ describe('wardflow executions: paging', () => {
     expect(listing.nextToken).toEqual(expect.any(String));
 
     const rest = JSON.parse((await executions('--limit', '2200', '--json', '--next-token', listing.nextToken!)).stdout) as Listing;
-    expect(rest.executions.map((e) => e.id)).toEqual(invoices.slice(2_200));
+    expect(rest.executions.map((e) => e.name)).toEqual(invoices.slice(2_200));
     expect(rest.nextToken).toBeNull();
   });
 
@@ -147,7 +148,7 @@ describe('wardflow executions: paging', () => {
         expect(run.code, run.stderr).toBe(0);
         const listing = JSON.parse(run.stdout) as Listing;
         expect(listing.executions.length).toBeLessThanOrEqual(limit);
-        seen.push(...listing.executions.map((e) => e.id));
+        seen.push(...listing.executions.map((e) => e.name));
         token = listing.nextToken;
       } while (token !== null && seen.length <= all.length);
       expect(seen, `--limit ${limit}`).toEqual(all);
@@ -165,11 +166,11 @@ describe('wardflow executions: paging', () => {
     });
     sfn.on(ListExecutionsCommand, { stateMachineArn: OTHER_MACHINE }).resolves({ executions: otherItems });
     const first = JSON.parse((await executions('--limit', '2', '--json')).stdout) as Listing;
-    expect(first.executions.map((e) => e.id)).toEqual(['inv-0', 'exp-0']);
+    expect(first.executions.map((e) => e.name)).toEqual(['inv-0', 'exp-0']);
     // Two executions start before the next page is asked for.
     invoiceItems = [item('inv-new-2', 'RUNNING', minute(-2)), item('inv-new-1', 'RUNNING', minute(-1)), ...invoiceItems];
     const next = JSON.parse((await executions('--limit', '2', '--json', '--next-token', first.nextToken!)).stdout) as Listing;
-    expect(next.executions.map((e) => e.id)).toEqual(['inv-1', 'inv-2']);
+    expect(next.executions.map((e) => e.name)).toEqual(['inv-1', 'inv-2']);
   });
 
   it('prints the next token under the table when more remain, and nothing when none do', async () => {
@@ -178,7 +179,7 @@ describe('wardflow executions: paging', () => {
     expect(run.out[2]).toMatch(/^More remain: add --next-token wf1\.[A-Za-z0-9_-]+ for the next ones\.$/);
     const token = /--next-token (\S+)/.exec(run.out[2]!)![1]!;
     const next = await executions('--limit', '10', '--next-token', token);
-    expect(next.out.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['exp-1', 'inv-2', 'inv-1']);
+    expect(next.out.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['expense-report:exp-1', 'invoice-approval:inv-2', 'invoice-approval:inv-1']);
     expect(next.stdout).not.toContain('More remain');
   });
 

@@ -49,7 +49,9 @@ describe('parseCommandLine', () => {
     [['start', '--input', 'x.json'], /takes <workflow>; got none/],
     [['status'], /takes <execution-id>/],
     [['status', 'a', 'b'], /got "a b"/],
-    [['status', 'bad:name'], /execution name .* or an execution ARN/],
+    // `<workflow>:<name>` is an execution id; a workflow that is not kebab-case, or a second ':', is not.
+    [['status', 'Bad:name'], /execution id as `wardflow executions` lists it \(<workflow>:<name>\), an execution name, or an execution ARN/],
+    [['status', 'invoice-approval:a:b'], /execution id as `wardflow executions` lists it/],
     [['status', 'arn:aws:states:us-east-1:123456789012:stateMachine:invoice-approval'], /execution ARN/],
     [['executions', 'extra'], /takes no arguments/],
     [['executions', '--limit', '0'], /--limit must be a whole number from 1 to 100000; got "0"/],

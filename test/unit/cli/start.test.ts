@@ -25,10 +25,11 @@ describe('wardflow start', () => {
     const call = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(call.stateMachineArn).toBe(INVOICE_MACHINE_ARN);
     expect(call.input).toBe(readFileSync(EXAMPLE, 'utf8'));
-    // No name given: a fresh UUID, which is the execution id.
+    // No name given: a fresh UUID, the execution name; the id its streams are keyed by is `<workflow>:<name>`.
     expect(call.name).toMatch(/^[0-9a-f-]{36}$/);
-    expect(run.out).toEqual([call.name]);
-    expect(run.err).toEqual([`Started invoice-approval execution ${call.name} on the local runtime of ${folder.dir}. Follow it with: wardflow status ${call.name}`]);
+    const id = `invoice-approval:${call.name}`;
+    expect(run.out).toEqual([id]);
+    expect(run.err).toEqual([`Started invoice-approval execution ${id} on the local runtime of ${folder.dir}. Follow it with: wardflow status ${id}`]);
   });
 
   it('uses --name as the execution name, and prints one JSON document with --json', async () => {
@@ -36,7 +37,8 @@ describe('wardflow start', () => {
     expect(run.code).toBe(0);
     expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.name).toBe('invoice-small-1');
     expect(JSON.parse(run.stdout)).toEqual({
-      executionId: 'invoice-small-1',
+      executionId: 'invoice-approval:invoice-small-1',
+      executionName: 'invoice-small-1',
       executionArn: executionArn('invoice-small-1'),
       workflow: 'invoice-approval',
       startDate: STARTED.toISOString(),
@@ -48,7 +50,7 @@ describe('wardflow start', () => {
     // Chunks arrive one by one, as from a pipe: the CLI reads to the end before it starts anything.
     const run = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-', '--name', 'piped'], { stdin: piped('{"invoiceText": "Total due: ', 'EUR 10.00"}') });
     expect(run.code).toBe(0);
-    expect(run.out).toEqual(['piped']);
+    expect(run.out).toEqual(['invoice-approval:piped']);
     expect(JSON.parse(sfn.commandCalls(StartExecutionCommand).at(-1)!.args[0].input.input!)).toEqual({ invoiceText: 'Total due: EUR 10.00' });
   });
 

@@ -71,9 +71,10 @@ describe('approvals-waiting handler', () => {
 
   it('emits the oldest wait of every gated workflow on every run, 0 where nothing waits, reading pages of running executions', async () => {
     const store = memoryStore();
-    await store.append('execution#e1', 0, [{ type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId: 'e1-1', expiresAt: EXPIRES } }]);
-    await store.append('approval#e1-1', 0, [{ type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId: 'e1-1', executionId: 'e1', expiresAt: EXPIRES, approverCount: 1 } }]);
-    const [first] = await store.read('approval#e1-1');
+    // Streams under the workflow-qualified id the state machine gives its steps.
+    await store.append('execution#invoice-approval:e1', 0, [{ type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId: 'invoice-approval:e1-1', expiresAt: EXPIRES } }]);
+    await store.append('approval#invoice-approval:e1-1', 0, [{ type: 'ApprovalRequested', actor: 'step:request-approval', data: { approvalId: 'invoice-approval:e1-1', executionId: 'invoice-approval:e1', expiresAt: EXPIRES, approverCount: 1 } }]);
+    const [first] = await store.read('approval#invoice-approval:e1-1');
     // Three quarters of the way from the request to the expiry.
     const now = new Date(Date.parse(first!.time) + (Date.parse(EXPIRES) - Date.parse(first!.time)) * 0.75);
     setDependencies(testDependencies({ store, now: () => now }));

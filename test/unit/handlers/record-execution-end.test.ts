@@ -50,7 +50,10 @@ const stepFailed: NewEvent = { type: 'StepFailed', actor: 'step:pay-invoice', da
 let store: InMemoryEventStore;
 let executions = 0;
 const nextName = () => `exec-end-${++executions}`;
-const read = (name: string): Promise<StoredEvent[]> => store.read(executionStream(name));
+/** The recorder's workflow (WORKFLOW_NAME): EventBridge gives the bare name, the stream is `execution#<workflow>:<name>`. */
+const WORKFLOW = 'invoice-approval';
+const streamOfName = (name: string, workflow = WORKFLOW) => executionStream(`${workflow}:${name}`);
+const read = (name: string, workflow = WORKFLOW): Promise<StoredEvent[]> => store.read(streamOfName(name, workflow));
 
 /** Runs the handler with stdout captured: its result, and every line it logged. */
 async function invoke(event: unknown): Promise<{ result: PromiseSettledResult<unknown>; output: string }> {
@@ -58,13 +61,14 @@ async function invoke(event: unknown): Promise<{ result: PromiseSettledResult<un
 }
 
 async function seed(name: string, ...events: NewEvent[]): Promise<void> {
-  if (events.length > 0) await store.append(executionStream(name), 0, events);
+  if (events.length > 0) await store.append(streamOfName(name), 0, events);
 }
 
 beforeEach(() => {
   store = memoryStore();
   setDependencies(testDependencies({ store }));
   vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE);
+  vi.stubEnv('WORKFLOW_NAME', WORKFLOW);
 });
 afterEach(() => {
   setDependencies(undefined);
@@ -245,6 +249,15 @@ describe('record-execution-end: events it does not record', () => {
     if (name !== undefined && !name.includes(' ')) expect(await read(name)).toEqual([]);
   });
 
+  it('fails (for a retry, then the dead-letter queue) when it is not told its workflow: it could not name the stream', async () => {
+    vi.stubEnv('WORKFLOW_NAME', '');
+    const name = nextName();
+    const { result } = await invoke(statusChange(name, 'FAILED'));
+    expect((result as PromiseRejectedResult).reason).toMatchObject({ name: 'ConfigurationInvalid' });
+    expect(await read(name)).toEqual([]);
+    expect(await store.read(executionStream(name))).toEqual([]);
+  });
+
   it('fails (for a retry, then the dead-letter queue) when it is not told its state machine', async () => {
     vi.stubEnv('STATE_MACHINE_ARN', '');
     const name = nextName();
@@ -272,7 +285,7 @@ function racing(inner: InMemoryEventStore, name: string, others: NewEvent[]): Ev
   return {
     read: (stream) => inner.read(stream),
     append: async (stream, version, events) => {
-      if (!raced && stream === executionStream(name)) {
+      if (!raced && stream === streamOfName(name)) {
         raced = true;
         await inner.append(stream, version, others);
       }
@@ -281,16 +294,18 @@ function racing(inner: InMemoryEventStore, name: string, others: NewEvent[]): Ev
   };
 }
 
-describe('record-execution-end: a stream another workflow started under the same execution name', () => {
-  it('records nothing there: the ending belongs to an execution of its own workflow, which record-start refused', async () => {
+describe('record-execution-end: an execution of another workflow with the same name', () => {
+  it("records on its own workflow's stream only: the other workflow's stream of that name is untouched", async () => {
     vi.stubEnv('WORKFLOW_NAME', 'vendor-bank-details');
     const name = nextName();
-    await seed(name, started);
+    await seed(name, started); // invoice-approval:<name>
     const { result } = await invoke(statusChange(name, 'FAILED', { error: 'FailureNotRecorded' }));
-    expect(result).toEqual({ status: 'fulfilled', value: { result: 'ignored', reason: 'another-workflow' } });
+    expect(result).toEqual({ status: 'fulfilled', value: { result: 'recorded', type: 'ExecutionFailed' } });
     expect((await read(name)).map((e) => e.type)).toEqual(['ExecutionStarted']);
+    expect((await read(name, 'vendor-bank-details')).map((e) => e.type)).toEqual(['ExecutionFailed']);
   });
 
+  // Kept for streams without a workflow in their id (written before ids were qualified) and the local runtime, which enforces no IAM.
   it('decides by the workflow the stream names, and takes a stream of no workflow (older records) as its own', () => {
     const ending = { name: 'x', status: 'FAILED' as const };
     const stream = [{ ...started, stream: 'execution#x', version: 1, time: '', sealed: null, prevHash: null, hash: '' }] as StoredEvent[];

@@ -3,7 +3,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { inferenceProfileOf } from '../../../lib/constructs/bedrock-models.js';
 import type { NamedEnvironment } from '../../../lib/config/environments.js';
 import type { AnyWorkflow } from '../../../lib/workflows/workflow-definition.js';
-import { type ExpectedFunction, type StreamAccess, functionOf, resourcesOf, stateMachineOf } from '../cdk/synth.js';
+import { PLATFORM_STREAM_KINDS } from '../../../functions/shared/events/stream-kinds.js';
+import { type ExpectedFunction, type StreamAccess, functionOf, resourcesOf, servedWorkflowsOf, stateMachineOf } from '../cdk/synth.js';
 import { modelRequests, otherRegion } from './model-requests.js';
 import type { IamRequest, PolicyWorld } from './policy-world.js';
 import { type HandlerCalls, handlerCalls } from './sdk-calls.js';
@@ -117,6 +118,15 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   const allow = (why: string, ...requests: IamRequest[]) => allowed.push(...requests.map((r) => ({ ...r, why })));
   const deny = (why: string, ...requests: IamRequest[]) => denied.push(...requests.map((r) => ({ ...r, why })));
 
+  // A stream of each kind the function may touch: execution and approval streams are per workflow
+  // (`execution#<workflow>:<name>`), one probe per workflow it serves; a workflow's own kinds are not.
+  const served = servedWorkflowsOf(fn, inputs.workflows);
+  const streamsOf = (kind: string): string[] =>
+    (PLATFORM_STREAM_KINDS as readonly string[]).includes(kind) ? served.map((workflow) => `${kind}#${workflow}:probe-1`) : [`${kind}#probe-1`];
+  // One stream of a kind for denials, qualified by a workflow the function serves when it serves one, so
+  // the request is denied for the reason the denial names and not for naming another workflow.
+  const probe = (kind: string): string =>
+    (PLATFORM_STREAM_KINDS as readonly string[]).includes(kind) ? `${kind}#${served[0] ?? inputs.workflows[0]!.name}:probe-1` : `${kind}#probe-1`;
   const tableArn = variables.EVENTS_TABLE === undefined ? undefined : `arn:aws:dynamodb:${region}:${account}:table/${variables.EVENTS_TABLE}`;
   const sealingKey = variables.DATA_KEY_ID;
   const readOnly = READ_ONLY[fn.purpose];
@@ -140,18 +150,18 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
           unused.push({ action, reason: readOnly });
           break;
         }
-        allow(code, ...appended.map((kind) => ({ action, resource: need(tableArn, 'EVENTS_TABLE'), context: leading(`${kind}#probe-1`) })));
+                allow(code, ...appended.flatMap(streamsOf).map((stream) => ({ action, resource: need(tableArn, 'EVENTS_TABLE'), context: leading(stream) })));
         break;
       case 'dynamodb:Query':
-        allow(code, ...readable.map((kind) => ({ action, resource: need(tableArn, 'EVENTS_TABLE'), context: leading(`${kind}#probe-1`) })));
+        allow(code, ...readable.flatMap(streamsOf).map((stream) => ({ action, resource: need(tableArn, 'EVENTS_TABLE'), context: leading(stream) })));
         break;
       case 'kms:GenerateDataKey':
         if (access.seal.length === 0) unused.push({ action, reason: 'seals nothing: the sealer comes with the event store, and is asked for a data key only for a declared kind' });
-        else allow(code, ...access.seal.map((kind) => ({ action, resource: need(sealingKey, 'DATA_KEY_ID'), context: sealingContext(`${kind}#probe-1`) })));
+        else allow(code, ...access.seal.flatMap(streamsOf).map((stream) => ({ action, resource: need(sealingKey, 'DATA_KEY_ID'), context: sealingContext(stream) })));
         break;
       case 'kms:Decrypt':
         if (access.open.length === 0) unused.push({ action, reason: 'opens nothing: the sealer comes with the event store, and decrypts only for a declared kind' });
-        else allow(code, ...access.open.map((kind) => ({ action, resource: need(sealingKey, 'DATA_KEY_ID'), context: sealingContext(`${kind}#probe-1`) })));
+        else allow(code, ...access.open.flatMap(streamsOf).map((stream) => ({ action, resource: need(sealingKey, 'DATA_KEY_ID'), context: sealingContext(stream) })));
         break;
       case 'secretsmanager:GetSecretValue':
         if (secrets.length === 0) unused.push({ action, reason: 'names no secret: the step middleware fetches only the secrets a step declares' });
@@ -241,13 +251,13 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   // ---- neighbours it must be denied ----
   const anyTable = tableArn ?? `arn:aws:dynamodb:${region}:${account}:table/${world.arns.string({ Ref: table[0] })}`;
   for (const kind of streamKindsOf(inputs.workflows)) {
-    if (!appended.includes(kind) || fn.access === undefined) deny(`appending to ${kind} streams, which it does not declare`, { action: 'dynamodb:PutItem', resource: anyTable, context: leading(`${kind}#probe-1`) });
-    if (!readable.includes(kind) || fn.access === undefined) deny(`reading ${kind} streams, which it does not declare`, { action: 'dynamodb:Query', resource: anyTable, context: leading(`${kind}#probe-1`) });
+    if (!appended.includes(kind) || fn.access === undefined) deny(`appending to ${kind} streams, which it does not declare`, { action: 'dynamodb:PutItem', resource: anyTable, context: leading(probe(kind)) });
+    if (!readable.includes(kind) || fn.access === undefined) deny(`reading ${kind} streams, which it does not declare`, { action: 'dynamodb:Query', resource: anyTable, context: leading(probe(kind)) });
   }
-  deny('a write naming a declared stream and an undeclared one at once', { action: 'dynamodb:PutItem', resource: anyTable, context: leading('execution#probe-1', 'undeclared#probe-1') });
+  deny('a write naming a declared stream and an undeclared one at once', { action: 'dynamodb:PutItem', resource: anyTable, context: leading(probe('execution'), 'undeclared#probe-1') });
   deny('a write without a partition key condition to check', { action: 'dynamodb:PutItem', resource: anyTable });
   for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete']) {
-    deny('events are appended only: never changed, deleted or read outside a stream query', { action, resource: anyTable, context: leading('execution#probe-1') });
+    deny('events are appended only: never changed, deleted or read outside a stream query', { action, resource: anyTable, context: leading(probe('execution')) });
   }
   for (const action of ['dynamodb:Scan', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable']) deny('the table as a whole is nobody\'s', { action, resource: anyTable });
 
@@ -255,15 +265,15 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   const keyArn = (part: string) => keys.find(([id]) => id.includes(part))![1];
   const sealing = keyArn('SealingKey');
   for (const kind of streamKindsOf(inputs.workflows)) {
-    if (!access.seal.includes(kind)) deny(`sealing into ${kind} streams, which it does not declare`, { action: 'kms:GenerateDataKey', resource: sealing, context: sealingContext(`${kind}#probe-1`) });
-    if (!access.open.includes(kind)) deny(`opening ${kind} streams, which it does not declare`, { action: 'kms:Decrypt', resource: sealing, context: sealingContext(`${kind}#probe-1`) });
+    if (!access.seal.includes(kind)) deny(`sealing into ${kind} streams, which it does not declare`, { action: 'kms:GenerateDataKey', resource: sealing, context: sealingContext(probe(kind)) });
+    if (!access.open.includes(kind)) deny(`opening ${kind} streams, which it does not declare`, { action: 'kms:Decrypt', resource: sealing, context: sealingContext(probe(kind)) });
   }
   for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-    deny('the sealing key under another encryption context (an extra key)', { action, resource: sealing, context: { ...sealingContext('execution#probe-1'), 'kms:EncryptionContextKeys': [...SEALING_KEYS, 'other'], 'kms:EncryptionContext:other': 'x' } });
+    deny('the sealing key under another encryption context (an extra key)', { action, resource: sealing, context: { ...sealingContext(probe('execution')), 'kms:EncryptionContextKeys': [...SEALING_KEYS, 'other'], 'kms:EncryptionContext:other': 'x' } });
     deny('the sealing key without an encryption context', { action, resource: sealing });
-    deny('the sealing key under a context without a version', { action, resource: sealing, context: { 'kms:EncryptionContextKeys': ['wardflow:stream'], 'kms:EncryptionContext:wardflow:stream': 'execution#probe-1' } });
+    deny('the sealing key under a context without a version', { action, resource: sealing, context: { 'kms:EncryptionContextKeys': ['wardflow:stream'], 'kms:EncryptionContext:wardflow:stream': probe('execution') } });
   }
-  for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant', 'kms:GenerateDataKeyWithoutPlaintext']) deny('the sealing key as a general encryption service', { action, resource: sealing, context: sealingContext('execution#probe-1') });
+  for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant', 'kms:GenerateDataKeyWithoutPlaintext']) deny('the sealing key as a general encryption service', { action, resource: sealing, context: sealingContext(probe('execution')) });
   const tableKeyOutside: IamRequest[] = [{ action: 'kms:Decrypt', resource: tableKey }, { action: 'kms:Decrypt', resource: tableKey, context: { 'kms:ViaService': `s3.${region}.amazonaws.com` } }];
   if (allowed.some((r) => r.why.includes(PLATFORM_EXTRAS.streamRead))) {
     // CDK's grantStreamRead (the event source mapping) grants kms:Decrypt on the table key with no

@@ -210,32 +210,54 @@ function describeResourcePolicies(environments: readonly NamedEnvironment[], wor
 }
 
 /**
- * "Streams of one execution are writable only by that workflow's roles" (issue 15). Execution
- * streams are `execution#<execution name>` for every workflow, and dynamodb:LeadingKeys can only
- * match the key's text: no pattern tells one workflow's executions from another's. What IAM holds
- * today is shown as it is; the property itself waits for workflow-qualified execution stream ids.
+ * "Streams of one execution are writable only by that workflow's roles" (issue 15). Execution ids
+ * are `<workflow>:<execution name>` (functions/shared/events/execution-id.ts), so an execution's
+ * streams are `execution#<workflow>:<name>` and `approval#<workflow>:<name>-<gate>`, and each role
+ * is granted its own workflow's (`execution#<workflow>:*`). For every function of every evaluated
+ * workflow, in every environment: on its own workflow's streams of each kind it declares, each call
+ * it makes is allowed; on another workflow's, and on an unqualified stream of the kind written
+ * before ids were qualified, every one of them is denied.
  */
 function describeExecutionStreams(options: PolicySimulationOptions, environments: readonly NamedEnvironment[], worlds: () => Worlds): void {
   const workflows = options.evaluate ?? options.workflows;
   const others = (name: string) => options.workflows.filter((w) => w.name !== name);
   describe(`${options.label}: execution streams across workflows`, () => {
-    it('TODAY (a known gap, not the goal): every function that appends to its execution stream may append to an execution stream of another workflow, since both are execution#<name>', async () => {
+    it("streams of one execution are writable and readable only by that workflow's roles, sealed and opened only by them", async () => {
+      let checked = 0;
       for (const environment of environments) {
         const { world, models } = worlds()[environment.name]!;
         for (const model of Object.values(models)) {
-          if (model.fn.workflow === undefined || !workflows.includes(model.fn.workflow)) continue;
-          for (const other of others(model.fn.workflow.name)) {
-            const table = model.allowed.find((r) => r.action === 'dynamodb:PutItem')!.resource;
-            // An execution of the other workflow: its stream id carries nothing of that workflow.
-            const request = { action: 'dynamodb:PutItem', resource: table, context: { 'dynamodb:LeadingKeys': [`execution#${other.name}-run-1`] } };
-            expect(await world.decide({ roleId: model.roleId }, request), `${environment.name} ${model.fn.name} → ${other.name}`).toBe('Allowed');
+          const own = model.fn.workflow;
+          if (own === undefined || !workflows.includes(own)) continue;
+          const access = model.fn.access!;
+          const table = model.allowed.find((r) => r.action === 'dynamodb:PutItem')!.resource;
+          const sealingKey = model.variables.DATA_KEY_ID!;
+          const sealed = (stream: string) => ({ 'kms:EncryptionContextKeys': ['wardflow:stream', 'wardflow:version'], 'kms:EncryptionContext:wardflow:stream': stream, 'kms:EncryptionContext:wardflow:version': '3' });
+          // What the function does with streams of each platform kind, as IAM sees it.
+          const requestsOn = (kind: 'execution' | 'approval', stream: string) => [
+            ...(kind === 'execution' || access.append.includes(kind) ? [{ action: 'dynamodb:PutItem', resource: table, context: { 'dynamodb:LeadingKeys': [stream] } }] : []),
+            ...(kind === 'execution' || access.append.includes(kind) || access.read.includes(kind) ? [{ action: 'dynamodb:Query', resource: table, context: { 'dynamodb:LeadingKeys': [stream] } }] : []),
+            ...(access.seal.includes(kind) ? [{ action: 'kms:GenerateDataKey', resource: sealingKey, context: sealed(stream) }] : []),
+            ...(access.open.includes(kind) ? [{ action: 'kms:Decrypt', resource: sealingKey, context: sealed(stream) }] : []),
+          ];
+          const streams = (workflow: string) => ({ execution: `execution#${workflow}:run-1`, approval: `approval#${workflow}:run-1-1` });
+          for (const kind of ['execution', 'approval'] as const) {
+            for (const request of requestsOn(kind, streams(own.name)[kind])) {
+              expect(await world.decide({ roleId: model.roleId }, request), `${environment.name} ${model.fn.name}: ${request.action} on its own workflow's ${JSON.stringify(request.context)}`).toBe('Allowed');
+            }
+            // Another workflow's execution of the same name, and an unqualified stream (written before ids were qualified).
+            const foreign = [...others(own.name).map((other) => streams(other.name)[kind]), kind === 'execution' ? 'execution#run-1' : 'approval#run-1-1'];
+            for (const stream of foreign) {
+              for (const request of requestsOn(kind, stream)) {
+                expect(await world.decide({ roleId: model.roleId }, request), `${environment.name} ${model.fn.name}: ${request.action} on a stream not its workflow's ${JSON.stringify(request.context)}`).not.toBe('Allowed');
+                checked += 1;
+              }
+            }
           }
         }
       }
+      // Every function appends to and reads its execution streams: a suite that checked nothing is broken.
+      expect(checked).toBeGreaterThan(0);
     });
-
-    it.todo(
-      'streams of one execution are writable only by that workflow\'s roles: needs execution stream ids qualified by workflow (execution#<workflow>/<name>) and LeadingKeys execution#<workflow>/* per role; not done here (a change of the stream key scheme)',
-    );
   });
 }

@@ -60,15 +60,20 @@ describe('validate middleware', () => {
   });
 
   it('refuses an envelope without a usable executionId or with a non-string task token', async () => {
-    const { handler } = wrapped();
+    const { handler, seen } = wrapped();
     const e1 = await failure(handler({ executionId: 'bad id!', input: good }, lambdaContext()));
     expect(e1.issues).toEqual([{ path: 'executionId', expected: 'a string matching /^[A-Za-z0-9_:-]+$/' }]);
     const e2 = await failure(handler({ executionId: 'e', taskToken: 5, input: good }, lambdaContext()));
     expect(e2.issues).toEqual([{ path: 'taskToken', expected: 'a string' }]);
     const e3 = await failure(handler('not an object', lambdaContext()));
     expect(e3.issues).toEqual([{ path: '(root)', expected: 'an object' }]);
-    const e4 = await failure(handler({ executionId: 'x'.repeat(81), input: good }, lambdaContext()));
-    expect(e4.issues[0]).toEqual({ path: 'executionId', expected: 'a string of at most 80 characters' });
+    // `<workflow>:<execution name>`: a 40-character workflow, ':' and an 80-character name (121) pass; one more does not.
+    const longest = `${'w'.repeat(40)}:${'x'.repeat(80)}`;
+    expect(seen).toHaveLength(0);
+    await handler({ executionId: longest, input: good }, lambdaContext());
+    expect(seen).toHaveLength(1);
+    const e4 = await failure(handler({ executionId: `${longest}x`, input: good }, lambdaContext()));
+    expect(e4.issues[0]).toEqual({ path: 'executionId', expected: 'a string of at most 121 characters' });
   });
 
   it('refuses input nested deeper than 64 levels before any schema walks it, even 100,000 deep', async () => {

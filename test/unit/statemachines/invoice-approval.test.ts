@@ -55,11 +55,12 @@ describe('invoice approval workflow (ASL)', () => {
     expect(asl.States.ApprovalGate).toMatchObject({
       Parameters: {
         Payload: {
-          'executionId.$': '$$.Execution.Name',
+          'executionId.$': "States.Format('invoice-approval:{}', $$.Execution.Name)",
           'taskToken.$': '$$.Task.Token',
           input: {
-            // The first gate's approval is `<execution name>-1`: every step finds the same approval stream (approvalIdFor).
-            'approvalId.$': "States.Format('{}-1', $$.Execution.Name)",
+            // The first gate's approval is `<workflow>:<execution name>-1`: every step finds the same approval stream (approvalIdFor),
+            // and the stream is this workflow's (IAM grants approval#invoice-approval:*).
+            'approvalId.$': "States.Format('invoice-approval:{}-1', $$.Execution.Name)",
             subject: {
               'title.$': "States.Format('Invoice {} from {}', $.invoice.invoiceNumber, $.invoice.vendor)",
               fields: [
@@ -107,7 +108,7 @@ describe('invoice approval workflow (ASL)', () => {
     expect(asl.States.DescribeGateFailure).toMatchObject({
       Type: 'Pass',
       ResultPath: '$.failure',
-      Parameters: { outcome: 'failed', 'error.$': '$.error', 'approvalId.$': "States.Format('{}-1', $$.Execution.Name)" },
+      Parameters: { outcome: 'failed', 'error.$': '$.error', 'approvalId.$': "States.Format('invoice-approval:{}-1', $$.Execution.Name)" },
       Next: 'RecordFailure',
     });
     expect(asl.States.DescribeFailure).toMatchObject({ Type: 'Pass', ResultPath: '$.failure', Next: 'RecordFailure' });
@@ -153,9 +154,9 @@ describe('invoice approval workflow (ASL)', () => {
     expect(retries[1]).toMatchObject({ ErrorEquals: ['NotificationFailed', 'SecretUnavailable'], IntervalSeconds: 30, MaxAttempts: 3, BackoffRate: 2 });
   });
 
-  it('addresses every step by execution and returns only the function result for synchronous steps', () => {
+  it('addresses every step by workflow-qualified execution id and returns only the function result for synchronous steps', () => {
     for (const [name, state] of statesOf('Task')) {
-      expect(payloadOf(state)['executionId.$'], name).toBe('$$.Execution.Name');
+      expect(payloadOf(state)['executionId.$'], name).toBe("States.Format('invoice-approval:{}', $$.Execution.Name)");
       // payloadResponseOnly: the state invokes the function ARN itself and its result is the return value.
       if (!isCallback(state)) expect(String(state.Resource), name).toMatch(/^\$\{\w+Function\.Arn\}$/);
     }

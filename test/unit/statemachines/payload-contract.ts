@@ -68,7 +68,8 @@ export async function expectPayloadsFitHandlers(template: Template, workflow: An
     const handler = handlers.get(invokedFunctionOf(state));
     expect(handler, `${name} invokes a function of ${workflow.name} with a defineStep handler`).toBeDefined();
     const payload = payloadOf(state);
-    expect(payload['executionId.$'], name).toBe('$$.Execution.Name');
+    // `<workflow>:<execution name>` (functions/shared/events/execution-id.ts): the streams are the workflow's own.
+    expect(payload['executionId.$'], name).toBe(`States.Format('${workflow.name}:{}', $$.Execution.Name)`);
     if (isCallback(state)) expect(payload['taskToken.$'], name).toBe('$$.Task.Token');
     const schema = handler!.handler.step.input;
     const input = payload.input as Record<string, unknown> | undefined;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { qualifiedExecutionId } from '../../../../functions/shared/events/execution-id.js';
 import { type Example, executionNameFor, loadWorkflowExamples, outcomeOf } from './examples.js';
 import { freeBasePort } from '../services/free-ports.js';
 import { localEventReader } from './event-reader.js';
@@ -64,7 +65,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
     const rows: DemoRow[] = [];
     for (const run of started) {
       const status = await waitForExecutionEnd(sfn, run.executionArn, deadline);
-      const outcome = outcomeOf(await reader.execution(run.name));
+      const outcome = outcomeOf(await reader.execution(qualifiedExecutionId(run.example.workflow, run.name)));
       rows.push({
         workflow: run.example.workflow,
         example: run.example.file,
@@ -87,7 +88,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
 
 async function answerApproval(example: Example, executionName: string, inbox: string, deadline: number, print: (line: string) => void): Promise<void> {
   const decision = example.expected.approver!;
-  const link = await waitForApprovalLink(inbox, executionName, deadline);
+  const link = await waitForApprovalLink(inbox, qualifiedExecutionId(example.workflow, executionName), deadline);
   print(`approval email for ${executionName} arrived; following its link and clicking "${decision}"`);
   const answer = await followApprovalLink(link, decision);
   print(`  the approval page answered ${answer.status} after the ${decision} click`);

@@ -11,7 +11,7 @@ import type { EndpointsFile } from '../services/endpoints-file.js';
  *
  * @example
  * const reader = localEventReader(endpoints);
- * const events = await reader.execution('invoice-large-1a2b3c4d');
+ * const events = await reader.execution('invoice-approval:invoice-large-1a2b3c4d'); // an execution id, `<workflow>:<name>`
  */
 export function localEventReader(endpoints: EndpointsFile) {
   const dynamodb = new DynamoDBClient({ endpoint: endpoints.endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials });

@@ -1,4 +1,5 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { executionIdOfApproval } from '../../../../functions/shared/approvals/approval-id.js';
 import { parseLink } from '../../../../functions/shared/approvals/approval-link.js';
 
 /**
@@ -35,13 +36,21 @@ export async function approvalLinks(inboxUrl: string): Promise<ApprovalLink[]> {
   return links;
 }
 
-/** Waits for the approval email of an execution (its approval ids are `<execution>-<gate>`). */
-export async function waitForApprovalLink(inboxUrl: string, executionName: string, deadline: number): Promise<string> {
+/**
+ * Waits for the approval email of an execution, named by its execution id (`<workflow>:<name>`,
+ * functions/shared/events/execution-id.ts): its approval ids are `<execution id>-<gate>`. Matched
+ * exactly, so neither another workflow's execution of the same name nor one whose name extends
+ * this one (`inv-1` and `inv-1-b`) is taken for it.
+ *
+ * @example
+ * await waitForApprovalLink(inbox, 'invoice-approval:invoice-large-1a2b', Date.now() + 60_000);
+ */
+export async function waitForApprovalLink(inboxUrl: string, executionId: string, deadline: number): Promise<string> {
   for (;;) {
     const links = await approvalLinks(inboxUrl);
-    const link = links.filter((l) => l.approvalId.startsWith(`${executionName}-`)).at(-1);
+    const link = links.filter((l) => executionIdOfApproval(l.approvalId) === executionId).at(-1);
     if (link !== undefined) return link.url;
-    if (Date.now() > deadline) throw new Error(`no approval email for ${executionName} arrived in the inbox in time`);
+    if (Date.now() > deadline) throw new Error(`no approval email for execution ${executionId} arrived in the inbox in time`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
