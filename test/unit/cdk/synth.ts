@@ -220,7 +220,8 @@ export function stepFunctionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS): 
  */
 export function servedWorkflowsOf(fn: ExpectedFunction, workflows: readonly AnyWorkflow[] = WORKFLOWS): string[] {
   if (fn.workflow !== undefined) return [fn.workflow.name];
-  if (fn.purpose === 'approval-page') return workflows.filter((w) => Object.keys(w.gates ?? {}).length > 0).map((w) => w.name);
+  // The approval page and approvals-waiting serve every workflow with a gate.
+  if (fn.purpose === 'approval-page' || fn.purpose === 'approvals-waiting') return workflows.filter((w) => Object.keys(w.gates ?? {}).length > 0).map((w) => w.name);
   return [];
 }
 
