@@ -21,6 +21,15 @@ describe('jsonCopy', () => {
     );
   });
 
+  it('keeps a "__proto__" key as an own property, as JSON.parse does, and never sets the prototype from input', () => {
+    const input = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const copy = jsonCopy(input) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'a']);
+    expect((copy as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(input));
+  });
+
   it('applies JSON rules: toJSON, dropped and nulled values, non-finite numbers', () => {
     const value = { at: new Date(0), skip: undefined, fn: () => 1, list: [undefined, NaN, Infinity, () => 1, Symbol('s')], n: -0 };
     expect(jsonCopy(value)).toEqual({ at: '1970-01-01T00:00:00.000Z', list: [null, null, null, null, null], n: 0 });

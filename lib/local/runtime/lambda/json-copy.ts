@@ -43,14 +43,24 @@ export function jsonCopy(value: unknown): unknown {
       item.into(copy);
       const entries = Object.entries(plain).filter(([key, child]) => !omitted(toJsonValue(child, key)));
       // Keys are assigned in order first, so the copy keeps the original's key order.
-      for (const [key] of entries) copy[key] = null;
+      for (const [key] of entries) setOwn(copy, key, null);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i]!;
-        stack.push({ from: child, into: (c) => (copy[key] = c), key });
+        stack.push({ from: child, into: (c) => setOwn(copy, key, c), key });
       }
     }
   }
   return root.value;
+}
+
+/**
+ * `object[key] = value`, except that a key `__proto__` becomes an own property, as JSON.parse makes
+ * it: assigning it would set the copy's prototype instead (an input could then plant properties
+ * every read of the copy inherits), and the key would vanish from the copy.
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
 }
 
 function toJsonValue(value: unknown, key: string): unknown {
