@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { approvalLinks } from '../../lib/local/runtime/services/inbox-client.js';
+import { qualifiedExecutionId } from '../../functions/shared/events/execution-id.js';
 import { eventually, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
@@ -41,7 +42,8 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
     const large = /started example invoice-approval\/invoice-large\.json as execution (\S+)/.exec(runtime.output())?.[1];
     expect(large).toBeDefined();
     const link = await eventually(
-      async () => (await approvalLinks(runtime.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${large}-`)),
+      // Approval ids name the workflow-qualified execution id (functions/shared/events/execution-id.ts).
+      async () => (await approvalLinks(runtime.endpoints.endpoints.inbox)).find((l) => l.approvalId.startsWith(`${qualifiedExecutionId('invoice-approval', large!)}-`)),
       'the approval email',
     );
 
