@@ -136,12 +136,7 @@ export class WorkflowAlarms extends Construct {
       const usingMetrics = Object.fromEntries(errors.map((error, i) => [`e${i}`, ours(METRIC.executionsEndedBadly, { [DIMENSION.error]: error }, cloudwatch.Stats.SUM, period)]));
       return alarms.alarm(this, id, {
         ...common,
-        metric: new cloudwatch.MathExpression({
-          expression: Object.keys(usingMetrics).map((m) => `FILL(${m}, 0)`).join(' + '),
-          usingMetrics,
-          period,
-          label: `${workflow.name} executions ended ${errors.join(' or ')}`,
-        }),
+        metric: sumOf(usingMetrics, period, `${workflow.name} executions ended ${errors.join(' or ')}`),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
@@ -178,12 +173,7 @@ export class WorkflowAlarms extends Construct {
       const usingMetrics = { executions: stateMachine.metricThrottled(sum), ...lambdaMetrics };
       return alarms.alarm(this, id, {
         ...common,
-        metric: new cloudwatch.MathExpression({
-          expression: Object.keys(usingMetrics).map((m) => `FILL(${m}, 0)`).join(' + '),
-          usingMetrics,
-          period,
-          label: `${workflow.name} throttled invocations and executions`,
-        }),
+        metric: sumOf(usingMetrics, period, `${workflow.name} throttled invocations and executions`),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
@@ -244,4 +234,9 @@ export class WorkflowAlarms extends Construct {
 
     throw new ConfigurationInvalid(`workflow ${workflow.name}: the alarm catalog lists ${spec.key}, which WorkflowAlarms does not know how to build; add it to lib/constructs/workflow-alarms.ts`);
   }
+}
+
+/** The sum of several metrics per period, a period in which one reports nothing counting it as 0. */
+function sumOf(usingMetrics: Record<string, cloudwatch.IMetric>, period: Duration, label: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({ expression: Object.keys(usingMetrics).map((m) => `FILL(${m}, 0)`).join(' + '), usingMetrics, period, label });
 }

@@ -1,6 +1,26 @@
 import { vi } from 'vitest';
 import { TEST_CREDENTIALS } from './dynalite.js';
 
+/** The events table as the stack has it (`stream` + `version` keys), with extra properties. */
+function eventsTable(environment: string, extra: Record<string, unknown> = {}) {
+  return {
+    Type: 'AWS::DynamoDB::Table',
+    Properties: {
+      TableName: `wardflow-${environment}-events`,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'stream', AttributeType: 'S' },
+        { AttributeName: 'version', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'stream', KeyType: 'HASH' },
+        { AttributeName: 'version', KeyType: 'RANGE' },
+      ],
+      ...extra,
+    },
+  };
+}
+
 /**
  * A CloudFormation template moto can create that stands in for a deployed `wardflow-<env>`
  * stack as the CLI sees it: the events table with its real key schema, a state machine that
@@ -14,21 +34,7 @@ import { TEST_CREDENTIALS } from './dynalite.js';
 export function wardflowStackTemplate(environment: string, extraOutputs: Record<string, { Value: unknown }> = {}) {
   return {
     Resources: {
-      Events: {
-        Type: 'AWS::DynamoDB::Table',
-        Properties: {
-          TableName: `wardflow-${environment}-events`,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'stream', AttributeType: 'S' },
-            { AttributeName: 'version', AttributeType: 'N' },
-          ],
-          KeySchema: [
-            { AttributeName: 'stream', KeyType: 'HASH' },
-            { AttributeName: 'version', KeyType: 'RANGE' },
-          ],
-        },
-      },
+      Events: eventsTable(environment),
       InvoiceApproval: {
         Type: 'AWS::StepFunctions::StateMachine',
         Properties: {
@@ -84,22 +90,7 @@ export function doctorStackTemplate(environment: string, options: { subscriber?:
       },
       KeysTableKeyA1B2C3D4: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: JSON.stringify(keyPolicy), EnableKeyRotation: true, Description: `wardflow ${environment}: table` } },
       KeysSealingKeyE5F6A7B8: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: JSON.stringify(keyPolicy), EnableKeyRotation: false, Description: `wardflow ${environment}: sealing` } },
-      Events: {
-        Type: 'AWS::DynamoDB::Table',
-        Properties: {
-          TableName: `wardflow-${environment}-events`,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'stream', AttributeType: 'S' },
-            { AttributeName: 'version', AttributeType: 'N' },
-          ],
-          KeySchema: [
-            { AttributeName: 'stream', KeyType: 'HASH' },
-            { AttributeName: 'version', KeyType: 'RANGE' },
-          ],
-          StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
-        },
-      },
+      Events: eventsTable(environment, { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } }),
       AuditArchiverRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
