@@ -1,4 +1,5 @@
-import { approvalStream, executionStream, type StoredEvent } from '../shared/events/event.js';
+import { openApprovalOf } from '../shared/approvals/open-approval.js';
+import { executionStream, type StoredEvent } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
 
 /**
@@ -16,12 +17,6 @@ export function waitPercent(requestedAt: string, expiresAt: string, now: Date): 
   return Math.max(0, Math.min(100, ((now.getTime() - start) / span) * 100));
 }
 
-/** The approval an execution's stream last asked for, or undefined. */
-export function lastRequestedApproval(executionEvents: readonly StoredEvent[]): string | undefined {
-  const approvalId = executionEvents.findLast((e) => e.type === 'ApprovalRequested' && typeof e.data.approvalId === 'string')?.data.approvalId;
-  return typeof approvalId === 'string' ? approvalId : undefined;
-}
-
 /**
  * The wait percent of an execution's open approval, or undefined when it waits on none: the
  * approval its stream last asked for, when that approval's own stream folds to pending and is
@@ -32,10 +27,9 @@ export async function executionWaitPercent(
   executionId: string,
   now: Date,
 ): Promise<number | undefined> {
-  const approvalId = lastRequestedApproval(await read(executionStream(executionId)));
-  if (approvalId === undefined) return undefined;
-  const events = await read(approvalStream(approvalId));
-  const state = approvalState(events);
-  if (state.status !== 'pending' || state.executionId !== executionId || state.requestedAt === undefined || state.expiresAt === undefined) return undefined;
+  const open = await openApprovalOf(await read(executionStream(executionId)), executionId, read);
+  if (open === undefined) return undefined;
+  const state = approvalState(open.events);
+  if (state.requestedAt === undefined || state.expiresAt === undefined) return undefined;
   return waitPercent(state.requestedAt, state.expiresAt, now);
 }

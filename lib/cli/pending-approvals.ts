@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { approvalSubjectOf, type ApprovalField } from '../../functions/shared/approvals/approval-subject.js';
-import { approvalStream, type StoredEvent } from '../../functions/shared/events/event.js';
+import { openApprovalOf, type OpenApproval } from '../../functions/shared/approvals/open-approval.js';
 import { approvalState } from '../../functions/shared/events/fold.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
 import type { Connection } from './connection.js';
@@ -98,28 +98,11 @@ export async function findPendingApprovals(connection: Pick<Connection, 'sfn' | 
   return result;
 }
 
-/** An approval pending on record for an execution, with its stream as read. */
-interface WaitingApproval {
-  approvalId: string;
-  events: StoredEvent[];
-}
-
-/**
- * The approval an execution's stream last asked for, when the approval's own stream folds to
- * `pending` and belongs to that execution. The approval stream decides, not the execution's:
- * an ending recorded on the execution stream after the fact (record-execution-end) does not
- * close the approval.
- */
-async function waitingApprovalOf(store: EventStore, execution: ExecutionSummary): Promise<WaitingApproval | undefined> {
+/** The approval pending on record for an execution (functions/shared/approvals/open-approval.ts). */
+async function waitingApprovalOf(store: EventStore, execution: ExecutionSummary): Promise<OpenApproval | undefined> {
   // A stream from before ids were qualified is keyed by the bare name, and so is its approval's executionId.
   const { executionId, events } = await readExecutionEvents(store, execution.id);
-  const approvalId = events.findLast((e) => e.type === 'ApprovalRequested' && typeof e.data.approvalId === 'string')?.data.approvalId;
-  if (typeof approvalId !== 'string') return undefined;
-  const approvalEvents = await readStream(store, approvalStream(approvalId));
-  const state = approvalState(approvalEvents);
-  // The approval must be this execution's: a stream can only name, not prove, whose approval it is.
-  if (state.status !== 'pending' || state.executionId !== executionId) return undefined;
-  return { approvalId, events: approvalEvents };
+  return openApprovalOf(events, executionId, (stream) => readStream(store, stream));
 }
 
 /** What Step Functions says about the execution now (RUNNING, or how it ended); NOT_FOUND when it no longer knows it. */
@@ -134,7 +117,7 @@ async function statusNow(connection: Pick<Connection, 'sfn'>, executionArn: stri
   }
 }
 
-function pendingApproval({ approvalId, events }: WaitingApproval, execution: ExecutionSummary): PendingApproval {
+function pendingApproval({ approvalId, events }: OpenApproval, execution: ExecutionSummary): PendingApproval {
   const state = approvalState(events);
   // The subject the gate recorded (a stream from before subjects has its summary read as one).
   const subject = approvalSubjectOf(events);
