@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { InvoiceText } from '../../functions/workflows/invoice-approval/domain/invoice-text.js';
 import { SourceLabel } from '../../functions/shared/source-label.js';
+import { VENDOR_STREAM_KIND } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
 import { defineWorkflow } from '../../lib/workflows/workflow-definition.js';
 
 /** The auto-approval policy, as data (statemachines/invoice-approval/policy.json). */
@@ -15,10 +16,14 @@ const MAX_POLICY_BYTES = 2_048;
 /**
  * The invoice-approval workflow, the first on wardflow, declared like any team's:
  *
- *   (RecordStart) -> ExtractInvoice -> CheckGrounding -> ApplyPolicy
+ *   (RecordStart) -> ExtractInvoice -> CheckGrounding -> ApplyPolicy (reads the vendor register)
  *     -> auto-approved?  yes: PayInvoice
  *                        no:  ApprovalGate (a human from the invoice approvers; fails closed on timeout) -> PayInvoice
  *     -> (RecordSuccess) -> InvoicePaid
+ *
+ * "Known vendor" is the vendor register that the vendor-bank-details workflow keeps (its
+ * VendorBankDetailsChanged events on `vendor#<id>` streams): ApplyPolicy auto-approves only an
+ * invoice whose IBAN equals the vendor's bank details in force there, below the threshold.
  *
  * The platform adds RecordStart, RecordSuccess and the failure path. When RecordSuccess fails the
  * payment has already been made and recorded (PaymentRecorded): reporting "failed, not paid" would
@@ -36,6 +41,8 @@ export const invoiceApproval = defineWorkflow({
   classification: 'confidential',
   modelBudgetUsdPerDay: 20,
   input: z.object({ invoiceText: InvoiceText, source: SourceLabel.optional() }),
+  // The vendor register, kept by vendor-bank-details; this workflow only reads it.
+  streams: [VENDOR_STREAM_KIND],
   settings: z.object({
     approvers: z.array(z.email('an email address')).min(1).max(20),
     paymentsApiUrl: z.url({ protocol: /^https$/, error: 'an https:// URL' }).optional(),
@@ -54,8 +61,10 @@ export const invoiceApproval = defineWorkflow({
     'check-grounding': { handler: 'workflows/invoice-approval/check-grounding', description: 'every extracted value occurs in the invoice text' },
     'apply-policy': {
       handler: 'workflows/invoice-approval/apply-policy',
-      description: 'auto-approves by the policy, or asks a human',
+      description: 'auto-approves by the policy and the vendor register, or asks a human',
       append: ['approval'], // ApprovalAutoDecided
+      read: [VENDOR_STREAM_KIND], // the vendor register
+      open: [VENDOR_STREAM_KIND], // the IBAN in force, sealed in VendorBankDetailsChanged
       environment: () => ({ APPROVAL_POLICY: readApprovalPolicy(APPROVAL_POLICY_FILE) }),
     },
     'pay-invoice': {
@@ -78,6 +87,7 @@ export const invoiceApproval = defineWorkflow({
           { label: 'Amount', path: '$.invoice.amount' },
           { label: 'Currency', path: '$.invoice.currency' },
           { label: 'Due date', path: '$.invoice.dueDate' },
+          { label: 'Why a person decides', path: '$.policy.reason' },
         ],
       },
     },

@@ -33,6 +33,7 @@ export { approvalStream, executionStream, type Json, type NewEvent, type StoredE
 export type { EventStore } from '../events/store.js';
 export { streamOf } from '../events/stream-kinds.js';
 export { readVerified } from '../events/read-verified.js';
+export { openSealed } from '../events/open-sealed.js';
 export { openStream, type IsOwnStream } from '../events/open-stream.js';
 export { approvalState, executionState, type ApprovalState, type ExecutionState } from '../events/fold.js';
 export { ApprovalIdSchema, approvalIdFor } from '../approvals/approval-id.js';

@@ -1,12 +1,16 @@
 import * as z from 'zod';
 import { approvalIdFor, approvalStream, ConcurrencyConflict, ConfigurationInvalid, defineStep, type EventStore, executionState, executionStream, openStream, readVerified, requireEnv, type StoredEvent } from '#wardflow/step';
-import { ApprovalPolicy, decideApproval } from '../domain/approval-policy.js';
+import { APPROVAL_RULES, ApprovalPolicy, type ApprovalRule, decideApproval } from '../domain/approval-policy.js';
 import { Invoice } from '../domain/invoice.js';
+// The vendor register is kept by the vendor-bank-details workflow; read by its rules, never copied.
+import { bankDetailsInForce } from '../../vendor-bank-details/domain/bank-details-in-force.js';
 
 const STEP = 'apply-policy';
 
 const PolicyOutput = z.object({
   decision: z.enum(['auto-approve', 'require-approval']),
+  /** Which rule decided (APPROVAL_RULES); absent only on an auto-approval recorded before rules had ids. */
+  rule: z.enum(Object.keys(APPROVAL_RULES) as [ApprovalRule, ...ApprovalRule[]]).optional(),
   reason: z.string(),
   approvalId: z.string(),
 });
@@ -33,8 +37,13 @@ function approvalPolicy(): ApprovalPolicy {
 }
 
 /**
- * Applies the approval policy (data, not code). An auto-approval is itself a decision on
- * record: ApprovalAutoDecided opens and closes the approval's stream.
+ * Applies the approval policy (data, not code) to the invoice and to what the vendor register
+ * says about its vendor today: auto-approval needs the vendor's bank details in force in the
+ * register (`vendor#<vendorIdOf(vendor)>`, the sealed IBAN opened here) to equal the invoice's
+ * IBAN, and an amount under the threshold. The vendor name, the IBAN and the amount come from a
+ * document anyone can write; only the register, which a vendor-master approver keeps, decides
+ * whom the money goes to. An auto-approval is itself a decision on record: ApprovalAutoDecided
+ * (with the rule that decided) opens and closes the approval's stream.
  *
  * The recorded decision wins over a fresh one: when Step Functions retries this step after
  * its ApprovalAutoDecided was written, the answer is what was recorded, even if
@@ -54,8 +63,12 @@ export const handler = defineStep(
     output: PolicyOutput,
   },
   async (input, ctx) => {
-    const outcome = decideApproval(input.invoice, approvalPolicy());
+    const policy = approvalPolicy();
     await refuseEndedExecution(ctx.deps.store, ctx.executionId);
+    const today = ctx.deps.now().toISOString().slice(0, 10);
+    const register = await bankDetailsInForce(ctx.deps.store, ctx.deps.sealer, input.invoice.vendor, today);
+    const outcome = decideApproval(input.invoice, policy, { register, needsHuman: false });
+    ctx.logger.info('approval policy applied', { decision: outcome.decision, rule: outcome.rule, register: register.status });
     const approvalId = approvalIdFor(ctx.executionId);
     const stream = approvalStream(approvalId);
     const isOwn = (first: StoredEvent): boolean => first.type === 'ApprovalAutoDecided' && first.data.executionId === ctx.executionId;
@@ -63,7 +76,7 @@ export const handler = defineStep(
       const event = {
         type: 'ApprovalAutoDecided' as const,
         actor: `step:${STEP}`,
-        data: { approvalId, executionId: ctx.executionId, decision: 'approve', reason: outcome.reason },
+        data: { approvalId, executionId: ctx.executionId, decision: 'approve', rule: outcome.rule, reason: outcome.reason },
       };
       return recorded(await openStream(ctx.deps.store, stream, event, isOwn), approvalId);
     }
@@ -87,6 +100,11 @@ async function refuseEndedExecution(store: EventStore, executionId: string): Pro
 
 /** The step's answer from a recorded ApprovalAutoDecided. */
 function recorded(event: StoredEvent, approvalId: string): z.input<typeof PolicyOutput> {
-  const reason = event.data.reason;
-  return { decision: 'auto-approve', reason: typeof reason === 'string' ? reason : 'auto-approved (reason not recorded)', approvalId };
+  const { reason, rule } = event.data;
+  return {
+    decision: 'auto-approve',
+    ...(typeof rule === 'string' && Object.hasOwn(APPROVAL_RULES, rule) ? { rule: rule as ApprovalRule } : {}),
+    reason: typeof reason === 'string' ? reason : 'auto-approved (reason not recorded)',
+    approvalId,
+  };
 }

@@ -11,11 +11,12 @@ export const EXTRACTION_SYSTEM_PROMPT = [
   'Answer with one JSON object and nothing else, with exactly these keys:',
   '"vendor" (the issuer name as written), "invoiceNumber" (as written),',
   '"currency" (ISO 4217 code, e.g. "EUR"), "amount" (the total due as a decimal string',
-  'without thousands separators, e.g. "4999.99"), "dueDate" (YYYY-MM-DD).',
-  'Leave out any key whose value the document does not state. Never guess.',
+  'without thousands separators, e.g. "4999.99"), "dueDate" (YYYY-MM-DD),',
+  '"iban" (the IBAN the invoice asks to be paid to, letters and digits exactly as written, spaces removed).',
+  'Leave out any key whose value the document does not state. Never guess, and never correct a number.',
 ].join(' ');
 
-/** Upper bound on the answer: five short fields fit comfortably. */
+/** Upper bound on the answer: six short fields fit comfortably. */
 export const EXTRACTION_MAX_TOKENS = 512;
 
 /**

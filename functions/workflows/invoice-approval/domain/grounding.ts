@@ -1,6 +1,8 @@
 import type { Invoice } from './invoice.js';
 import { containsWord, MONTH_NAMES, normalizeForGrounding } from '#wardflow/step';
 import { toMinorUnits } from './money.js';
+// The bank-letter check's rule for an IBAN in a document: spaces and case ignored, not part of a longer account.
+import { containsIban } from '../../vendor-bank-details/domain/letter-grounding.js';
 
 export type InvoiceField = keyof Invoice;
 
@@ -22,6 +24,8 @@ const CURRENCY_SYMBOLS: Record<string, string[]> = { EUR: ['€'], USD: ['$'], G
  * - amount: the same number, with or without thousands separators ("4,999.99" or "4999.99")
  * - currency: the ISO code anywhere, or its symbol (€ $ £) right next to the amount
  * - dueDate: YYYY-MM-DD or a written form ("31 Dec 2026", "December 31, 2026", "31/12/2026")
+ * - iban (when extracted): its characters in order, spaces and case ignored, so the paper format
+ *   (groups of four) and the electronic one both match, and not part of a longer account
  *
  * Known gaps: decimal commas ("4.999,99") and space-grouped amounts are not recognised,
  * so such invoices fail closed (routed as ungrounded) rather than pass.
@@ -42,6 +46,7 @@ export function checkGrounding(invoice: Invoice, sourceText: string): GroundingR
   if (!currencyGrounded(text, invoice.currency, amountOccurrences)) ungrounded.push('currency');
   if (amountOccurrences.length === 0) ungrounded.push('amount');
   if (!dateForms(invoice.dueDate).some((form) => containsWord(text, form))) ungrounded.push('dueDate');
+  if (invoice.iban !== undefined && !containsIban(text, invoice.iban)) ungrounded.push('iban');
   return { grounded: ungrounded.length === 0, ungrounded };
 }
 

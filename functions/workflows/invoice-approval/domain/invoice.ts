@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { isIsoCalendarDate } from '#wardflow/step';
 import { DECIMAL_AMOUNT, toMinorUnits } from './money.js';
+// The vendor register's own IBAN rules (registry layout, MOD 97): an invoice's account is compared with it.
+import { Iban } from '../../vendor-bank-details/domain/iban.js';
 
 export { toMinorUnits, fromMinorUnits } from './money.js';
 
@@ -8,6 +10,11 @@ export { toMinorUnits, fromMinorUnits } from './money.js';
  * An invoice as extracted from a document: the only shape that leaves the extract step.
  * Every field is bounded and pattern-checked, because it came from a model reading
  * untrusted text and will drive a payment.
+ *
+ * `iban` is the account the invoice asks to be paid to, when it states one: checked like the
+ * vendor register's IBANs (ISO 13616, MOD 97) and kept in electronic format. It is optional here
+ * because an invoice may not print one; the policy then sends the invoice to a human, since only
+ * an account equal to the one in the vendor register may be paid without one.
  *
  * @example
  * Invoice.parse({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' });
@@ -32,6 +39,7 @@ export const Invoice = z.object({
   dueDate: z
     .string()
     .refine(isIsoCalendarDate, { message: 'a real calendar date written YYYY-MM-DD', params: { expected: 'a real calendar date written YYYY-MM-DD' } }),
+  iban: Iban.optional(),
 });
 
 export type Invoice = z.infer<typeof Invoice>;

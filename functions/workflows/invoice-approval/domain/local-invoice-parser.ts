@@ -1,5 +1,7 @@
 import { type ModelGateway, type ModelRequest, type ModelResponse, standInAnswer } from '#wardflow/models';
 import { parseWrittenDate } from '#wardflow/step';
+// The bank-letter stand-in's reading of an IBAN line: one rule for both documents.
+import { ibanAtStartOf } from '../../vendor-bank-details/domain/local-letter-parser.js';
 
 export const LOCAL_INVOICE_PARSER_ID = 'local.invoice-parser-v1';
 
@@ -14,6 +16,7 @@ const TOTAL_LABELS = [
 ];
 const CURRENCY_LABEL = /^[ \t]*currency[ \t]*:[ \t]*([A-Za-z]{3})\b/i;
 const DUE_LABEL = /^[ \t]*(?:due[ \t]+date|payment[ \t]+due|due)[ \t]*:[ \t]*(.+)$/i;
+const IBAN_LABEL = /^[ \t]*(?:(?:bank[ \t]+)?account[ \t]*\([ \t]*iban[ \t]*\)|iban)[ \t]*:(.*)$/i;
 const AMOUNT = /(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(?!\d)/;
 
 /**
@@ -21,7 +24,8 @@ const AMOUNT = /(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(?!\d)/;
  * is never presented as such: every response says `provider: 'local-stand-in'` and
  * `modelId: 'local.invoice-parser-v1'`, costs 0, and counts "tokens" as whitespace-separated
  * words. It reads labelled invoice text (Vendor:/From:, Invoice No/#/Number:, Currency:,
- * Total/Amount due: with a symbol or ISO code, Due date:/Due:) and answers with the JSON a
+ * Total/Amount due: with a symbol or ISO code, Due date:/Due:, IBAN:/Account (IBAN): read like
+ * the bank-letter stand-in reads it, copied and never corrected) and answers with the JSON a
  * real model is asked for, leaving out any field it cannot find, so that validation
  * downstream fails exactly as it would for a model that could not read the document.
  *
@@ -60,6 +64,10 @@ export function parseInvoiceText(invoiceText: string): Record<string, string> {
   const due = firstCapture(lines, [DUE_LABEL]);
   const dueDate = due === undefined ? undefined : parseWrittenDate(due);
   if (dueDate) result.dueDate = dueDate;
+
+  const ibanLine = firstCapture(lines, [IBAN_LABEL]);
+  const iban = ibanLine === undefined ? undefined : ibanAtStartOf(ibanLine);
+  if (iban) result.iban = iban;
   return result;
 }
 

@@ -74,8 +74,13 @@ export function assertLetterGrounded(request: BankDetailsRequest, letterText: st
  * (the normalised text has single spaces), not glued to a letter or digit at either end, and
  * not followed by a space and a digit: in the paper format that is one more group of the
  * account number ("... 3456 78 9"), while a word after the IBAN ("... 78 Example Bank") is not.
+ * `text` is the source as `normalizeForGrounding` returns it. The invoice workflow grounds an
+ * invoice's IBAN with it too, so both documents are read by one rule.
+ *
+ * @example
+ * containsIban(normalizeForGrounding('IBAN: DE60 9876 5432 1012 3456 78'), 'DE60987654321012345678'); // true
  */
-function containsIban(text: string, iban: string): boolean {
+export function containsIban(text: string, iban: string): boolean {
   const compact = iban.toLowerCase().replace(/\s+/g, '');
   if (compact === '') return false;
   const escaped = [...compact].map((character) => character.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));

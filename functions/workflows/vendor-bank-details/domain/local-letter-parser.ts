@@ -67,8 +67,8 @@ export function parseBankLetterText(letterText: string): Record<string, string> 
   if (vendor) result.vendor = vendor;
 
   const ibanLine = firstCapture(lines, IBAN_LABELS);
-  const iban = ibanLine === undefined ? undefined : IBAN_TEXT.exec(ibanLine)?.[1];
-  if (iban) result.iban = iban.replace(/ /g, '').replace(/[a-z]/g, (letter) => letter.toUpperCase());
+  const iban = ibanLine === undefined ? undefined : ibanAtStartOf(ibanLine);
+  if (iban) result.iban = iban;
 
   const date = firstCapture(lines, DATE_LABELS);
   const effectiveDate = date === undefined ? undefined : parseWrittenDate(date);
@@ -87,6 +87,19 @@ export const BANK_LETTER_STAND_IN: LocalStandIn = {
   id: LOCAL_BANK_LETTER_PARSER_ID,
   create: () => new LocalBankLetterParserGateway(),
 };
+
+/**
+ * The IBAN a labelled line's value starts with, as the stand-ins copy it: the letters and digits
+ * up to the first other character (single spaces allowed between groups), spaces removed and a-z
+ * upper-cased; never corrected. The invoice stand-in reads its `IBAN:` line with it too.
+ *
+ * @example
+ * ibanAtStartOf(' DE60 9876 5432 1012 3456 78 (Example Bank AG)'); // 'DE60987654321012345678'
+ */
+export function ibanAtStartOf(value: string): string | undefined {
+  const iban = IBAN_TEXT.exec(value)?.[1];
+  return iban === undefined ? undefined : iban.replace(/ /g, '').replace(/[a-z]/g, (letter) => letter.toUpperCase());
+}
 
 function firstCapture(lines: string[], patterns: RegExp[]): string | undefined {
   for (const pattern of patterns) {
