@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { qualifiedExecutionId } from '../../../../functions/shared/events/execution-id.js';
-import { type Example, executionNameFor, loadWorkflowExamples, outcomeOf } from './examples.js';
+import { type Example, exampleKey, executionNameFor, loadWorkflowExamples, outcomeOf } from './examples.js';
 import { freeBasePort } from '../services/free-ports.js';
 import { localEventReader } from './event-reader.js';
 import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from '../services/inbox-client.js';
@@ -51,17 +51,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
     const examples = loadWorkflowExamples();
     const missing = examples.filter((example) => machines[example.workflow] === undefined).map((example) => example.workflow);
     if (missing.length > 0) throw new Error(`the local runtime has no state machine for ${[...new Set(missing)].join(', ')}`);
-    const started = await Promise.all(
-      examples.map(async (example) => {
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    // Examples in `after` order: one that relies on another's outcome (an invoice on the bank
+    // details a change example registers) starts once that one has ended; the rest start at once.
+    const runs = new Map<string, Promise<{ example: Example; name: string; executionArn: string }>>();
+    for (const example of examples) {
+      const prerequisite = example.expected.after === undefined ? undefined : runs.get(example.expected.after)!;
+      const run = (async () => {
+        if (prerequisite !== undefined) {
+          const before = await prerequisite;
+          const status = await waitForExecutionEnd(sfn, before.executionArn, deadline);
+          print(`${exampleKey(before.example)} ended (${status}); starting ${exampleKey(example)}, which runs after it`);
+        }
         const stateMachineArn = machines[example.workflow]!;
         const name = executionNameFor(example);
         const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: example.input }));
-        print(`started ${example.workflow}/${example.file} as ${name}`);
+        print(`started ${exampleKey(example)} as ${name}`);
+        if (example.expected.approver) await answerApproval(example, name, endpoints.endpoints.inbox, deadline, print);
         return { example, name, executionArn: executionArn! };
-      }),
-    );
-    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-    await Promise.all(started.filter((s) => s.example.expected.approver).map((s) => answerApproval(s.example, s.name, endpoints.endpoints.inbox, deadline, print)));
+      })();
+      // Settled here too, so a failure is reported once, by Promise.all below, not as unhandled.
+      run.catch(() => undefined);
+      runs.set(exampleKey(example), run);
+    }
+    const started = await Promise.all(runs.values());
     const rows: DemoRow[] = [];
     for (const run of started) {
       const status = await waitForExecutionEnd(sfn, run.executionArn, deadline);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { executionNameFor, loadWorkflowExamples } from './examples.js';
+import { type Example, exampleKey, executionNameFor, loadWorkflowExamples } from './examples.js';
 import { servicePaths } from '../services/local-services.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { divertProcessOutput } from '../lambda/step-log.js';
@@ -41,17 +41,37 @@ export async function runDev(options: DevOptions): Promise<number> {
   if (runtime.resumed.length > 0) print(`  resumed ${runtime.resumed.length} execution(s) that were running when it last stopped`);
   const machines = runtime.endpoints.resources.stateMachines;
   print(`  workflows:                ${Object.keys(machines).join(', ')}`);
+  let stopping = false;
+  const deferred: Promise<void>[] = [];
   if (runtime.firstStart && options.examples !== false) {
     let waiting = 0;
+    const startedArns = new Map<string, { arn: string; name: string }>();
     for (const example of loadWorkflowExamples()) {
       const arn = machines[example.workflow];
       if (arn === undefined) continue;
+      const after = example.expected.after === undefined ? undefined : startedArns.get(example.expected.after);
+      if (example.expected.after !== undefined && after === undefined) {
+        print(`  example ${exampleKey(example)} is not started: it runs after ${example.expected.after}, which this runtime has no workflow for`);
+        continue;
+      }
       const name = executionNameFor(example);
-      await runtime.engine.startExecution({ stateMachineArn: arn, name, input: example.input });
+      const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${name}`;
+      startedArns.set(exampleKey(example), { arn: executionArn, name });
       if (example.expected.approver !== undefined) waiting += 1;
-      print(`  started example ${example.workflow}/${example.file} as execution ${name}`);
+      const start = async () => {
+        await runtime.engine.startExecution({ stateMachineArn: arn, name, input: example.input });
+        print(`  started example ${exampleKey(example)} as execution ${name}`);
+      };
+      if (after === undefined) {
+        await start();
+        continue;
+      }
+      // Here approvals are a person's: an example that relies on another's outcome waits for it, and says so.
+      print(`  example ${exampleKey(example)} waits until ${example.expected.after} (execution ${after.name}) is decided and has ended; it starts then, as execution ${name}`);
+      deferred.push(startWhenEnded(runtime, after.arn, () => stopping, start, example, print));
     }
     if (waiting > 0) print(`  open the inbox: ${waiting} of them wait for an approver.`);
+    if (deferred.length > 0) print(`  ${deferred.length} example(s) start only after the one they rely on ends: decide its approval in the inbox first.`);
   }
   print('');
   print('Try: npm run wardflow -- executions | approvals | status <id> | start <workflow> --input <file.json>');
@@ -64,11 +84,47 @@ export async function runDev(options: DevOptions): Promise<number> {
     },
   });
   await signals.stopRequested;
+  stopping = true;
   print('wardflow: stopping: running steps finish first; waiting executions resume at the next start (Ctrl-C again to quit at once)...');
   await runtime.stop();
   signals.stopped();
   print('wardflow: stopped.');
   return 0;
+}
+
+/**
+ * How long one wait for a prerequisite example lasts before it looks again whether the runtime is
+ * stopping: the end itself wakes the wait at once; this only bounds how long a stopped runtime's
+ * process is held by the wait's timer.
+ */
+const PREREQUISITE_WAIT_MS = 1_000;
+
+/**
+ * Starts `start` once the execution `executionArn` has ended, woken by the end itself (the
+ * engine's waitUntilEnded). A runtime that stops first leaves the example unstarted, and says how
+ * to start it by hand: a waiting execution resumes at the next start, a not-yet-started example does not.
+ */
+async function startWhenEnded(
+  runtime: LocalRuntime,
+  executionArn: string,
+  stopping: () => boolean,
+  start: () => Promise<void>,
+  example: Example,
+  print: (line: string) => void,
+): Promise<void> {
+  try {
+    while (!stopping()) {
+      const { status } = await runtime.engine.waitUntilEnded(executionArn, PREREQUISITE_WAIT_MS);
+      if (stopping()) break;
+      if (status === 'RUNNING') continue;
+      print(`  ${example.expected.after} ended (${status}); starting ${exampleKey(example)}`);
+      await start();
+      return;
+    }
+    print(`  example ${exampleKey(example)} was not started (the runtime stopped first); start it with: npm run wardflow -- start ${example.workflow} --input <its file>`);
+  } catch (error) {
+    print(`  example ${exampleKey(example)} could not be started: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** A signal within this long of the first is the same Ctrl-C delivered twice, not a second one. */

@@ -82,6 +82,25 @@ function render(invoice: Invoice, style: number): string {
   ]);
 }
 
+describe('checkGrounding of the IBAN', () => {
+  const withIban = { ...base, iban: 'IE48XMPL93115212345678' };
+  it.each(['IBAN: IE48 XMPL 9311 5212 3456 78', 'IBAN: ie48xmpl93115212345678', 'Pay to IE48 XMPL 9311 5212 3456 78 (Example Bank)'])('grounds an IBAN the text writes as %j', (line) => {
+    expect(checkGrounding(withIban, sourceOf([source, line]))).toEqual({ grounded: true, ungrounded: [] });
+  });
+
+  it.each([
+    ['absent from the text', 'Pay to the account on file.'],
+    ['another account', 'IBAN: IE87 XMPL 9311 5287 6543 21'],
+    ['only part of a longer account', 'IBAN: IE48 XMPL 9311 5212 3456 78 9'],
+  ])('does not ground an IBAN %s', (_case, line) => {
+    expect(checkGrounding(withIban, sourceOf([source, line]))).toEqual({ grounded: false, ungrounded: ['iban'] });
+  });
+
+  it('asks nothing of an invoice without an IBAN (the policy sends it to a person instead)', () => {
+    expect(checkGrounding(base, source).grounded).toBe(true);
+  });
+});
+
 describe('checkGrounding properties', () => {
   it('values copied from the text are always grounded', () => {
     fc.assert(

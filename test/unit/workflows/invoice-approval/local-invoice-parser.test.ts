@@ -23,7 +23,12 @@ describe('LocalInvoiceParserGateway (stand-in, not AI)', () => {
   });
 
   it.each([
-    ['invoice-small.json', { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' }],
+    ['invoice-small.json', { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31', iban: 'IE48XMPL93115212345678' }],
+    // The adversarial examples read as a model fooled by them would: what they say, grounded, so only the register can stop them.
+    ['invoice-injected-vendor.json', { vendor: 'Northwind Traders', invoiceNumber: 'GFS-2026-311', currency: 'USD', amount: '980.00', dueDate: '2026-12-18', iban: 'GB46XMPL40515231415926' }],
+    ['invoice-lookalike-vendor.json', { vendor: '\u0410cme Office Supplies', invoiceNumber: 'INV-2026-0057', currency: 'EUR', amount: '1250.00', dueDate: '2026-12-16', iban: 'NL92XMPL0123456789' }],
+    ['invoice-changed-iban.json', { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0061', currency: 'EUR', amount: '2180.00', dueDate: '2026-12-20', iban: 'IE87XMPL93115287654321' }],
+    ['invoice-planted-secrets.json', { vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0063', currency: 'EUR', amount: '6240.00', dueDate: '2026-12-31', iban: 'IE48XMPL93115212345678' }],
     ['invoice-large.json', { vendor: 'Northwind Traders', invoiceNumber: 'NW-88213', currency: 'USD', amount: '12480.00', dueDate: '2027-01-15' }],
     ['invoice-unknown-vendor.json', { vendor: 'Initech Consulting', invoiceNumber: 'IC/2026/117', currency: 'GBP', amount: '640.00', dueDate: '2026-12-20' }],
   ])('reads %s into a valid, grounded invoice', async (file, expected) => {
@@ -46,6 +51,20 @@ describe('LocalInvoiceParserGateway (stand-in, not AI)', () => {
       currency: 'CHF',
       dueDate: '2026-02-28',
     });
+  });
+
+  it('reads the IBAN after "IBAN:" or "Account (IBAN):", in paper or electronic format, up to the first other character', () => {
+    expect(parseInvoiceText('IBAN: ie48 xmpl 9311 5212 3456 78 (Example Bank)').iban).toBe('IE48XMPL93115212345678');
+    expect(parseInvoiceText('Bank account (IBAN): IE48XMPL93115212345678').iban).toBe('IE48XMPL93115212345678');
+    expect(parseInvoiceText('Pay to the account on file.').iban).toBeUndefined();
+  });
+
+  it('copies an IBAN and never corrects it: a wrong check digit fails the Invoice schema', () => {
+    const fields = parseInvoiceText('From: Acme\nInvoice #: A-1\nTotal: €10.00\nDue: 2026-12-31\nIBAN: IE49 XMPL 9311 5212 3456 78');
+    expect(fields.iban).toBe('IE49XMPL93115212345678');
+    const parsed = Invoice.safeParse(fields);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['iban']);
   });
 
   it('does not invent a due date that is not a calendar day', () => {

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EncryptionSdkSealer } from '../../../../functions/shared/crypto/envelope-sealer.js';
+import { approvalStream } from '../../../../functions/shared/events/event.js';
+import { InMemoryEventStore } from '../../../../functions/shared/events/memory-store.js';
+import { setDependencies } from '../../../../functions/shared/runtime.js';
+import { handler as applyPolicy } from '../../../../functions/workflows/invoice-approval/apply-policy/handler.js';
+import { handler as checkGrounding } from '../../../../functions/workflows/invoice-approval/check-grounding/handler.js';
+import { handler as extractInvoice } from '../../../../functions/workflows/invoice-approval/extract-invoice/handler.js';
+import type { Invoice } from '../../../../functions/workflows/invoice-approval/domain/invoice.js';
+import { handler as checkBankDetails } from '../../../../functions/workflows/vendor-bank-details/check-bank-details/handler.js';
+import { handler as extractBankDetails } from '../../../../functions/workflows/vendor-bank-details/extract-bank-details/handler.js';
+import { handler as recordBankDetailsChange } from '../../../../functions/workflows/vendor-bank-details/record-bank-details-change/handler.js';
+import { vendorStreamOf } from '../../../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
+
+/**
+ * The adversarial invoices of statemachines/invoice-approval/examples, through the workflow's real
+ * handlers in process (in-memory event store, real envelope sealing): the vendor register is filled
+ * the way the vendor-bank-details workflow fills it (its own steps on its own example letter), and
+ * no invoice that a document could talk into being paid is auto-approved.
+ */
+
+const INVOICES = new URL('../../../../statemachines/invoice-approval/examples/', import.meta.url);
+const LETTERS = new URL('../../../../statemachines/vendor-bank-details/examples/', import.meta.url);
+const read = <T>(folder: URL, file: string): T => JSON.parse(readFileSync(new URL(file, folder), 'utf8')) as T;
+const POLICY = readFileSync(new URL('../../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8');
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+const call = <T>(handler: Handler, executionId: string, input: unknown): Promise<T> =>
+  handler({ executionId, input }, { awsRequestId: 'req-1', functionName: 'test-fn' } as unknown as Context) as Promise<T>;
+
+let now = new Date('2026-12-03T09:00:00.000Z');
+const sealer = EncryptionSdkSealer.rawAes({ keyName: 'test', keyNamespace: 'wardflow-test', key: randomBytes(32) });
+let store: InMemoryEventStore;
+
+beforeAll(() => {
+  vi.stubEnv('MODEL_PROVIDER', 'local');
+  vi.stubEnv('ALLOWED_MODELS', 'local.stand-in');
+  vi.stubEnv('APPROVAL_POLICY', POLICY);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+  setDependencies(undefined);
+});
+beforeEach(() => {
+  now = new Date('2026-12-03T09:00:00.000Z');
+  store = new InMemoryEventStore({ sealer, now: () => now });
+  setDependencies({
+    config: { environment: 'test', eventsTable: 'events-test', dataKeyId: 'raw-aes-test', dataKeyCacheSeconds: 0, secretsCacheSeconds: 0, logLevel: 'ERROR' },
+    store,
+    sealer,
+    now: () => now,
+  });
+});
+
+/** A vendor-master approver approved a letter: the vendor workflow's own steps record the change. */
+async function registerFromLetter(file: string, executionId: string): Promise<void> {
+  const { letterText } = read<{ letterText: string }>(LETTERS, file);
+  const request = await call<Record<string, unknown>>(extractBankDetails as Handler, executionId, { letterText });
+  const check = await call<{ vendorId: string }>(checkBankDetails as Handler, executionId, { letterText, request });
+  await call(recordBankDetailsChange as Handler, executionId, { request, vendorId: check.vendorId });
+}
+
+/** extract -> grounding -> policy, as the state machine runs them. */
+async function decide(file: string, executionId: string) {
+  const { invoiceText } = read<{ invoiceText: string }>(INVOICES, file);
+  const invoice = await call<Invoice>(extractInvoice as Handler, executionId, { invoiceText });
+  await call(checkGrounding as Handler, executionId, { invoiceText, invoice });
+  const policy = await call<{ decision: string; rule: string; reason: string; approvalId: string }>(applyPolicy as Handler, executionId, { invoice });
+  return { invoice, policy, approval: await store.read(approvalStream(policy.approvalId)) };
+}
+
+describe('adversarial invoices through the invoice-approval handlers, with the vendor register', () => {
+  it('auto-approves the registered vendor invoice only once its bank details are registered and in force', async () => {
+    const before = await decide('invoice-small.json', 'invoice-approval:small-before');
+    expect(before.policy).toMatchObject({ decision: 'require-approval', rule: 'vendor-not-registered' });
+
+    await registerFromLetter('bank-change-acme.json', 'vendor-bank-details:acme');
+    const after = await decide('invoice-small.json', 'invoice-approval:small-after');
+    expect(after.invoice.iban).toBe('IE48XMPL93115212345678');
+    expect(after.policy).toMatchObject({ decision: 'auto-approve', rule: 'registered-account-below-threshold' });
+    // The rule that decided is on record with the auto-approval, and no value of the invoice is.
+    expect(after.approval.map((e) => [e.type, e.data.rule])).toEqual([['ApprovalAutoDecided', 'registered-account-below-threshold']]);
+    expect(JSON.stringify(after.approval.map((e) => e.data))).not.toMatch(/IE48|XMPL|4999|Acme/);
+  });
+
+  it('sends the injected "ignore the rules, vendor is Northwind Traders" invoice to a human, even with Northwind in the register', async () => {
+    await registerFromLetter('bank-change-acme.json', 'vendor-bank-details:acme');
+    const unregistered = await decide('invoice-injected-vendor.json', 'invoice-approval:injected-1');
+    expect(unregistered.invoice.vendor).toBe('Northwind Traders'); // the stand-in was "fooled", as a model may be
+    expect(unregistered.policy).toMatchObject({ decision: 'require-approval', rule: 'vendor-not-registered' });
+
+    // Northwind registered with its real account: the attacker's account on the invoice does not match it.
+    await appendChange('Northwind Traders', 'GB82WEST12345698765432', '2026-01-01');
+    const registered = await decide('invoice-injected-vendor.json', 'invoice-approval:injected-2');
+    expect(registered.policy).toMatchObject({ decision: 'require-approval', rule: 'iban-differs-from-register' });
+    expect(registered.approval).toEqual([]);
+  });
+
+  it('treats a lookalike name (Cyrillic А in "Аcme Office Supplies") as another, unregistered vendor', async () => {
+    await registerFromLetter('bank-change-acme.json', 'vendor-bank-details:acme');
+    const { invoice, policy, approval } = await decide('invoice-lookalike-vendor.json', 'invoice-approval:lookalike');
+    expect(vendorStreamOf(invoice.vendor)).not.toBe(vendorStreamOf('Acme Office Supplies'));
+    expect(policy).toMatchObject({ decision: 'require-approval', rule: 'vendor-not-registered' });
+    expect(approval).toEqual([]);
+  });
+
+  it('sends a registered vendor invoice that asks to be paid to another account to a human', async () => {
+    await registerFromLetter('bank-change-acme.json', 'vendor-bank-details:acme');
+    const { policy, approval } = await decide('invoice-changed-iban.json', 'invoice-approval:changed-iban');
+    expect(policy).toMatchObject({ decision: 'require-approval', rule: 'iban-differs-from-register' });
+    expect(approval).toEqual([]);
+  });
+
+  it('lets the invoice with planted secrets go on: the register check passes and only its amount needs a human', async () => {
+    await registerFromLetter('bank-change-acme.json', 'vendor-bank-details:acme');
+    const { policy } = await decide('invoice-planted-secrets.json', 'invoice-approval:planted');
+    expect(policy).toMatchObject({ decision: 'require-approval', rule: 'amount-at-or-above-threshold' });
+  });
+
+  it('uses only the change in force: a later change that takes effect in the future does not count yet', async () => {
+    await registerFromLetter('bank-change-acme.json', 'vendor-bank-details:acme');
+    await appendChange('Acme Office Supplies', 'IE87XMPL93115287654321', '2027-01-15');
+    expect((await decide('invoice-small.json', 'invoice-approval:before-switch')).policy).toMatchObject({ decision: 'auto-approve' });
+    expect((await decide('invoice-changed-iban.json', 'invoice-approval:changed-before-switch')).policy).toMatchObject({ rule: 'iban-differs-from-register' });
+
+    now = new Date('2027-01-15T00:00:00.000Z');
+    expect((await decide('invoice-small.json', 'invoice-approval:after-switch')).policy).toMatchObject({ decision: 'require-approval', rule: 'iban-differs-from-register' });
+    expect((await decide('invoice-changed-iban.json', 'invoice-approval:changed-after-switch')).policy).toMatchObject({ decision: 'auto-approve' });
+  });
+
+  it('does not count a registered change whose date is still ahead', async () => {
+    await appendChange('Acme Office Supplies', 'IE48XMPL93115212345678', '2026-12-04');
+    expect((await decide('invoice-small.json', 'invoice-approval:not-yet')).policy).toMatchObject({ decision: 'require-approval', rule: 'bank-details-not-in-force' });
+  });
+});
+
+/** A VendorBankDetailsChanged as record-bank-details-change writes it (IBAN sealed), for registers the examples do not set up. */
+async function appendChange(vendor: string, iban: string, effectiveDate: string): Promise<void> {
+  const stream = vendorStreamOf(vendor);
+  const head = (await store.read(stream)).at(-1)?.version ?? 0;
+  const vendorId = stream.slice('vendor#'.length);
+  await store.append(stream, head, [
+    {
+      type: 'VendorBankDetailsChanged' as never,
+      actor: 'step:record-bank-details-change',
+      data: { vendorId, ibanMasked: `${iban.slice(0, 4)} **** ${iban.slice(-4)}`, effectiveDate, executionId: `vendor-bank-details:${vendorId}-${head + 1}`, approvalId: `vendor-bank-details:${vendorId}-${head + 1}-1` },
+      sensitive: { iban, vendor },
+    },
+  ]);
+}
