@@ -69,6 +69,8 @@ describe('invoice approval workflow (ASL)', () => {
                 { label: 'Amount', 'value.$': '$.invoice.amount' },
                 { label: 'Currency', 'value.$': '$.invoice.currency' },
                 { label: 'Due date', 'value.$': '$.invoice.dueDate' },
+                // The rule that sent it to a person (value-free): "the invoice IBAN differs from ... the vendor register".
+                { label: 'Why a person decides', 'value.$': '$.policy.reason' },
               ],
             },
           },
