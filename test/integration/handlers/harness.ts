@@ -27,6 +27,8 @@ import { DynamoDbEventStore } from '../../../functions/shared/events/dynamodb-st
 import { approvalStream, executionStream, type StoredEvent } from '../../../functions/shared/events/event.js';
 import type { ApprovalSubject } from '../../../functions/shared/approvals/approval-subject.js';
 import type { Invoice } from '../../../functions/workflows/invoice-approval/domain/invoice.js';
+import { handler as recordBankDetailsChange } from '../../../functions/workflows/vendor-bank-details/record-bank-details-change/handler.js';
+import { vendorIdOf } from '../../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
 import { setDependencies, type StepDependencies } from '../../../functions/shared/runtime.js';
 import { startDynalite, TEST_CREDENTIALS, TEST_REGION, type LocalDynamo } from '../../support/dynalite.js';
 
@@ -272,14 +274,32 @@ export function callStep<T>(handler: StepHandler<T>, executionId: string, input:
   return handler({ executionId, input, ...(taskToken ? { taskToken } : {}) }, lambdaContext() as never);
 }
 
-/** The facts of examples/invoice-small.json: below the shipped auto-approve threshold, known vendor. */
+/** Acme's account, as examples/invoice-small.json prints it and vendor-bank-details/examples/bank-change-acme.json registers it. */
+export const SAMPLE_IBAN = 'IE48XMPL93115212345678';
+
+/** The facts of examples/invoice-small.json: below the shipped auto-approve threshold, paid to the account {@link registerSampleVendor} registers. */
 export const SAMPLE_INVOICE: Invoice = {
   vendor: 'Acme Office Supplies',
   invoiceNumber: 'INV-2026-0042',
   currency: 'EUR',
   amount: '4999.99',
   dueDate: '2026-12-31',
+  iban: SAMPLE_IBAN,
 };
+
+/**
+ * Puts Acme's bank details in the vendor register, in force since 1 November 2026 (the world's clock
+ * starts on 1 December), through the vendor-bank-details workflow's own record step, as its example
+ * bank-change-acme.json does once approved: without it no invoice is auto-approved. Idempotent.
+ *
+ * @example
+ * const world = useHandlerWorld();
+ * beforeAll(registerSampleVendor);
+ */
+export async function registerSampleVendor(): Promise<void> {
+  const request = { vendor: SAMPLE_INVOICE.vendor, iban: SAMPLE_IBAN, effectiveDate: '2026-11-01' };
+  await callStep(recordBankDetailsChange, 'vendor-bank-details:register-sample-vendor', { request, vendorId: vendorIdOf(request.vendor) });
+}
 
 /**
  * An invoice that needs an approver: above the shipped threshold, like examples/invoice-large.json

@@ -14,13 +14,15 @@ import { handler as recordStart } from '../../../functions/record-start/handler.
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { ConfigurationInvalid, GuardTriggered, ModelNotAllowed, PaymentFailed, ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalStream } from '../../../functions/shared/events/event.js';
-import { answerPaymentsSecret, callStep, exampleInput, failureOf, invoiceSubject, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, exampleInput, failureOf, invoiceSubject, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_77d0b3';
 const secretsManager = mockClient(SecretsManagerClient);
 const bedrock = mockClient(BedrockRuntimeClient);
 
 const world = useHandlerWorld();
+// Acme's bank details in the vendor register, so its invoice can be auto-approved.
+beforeAll(registerSampleVendor);
 beforeEach(() => {
   stubStepEnvironment({ paymentsApiUrl: '' });
   answerPaymentsSecret(secretsManager, { secretString: PAYMENTS_KEY, versionId: 'v-7' });
@@ -87,7 +89,7 @@ describe('check-grounding', () => {
 
 describe('apply-policy', () => {
   it('fails closed with ConfigurationInvalid on a malformed policy', async () => {
-    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: 5000 }, knownVendors: [] } }));
+    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: 5000 } } }));
     const error = await failureOf(callStep(applyPolicy, 'exec-policy', { invoice }));
     expect(error).toBeInstanceOf(ConfigurationInvalid);
     expect(error.message).toContain('autoApprove.below.EUR');

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/workflows/invoice-approval/apply-policy/handler.js';
 import { handler as checkGrounding } from '../../../functions/workflows/invoice-approval/check-grounding/handler.js';
 import { handler as extractInvoice } from '../../../functions/workflows/invoice-approval/extract-invoice/handler.js';
@@ -14,7 +14,7 @@ import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, ValidationFailed 
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
 import type { Invoice } from '../../../functions/workflows/invoice-approval/domain/invoice.js';
-import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, invoiceSubject, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, invoiceSubject, STEP_ENV, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_4f9a1c2e';
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAY-secret-task-token-0123456789';
@@ -22,6 +22,8 @@ const secretsManager = mockClient(SecretsManagerClient);
 const sfnMock = mockClient(SFNClient);
 
 const world = useHandlerWorld({ stepFunctions: true });
+// Acme's bank details in the vendor register, so its invoice can be auto-approved.
+beforeAll(registerSampleVendor);
 let output: string[] = [];
 beforeEach(() => {
   stubStepEnvironment({ paymentsApiUrl: '' });
@@ -46,8 +48,8 @@ describe('invoice-approval steps against dynalite', () => {
   it('auto-approves and pays the small invoice, with every fact in the stream and nothing sensitive in clear', async () => {
     const id = 'exec-small';
     const { invoiceText, invoice, policy } = await runToPolicy(id, 'invoice-small.json');
-    expect(invoice).toEqual({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' });
-    expect(policy).toMatchObject({ decision: 'auto-approve', approvalId: `${id}-1` });
+    expect(invoice).toEqual({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31', iban: 'IE48XMPL93115212345678' });
+    expect(policy).toMatchObject({ decision: 'auto-approve', rule: 'registered-account-below-threshold', approvalId: `${id}-1` });
     expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
     expect(await callStep(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'succeeded' });
 
@@ -75,6 +77,8 @@ describe('invoice-approval steps against dynalite', () => {
     expect(output.join('')).toContain('exec-small'); // the steps did log (at DEBUG), so the checks below see their lines
     const everything = JSON.stringify([...events, ...approval].map((e) => e.data)) + output.join('');
     expect(everything).not.toContain('Ergonomic');
+    // The account the invoice is paid to stays out of clear data and logs, as the register keeps it sealed.
+    expect(everything).not.toMatch(/IE48|93115212345678/);
     expect(everything).not.toContain(PAYMENTS_KEY);
   });
 
@@ -207,7 +211,7 @@ describe('invoice-approval steps against dynalite', () => {
   it('routes the unknown vendor to a human and a rejection fails the task with ApprovalRejected', async () => {
     const id = 'exec-unknown';
     const { invoice, policy } = await runToPolicy(id, 'invoice-unknown-vendor.json');
-    expect(policy).toMatchObject({ decision: 'require-approval', reason: 'vendor is not on the known-vendor list' });
+    expect(policy).toMatchObject({ decision: 'require-approval', rule: 'vendor-not-registered', reason: 'the vendor is not in the vendor register' });
     await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN);
     await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' });
 

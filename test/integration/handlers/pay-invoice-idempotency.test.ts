@@ -9,7 +9,7 @@ import { handler as payInvoice } from '../../../functions/workflows/invoice-appr
 import { ConcurrencyConflict, GuardTriggered, PaymentFailed } from '../../../functions/shared/errors.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { answerPaymentsSecret, callStep, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
 
 // Step Functions retries PayInvoice on Lambda.ServiceException and ConcurrencyConflict, possibly
 // after the money moved. These tests invoke the step again for the same execution, as a retry does.
@@ -18,6 +18,8 @@ const PAYMENTS_KEY = 'sk_test_payments_retry_5e21';
 const secretsManager = mockClient(SecretsManagerClient);
 
 const world = useHandlerWorld();
+// Acme's bank details in the vendor register, so its invoice can be auto-approved.
+beforeAll(registerSampleVendor);
 let server: Server;
 let url: string;
 /** Idempotency-Key of every request the payments provider received. */

@@ -1,7 +1,7 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/workflows/invoice-approval/apply-policy/handler.js';
 import { handler as payInvoice } from '../../../functions/workflows/invoice-approval/pay-invoice/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
@@ -12,7 +12,7 @@ import type { EventStore } from '../../../functions/shared/events/store.js';
 import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from '../../../functions/workflows/invoice-approval/domain/local-invoice-parser.js';
 import { selectGateway } from '../../../functions/shared/models/select-gateway.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { answerPaymentsSecret, callStep, exampleInput, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, STEP_ENV, stubStepEnvironment, undoTestStubs, useHandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, exampleInput, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, STEP_ENV, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
 
 /**
  * Step Functions retries a task whose invocation failed after its write landed
@@ -23,6 +23,8 @@ const PAYMENTS_KEY = 'sk_test_payments_retry_5e21';
 const secretsManager = mockClient(SecretsManagerClient);
 
 const world = useHandlerWorld();
+// Acme's bank details in the vendor register, so its invoice can be auto-approved.
+beforeAll(registerSampleVendor);
 beforeEach(() => {
   stubStepEnvironment({ paymentsApiUrl: '' });
   answerPaymentsSecret(secretsManager, { secretString: PAYMENTS_KEY, versionId: 'v-3' });
@@ -71,17 +73,25 @@ describe('apply-policy retried', () => {
   it('answers with the recorded auto-approval even when the policy changed to require a human', async () => {
     const first = await callStep(applyPolicy, 'exec-policy-changed', { invoice });
     expect(first).toMatchObject({ decision: 'auto-approve' });
-    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '10.00' }, knownVendors: [] } }));
+    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '10.00' } } }));
     expect(await callStep(applyPolicy, 'exec-policy-changed', { invoice })).toEqual(first);
     expect((await world.approvalEvents('exec-policy-changed-1')).map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
   });
 
-  it('answers with the recorded reason when the threshold changed but still auto-approves', async () => {
-    const first = (await callStep(applyPolicy, 'exec-threshold-changed', { invoice })) as { reason: string };
-    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '9000.00' }, knownVendors: [invoice.vendor] } }));
-    const retried = (await callStep(applyPolicy, 'exec-threshold-changed', { invoice })) as { reason: string };
-    expect(retried.reason).toBe(first.reason);
-    expect(retried.reason).toContain('5000.00');
+  it('answers with the recorded reason and rule, even one recorded by an earlier release in other words', async () => {
+    // An auto-approval recorded before rules had ids: its own reason text, no rule.
+    await world.deps.store.append(approvalStream('exec-threshold-changed-1'), 0, [
+      { type: 'ApprovalAutoDecided', actor: 'step:apply-policy', data: { approvalId: 'exec-threshold-changed-1', executionId: 'exec-threshold-changed', decision: 'approve', reason: 'known vendor and amount below the EUR threshold of 5000.00' } },
+    ]);
+    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '9000.00' } } }));
+    expect(await callStep(applyPolicy, 'exec-threshold-changed', { invoice })).toEqual({
+      decision: 'auto-approve',
+      reason: 'known vendor and amount below the EUR threshold of 5000.00',
+      approvalId: 'exec-threshold-changed-1',
+    });
+    const fresh = await callStep(applyPolicy, 'exec-fresh-rule', { invoice });
+    expect(await callStep(applyPolicy, 'exec-fresh-rule', { invoice })).toEqual(fresh);
+    expect(fresh).toMatchObject({ decision: 'auto-approve', rule: 'registered-account-below-threshold' });
   });
 
   it("refuses an approval stream opened by another execution's decision", async () => {
