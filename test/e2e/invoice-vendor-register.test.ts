@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/services/inbox-client.js';
+import { localEventReader } from '../../lib/local/runtime/app/event-reader.js';
+import { outcomeOf } from '../../lib/local/runtime/app/examples.js';
+import { qualifiedExecutionId } from '../../functions/shared/events/execution-id.js';
+import { APPROVAL_RULES } from '../../functions/workflows/invoice-approval/domain/approval-policy.js';
+import { vendorStreamOf } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
+import { eventually, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
+
+/**
+ * `npm start` with the invoice examples that rely on the vendor register: the adversarial invoices
+ * (an injected vendor name, a lookalike name, a changed IBAN, planted secrets) each wait for a person
+ * and are never paid without one, and Acme's invoice is auto-approved only after a vendor-master
+ * approver approved Acme's bank details, which the runtime says it waits for.
+ */
+const runtime = runtimesOfThisFile();
+
+/** Slow, shared machines: every wait ends on its signal, this only bounds a hang. */
+const WAIT_MS = 180_000;
+
+const invoiceId = (name: string) => qualifiedExecutionId('invoice-approval', name);
+const vendorExecutionId = (name: string) => qualifiedExecutionId('vendor-bank-details', name);
+
+/** The examples the runtime said it started, by file: "started example <workflow>/<file> as execution <name>". */
+function started(r: RuntimeProcess, workflow: string): Record<string, string> {
+  return Object.fromEntries(
+    [...r.output().matchAll(/started example ([a-z-]+)\/(\S+) as execution (\S+)/g)].filter((m) => m[1] === workflow).map((m) => [m[2]!, m[3]!]),
+  );
+}
+
+async function endedStatus(r: RuntimeProcess, workflow: string, name: string): Promise<string> {
+  const { endpoints, region, credentials, resources } = r.endpoints;
+  const sfn = new SFNClient({ endpoint: endpoints.stepfunctions, region, credentials });
+  const executionArn = `${resources.stateMachines[workflow]!.replace(':stateMachine:', ':execution:')}:${name}`;
+  try {
+    return await eventually(async () => {
+      const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return status === 'RUNNING' ? undefined : status;
+    }, `execution ${name} to end`, WAIT_MS);
+  } finally {
+    sfn.destroy();
+  }
+}
+
+async function approvalLink(r: RuntimeProcess, executionId: string): Promise<string> {
+  const link = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${executionId}-1`), `the approval email of ${executionId}`, WAIT_MS);
+  return link.url;
+}
+
+describe('npm start: invoices decided by the vendor register', { timeout: 900_000 }, () => {
+  it('sends every adversarial invoice to a person and auto-approves the registered vendor only after its bank change is approved', async () => {
+    const r = await runtime();
+    const reader = localEventReader(r.endpoints);
+    try {
+      // Said plainly at the start: the invoices that rely on the register wait for the bank change.
+      const acme = started(r, 'vendor-bank-details')['bank-change-acme.json']!;
+      expect(acme).toBeDefined();
+      for (const file of ['invoice-small.json', 'invoice-changed-iban.json', 'invoice-planted-secrets.json']) {
+        expect(r.output()).toContain(`example invoice-approval/${file} waits until vendor-bank-details/bank-change-acme.json (execution ${acme}) is decided`);
+        expect(started(r, 'invoice-approval')[file], file).toBeUndefined();
+      }
+
+      /** The invoice reached the gate, with the reason the approver sees, and nothing approved it without a person. */
+      const atTheGate = async (name: string): Promise<string> => {
+        await approvalLink(r, invoiceId(name));
+        const approval = await reader.approval(`${invoiceId(name)}-1`);
+        expect(approval.map((e) => e.type)).not.toContain('ApprovalAutoDecided');
+        const requested = approval.find((e) => e.type === 'ApprovalRequested')!;
+        const fields = (requested.data.subject as { fields: { label: string; value: string }[] }).fields;
+        return fields.find((f) => f.label === 'Why a person decides')!.value;
+      };
+
+      // Before Acme is registered: the injected "vendor is Northwind Traders" and the lookalike name wait for a person.
+      const invoices = started(r, 'invoice-approval');
+      const injectedReason = await atTheGate(invoices['invoice-injected-vendor.json']!);
+      expect(injectedReason).not.toBe(APPROVAL_RULES['registered-account-below-threshold']);
+      expect(await atTheGate(invoices['invoice-lookalike-vendor.json']!)).toBe(APPROVAL_RULES['vendor-not-registered']);
+
+      // A vendor-master approver approves Acme's bank details: the register has them, and the waiting invoices start.
+      expect((await followApprovalLink(await approvalLink(r, vendorExecutionId(acme)), 'approve')).status).toBe(200);
+      expect(await endedStatus(r, 'vendor-bank-details', acme)).toBe('SUCCEEDED');
+      expect((await reader.stream(vendorStreamOf('Acme Office Supplies'))).map((e) => e.type)).toEqual(['VendorBankDetailsChanged']);
+      const after = await eventually(() => {
+        const now = started(r, 'invoice-approval');
+        return now['invoice-small.json'] && now['invoice-changed-iban.json'] && now['invoice-planted-secrets.json'] ? now : undefined;
+      }, 'the invoices that wait for the bank change to start', WAIT_MS);
+
+      // The registered vendor's invoice, with the registered account, under the threshold: paid without a person.
+      const small = after['invoice-small.json']!;
+      expect(await endedStatus(r, 'invoice-approval', small)).toBe('SUCCEEDED');
+      expect(outcomeOf(await reader.execution(invoiceId(small)))).toBe('succeeded-auto-approved');
+      const [decided] = await reader.approval(`${invoiceId(small)}-1`);
+      expect(decided?.data).toMatchObject({ decision: 'approve', rule: 'registered-account-below-threshold' });
+
+      // Acme's name with another account: a person decides; the planted-secrets invoice passes the register, its amount needs a person.
+      expect(await atTheGate(after['invoice-changed-iban.json']!)).toBe(APPROVAL_RULES['iban-differs-from-register']);
+      expect(await atTheGate(after['invoice-planted-secrets.json']!)).toBe(APPROVAL_RULES['amount-at-or-above-threshold']);
+
+      // The person rejects the forged ones: they end failed, and nothing was paid.
+      for (const file of ['invoice-injected-vendor.json', 'invoice-lookalike-vendor.json', 'invoice-changed-iban.json']) {
+        const name = { ...invoices, ...after }[file]!;
+        expect((await followApprovalLink(await approvalLink(r, invoiceId(name)), 'reject')).status).toBe(200);
+        expect(await endedStatus(r, 'invoice-approval', name), file).toBe('FAILED');
+        const events = await reader.execution(invoiceId(name));
+        expect(outcomeOf(events), file).toBe('failed-rejected');
+        expect(events.map((e) => e.type), file).not.toContain('PaymentRecorded');
+      }
+    } finally {
+      reader.close();
+    }
+  });
+});
