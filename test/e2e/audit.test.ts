@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, runCliProcess, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
+import { approveBankChange } from '../support/vendor-register.js';
 
 /**
  * The audit archive driven like a user: `wardflow dev` as its own process archives what the
@@ -60,6 +61,10 @@ function exampleExecution(r: RuntimeProcess, example: string): string {
 describe('the audit archive of the local runtime', { timeout: 600_000 }, () => {
   it('archives every event the examples append; verify proves it, export reports one execution, and altered files are named', async () => {
     const r = await runtime();
+    // The small invoice starts once Acme's bank change is approved (the vendor register decides auto-approval).
+    const acme = /started example vendor-bank-details\/bank-change-acme\.json as execution (\S+)/.exec(r.output())?.[1];
+    expect(await approveBankChange(r.endpoints, acme!)).toBe('SUCCEEDED');
+    await eventually(() => (/started example invoice-approval\/invoice-small\.json /.test(r.output()) ? true : undefined), 'the small invoice to start');
     // The two examples that end without a human: 12 events (small, with its auto-approval) and the malformed one's.
     const settled = await settledVerify(r.dataDir, 14);
     expect(settled).toMatchObject({ ok: true, duplicates: 0, store: { compared: true } });

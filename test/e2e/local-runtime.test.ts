@@ -8,6 +8,7 @@ import { outcomeOf } from '../../lib/local/runtime/app/examples.js';
 import { vendorStreamOf } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
 import { qualifiedExecutionId, splitExecutionId } from '../../functions/shared/events/execution-id.js';
 import { INVOICE_EXAMPLES as EXAMPLES } from '../support/examples.js';
+import { approveBankChange } from '../support/vendor-register.js';
 
 /** The execution id steps key an invoice execution's streams by: `<workflow>:<name>`. */
 const invoiceId = (name: string) => qualifiedExecutionId('invoice-approval', name);
@@ -52,14 +53,17 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     expect(out).toContain(`inbox (approval emails):  ${r.endpoints.endpoints.inbox}`);
     expect(out).toContain(`approval site:            ${r.endpoints.endpoints.approvalSite}`);
     expect(out).toContain(r.dataDir);
-    const examples = names(r);
-    expect(Object.keys(examples).sort()).toEqual(['invoice-large.json', 'invoice-malformed.json', 'invoice-small.json', 'invoice-unknown-vendor.json']);
+    // The invoices that rely on the vendor register (Acme's account) start once its bank change has ended.
+    expect(Object.keys(names(r)).sort()).toEqual(['invoice-injected-vendor.json', 'invoice-large.json', 'invoice-lookalike-vendor.json', 'invoice-malformed.json', 'invoice-unknown-vendor.json']);
     expect(Object.keys(names(r, 'vendor-bank-details')).sort()).toEqual([
+      'bank-change-acme.json',
       'bank-change-bad-checksum.json',
       'bank-change-no-date.json',
       'bank-change-suspicious.json',
       'bank-change-valid.json',
     ]);
+    expect(await approveBankChange(r.endpoints, names(r, 'vendor-bank-details')['bank-change-acme.json']!)).toBe('SUCCEEDED');
+    const examples = await eventually(() => (names(r)['invoice-small.json'] === undefined ? undefined : names(r)), 'the small invoice to start after the bank change');
     const large = examples['invoice-large.json']!;
 
     const link = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${invoiceId(large)}-1`), 'the approval email');

@@ -9,6 +9,7 @@ import { fromItem } from '../../../functions/shared/events/dynamodb-item.js';
 import { listArchiveKeys, readArchiveObject } from '../../../lib/audit/archive-reader.js';
 import { countDynamoDbRequests } from '../../../lib/local/runtime/services/dynamodb-request-counter.js';
 import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../../support/examples.js';
+import { registerAcme } from '../../support/vendor-register.js';
 import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
 import { startLocalRuntime } from '../../../lib/local/runtime/app/runtime.js';
 
@@ -31,6 +32,9 @@ describe('the local runtime archives the events table', () => {
     const s3 = new S3Client({ endpoint: endpoints.s3, region, credentials, forcePathStyle: true });
     // A fresh data folder's stream scans its (empty) table once, to catch up; every request after that,
     // the execution's and the stream's, is counted: the stream reads the write log, never the whole table.
+    await runtime.auditStream.flush();
+    // The small invoice is auto-approved only once Acme's account is in the vendor register.
+    await registerAcme(runtime.endpoints);
     await runtime.auditStream.flush();
     const requests = countDynamoDbRequests(Number(new URL(endpoints.dynamodb).port));
     try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { INVOICE_EXAMPLES as EXAMPLES_FOLDER } from '../../support/examples.js';
+import { registerAcme } from '../../support/vendor-register.js';
 import { freeBasePort } from '../../../lib/local/runtime/services/free-ports.js';
 import { waitForApprovalLink, waitForExecutionEnd } from '../../../lib/local/runtime/services/inbox-client.js';
 import { startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime/app/runtime.js';
@@ -23,6 +24,8 @@ async function runInvoices(runtime: LocalRuntime, prefix: string): Promise<{ sma
   const sfn = new SFNClient({ endpoint: endpoints.stepfunctions, region, credentials });
   const stateMachineArn = resources.stateMachines['invoice-approval']!;
   const input = (file: string) => readFileSync(join(EXAMPLES_FOLDER, file), 'utf8');
+  // The small invoice is auto-approved only once Acme's account is in the vendor register.
+  await registerAcme(runtime.endpoints, `${prefix}-register-acme`);
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `${prefix}-small`, input: input('invoice-small.json') }));
   await sfn.send(new StartExecutionCommand({ stateMachineArn, name: `${prefix}-large`, input: input('invoice-large.json') }));
   const small = await waitForExecutionEnd(sfn, executionArn!, Date.now() + 30_000);
