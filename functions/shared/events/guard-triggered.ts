@@ -48,6 +48,11 @@ export const MAX_GUARD_SPANS = 100;
 
 /** Guard names, kinds, fields, filters: short identifiers and paths, never free text. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_.:[\]-]{0,127}$/;
+
+/** Whether a guard name, kind, field or filter may stand in a GuardTriggered event (a short identifier or path). */
+export function isGuardIdentifier(value: string): boolean {
+  return IDENTIFIER.test(value);
+}
 const VERDICTS: ReadonlySet<string> = new Set(['redact', 'human', 'block']);
 const KEYS: ReadonlySet<string> = new Set(['step', 'guard', 'verdict', 'score', 'threshold', 'spans', 'spanCount', 'fields', 'reconciled', 'filters', 'error']);
 

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import { GuardTriggered, ModelFailed, ValidationFailed } from '../errors.js';
-import { guardTriggeredEvent, type GuardSpanData, type GuardTriggeredData } from '../events/guard-triggered.js';
+import { guardTriggeredEvent, isGuardIdentifier, type GuardSpanData, type GuardTriggeredData } from '../events/guard-triggered.js';
 import type { GuardsContext, StepGuards, StepGuardsMiddleware } from '../guards/declaration.js';
 import { checkGrounding } from '../guards/grounding.js';
 import { scoreInjection } from '../guards/injection.js';
@@ -69,7 +69,7 @@ export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware 
         if (!result.flagged) continue;
         score = Math.max(score, result.score);
         injectedFields.push(field);
-        injected.push(...result.spans.map((span) => ({ kind: span.kind, start: span.start, end: span.end, field })));
+        injected.push(...result.spans.map((span) => ({ kind: safeKind(span.kind), start: span.start, end: span.end, field })));
       }
       if (injectedFields.length > 0) {
         triggered({ guard: 'injection', verdict: injectionVerdict, score: clamp(score), ...(threshold === undefined ? {} : { threshold: clamp(threshold) }), spans: injected, fields: injectedFields });
@@ -109,10 +109,10 @@ export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware 
           }
           if (!verdict.intervened) continue;
           flagged.push(field);
-          for (const filter of verdict.filters) filters.add(filter);
+          for (const filter of verdict.filters) filters.add(safeKind(filter));
         }
         if (flagged.length > 0) {
-          triggered({ guard: 'guardrail', verdict: injectionVerdict, spans: [], fields: flagged, filters: [...filters].filter((f) => FIELD.test(f)) });
+          triggered({ guard: 'guardrail', verdict: injectionVerdict, spans: [], fields: flagged, filters: [...filters] });
           if (injectionVerdict === 'block') throw blocked('guardrail', `the guardrail flagged the untrusted input ${list(flagged)}, so it was not passed on`, { fields: flagged });
         }
       }
@@ -185,6 +185,11 @@ function checkDeclaration(declaration: StepGuards): void {
 
 function blocked(guard: GuardName, reason: string, details: Record<string, unknown>): GuardTriggered {
   return new GuardTriggered(guard, reason, details);
+}
+
+/** A detector's or the guardrail's label, as an event may carry it: anything else is not written, whatever it says. */
+function safeKind(kind: string): string {
+  return isGuardIdentifier(kind) ? kind : 'unknown';
 }
 
 function list(fields: readonly string[]): string {
