@@ -25,17 +25,19 @@ export interface StepGuards {
    * Prompt injection in the untrusted fields, before the step runs: the local classifier, and on
    * AWS, where the environment configures one, Bedrock Guardrails' prompt-attack filter (guard
    * `guardrail`) on the text the model would get. A guardrail that cannot be asked fails the step
-   * (fail closed). @default { verdict: 'block' }
+   * (fail closed). `false` turns it off: only for a step that gives the text to no model, e.g. one
+   * that only grounds what an earlier, guarded step read. @default { verdict: 'block' }
    */
-  readonly injection?: { readonly verdict: Exclude<GuardVerdict, 'allow' | 'redact'> };
+  readonly injection?: { readonly verdict: Exclude<GuardVerdict, 'allow' | 'redact'> } | false;
   /**
    * Personal data and secrets in the untrusted fields. `redact`: the step sees typed placeholders
    * (`[EMAIL_1]`) instead, so they never reach a model; the kinds in `restore` may be mapped back
    * by the step (`ctx.guards.restore(text)`), e.g. the IBAN an invoice is paid to. Placeholders are
    * numbered across all the step's untrusted fields: one value, one placeholder.
-   * `kinds` limits what is looked for. @default { verdict: 'redact' }, all kinds, restore none
+   * `kinds` limits what is looked for. `false` turns it off, as for `injection`.
+   * @default { verdict: 'redact' }, all kinds, restore none
    */
-  readonly pii?: { readonly verdict: Exclude<GuardVerdict, 'allow'>; readonly kinds?: readonly PiiKind[]; readonly restore?: readonly PiiKind[] };
+  readonly pii?: { readonly verdict: Exclude<GuardVerdict, 'allow'>; readonly kinds?: readonly PiiKind[]; readonly restore?: readonly PiiKind[] } | false;
   /**
    * Output fields that must occur in the (original, unredacted) untrusted text `source`, each read
    * as a kind of value (see GroundingKind); checked after the output passed its schema. A path is

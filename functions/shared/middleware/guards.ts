@@ -40,9 +40,11 @@ interface GuardsInternal {
  */
 export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware {
   checkDeclaration(declaration);
-  const injectionVerdict = declaration.injection?.verdict ?? 'block';
-  const pii = declaration.pii ?? { verdict: 'redact' as const };
-  const restoreKinds: readonly PiiKind[] = pii.restore ?? [];
+  const injection = declaration.injection === false ? undefined : (declaration.injection ?? { verdict: 'block' as const });
+  // The guardrail is the injection guard's second layer: off with it, with its verdict otherwise.
+  const injectionVerdict = injection?.verdict ?? 'block';
+  const pii = declaration.pii === false ? undefined : (declaration.pii ?? { verdict: 'redact' as const });
+  const restoreKinds: readonly PiiKind[] = pii?.restore ?? [];
 
   const input = (step: string): middy.MiddlewareObj<unknown, unknown, Error> => ({
     name: 'guards',
@@ -63,7 +65,7 @@ export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware 
       let score = 0;
       let threshold: number | undefined;
       const injectedFields: string[] = [];
-      for (const field of fields) {
+      for (const field of injection ? fields : []) {
         const result = scoreInjection(originals[field]!);
         threshold = result.threshold;
         if (!result.flagged) continue;
@@ -77,15 +79,15 @@ export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware 
       }
 
       // 2. PII and secrets: placeholders across all fields (PlaceholderBook), offsets into the original.
-      const book = new PlaceholderBook(pii.kinds);
-      const forModel: Record<string, string> = {};
+      const book = new PlaceholderBook(pii?.kinds);
+      const forModel: Record<string, string> = { ...originals };
       const found: GuardSpanData[] = [];
-      for (const field of fields) {
+      for (const field of pii ? fields : []) {
         const redaction = book.redact(originals[field]!);
-        forModel[field] = pii.verdict === 'redact' ? redaction.text : originals[field]!;
+        if (pii!.verdict === 'redact') forModel[field] = redaction.text;
         found.push(...redaction.spans.map((span) => ({ kind: span.kind, start: span.start, end: span.end, field })));
       }
-      if (found.length > 0) {
+      if (pii && found.length > 0) {
         const piiFields = [...new Set(found.map((span) => span.field))];
         triggered({ guard: 'pii', verdict: pii.verdict, spans: found, fields: piiFields });
         if (pii.verdict === 'block') {
@@ -94,7 +96,7 @@ export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware 
       }
 
       // 3. Bedrock Guardrails (AWS, where configured): a second injection layer, on what the model would get.
-      const settings = readGuardrailSettings();
+      const settings = injection ? readGuardrailSettings() : undefined;
       if (settings !== undefined) {
         const flagged: string[] = [];
         const filters = new Set<string>();
@@ -117,7 +119,7 @@ export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware 
         }
       }
 
-      if (pii.verdict === 'redact' && found.length > 0) {
+      if (pii?.verdict === 'redact' && found.length > 0) {
         request.event = { ...envelope, input: { ...(envelope.input as Record<string, unknown>), ...forModel } };
       }
       const guards: GuardsContext = { restore: (text) => book.restore(text, restoreKinds) };

@@ -61,6 +61,11 @@ describe('stepGuards: Bedrock Guardrails as the second injection layer', () => {
     expect(applyGuardrail).not.toHaveBeenCalled();
   });
 
+  it('is not asked by a step that turned the injection guard off', async () => {
+    await step({ untrusted: ['documentText'], injection: false }).call();
+    expect(applyGuardrail).not.toHaveBeenCalled();
+  });
+
   it('an intervention takes the injection verdict: block fails the step, with the filter types on record', async () => {
     vi.mocked(applyGuardrail).mockResolvedValue({ intervened: true, filters: ['PROMPT_ATTACK'] });
     const { call, seen } = step({ untrusted: ['documentText'] });

@@ -221,6 +221,19 @@ describe('stepGuards: grounding', () => {
   });
 });
 
+describe('stepGuards: a step that only grounds', () => {
+  it('with injection and pii false, runs neither, and still grounds against the text as it came in', async () => {
+    const text = `${BENIGN}\n${PLANTED_INJECTION}\n${PLANTED_EMAIL}`;
+    const { handler, seen } = guardedStep(
+      { untrusted: ['documentText'], injection: false, pii: false, grounded: { source: 'documentText', fields: { contact: 'text' }, verdict: 'block' } },
+      () => ({ vendor: 'Acme Office Supplies', amount: '4999.99', currency: 'EUR', contact: PLANTED_EMAIL }),
+    );
+    await expect(call(handler, { documentText: text })).resolves.toMatchObject({ contact: PLANTED_EMAIL });
+    expect(seen[0]!.input.documentText).toBe(text);
+    expect(await guardEvents()).toEqual([]);
+  });
+});
+
 describe('stepGuards: declarations that cannot work fail at definition', () => {
   it.each<[string, StepGuards]>([
     ['no untrusted field', { untrusted: [] }],
