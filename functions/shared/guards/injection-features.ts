@@ -25,13 +25,14 @@ export interface FeatureSpec {
  * repetition is bounded, and they run on one window (at most a few hundred characters) at a time.
  */
 export const INJECTION_RULES: readonly { name: string; pattern: RegExp }[] = [
-  { name: 'override', pattern: /\b(?:ignore|ignoring|disregard|forget|skip|overlook|neglect|bypass|override)\b.{0,40}?\b(?:instructions?|above|previous|prior|before|earlier|everything|rules|context|prompt|task|said|articles?|guidelines)\b/u },
-  { name: 'override-de', pattern: /(?:ignorier|vergiss|vergessen|missachte|übergeh|beachte nicht).{0,40}?(?:anweisung|alles|oben|obig|vorher|bisherig|zuvor|aufgabe|befehl|gesagt|kontext|artikel)/u },
-  { name: 'new-task', pattern: /\b(?:new|neue[rn]?)\s(?:tasks?|instructions?|statement|aufgabe|anweisung(?:en)?|rolle|role|rules?|regeln?)\b|\bnow (?:you are|act|pretend|focus|concentrate|write|say|answer)\b|\bjetzt (?:bist du|schreib|sag|konzentrier|antworte)/u },
-  { name: 'role-play', pattern: /\b(?:pretend|act as|you are now|from now on|imagine you are|roleplay|role-play|du bist jetzt|ab jetzt|stell dir vor,? du|tu so,? als)\b/u },
+  { name: 'override', pattern: /\b(?:ignor|disregard|forget|skip|overlook|neglect|bypass|override)\w{0,4}\b.{0,40}?\b(?:instructions?|above|previous|preceding|prior|before|earlier|everything|rules|context|prompt|task|said|articles?|guidelines|orders?|commands?|directions?)\b/u },
+  { name: 'override-de', pattern: /(?:ignorier|vergiss|vergessen|missachte|übergeh|beachte nicht).{0,40}?(?:anweisung|alles|oben|obig|vorher|bisherig|zuvor|aufgabe|befehl|gesagt|kontext|artikel)|(?:obig|vorherig|bisherig|vorangegangen|alle)\p{L}*\s.{0,30}?(?:ignorier|vergess|vergiss)/u },
+  { name: 'override-other', pattern: /(?:забуд|игнорир|проигнорир).{0,30}?(?:инструкц|указани|правил)|(?:ignora|olvida|ignorez|oubliez|ignorare|dimentica)\p{L}*\s.{0,30}?(?:instruc|règle|regla|istruzion|consign)/u },
+  { name: 'new-task', pattern: /\b(?:new|neue[rn]?|another|different|andere[rn]?)\s(?:tasks?|instructions?|statement|aufgabe|anweisung(?:en)?|rolle|role|rules?|regeln?)\b|\bnow (?:you are|act|pretend|focus|concentrate|write|say|answer|come on)\b|\bjetzt (?:bist du|schreib|sag|konzentrier|antworte)/u },
+  { name: 'role-play', pattern: /\b(?:pretend|act as|you are now|from now on|imagine you are|roleplay|role-play|let's play a game|du bist jetzt|ab jetzt|stell dir vor,? du|tu so,? als)\b/u },
   { name: 'prompt-leak', pattern: /system ?prompt|your (?:prompt|instructions|initial|embeddings)|(?:print|show|reveal|repeat|output) (?:me )?(?:the |your )?(?:above|previous|prompt|instructions|text above|initial)|dein(?:en)? (?:prompt|anweisungen)/u },
   { name: 'stop', pattern: /(?:^|[.!?] |\s)(?:stop|attention|achtung|halt|abbrechen)\s?[-:!]/u },
-  { name: 'say-that', pattern: /\b(?:say|write|state|print|output|sag|sage|schreib|schreibe)\b(?: (?:that|dass|only|nur|exactly|genau))?\s?[:"]/u },
+  { name: 'say-that', pattern: /\b(?:say|write|state|print|output|sag|sage|schreib|schreibe)\b(?: (?:that|dass|only|nur|exactly|genau))?\s?[:"]|(?:^ |[.!?] )(?:say|state|write|tell|sag|sage|schreib|schreibe|formulate|blame|translate|generate)\b/u },
   { name: 'spaced-letters', pattern: /(?:\b\p{L} ){6}/u },
 ];
 
