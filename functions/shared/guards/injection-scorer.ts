@@ -34,6 +34,8 @@ export interface InjectionModel {
 
 /** How many spans a result names at most: the top-weighted n-gram windows. */
 const MAX_SPANS = 3;
+/** Shorter n-grams carry weight too, but a two-letter span shows a reader nothing. */
+const MIN_SPAN_UNITS = 4;
 
 export function loadInjectionModel(file: InjectionModelFile): InjectionModel {
   const weights = new Map<number, number>();
@@ -72,7 +74,7 @@ function topSpans(model: InjectionModel, normalised: ReturnType<typeof normalise
   const hits: { weight: number; start: number; end: number }[] = [];
   const visit = (bucket: number, start: number, end: number) => {
     const weight = model.weights.get(bucket) ?? 0;
-    if (weight > 0) hits.push({ weight, start, end });
+    if (weight > 0 && end - start >= MIN_SPAN_UNITS) hits.push({ weight, start, end });
   };
   forEachFeature(normalised.text, model.features, visit, from, to);
   forEachRule(normalised.text, model.features, visit, from, to);
