@@ -32,7 +32,7 @@ export const INJECTION_RULES: readonly { name: string; pattern: RegExp }[] = [
   { name: 'role-play', pattern: /\b(?:pretend|act as|you are now|from now on|imagine you are|roleplay|role-play|let's play a game|du bist jetzt|ab jetzt|stell dir vor,? du|tu so,? als)\b/u },
   { name: 'prompt-leak', pattern: /system ?prompt|your (?:prompt|instructions|initial|embeddings)|(?:print|show|reveal|repeat|output) (?:me )?(?:the |your )?(?:above|previous|prompt|instructions|text above|initial)|dein(?:en)? (?:prompt|anweisungen)/u },
   { name: 'stop', pattern: /(?:^|[.!?] |\s)(?:stop|attention|achtung|halt|abbrechen)\s?[-:!]/u },
-  { name: 'say-that', pattern: /\b(?:say|write|state|print|output|sag|sage|schreib|schreibe)\b(?: (?:that|dass|only|nur|exactly|genau))?\s?[:"]|(?:^ |[.!?] )(?:say|state|write|tell|sag|sage|schreib|schreibe|formulate|blame|translate|generate)\b/u },
+  { name: 'say-that', pattern: /\b(?:say|write|state|print|output|sag|sage|schreib|schreibe)\b(?: (?:that|dass|only|nur|exactly|genau))?\s?[:"]/u },
   { name: 'spaced-letters', pattern: /(?:\b\p{L} ){6}/u },
 ];
 

@@ -8,7 +8,7 @@ import { deepsetPromptInjections, naughtyStrings, notInjectPrompts } from '../..
 
 /**
  * Floors a little under what `npm run bench:guards` measured on the eval split (the rows the
- * model was not trained on: F1 0.843, FPR 3.2% on deepset's benign rows, 0% on NotInject), so a
+ * model was not trained on: F1 0.867, FPR 2.2% on deepset's benign rows, 0% on NotInject), so a
  * broken or retrained-worse model fails here. Not targets: docs/guards.md has the targets and
  * where the model is below them.
  */
