@@ -132,7 +132,7 @@ const ARCJET_ENTITIES: Record<string, PiiKind> = { email: 'EMAIL', 'phone-number
 export const PII_LIBRARIES: Contender<PiiDetector>[] = [
   {
     name: 'redact-pii 3.4.0',
-    setting: 'SyncRedactor with its built-in patterns in their order (name list off: not our kind, and it rewrites text outside the markers); finds EMAIL, PHONE, CARD, IP, US SSN',
+    setting: 'SyncRedactor running its own built-in patterns in its own order (re-entered as custom redactors so each replacement records its kind; the name list is off: not one of our kinds); finds EMAIL, PHONE, CARD, IP, US SSN',
     load: async () => {
       const { SyncRedactor } = (await import('redact-pii')) as unknown as { SyncRedactor: new (options: unknown) => { redact: (text: string) => string } };
       const patterns = (await import('redact-pii/lib/built-ins/simple-regexp-patterns.js')) as unknown as Record<string, RegExp>;
