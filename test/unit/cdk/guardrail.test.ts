@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationInvalid } from '../../../functions/shared/errors.js';
 import { parseEnvironments } from '../../../lib/config/environments.js';
 import { synthesizeLocalApplication } from '../../../lib/local/runtime/app/definitions.js';
-import { localFunctionEnvironment } from '../../../lib/local/runtime/lambda/handler-environment.js';
+import { handlerProcessEnvironment, localFunctionEnvironment } from '../../../lib/local/runtime/lambda/handler-environment.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
 import { actionList, CDK_CONTEXT, functionsOf, resourcesOf, statementsOf, synthWardflow, templateOf, variablesOf } from './synth.js';
 
@@ -135,5 +135,10 @@ describe('the local runtime', () => {
     }
     const extract = app.functions.find((fn) => fn.name === 'invoice-approval-extract-invoice')!;
     expect(localFunctionEnvironment(extract, resources)).toMatchObject({ MODEL_PROVIDER: 'local' });
+    // Nor from the shell the runtime was started in.
+    const seen = handlerProcessEnvironment({ GUARDRAIL_ID: 'fromshell', GUARDRAIL_VERSION: '1', HOME: '/home/x' }, localFunctionEnvironment(extract, resources));
+    expect(seen.GUARDRAIL_ID).toBeUndefined();
+    expect(seen.GUARDRAIL_VERSION).toBeUndefined();
+    expect(seen.HOME).toBe('/home/x');
   });
 });
