@@ -1,5 +1,5 @@
 import type middy from '@middy/core';
-import { GuardTriggered, ModelFailed, ValidationFailed } from '../errors.js';
+import { GuardTriggered, GuardUnavailable, ValidationFailed } from '../errors.js';
 import { guardTriggeredEvent, isGuardIdentifier, type GuardSpanData, type GuardTriggeredData } from '../events/guard-triggered.js';
 import type { GuardsContext, StepGuards, StepGuardsMiddleware } from '../guards/declaration.js';
 import { checkGrounding } from '../guards/grounding.js';
@@ -105,9 +105,10 @@ export function guardMiddlewares(declaration: StepGuards): StepGuardsMiddleware 
           try {
             verdict = await applyGuardrail(forModel[field]!, settings, 'INPUT');
           } catch (error) {
-            // A throttle or a timeout is retried by the state machine; anything else fails the step. Either way nothing passes unchecked.
-            if (transientKind(error) !== undefined) throw error;
-            throw new ModelFailed(`guardrail ${settings.guardrailId}`, 'the guardrail could not check the untrusted input, so it was not passed on (fail closed)');
+            // A throttle or a timeout is retried by the state machine; GuardUnavailable names the guard already; anything
+            // else fails the step as GuardUnavailable too. Either way nothing passes unchecked.
+            if (transientKind(error) !== undefined || error instanceof GuardUnavailable) throw error;
+            throw new GuardUnavailable(`guardrail ${settings.guardrailId}`, 'the guardrail could not check the untrusted input, so it was not passed on (fail closed)');
           }
           if (!verdict.intervened) continue;
           flagged.push(field);

@@ -1,7 +1,7 @@
 import { clearCache } from '@middy/util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { GuardTriggered, ModelFailed } from '../../../functions/shared/errors.js';
+import { GuardTriggered, GuardUnavailable } from '../../../functions/shared/errors.js';
 import type { StepGuards } from '../../../functions/shared/guards/declaration.js';
 import { defineStep } from '../../../functions/shared/middleware/step.js';
 import { applyGuardrail, readGuardrailSettings } from '../../../functions/shared/models/guardrail.js';
@@ -83,13 +83,13 @@ describe('stepGuards: Bedrock Guardrails as the second injection layer', () => {
     expect((await stream()).map((e) => [e.type, e.data.guard, e.data.verdict])).toContainEqual(['GuardTriggered', 'guardrail', 'human']);
   });
 
-  it('fails closed: a guardrail that cannot be asked fails the step as ModelFailed, and the text goes nowhere', async () => {
+  it('fails closed: a guardrail that cannot be asked fails the step as GuardUnavailable, and the text goes nowhere', async () => {
     vi.mocked(applyGuardrail).mockRejectedValue(Object.assign(new Error(`AccessDenied for ${PLANTED_EMAIL}`), { name: 'AccessDeniedException' }));
     const { call, seen } = step({ untrusted: ['documentText'] });
     const error = await call().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ModelFailed);
+    expect(error).toBeInstanceOf(GuardUnavailable);
     expect(error).not.toBeInstanceOf(GuardTriggered);
-    expect((error as ModelFailed).message).not.toContain(PLANTED_EMAIL);
+    expect((error as GuardUnavailable).message).not.toContain(PLANTED_EMAIL);
     expect(seen).toEqual([]);
     expect(JSON.stringify(await stream())).not.toContain(PLANTED_EMAIL);
   });
