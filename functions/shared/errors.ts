@@ -119,6 +119,21 @@ export class GuardTriggered extends WardflowError {
   }
 }
 
+/**
+ * A guard could not give a verdict (Bedrock Guardrails did not answer, or answered something
+ * unreadable): the step fails closed instead of letting unchecked text reach a model. The message
+ * names the guard and the AWS error name only, never the text or the request.
+ */
+export class GuardUnavailable extends WardflowError {
+  readonly name = 'GuardUnavailable';
+  constructor(
+    readonly guard: string,
+    reason: string,
+  ) {
+    super(`Guard ${guard} could not check this step's input: ${reason}. Nothing was sent to a model; check the guard's service, quotas and the step's IAM role.`, { guard });
+  }
+}
+
 /** An approver rejected the request. */
 export class ApprovalRejected extends WardflowError {
   readonly name = 'ApprovalRejected';
@@ -210,6 +225,7 @@ export const ERROR_NAMES = [
   'ModelFailed',
   'ModelNotAllowed',
   'GuardTriggered',
+  'GuardUnavailable',
   'ApprovalRejected',
   'ApprovalClosed',
   'ApprovalExpired',

@@ -12,7 +12,7 @@ const SUMMARY_FIELDS: Partial<Record<string, readonly string[]>> = {
   ValidationFailed: ['step', 'source', 'issues'],
   SecretRead: ['name', 'versionId'],
   ModelInvoked: ['modelId', 'provider', 'inputTokens', 'outputTokens', 'costUsd'],
-  GuardTriggered: ['step', 'guard', 'fields'],
+  GuardTriggered: ['step', 'guard', 'verdict', 'fields'],
   // The approval id last: it is long (execution name + gate), and left out in the approval's own stream.
   // A gate's subject title (older requests recorded an invoice summary instead: shown as they were).
   ApprovalRequested: ['workflow', 'subject.title', 'summary.vendor', 'summary.amount', 'summary.currency', 'expiresAt', 'approverCount', 'approvalId'],

@@ -5,6 +5,7 @@ import { auditVerifyCommand } from './commands/audit-verify.js';
 import { docsCommand } from './commands/docs.js';
 import { doctorCommand } from './commands/doctor.js';
 import { executionsCommand } from './commands/executions.js';
+import { guardScanCommand } from './commands/guard-scan.js';
 import { startCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
 import { connect, type Connection } from './connection.js';
@@ -21,13 +22,14 @@ export type { CliIo } from './io.js';
 
 type Command = (connection: Connection, line: CommandLine, io: CliIo) => Promise<number>;
 
-/** Commands that need no connection: `docs` reads this checkout, `doctor` reads a stack's resources with clients of its own. */
-const STANDALONE: Record<'docs' | 'doctor', (line: CommandLine, io: CliIo) => Promise<number>> = {
+/** Commands that need no connection: `docs` reads this checkout, `doctor` reads a stack's resources with clients of its own, `guard scan` a local file. */
+const STANDALONE: Record<'docs' | 'doctor' | 'guard', (line: CommandLine, io: CliIo) => Promise<number>> = {
   docs: docsCommand,
   doctor: (line, io) => doctorCommand(line, io),
+  guard: guardScanCommand,
 };
 
-const COMMANDS: Record<Exclude<CliCommand, 'help' | 'docs' | 'doctor'>, Command> = {
+const COMMANDS: Record<Exclude<CliCommand, 'help' | 'docs' | 'doctor' | 'guard'>, Command> = {
   start: startCommand,
   executions: executionsCommand,
   status: statusCommand,
@@ -37,7 +39,7 @@ const COMMANDS: Record<Exclude<CliCommand, 'help' | 'docs' | 'doctor'>, Command>
 
 /**
  * Runs one CLI command (`start`, `executions`, `status`, `approvals`, `audit verify`,
- * `audit export`, `docs`, `doctor`, `help`) and returns its exit code: 0 ok (for `audit verify`: verified), 1 failed
+ * `audit export`, `docs`, `doctor`, `guard scan`, `help`) and returns its exit code: 0 ok (for `audit verify`: verified), 1 failed
  * (for `audit verify`: a problem was found), 2 usage error. Errors go to `io.err` (with --json as one JSON
  * document `{ "error": { "name", "message" } }`); stdout carries only the result.
  * `options.usage` replaces {@link CLI_USAGE} where the help is printed (`help`, an unknown or
@@ -65,7 +67,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, options: 
     return 0;
   }
 
-  if (line.command === 'docs' || line.command === 'doctor') {
+  if (line.command === 'docs' || line.command === 'doctor' || line.command === 'guard') {
     try {
       return await STANDALONE[line.command](line, io);
     } catch (error) {

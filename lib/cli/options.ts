@@ -4,8 +4,9 @@ import { EXECUTION_NAME_RULE, executionNameProblem } from '../execution-name.js'
 import { UsageError } from './errors.js';
 import { EXECUTION_NAME } from '../shared/execution-arn.js';
 import { isExecutionId } from '../../functions/shared/events/execution-id.js';
+import { SCAN_GUARDS, type ScanGuard } from './commands/guard-scan.js';
 
-export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'audit', 'docs', 'doctor', 'help'] as const;
+export const CLI_COMMANDS = ['start', 'executions', 'status', 'approvals', 'audit', 'docs', 'doctor', 'guard', 'help'] as const;
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -58,6 +59,8 @@ export interface CommandLine {
   audit?: AuditCommandLine;
   /** docs: the folder to write the pages to (default: docs/workflows of this checkout), or only compare with it. */
   docs?: { out?: string; check: boolean };
+  /** guard scan: the JSON Lines file and which guard to run over it. */
+  guardScan?: { file: string; guard: ScanGuard };
 }
 
 const OPTIONS = {
@@ -78,6 +81,8 @@ const OPTIONS = {
   approval: { type: 'string' },
   out: { type: 'string' },
   check: { type: 'boolean' },
+  jsonl: { type: 'string' },
+  guard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
@@ -92,6 +97,7 @@ const COMMAND_SHAPES: Record<CliCommand, { options: readonly OptionName[]; posit
   audit: { options: ['from', 'to', 'archive-only', 'execution', 'approval', 'out'], positionals: ['<verify|export>'] },
   docs: { options: ['out', 'check'], positionals: [] },
   doctor: { options: [], positionals: [] },
+  guard: { options: ['jsonl', 'guard'], positionals: ['scan'] },
   help: { options: [], positionals: [] },
 };
 /** Which `audit` subcommand each audit option belongs to. */
@@ -161,6 +167,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     const out = stringOption(values, 'out');
     line.docs = { check: values.check === true, ...(out === undefined ? {} : { out }) };
   }
+  if (command === 'guard') line.guardScan = guardScanOf(args, values);
   if (command === 'doctor' && (line.target.mode !== 'aws' || values.env === undefined)) {
     // Named explicitly: a doctor run that silently checked dev when prod was meant would say "ok" about the wrong stack.
     throw new UsageError('`doctor` checks a deployed stack from the outside: give --env NAME (the stack wardflow-<env>) and --profile or --region.');
@@ -174,6 +181,19 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     line.nextToken = nextToken;
   }
   return line;
+}
+
+/** `guard scan --jsonl FILE [--guard injection|pii]`: local files only, so the options of a connection are refused. */
+function guardScanOf(args: readonly string[], values: Partial<Record<OptionName, string | boolean>>): { file: string; guard: ScanGuard } {
+  if (args[0] !== 'scan') throw new UsageError(`unknown \`guard\` subcommand "${args[0]}": use \`guard scan\`.`);
+  for (const option of ['profile', 'region', 'env', 'data-dir'] as const) {
+    if (values[option] !== undefined) throw new UsageError(`\`guard scan\` reads a local file with this checkout's guards; it talks to no runtime or stack, so --${option} does not apply.`);
+  }
+  const file = stringOption(values, 'jsonl');
+  if (file === undefined) throw new UsageError('`guard scan` needs --jsonl FILE: a JSON Lines file, one {"text": "..."} per line.');
+  const guard = stringOption(values, 'guard') ?? 'injection';
+  if (!(SCAN_GUARDS as readonly string[]).includes(guard)) throw new UsageError(`--guard must be ${SCAN_GUARDS.join(' or ')}; got "${guard}".`);
+  return { file, guard: guard as ScanGuard };
 }
 
 function isCommand(value: string): value is CliCommand {

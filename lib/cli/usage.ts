@@ -2,6 +2,7 @@ import { DEFAULT_SETTLE_SECONDS } from '../audit/verify-archive.js';
 import { MAX_JSON_DEPTH } from '../../functions/shared/json-depth.js';
 import { EXECUTION_NAME_RULE } from '../execution-name.js';
 import { MAX_INPUT_BYTES } from './input.js';
+import { MAX_SCAN_BYTES } from './commands/guard-scan.js';
 import { DEFAULT_ROTATION_DAYS } from './doctor-checks.js';
 import { DEFAULT_ENVIRONMENT, DEFAULT_LIMIT, EXECUTION_STATUSES, MAX_LIMIT } from './options.js';
 
@@ -54,6 +55,14 @@ export const CLI_COMMANDS_HELP = `  start <workflow> --input <file|->
                 the audit archiver's stream mapping enabled, archive lag (no data is a problem),
                 automatic rotation on for the stack's symmetric keys. Reads metadata only.
                 Exit 0: every check holds; 1: a problem was found or the check failed.
+  guard scan --jsonl FILE [--guard injection|pii]
+                Run one guard (default: injection) over each line {"text": "..."} of a JSON
+                Lines file (at most ${MAX_SCAN_BYTES / 1024 / 1024} MiB; blank lines skipped) and print one verdict
+                per line: a table of line, flagged, score and the spans' kinds and offsets, or
+                with --json one {"flagged", "score", "spans"} object per line (JSON Lines). The
+                injection score is the classifier's, 0 to 1; the pii score counts the findings.
+                A bad line is named by its number, never quoted. Needs neither AWS nor the
+                local runtime.
   help          This text.`;
 
 /** The options of those commands. */
@@ -65,7 +74,7 @@ export const CLI_OPTIONS_HELP = `  --data-dir DIR   the local runtime's data fol
   -h, --help       this text`;
 
 /**
- * The help text of `start`, `executions`, `status`, `approvals`, `audit`, `docs`, `doctor` and `help`. The CLI talks to
+ * The help text of `start`, `executions`, `status`, `approvals`, `audit`, `docs`, `doctor`, `guard` and `help`. The CLI talks to
  * the local runtime (`npm start`) unless given a profile or region.
  */
 export const CLI_USAGE = `Usage: wardflow <command> [options]

@@ -50,6 +50,32 @@ export type AlarmSubscriber = z.infer<typeof AlarmSubscriber>;
 export const ENVIRONMENT_TIERS = ['dev', 'prod'] as const;
 export type EnvironmentTier = (typeof ENVIRONMENT_TIERS)[number];
 
+/**
+ * How hard Bedrock Guardrails' prompt-attack filter looks at a step's untrusted input before it
+ * reaches a model (`inputStrength` of the PROMPT_ATTACK content filter): a higher strength flags
+ * more, including more harmless text.
+ */
+export const PROMPT_ATTACK_STRENGTHS = ['LOW', 'MEDIUM', 'HIGH'] as const;
+export type PromptAttackStrength = (typeof PROMPT_ATTACK_STRENGTHS)[number];
+
+/**
+ * The environment's Bedrock guardrail, the second injection layer on AWS (lib/constructs/prompt-attack-guardrail.ts):
+ * `{ "promptAttack": "HIGH" }`, or `false` for none. Absent means none outside prod; a prod environment
+ * must say which (so turning it off there is a decision written down, not an omission).
+ */
+const GuardrailSetting = z.union(
+  [
+    z.literal(false),
+    z
+      .object({
+        promptAttack: z.enum(PROMPT_ATTACK_STRENGTHS, { error: `must be one of ${PROMPT_ATTACK_STRENGTHS.join(', ')}` }),
+      })
+      .strict(),
+  ],
+  { error: `must be false (no guardrail) or an object such as { "promptAttack": "HIGH" } (strength ${PROMPT_ATTACK_STRENGTHS.join(', ')})` },
+);
+export type GuardrailSetting = z.infer<typeof GuardrailSetting>;
+
 const EnvironmentConfigSchema = z
   .object({
     /**
@@ -88,8 +114,19 @@ const EnvironmentConfigSchema = z
     modelProvider: z.literal('bedrock'),
     /** The model extract-invoice calls; must be one of allowedModels. */
     modelId: ModelId,
-    /** Models any step may invoke in this environment: enforced in code (ALLOWED_MODELS) and in IAM. */
+    /**
+     * Models any step may invoke in this environment: enforced in code (ALLOWED_MODELS) and in IAM. The
+     * outer bound: each workflow's steps get the part of it its data classification admits
+     * (lib/config/model-governance.ts).
+     */
     allowedModels: z.array(ModelId).min(1),
+    /**
+     * Models cleared for `restricted` workflows in this environment, each also in allowedModels. Without
+     * an entry, a restricted workflow may call no model at all (lib/config/model-governance.ts). @default none
+     */
+    restrictedModels: z.array(ModelId).default([]),
+    /** The Bedrock guardrail of the model steps (see GuardrailSetting). Required in prod. @default none outside prod */
+    guardrail: GuardrailSetting.optional(),
     /** Retention of every log group, in days: one of the values CloudWatch Logs accepts. */
     logRetentionDays: z
       .number()
@@ -119,6 +156,18 @@ const EnvironmentConfigSchema = z
         path: ['alarmSubscribers'],
         message: 'is empty: a prod environment needs at least one alarm subscriber (e.g. { "protocol": "email", "endpoint": "oncall@example.com" })',
       });
+    }
+    if (env.tier === 'prod' && env.guardrail === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['guardrail'],
+        message: 'is missing: a prod environment says whether its model steps get a Bedrock guardrail: { "promptAttack": "HIGH" } (or "MEDIUM", "LOW"), or false for none',
+      });
+    }
+    for (const [index, model] of env.restrictedModels.entries()) {
+      if (!env.allowedModels.includes(model)) {
+        ctx.addIssue({ code: 'custom', path: ['restrictedModels', index], message: 'is not in allowedModels: allowedModels bounds every model of the environment; add it there too or remove it here' });
+      }
     }
     if (!env.allowedModels.includes(env.modelId)) {
       ctx.addIssue({

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { NamedEnvironment } from '../config/environments.js';
+import { governedModels } from '../config/model-governance.js';
 import { PLATFORM_ALARMS, workflowAlarms } from '../operations/alarm-catalog.js';
 import { type AnyWorkflow, type StepDeclaration, workflowSettings } from '../workflows/workflow-definition.js';
 
@@ -153,7 +154,8 @@ function workflowPage(workflow: AnyWorkflow, environments: readonly NamedEnviron
   if (modelSteps.length === 0) lines.push('No step calls a model.', '');
   else {
     lines.push(`Called by ${modelSteps.map((k) => `\`${k}\``).join(', ')}: exactly the environment's allowed models, enforced in code and in IAM.`, '');
-    lines.push(...table(['environment', 'model used', 'allowed models'], environments.map((e) => [e.name, `\`${e.config.modelId}\``, e.config.allowedModels.map((m) => `\`${m}\``).join(', ')])), '');
+    // The allowed models of the workflow's classification (lib/config/model-governance.ts), as its steps get them.
+    lines.push(...table(['environment', 'model used', 'allowed models'], environments.map((e) => [e.name, `\`${e.config.modelId}\``, governedModels(e, workflow.classification).map((m) => `\`${m}\``).join(', ')])), '');
   }
 
   lines.push('## Guards', '', 'None declared. (Injection, PII and leakage guards on model input and output come with a later issue; grounding checks live in the steps.)', '');

@@ -14,6 +14,7 @@ import { EmptyBucketOnDelete } from '../constructs/empty-bucket-on-delete.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
 import { SecretRotationCheck, type WatchedSecret } from '../constructs/secret-rotation-check.js';
 import { OperationsDashboard } from '../constructs/operations-dashboard.js';
+import { PromptAttackGuardrail } from '../constructs/prompt-attack-guardrail.js';
 import type { SharedStepProps } from '../constructs/workflow-step.js';
 import type { AnyWorkflow } from '../workflows/workflow-definition.js';
 import { pascal, WorkflowDeployment } from '../workflows/workflow-deployment.js';
@@ -53,6 +54,8 @@ export class WardflowStack extends Stack {
   /** Absent when no workflow has a gate. */
   readonly approvalsWaiting?: ApprovalsWaiting;
   readonly dashboard: OperationsDashboard;
+  /** The Bedrock guardrail the model steps apply; absent where the environment has none or no step calls a model. */
+  readonly guardrail?: PromptAttackGuardrail;
 
   constructor(scope: Construct, id: string, props: WardflowStackProps) {
     super(scope, id, props);
@@ -122,6 +125,12 @@ export class WardflowStack extends Stack {
     // The page approvers reach through the emailed links; each workflow's gates sign and send those links.
     this.approvalSite = new ApprovalSite(this, 'ApprovalSite', { page: shared, linkKey: this.keys.approvalLinkKey });
 
+    // One guardrail per environment, applied by every step that calls a model.
+    const callsModels = props.workflows.some((workflow) => Object.values(workflow.steps).some((step) => step.models === true));
+    if (config.guardrail !== undefined && config.guardrail !== false && callsModels) {
+      this.guardrail = new PromptAttackGuardrail(this, 'Guardrail', { environmentName: env, strength: config.guardrail.promptAttack });
+    }
+
     const names = new Set<string>();
     const workflows: Record<string, WorkflowDeployment> = {};
     for (const workflow of props.workflows) {
@@ -137,6 +146,7 @@ export class WardflowStack extends Stack {
         alarms: this.alarms,
         messagingKey: this.keys.messagingKey,
         removalPolicy,
+        ...(this.guardrail === undefined ? {} : { guardrail: this.guardrail }),
       });
     }
     this.workflows = workflows;

@@ -76,7 +76,9 @@ export interface StepDeclaration<Settings> extends StepAccess {
   readonly secrets?: Readonly<Record<string, string>>;
   /**
    * Whether the step calls a language model: it gets MODEL_PROVIDER, MODEL_ID and ALLOWED_MODELS and
-   * may invoke exactly the environment's allowed models (IAM and code).
+   * may invoke exactly the environment's allowed models that the workflow's `classification` admits
+   * (IAM and code; lib/config/model-governance.ts); where the environment has a Bedrock guardrail, it
+   * also gets GUARDRAIL_ID and GUARDRAIL_VERSION and may apply that guardrail.
    * @default false
    */
   readonly models?: boolean;
@@ -187,7 +189,7 @@ export interface WorkflowDefinition<Settings = unknown, StepKey extends string =
   readonly reviewDate?: string;
   /**
    * How sensitive the workflow's input is (see DATA_CLASSIFICATIONS): shown in the generated docs and
-   * used to choose which models may see it.
+   * used to choose which models may see it (the rules: lib/config/model-governance.ts).
    * @default 'internal'
    */
   readonly classification?: DataClassification;
@@ -248,7 +250,7 @@ export interface WorkflowDefinition<Settings = unknown, StepKey extends string =
 export type AnyWorkflow = WorkflowDefinition<any, string, string>;
 
 /** Names the platform's own functions and streams use: a workflow may not take them. */
-const PLATFORM_ERROR_NAMES = new Set(['ValidationFailed', 'ConcurrencyConflict', 'TamperDetected', 'SecretUnavailable', 'ModelFailed', 'ModelNotAllowed', 'GuardTriggered', 'ApprovalRejected', 'ApprovalClosed', 'ApprovalExpired', 'PaymentFailed', 'NotificationFailed', 'ConfigurationInvalid', 'StepFailed', 'TransientFailure', 'FailureNotRecorded']);
+const PLATFORM_ERROR_NAMES = new Set(['ValidationFailed', 'ConcurrencyConflict', 'TamperDetected', 'SecretUnavailable', 'ModelFailed', 'ModelNotAllowed', 'GuardTriggered', 'GuardUnavailable', 'ApprovalRejected', 'ApprovalClosed', 'ApprovalExpired', 'PaymentFailed', 'NotificationFailed', 'ConfigurationInvalid', 'StepFailed', 'TransientFailure', 'FailureNotRecorded']);
 
 /**
  * Declares a workflow: checks the declaration (names, handler folders, stream kinds, event and error

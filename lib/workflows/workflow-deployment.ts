@@ -12,10 +12,12 @@ import { approvalGate } from '../../statemachines/fragments/approval-gate.js';
 import { buildFailurePath } from '../../statemachines/fragments/failure-path.js';
 import { stepTask } from '../../statemachines/fragments/step-task.js';
 import type { NamedEnvironment } from '../config/environments.js';
+import { modelsForWorkflow } from '../config/model-governance.js';
 import type { AlarmTopic } from '../constructs/alarm-topic.js';
 import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
 import { acknowledgeProfileRegions, invokeModelStatements } from '../constructs/bedrock-models.js';
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
+import type { PromptAttackGuardrail } from '../constructs/prompt-attack-guardrail.js';
 import { WorkflowAlarms } from '../constructs/workflow-alarms.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
@@ -38,6 +40,8 @@ export interface WorkflowDeploymentProps {
   readonly alarms: AlarmTopic;
   readonly messagingKey: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
+  /** The environment's Bedrock guardrail, applied by the steps that call models; none where the environment has none. */
+  readonly guardrail?: PromptAttackGuardrail;
 }
 
 /** Hours on top of the longest gate for every other state with its retries. */
@@ -86,6 +90,10 @@ export class WorkflowDeployment extends Construct {
 
     this.secrets = this.createSecrets(props, context);
 
+    // The models its data may go to here (lib/config/model-governance.ts); synth stops if its classification admits none it asks for.
+    const modelSteps = Object.values(workflow.steps).some((step) => step.models === true);
+    const models = modelSteps ? modelsForWorkflow(workflow, environment) : [];
+
     // ---- the workflow's own steps ----
     const steps: Record<string, WorkflowStep> = {};
     for (const [key, declaration] of Object.entries(workflow.steps) as [string, StepDeclaration<unknown>][]) {
@@ -93,12 +101,15 @@ export class WorkflowDeployment extends Construct {
         name: declaration.handler,
         // A workflow kept outside functions/ has its steps' folders in its own directory.
         ...(workflow.functionsDirectory === undefined ? {} : { functionsDirectory: workflow.functionsDirectory }),
-        environment: this.stepEnvironment(key, declaration, context, workflow.name),
+        environment: this.stepEnvironment(key, declaration, context, workflow.name, { models, guardrail: props.guardrail }),
         events: { append: declaration.append ?? [], read: declaration.read ?? [] },
         sealing: { seal: declaration.seal ?? [], open: declaration.open ?? [] },
         timeout: Duration.seconds(declaration.timeoutSeconds ?? 30),
       });
-      if (declaration.models === true) this.grantModels(step, environment);
+      if (declaration.models === true) {
+        this.grantModels(step, models);
+        props.guardrail?.grantApply(step);
+      }
       for (const secret of Object.values(declaration.secrets ?? {})) this.grantSecretValue(step, this.secrets[secret]!);
       steps[key] = step;
     }
@@ -303,30 +314,36 @@ export class WorkflowDeployment extends Construct {
     secret.encryptionKey?.grantDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, step.role));
   }
 
-  /** A step's variables: its secrets' ARNs, its model settings, and its own from the workflow's settings. */
-  private stepEnvironment(key: string, declaration: StepDeclaration<unknown>, context: SettingsContext<unknown>, workflowName: string): Record<string, string> {
+  /** A step's variables: its secrets' ARNs, its model settings (the governed models, the guardrail), and its own from the workflow's settings. */
+  private stepEnvironment(
+    key: string,
+    declaration: StepDeclaration<unknown>,
+    context: SettingsContext<unknown>,
+    workflowName: string,
+    model: { models: readonly string[]; guardrail: PromptAttackGuardrail | undefined },
+  ): Record<string, string> {
     // The step's metrics are counted per workflow (functions/shared/middleware/metrics.ts).
     const environment: Record<string, string> = { WORKFLOW_NAME: workflowName };
     for (const [variable, secret] of Object.entries(declaration.secrets ?? {})) environment[variable] = this.secrets[secret]!.secretArn;
     if (declaration.models === true) {
       const config = context.environment.config;
-      Object.assign(environment, { MODEL_PROVIDER: config.modelProvider, MODEL_ID: config.modelId, ALLOWED_MODELS: config.allowedModels.join(',') });
+      Object.assign(environment, { MODEL_PROVIDER: config.modelProvider, MODEL_ID: config.modelId, ALLOWED_MODELS: model.models.join(',') }, model.guardrail?.stepEnvironment ?? {});
     }
     for (const [variable, value] of Object.entries(declaration.environment?.(context) ?? {})) {
-      if (Object.hasOwn(environment, variable)) throw new ConfigurationInvalid(`step ${key}: environment variable ${variable} is set by the platform (its workflow's name, a secret or a model setting); choose another name`);
+      if (Object.hasOwn(environment, variable)) throw new ConfigurationInvalid(`step ${key}: environment variable ${variable} is set by the platform (its workflow's name, a secret, a model or guardrail setting); choose another name`);
       environment[variable] = value;
     }
     return environment;
   }
 
   /**
-   * The allow-list is enforced in IAM as well as in code: each allowed foundation model by its ARN,
-   * each allowed inference profile by its ARN plus its foundation model reached through it
-   * (lib/constructs/bedrock-models.ts); no other model.
+   * The allow-list is enforced in IAM as well as in code: each model the workflow's classification
+   * admits (of the environment's allowedModels), a foundation model by its ARN, an inference profile
+   * by its ARN plus its foundation model reached through it (lib/constructs/bedrock-models.ts); no other model.
    */
-  private grantModels(step: WorkflowStep, environment: NamedEnvironment): void {
-    for (const statement of invokeModelStatements(this, environment.config.allowedModels)) step.role.addToPrincipalPolicy(statement);
-    acknowledgeProfileRegions(step.role, environment.config.allowedModels);
+  private grantModels(step: WorkflowStep, models: readonly string[]): void {
+    for (const statement of invokeModelStatements(this, models)) step.role.addToPrincipalPolicy(statement);
+    acknowledgeProfileRegions(step.role, models);
   }
 }
 

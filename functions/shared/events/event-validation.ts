@@ -1,6 +1,7 @@
 import { ValidationFailed, type ValidationIssue } from '../errors.js';
 import { isRegisteredDomainType } from './domain-types.js';
 import { EVENT_TYPES, type NewEvent } from './event.js';
+import { guardTriggeredIssues } from './guard-triggered.js';
 import { appendableKinds, isAppendableKind } from './stream-kinds.js';
 
 /** `<kind>#<id>` (`execution#<id>`, `approval#<id>`, a workflow's `vendor#<id>`); ids are short and free of separators and spaces. */
@@ -73,7 +74,11 @@ function checkNewEvent(event: NewEvent, at: string, issues: ValidationIssue[]): 
     issues.push({ path: `${at}.actor`, expected: `a well-formed string of 1-${MAX_ACTOR_LENGTH} characters` });
   }
   if (!isPlainObject(event.data)) issues.push({ path: `${at}.data`, expected: 'a plain JSON object' });
-  else checkJson(event.data, `${at}.data`, 0, issues);
+  else {
+    checkJson(event.data, `${at}.data`, 0, issues);
+    // Guard findings are kinds and offsets only: refused here if text could ride along.
+    if (event.type === 'GuardTriggered') issues.push(...guardTriggeredIssues(event.data, `${at}.data`));
+  }
   if (event.sensitive !== undefined) {
     if (!isPlainObject(event.sensitive)) issues.push({ path: `${at}.sensitive`, expected: 'a plain JSON object or absent' });
     else checkJson(event.sensitive, `${at}.sensitive`, 0, issues);

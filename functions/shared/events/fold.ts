@@ -60,8 +60,11 @@ export function evolveExecution(state: ExecutionState, event: StoredEvent): Exec
     }
     case 'StepFailed':
     case 'ValidationFailed':
-    case 'GuardTriggered':
       return withError(state, text(data.error) ?? event.type);
+    case 'GuardTriggered':
+      // Only a guard that blocked is an error; `human` and `redact` let the step go on. Events
+      // from before verdicts existed have none, and they blocked.
+      return data.verdict === undefined || data.verdict === 'block' ? withError(state, text(data.error) ?? event.type) : state;
     case 'ApprovalRequested':
       return { ...state, status: 'waiting-for-approval', awaitingFrom: event.actor };
     case 'ApprovalDecided':

@@ -1,6 +1,7 @@
 import type middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { NewEvent } from '../events/event.js';
+import type { GuardsContext } from '../guards/declaration.js';
 import type { StepDependencies } from '../runtime.js';
 
 /** One secret read, as the SecretRead event records it: which secret and which version. */
@@ -45,6 +46,8 @@ export interface Invocation {
   logger?: Logger;
   /** Set by defineStep's dependencies middleware for the handler. */
   deps?: StepDependencies;
+  /** Set by the guard middleware of a step that declares guards (the handler's `ctx.guards`). */
+  guards?: GuardsContext;
 }
 
 /** The handler context as wardflow's middlewares extend it. */

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context as LambdaContext } from 'aws-lambda';
 import type { z } from 'zod';
 import type { NewEvent } from '../events/event.js';
+import type { GuardsContext, StepGuardsMiddleware } from '../guards/declaration.js';
 import { getDependencies, type StepDependencies } from '../runtime.js';
 import { audit } from './audit.js';
 import type { StepEnvelope } from './envelope.js';
@@ -35,6 +36,8 @@ export interface StepContext {
    */
   record(event: NewEvent, options?: RecordOptions): void;
   deps: StepDependencies;
+  /** What the step's guards allow back: `restore(text)` puts back the placeholders of the kinds its `pii.restore` names. */
+  guards: GuardsContext;
 }
 
 export interface StepDefinition<I extends z.ZodType, O extends z.ZodType> {
@@ -49,7 +52,16 @@ export interface StepDefinition<I extends z.ZodType, O extends z.ZodType> {
   secrets?: () => Record<string, string>;
   /** Where log lines go. @default stdout */
   logSink?: LogSink;
+  /**
+   * The step's guards on its untrusted input and grounded output: `stepGuards({...})` from
+   * `#wardflow/guards` (docs/writing-a-workflow.md#guards). Imported only by steps that declare
+   * them, so other steps bundle no detector.
+   */
+  guards?: StepGuardsMiddleware;
 }
+
+/** A step without guards restores nothing: its input had no placeholders. */
+const NO_GUARDS: GuardsContext = { restore: (text) => text };
 
 /** The Lambda handler `defineStep` returns: event in, validated output out. */
 export type StepHandler<O extends z.ZodType> = middy.MiddyfiedHandler<unknown, z.output<O>, Error, LambdaContext> & {
@@ -59,7 +71,9 @@ export type StepHandler<O extends z.ZodType> = middy.MiddyfiedHandler<unknown, z
 
 /**
  * The one entry point handlers use. Wraps `impl` in, from outermost to innermost:
- * structuredLogging, stepMetrics, mapErrors, audit, dependencies, secrets, refuseSecretOutput, validate.
+ * structuredLogging, stepMetrics, mapErrors, audit, dependencies, secrets, refuseSecretOutput, validate,
+ * and with `guards` their output half (grounding, after the output is validated) before validate
+ * and their input half (injection, PII, guardrail, after the input is parsed) after it.
  * Dependencies come from `getDependencies()` at each invocation, so tests can call
  * `setDependencies()` after importing a handler.
  *
@@ -114,19 +128,27 @@ export function defineStep<I extends z.ZodType, O extends z.ZodType>(
       logger,
       record: (e, options) => invocation.record(e, options),
       deps: invocation.deps ?? getDependencies(),
+      guards: invocation.guards ?? NO_GUARDS,
     };
     return impl(envelope.input as z.output<I>, ctx);
   };
 
   // The handler returns the output's input type; validate() turns it into z.output<O>.
-  const wrapped = middy<unknown, z.output<O>, Error, LambdaContext>(handler as unknown as (event: unknown, context: LambdaContext) => Promise<z.output<O>>)
-    .use(structuredLogging({ logger, step: name, redactor }))
+  const guards = definition.guards;
+  // middy runs `before` in this order and `after` in reverse: the guards' input half runs after
+  // the input is parsed, their output half after the output is (see middleware/guards.ts).
+  const middlewares: middy.MiddlewareObj<unknown, unknown, Error>[] = [
+    structuredLogging({ logger, step: name, redactor }),
     // Before mapErrors, so its onError runs after it and counts the error by the name Step Functions sees.
-    .use(stepMetrics({ step: name }))
-    .use(mapErrors({ step: name, redactor }))
-    .use(audit({ step: name, getStore: () => getDependencies().store, redactor }))
-    .use(dependencies)
-    .use(refuseSecretOutput({ step: name, redactor }))
-    .use(validate({ input: definition.input, output: definition.output, source: `${name} input`, outputSource: `${name} output` }));
+    stepMetrics({ step: name }),
+    mapErrors({ step: name, redactor }),
+    audit({ step: name, getStore: () => getDependencies().store, redactor }),
+    dependencies,
+    refuseSecretOutput({ step: name, redactor }),
+    ...(guards ? [guards.output(name)] : []),
+    validate({ input: definition.input, output: definition.output, source: `${name} input`, outputSource: `${name} output` }),
+    ...(guards ? [guards.input(name)] : []),
+  ];
+  const wrapped = middy<unknown, z.output<O>, Error, LambdaContext>(handler as unknown as (event: unknown, context: LambdaContext) => Promise<z.output<O>>).use(middlewares);
   return Object.assign(wrapped, { step: { name, input: definition.input, output: definition.output } });
 }

@@ -1,6 +1,7 @@
 import type { BedrockRuntimeClient, ConverseResponse } from '@aws-sdk/client-bedrock-runtime';
 import { ModelFailed, safeErrorName } from '../errors.js';
 import type { ModelGateway, ModelRequest, ModelResponse } from './gateway.js';
+import { bedrockRuntimeClient, loadBedrockSdk } from './bedrock-client.js';
 import { estimateCost } from './prices.js';
 
 /** Stop reasons after which the text cannot be trusted to be a whole answer. */
@@ -12,15 +13,6 @@ const UNUSABLE_STOP_REASONS: Record<string, string> = {
   model_context_window_exceeded: 'the input exceeded the model context window',
 };
 
-let bedrockSdk: Promise<typeof import('@aws-sdk/client-bedrock-runtime')> | undefined;
-
-/**
- * The Bedrock client's module, loaded at the first call instead of when the handler loads: with
- * its event-stream support it costs 15-25 ms of a cold start, and extract-invoice with the local
- * stand-in (the local runtime, the tests) never calls Bedrock.
- */
-const loadBedrockSdk = () => (bedrockSdk ??= import('@aws-sdk/client-bedrock-runtime'));
-
 /**
  * Amazon Bedrock through the Converse API, one system block and one user turn.
  *
@@ -28,20 +20,20 @@ const loadBedrockSdk = () => (bedrockSdk ??= import('@aws-sdk/client-bedrock-run
  * message can echo request details, and the prompt is untrusted document text.
  *
  * @example
- * const gateway = new BedrockGateway(); // a BedrockRuntimeClient from the environment, made at the first call
+ * const gateway = new BedrockGateway(); // the container's BedrockRuntimeClient (bedrock-client.ts), made at the first call
  * const { text, costUsd } = await gateway.converse({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', system: 'Return JSON only.', prompt: invoiceText, maxTokens: 512 });
  */
 export class BedrockGateway implements ModelGateway {
   private client: BedrockRuntimeClient | undefined;
 
-  /** `client` (tests) is used as is; without one, the first call makes one from the environment and keeps it. */
+  /** `client` (tests) is used as is; without one, the first call takes the container's (bedrock-client.ts) and keeps it. */
   constructor(client?: BedrockRuntimeClient) {
     this.client = client;
   }
 
   async converse(request: ModelRequest): Promise<ModelResponse> {
-    const { BedrockRuntimeClient, ConverseCommand } = await loadBedrockSdk();
-    this.client ??= new BedrockRuntimeClient({});
+    const { ConverseCommand } = await loadBedrockSdk();
+    this.client ??= await bedrockRuntimeClient();
     let response: ConverseResponse;
     try {
       response = await this.client.send(

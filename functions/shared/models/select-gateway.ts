@@ -78,7 +78,7 @@ export function selectGateway(provider: ModelSettings['provider'], options: { st
   const key = `bedrock:${process.env.AWS_REGION ?? ''}`;
   let gateway = gateways.get(key);
   if (!gateway) {
-    // Its BedrockRuntimeClient is made at the first call, and kept with the gateway.
+    // Its BedrockRuntimeClient is the container's (bedrock-client.ts, shared with the guardrail), made at the first call.
     gateway = new BedrockGateway();
     gateways.set(key, gateway);
   }

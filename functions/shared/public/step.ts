@@ -42,3 +42,5 @@ export { SourceLabel } from '../source-label.js';
 export { isIsoCalendarDate, MONTH_NAMES, parseWrittenDate } from '../calendar.js';
 export { jsonTextBytes } from '../json-text.js';
 export { containsWord, normalizeForGrounding } from '../grounding-text.js';
+// What a workflow's policy step reads of its guards; the guards themselves are in #wardflow/guards.
+export { guardVerdicts, needsHuman, type GuardVerdictRecord } from '../guards/verdicts.js';

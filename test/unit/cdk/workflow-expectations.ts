@@ -4,6 +4,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
 import { PLATFORM_STREAM_KINDS } from '../../../functions/shared/events/stream-kinds.js';
 import type { NamedEnvironment } from '../../../lib/config/environments.js';
+import { governedModels } from '../../../lib/config/model-governance.js';
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
 import { STACK_OUTPUTS, workflowStackOutput } from '../../../lib/stacks/stack-outputs.js';
 import type { AnyWorkflow, StepDeclaration } from '../../../lib/workflows/workflow-definition.js';
@@ -328,12 +329,13 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
   ],
   [
     'grants each of its functions no extra but what its declaration or purpose calls for: models, secrets, task responses, email, dead letters',
-    (template, _environment, workflow) => {
+    (template, environment, workflow) => {
+      const guardrail = environment.config.guardrail !== undefined && environment.config.guardrail !== false;
       for (const fn of functionsOfWorkflow(workflow)) {
         if (fn.purpose === 'step') {
           const step = workflow.steps[fn.key!]!;
           const extras = [
-            ...(step.models === true ? ['bedrock:InvokeModel'] : []),
+            ...(step.models === true ? ['bedrock:InvokeModel', ...(guardrail ? ['bedrock:ApplyGuardrail'] : [])] : []),
             // GetSecretValue only: the secrets middleware never calls DescribeSecret.
             ...(Object.keys(step.secrets ?? {}).length > 0 ? ['secretsmanager:GetSecretValue'] : []),
           ];
@@ -354,15 +356,29 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         const variables = variablesOf(template, name);
         expect(variables, name).toMatchObject(step.environment?.(context) ?? {});
         if (step.models === true) {
-          expect(variables, name).toMatchObject({ MODEL_PROVIDER: config.modelProvider, MODEL_ID: config.modelId, ALLOWED_MODELS: config.allowedModels.join(',') });
+          // The environment's allowed models that the workflow's classification admits (lib/config/model-governance.ts).
+          const allowed = governedModels(environment, workflow.classification);
+          expect(variables, name).toMatchObject({ MODEL_PROVIDER: config.modelProvider, MODEL_ID: config.modelId, ALLOWED_MODELS: allowed.join(',') });
           // The allow-list in IAM as well: one ARN per allowed model, no wildcard.
           const models = statementsOf(template, name).find((s) => s.Sid === 'InvokeAllowedModels')!;
           const arns = JSON.stringify(models.Resource);
-          for (const model of config.allowedModels) expect(arns, name).toContain(`::foundation-model/${model}`);
+          for (const model of allowed) expect(arns, name).toContain(`::foundation-model/${model}`);
           expect(arns, name).not.toContain('*');
-          expect((Array.isArray(models.Resource) ? models.Resource : [models.Resource]).length, name).toBe(config.allowedModels.length);
+          expect((Array.isArray(models.Resource) ? models.Resource : [models.Resource]).length, name).toBe(allowed.length);
+          // The environment's guardrail, at its fixed version, and only it.
+          const guardrails = Object.keys(resourcesOf(template, 'AWS::Bedrock::Guardrail'));
+          const versions = Object.keys(resourcesOf(template, 'AWS::Bedrock::GuardrailVersion'));
+          if (config.guardrail !== undefined && config.guardrail !== false) {
+            expect(variables.GUARDRAIL_ID, name).toEqual({ 'Fn::GetAtt': [guardrails[0], 'GuardrailId'] });
+            expect(variables.GUARDRAIL_VERSION, name).toEqual({ 'Fn::GetAtt': [versions[0], 'Version'] });
+            expect(statementsOf(template, name).filter((s) => actionList(s).includes('bedrock:ApplyGuardrail')), name).toEqual([
+              expect.objectContaining({ Action: 'bedrock:ApplyGuardrail', Resource: { 'Fn::GetAtt': [guardrails[0], 'GuardrailArn'] } }),
+            ]);
+          } else {
+            for (const variable of ['GUARDRAIL_ID', 'GUARDRAIL_VERSION']) expect(variables[variable], `${name} ${variable}`).toBeUndefined();
+          }
         } else {
-          for (const variable of ['MODEL_PROVIDER', 'MODEL_ID', 'ALLOWED_MODELS']) expect(variables[variable], `${name} ${variable}`).toBeUndefined();
+          for (const variable of ['MODEL_PROVIDER', 'MODEL_ID', 'ALLOWED_MODELS', 'GUARDRAIL_ID', 'GUARDRAIL_VERSION']) expect(variables[variable], `${name} ${variable}`).toBeUndefined();
         }
         for (const [variable, secret] of Object.entries(step.secrets ?? {})) {
           const [secretId] = secretOf(template, environment, workflow, secret);

@@ -101,6 +101,21 @@ function offListModels(inputs: ModelInputs): string[] {
   return [...new Set(['anthropic.claude-3-5-sonnet-20240620-v1:0', 'meta.llama3-70b-instruct-v1:0', 'amazon.nova-pro-v1:0', ...foreign])].filter((m) => !allowed.has(m));
 }
 
+/**
+ * The requests a model removed by governance would need that the function's own models do not
+ * already cover: a foundation model in the Region (unless it is itself allowed directly), or an
+ * inference profile and its foundation model elsewhere through it. (The profile's foundation model
+ * in this Region through the profile is covered by a direct grant of that model, which is harmless:
+ * AWS authorizes a profile call on the profile too, and that is denied.)
+ */
+function governanceRemoved(region: string, account: string, modelId: string): IamRequest[] {
+  const profile = inferenceProfileOf(modelId);
+  if (profile === undefined) return modelRequests(region, account, modelId);
+  const profileArn = `arn:aws:bedrock:${region}:${account}:inference-profile/${modelId}`;
+  const elsewhere = { action: 'bedrock:InvokeModel', resource: `arn:aws:bedrock:${otherRegion(region)}::foundation-model/${profile.foundationModel}`, context: { 'bedrock:InferenceProfileArn': profileArn } };
+  return [{ action: 'bedrock:InvokeModel', resource: profileArn }, elsewhere];
+}
+
 /** Builds the model of one function: what its code calls, what it must be allowed, what it must be denied. */
 export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promise<FunctionModel> {
   const { world, template, environment } = inputs;
@@ -135,6 +150,8 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   const ownMachines = stateMachinesOf(inputs, fn, variables);
   const secrets = Object.values(variables).filter((v) => v.startsWith(`arn:aws:secretsmanager:`));
   const allowedModels = (variables.ALLOWED_MODELS ?? '').split(',').filter((m) => m !== '');
+  // The environment's Bedrock guardrail, handed to the steps that call models (lib/constructs/prompt-attack-guardrail.ts).
+  const guardrailArn = variables.GUARDRAIL_ID === undefined ? undefined : `arn:aws:bedrock:${region}:${account}:guardrail/${variables.GUARDRAIL_ID}`;
 
   // ---- what the code calls, on what ----
   for (const action of calls.actions) {
@@ -204,6 +221,10 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
         if (allowedModels.length === 0) throw new Error(`${fn.name}: its code invokes models but it has no ALLOWED_MODELS`);
         for (const modelId of allowedModels) allow(code, ...modelRequests(region, account, modelId));
         break;
+      case 'bedrock:ApplyGuardrail':
+        if (guardrailArn === undefined) unused.push({ action, reason: 'has no GUARDRAIL_ID: only steps that call models get the environment\'s guardrail, and applyGuardrail runs only where one is set' });
+        else allow(code, { action, resource: guardrailArn });
+        break;
       case 's3:PutObject': {
         const bucket = `arn:aws:s3:::${need(variables.AUDIT_BUCKET, 'AUDIT_BUCKET')}`;
         allow(code, { action, resource: `${bucket}/events/2026/01/01/00/probe.json`, context: { 's3:if-none-match': '*' } });
@@ -219,6 +240,13 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
         throw new Error(`${fn.name}: its code calls ${action}; teach expected-requests.ts on what resource`);
     }
   }
+
+  // ---- from the configuration ----
+  // A step given GUARDRAIL_ID is granted ApplyGuardrail on exactly that guardrail, as a step given
+  // ALLOWED_MODELS is granted those models. Expected from the variable, so the grant is checked (and
+  // its neighbours denied) also in a build whose guard middleware does not call it yet; where the code
+  // calls it, the scan above expects the same request.
+  if (guardrailArn !== undefined) allow('configuration: GUARDRAIL_ID, the guardrail functions/shared/models/guardrail.ts applies before a model call', { action: 'bedrock:ApplyGuardrail', resource: guardrailArn });
 
   // ---- the platform's, not the handler's ----
   const logGroup = world.arns.string((resource.Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
@@ -308,6 +336,11 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   if (secrets.length === 0) deny('the secrets key through Secrets Manager, having no secret', { action: 'kms:Decrypt', resource: keyArn('SecretsKey'), context: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } });
 
   for (const modelId of offListModels(inputs)) for (const request of modelRequests(region, account, modelId)) deny(`a model not on ${environment.name}'s allow-list (${modelId})`, request);
+  // Allowed in the environment, but not for this workflow's data (lib/config/model-governance.ts).
+  for (const modelId of environment.config.allowedModels) {
+    if (allowedModels.length === 0 || allowedModels.includes(modelId)) continue;
+    deny(`a model ${environment.name} allows but model governance keeps from ${fn.workflow?.name ?? fn.name}'s classification (${modelId})`, ...governanceRemoved(region, account, modelId));
+  }
   for (const modelId of environment.config.allowedModels) {
     if (allowedModels.length === 0) for (const request of modelRequests(region, account, modelId)) deny('a model, as a step that does not declare models', request);
     const foundation = inferenceProfileOf(modelId)?.foundationModel ?? modelId;
@@ -322,6 +355,11 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
     deny('starting or stopping executions', { action: 'states:StartExecution', resource: machine }, { action: 'states:StopExecution', resource: `${machine.replace(':stateMachine:', ':execution:')}:probe-execution` });
     if (!(ownMachines.includes(machine) && calls.actions.includes('states:DescribeExecution'))) deny('describing executions of a state machine it does not decide for', { action: 'states:DescribeExecution', resource: `${machine.replace(':stateMachine:', ':execution:')}:probe-execution` });
   }
+
+  const guardrails = Object.keys(resourcesOf(template, 'AWS::Bedrock::Guardrail')).map((id) => world.arns.string({ 'Fn::GetAtt': [id, 'GuardrailArn'] }));
+  for (const guardrail of guardrails) if (guardrail !== guardrailArn) deny('the environment\'s guardrail, as a function that calls no model', { action: 'bedrock:ApplyGuardrail', resource: guardrail });
+  deny('another guardrail, and one of the same id in another account', { action: 'bedrock:ApplyGuardrail', resource: `arn:aws:bedrock:${region}:${account}:guardrail/othergrdrl01` }, { action: 'bedrock:ApplyGuardrail', resource: `arn:aws:bedrock:${region}:999999999999:guardrail/${variables.GUARDRAIL_ID ?? 'othergrdrl01'}` });
+  deny('changing or deleting a guardrail', ...['bedrock:UpdateGuardrail', 'bedrock:DeleteGuardrail'].map((action) => ({ action, resource: guardrailArn ?? guardrails[0] ?? `arn:aws:bedrock:${region}:${account}:guardrail/othergrdrl01` })));
 
   const linkKey = keyArn('ApprovalLinkKey');
   if (!allowed.some((r) => r.action === 'kms:GenerateMac')) deny('signing approval links', { action: 'kms:GenerateMac', resource: linkKey });

@@ -2,7 +2,10 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inferenceProfileOf } from '../../../lib/constructs/bedrock-models.js';
 import { parseEnvironments } from '../../../lib/config/environments.js';
-import { CDK_CONTEXT, environmentOf, roleIdOf, synthWardflow, templateOf } from '../cdk/synth.js';
+import type { AnyWorkflow } from '../../../lib/workflows/workflow-definition.js';
+import { invoiceApproval } from '../../../statemachines/invoice-approval/workflow.js';
+import { vendorBankDetails } from '../../../statemachines/vendor-bank-details/workflow.js';
+import { CDK_CONTEXT, environmentOf, roleIdOf, synthWardflow, templateOf, variablesOf } from '../cdk/synth.js';
 import { modelRequests } from './model-requests.js';
 import { PolicyWorld } from './policy-world.js';
 
@@ -11,21 +14,29 @@ import { PolicyWorld } from './policy-world.js';
  * used to become a foundation-model ARN in IAM, so every call through the profile was denied. AWS
  * authorizes a call through a cross-Region profile on the profile and on the foundation model in
  * each destination Region (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html).
+ *
+ * Issue 14, model governance: a profile sends data to other Regions, so only a workflow whose data may
+ * leave the Region gets it (lib/config/model-governance.ts). The invoice workflow is declared public
+ * here, so its step may call every allowed profile; the vendor workflow stays confidential, so its step
+ * gets the in-Region foundation model only, in its ALLOWED_MODELS and in IAM.
  */
 
 const PROFILES = ['eu.amazon.nova-lite-v1:0', 'global.anthropic.claude-sonnet-4-20250514-v1:0', 'us.amazon.nova-pro-v1:0', 'apac.amazon.nova-micro-v1:0'];
 const environments = structuredClone(CDK_CONTEXT['wardflow:environments']) as Record<string, { allowedModels: string[]; modelId: string }>;
 environments.dev!.allowedModels = ['amazon.nova-lite-v1:0', ...PROFILES];
-environments.dev!.modelId = 'eu.amazon.nova-lite-v1:0';
+// The in-Region model: the one every classification up to confidential may call.
+environments.dev!.modelId = 'amazon.nova-lite-v1:0';
 const context = { 'wardflow:environments': environments, 'wardflow:stages': 'dev' };
 const dev = environmentOf('dev', { 'wardflow:environments': environments });
+const publicInvoices: AnyWorkflow = { ...(invoiceApproval as AnyWorkflow), classification: 'public' };
 const STEP = 'invoice-approval-extract-invoice';
+const CONFIDENTIAL_STEP = 'vendor-bank-details-extract-bank-details';
 
 let template: Template;
 let world: PolicyWorld;
 let nag: string[];
 beforeAll(() => {
-  const app = synthWardflow(context);
+  const app = synthWardflow(context, { workflows: [publicInvoices, vendorBankDetails] });
   template = templateOf(app, 'dev');
   world = new PolicyWorld(template, dev);
   nag = app.stages.flatMap((stage) => app.nag.validateScope(stage).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`));
@@ -64,6 +75,24 @@ describe('an allowed inference profile', () => {
       { action: 'bedrock:InvokeModel', resource: `arn:aws:bedrock:${region}:999999999999:inference-profile/eu.amazon.nova-lite-v1:0` },
     ];
     for (const request of denied) expect(await world.decide({ roleId }, request), request.resource).not.toBe('Allowed');
+  });
+
+  it('is kept from a confidential workflow: its step gets the in-Region model only, in ALLOWED_MODELS and in IAM', async () => {
+    expect(vendorBankDetails.classification).toBe('confidential');
+    expect(variablesOf(template, CONFIDENTIAL_STEP).ALLOWED_MODELS).toBe('amazon.nova-lite-v1:0');
+    expect(variablesOf(template, STEP).ALLOWED_MODELS).toBe(dev.config.allowedModels.join(','));
+    const roleId = roleIdOf(template, CONFIDENTIAL_STEP);
+    const { region, account } = dev.config;
+    for (const request of modelRequests(region, account, 'amazon.nova-lite-v1:0')) expect(await world.decide({ roleId }, request)).toBe('Allowed');
+    for (const profile of PROFILES) {
+      const profileArn = `arn:aws:bedrock:${region}:${account}:inference-profile/${profile}`;
+      const foundation = inferenceProfileOf(profile)!.foundationModel;
+      expect(await world.decide({ roleId }, { action: 'bedrock:InvokeModel', resource: profileArn }), profile).toBe('ImplicitlyDenied');
+      expect(
+        await world.decide({ roleId }, { action: 'bedrock:InvokeModel', resource: `arn:aws:bedrock:eu-central-1::foundation-model/${foundation}`, context: { 'bedrock:InferenceProfileArn': profileArn } }),
+        `${profile} elsewhere`,
+      ).toBe('ImplicitlyDenied');
+    }
   });
 
   it('is a Region wildcard only for the profiles\' foundation models, each acknowledged in cdk-nag with its reason', () => {

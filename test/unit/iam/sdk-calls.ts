@@ -51,6 +51,7 @@ export interface CommandMapping {
  * | sesv2 SendEmailCommand | ses:SendEmail | the SESv2 API shares the ses: prefix and action names with SES v1 |
  * | bedrock-runtime ConverseCommand | bedrock:InvokeModel | Converse has no action of its own: AWS authorizes it as bedrock:InvokeModel |
  * | bedrock-runtime InvokeModelCommand | bedrock:InvokeModel | 1:1 |
+ * | bedrock-runtime ApplyGuardrailCommand | bedrock:ApplyGuardrail | 1:1 (on the guardrail's ARN; the version is a parameter, not a resource) |
  * | s3 PutObjectCommand | s3:PutObject | 1:1 (with SSE-KMS, S3 asks the audit key for a data key on the caller's behalf: kms:GenerateDataKey through s3) |
  */
 export const SDK_COMMAND_ACTIONS: Readonly<Record<string, CommandMapping>> = {
@@ -82,6 +83,7 @@ export const SDK_COMMAND_ACTIONS: Readonly<Record<string, CommandMapping>> = {
   '@aws-sdk/client-sesv2:SendEmailCommand': { actions: ['ses:SendEmail'], reason: 'SESv2 shares the ses: action names' },
   '@aws-sdk/client-bedrock-runtime:ConverseCommand': { actions: ['bedrock:InvokeModel'], reason: 'Converse is authorized as bedrock:InvokeModel' },
   '@aws-sdk/client-bedrock-runtime:InvokeModelCommand': { actions: ['bedrock:InvokeModel'] },
+  '@aws-sdk/client-bedrock-runtime:ApplyGuardrailCommand': { actions: ['bedrock:ApplyGuardrail'] },
   '@aws-sdk/client-s3:PutObjectCommand': { actions: ['s3:PutObject'] },
 };
 

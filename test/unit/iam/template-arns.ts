@@ -144,11 +144,23 @@ export class TemplateArns {
         return this.arn('lambda', `function:${this.ref(id)}`);
       case 'AWS::Events::Rule.Arn':
         return this.arn('events', `rule/${this.ref(id)}`);
+      case 'AWS::Bedrock::Guardrail.GuardrailId':
+        return guardrailIdOf(id);
+      case 'AWS::Bedrock::Guardrail.GuardrailArn':
+        return this.arn('bedrock', `guardrail/${guardrailIdOf(id)}`);
+      case 'AWS::Bedrock::GuardrailVersion.Version':
+        // CloudFormation creates a guardrail's versions in order; the first is 1.
+        return '1';
       case 'AWS::ApiGatewayV2::Api.ApiEndpoint':
         return `https://${this.ref(id)}.execute-api.${this.region}.amazonaws.com`;
     }
     throw new Error(`template-arns: Fn::GetAtt ${key} (${id}) is not resolved; teach the resolver`);
   }
+}
+
+/** A stable, plausible guardrail id for a guardrail's logical id (Bedrock's are 12 lower-case letters and digits). */
+function guardrailIdOf(logicalId: string): string {
+  return keyIdOf(logicalId).replaceAll('-', '').slice(0, 12);
 }
 
 /** A stable, plausible key id for a key's logical id (KMS key ids are UUIDs). */

@@ -92,7 +92,10 @@ export function synthesizeLocalApplication(options: {
   // The local environment runs in the local account and region, whatever account the base environment pins.
   // It is never prod, whatever it is based on: it enforces neither IAM nor Object Lock, so it refuses input
   // marked as real data (record-start, ENVIRONMENT_TIER) like dev does.
-  const baseSettings = { ...(environments[base] as { workflows?: Record<string, unknown> }), account: LOCAL_ACCOUNT, region: options.region, tier: 'dev' };
+  // No Bedrock locally (each step's labelled stand-in answers instead), so no Bedrock guardrail either: none is
+  // synthesized, and no step gets GUARDRAIL_ID or GUARDRAIL_VERSION (functions/shared/models/guardrail.ts then
+  // answers that there is none, and wardflow's own injection guard is the only layer).
+  const baseSettings = { ...(environments[base] as { workflows?: Record<string, unknown> }), account: LOCAL_ACCOUNT, region: options.region, tier: 'dev', guardrail: false };
   const local = options.workflowSettings === undefined ? baseSettings : { ...baseSettings, workflows: { ...baseSettings.workflows, ...options.workflowSettings } };
   const { app } = buildWardflowApp({
     ...(options.workflows === undefined ? {} : { workflows: options.workflows }),

@@ -117,10 +117,14 @@ export function handlerProcessEnvironment(processEnvironment: NodeJS.ProcessEnv,
 /**
  * Variables removed locally: a profile or session token must not lead a handler to a real account;
  * without PAYMENTS_API_URL no money moves; an AUDIT_KMS_KEY_ID from the shell would send s3rver
- * SSE-KMS headers it cannot honour.
+ * SSE-KMS headers it cannot honour; a GUARDRAIL_ID or GUARDRAIL_VERSION from the shell would send
+ * text to Bedrock, which does not exist locally (no function gets them from the template either:
+ * the local environment has no guardrail, definitions.ts).
  */
 export const UNSET_LOCALLY = [
   'AWS_PROFILE',
+  'GUARDRAIL_ID',
+  'GUARDRAIL_VERSION',
   'AWS_SESSION_TOKEN',
   'AWS_ENDPOINT_URL',
   'PAYMENTS_API_URL',
