@@ -56,7 +56,7 @@ describe('invoice-approval steps against dynalite', () => {
     const events = await world.executionEvents(id);
     expect(events.map((e) => e.type)).toEqual([
       'ExecutionStarted', 'StepSucceeded',
-      'ModelInvoked', 'StepSucceeded',
+      'GuardTriggered', 'ModelInvoked', 'StepSucceeded', // the PII guard redacted the IBAN for the model
       'StepSucceeded',
       'StepSucceeded',
       'SecretRead', 'PaymentRecorded', 'StepSucceeded',
@@ -65,8 +65,11 @@ describe('invoice-approval steps against dynalite', () => {
     expect(executionState(events).status).toBe('succeeded');
     expect(events[0]!.data).toEqual({ workflow: 'invoice-approval', source: 'examples/invoice-small.json' });
     expect(await openSealed(events[0]!, world.deps.sealer)).toEqual({ input: { invoiceText } });
-    expect(events[2]!.data).toMatchObject({ modelId: 'local.invoice-parser-v1', provider: 'local-stand-in', costUsd: 0 });
-    expect((await openSealed(events[2]!, world.deps.sealer)).prompt).toBe(invoiceText);
+    expect(events[2]!.data).toMatchObject({ step: 'extract-invoice', guard: 'pii', verdict: 'redact', spans: [expect.objectContaining({ kind: 'IBAN', field: 'invoiceText' })] });
+    expect(events[3]!.data).toMatchObject({ modelId: 'local.invoice-parser-v1', provider: 'local-stand-in', costUsd: 0 });
+    // The model was given the invoice with its account as a placeholder; the step put the IBAN back in its answer.
+    const IBAN_AS_PRINTED = 'IE48 XMPL 9311 5212 3456 78';
+    expect((await openSealed(events[3]!, world.deps.sealer)).prompt).toBe(invoiceText.replace(IBAN_AS_PRINTED, '[IBAN_1]'));
     expect(events.find((e) => e.type === 'SecretRead')!.data).toMatchObject({ name: STEP_ENV.PAYMENTS_SECRET_ID, versionId: 'v-1' });
     expect(events.find((e) => e.type === 'PaymentRecorded')!.data).toMatchObject({ paymentId: `ledger-${id}`, mode: 'ledger-only', amount: '4999.99' });
 

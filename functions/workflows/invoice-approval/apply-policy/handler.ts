@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { approvalIdFor, approvalStream, ConcurrencyConflict, ConfigurationInvalid, defineStep, type EventStore, executionState, executionStream, openStream, readVerified, requireEnv, type StoredEvent } from '#wardflow/step';
+import { approvalIdFor, approvalStream, ConcurrencyConflict, ConfigurationInvalid, defineStep, type EventStore, executionState, executionStream, needsHuman, openStream, readVerified, requireEnv, type StoredEvent } from '#wardflow/step';
 import { APPROVAL_RULES, ApprovalPolicy, type ApprovalRule, decideApproval } from '../domain/approval-policy.js';
 import { Invoice } from '../domain/invoice.js';
 // The vendor register is kept by the vendor-bank-details workflow; read by its rules, never copied.
@@ -42,7 +42,8 @@ function approvalPolicy(): ApprovalPolicy {
  * register (`vendor#<vendorIdOf(vendor)>`, the sealed IBAN opened here) to equal the invoice's
  * IBAN, and an amount under the threshold. The vendor name, the IBAN and the amount come from a
  * document anyone can write; only the register, which a vendor-master approver keeps, decides
- * whom the money goes to. An auto-approval is itself a decision on record: ApprovalAutoDecided
+ * whom the money goes to. A guard of this execution that asked for a person (GuardTriggered with
+ * verdict `human` on its stream, e.g. an injection in the invoice) sends it to one too. An auto-approval is itself a decision on record: ApprovalAutoDecided
  * (with the rule that decided) opens and closes the approval's stream.
  *
  * The recorded decision wins over a fresh one: when Step Functions retries this step after
@@ -64,10 +65,11 @@ export const handler = defineStep(
   },
   async (input, ctx) => {
     const policy = approvalPolicy();
-    await refuseEndedExecution(ctx.deps.store, ctx.executionId);
+    const execution = await runningExecution(ctx.deps.store, ctx.executionId);
     const today = ctx.deps.now().toISOString().slice(0, 10);
     const register = await bankDetailsInForce(ctx.deps.store, ctx.deps.sealer, input.invoice.vendor, today);
-    const outcome = decideApproval(input.invoice, policy, { register, needsHuman: false });
+    // A guard that asked for a person (injection in the invoice, ...) is on this execution's stream.
+    const outcome = decideApproval(input.invoice, policy, { register, needsHuman: needsHuman(execution) });
     ctx.logger.info('approval policy applied', { decision: outcome.decision, rule: outcome.rule, register: register.status });
     const approvalId = approvalIdFor(ctx.executionId);
     const stream = approvalStream(approvalId);
@@ -90,12 +92,16 @@ export const handler = defineStep(
   },
 );
 
-/** Fails with ConcurrencyConflict when the execution's stream already ended: it belongs to an earlier run of the same name. */
-async function refuseEndedExecution(store: EventStore, executionId: string): Promise<void> {
+/**
+ * The execution's stream (chain verified), for the guards' verdicts on it. Fails with
+ * ConcurrencyConflict when the stream already ended: it belongs to an earlier run of the same name.
+ */
+async function runningExecution(store: EventStore, executionId: string): Promise<StoredEvent[]> {
   const stream = executionStream(executionId);
   const events = await readVerified(store, stream);
   const { status } = executionState(events);
   if (status === 'succeeded' || status === 'failed') throw new ConcurrencyConflict(stream, events.at(-1)?.version ?? 0);
+  return events;
 }
 
 /** The step's answer from a recorded ApprovalAutoDecided. */

@@ -14,6 +14,7 @@ export const EXTRACTION_SYSTEM_PROMPT = [
   'without thousands separators, e.g. "4999.99"), "dueDate" (YYYY-MM-DD),',
   '"iban" (the IBAN the invoice asks to be paid to, letters and digits exactly as written, spaces removed).',
   'Leave out any key whose value the document does not state. Never guess, and never correct a number.',
+  'Where the document shows a placeholder such as [IBAN_1] instead of a value, answer with the placeholder exactly as written.',
 ].join(' ');
 
 /** Upper bound on the answer: six short fields fit comfortably. */

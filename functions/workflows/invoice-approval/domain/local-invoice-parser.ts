@@ -17,6 +17,8 @@ const TOTAL_LABELS = [
 const CURRENCY_LABEL = /^[ \t]*currency[ \t]*:[ \t]*([A-Za-z]{3})\b/i;
 const DUE_LABEL = /^[ \t]*(?:due[ \t]+date|payment[ \t]+due|due)[ \t]*:[ \t]*(.+)$/i;
 const IBAN_LABEL = /^[ \t]*(?:(?:bank[ \t]+)?account[ \t]*\([ \t]*iban[ \t]*\)|iban)[ \t]*:(.*)$/i;
+/** The PII guard's placeholder for an IBAN (`[IBAN_1]`): copied as it stands, as a model would, for the step to restore. */
+const IBAN_PLACEHOLDER = /^\[IBAN_\d+\]/;
 const AMOUNT = /(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(?!\d)/;
 
 /**
@@ -25,7 +27,8 @@ const AMOUNT = /(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?(?!\d)/;
  * `modelId: 'local.invoice-parser-v1'`, costs 0, and counts "tokens" as whitespace-separated
  * words. It reads labelled invoice text (Vendor:/From:, Invoice No/#/Number:, Currency:,
  * Total/Amount due: with a symbol or ISO code, Due date:/Due:, IBAN:/Account (IBAN): read like
- * the bank-letter stand-in reads it, copied and never corrected) and answers with the JSON a
+ * the bank-letter stand-in reads it, copied and never corrected; the guards' `[IBAN_1]` placeholder
+ * copied as it stands) and answers with the JSON a
  * real model is asked for, leaving out any field it cannot find, so that validation
  * downstream fails exactly as it would for a model that could not read the document.
  *
@@ -66,7 +69,7 @@ export function parseInvoiceText(invoiceText: string): Record<string, string> {
   if (dueDate) result.dueDate = dueDate;
 
   const ibanLine = firstCapture(lines, [IBAN_LABEL]);
-  const iban = ibanLine === undefined ? undefined : ibanAtStartOf(ibanLine);
+  const iban = ibanLine === undefined ? undefined : (IBAN_PLACEHOLDER.exec(ibanLine)?.[0] ?? ibanAtStartOf(ibanLine));
   if (iban) result.iban = iban;
   return result;
 }

@@ -59,6 +59,11 @@ describe('LocalInvoiceParserGateway (stand-in, not AI)', () => {
     expect(parseInvoiceText('Pay to the account on file.').iban).toBeUndefined();
   });
 
+  it("copies the PII guard's IBAN placeholder as it stands, for the step to restore", () => {
+    expect(parseInvoiceText('IBAN: [IBAN_1] (Example Bank)').iban).toBe('[IBAN_1]');
+    expect(parseInvoiceText('IBAN: [EMAIL_1]').iban).toBeUndefined();
+  });
+
   it('copies an IBAN and never corrects it: a wrong check digit fails the Invoice schema', () => {
     const fields = parseInvoiceText('From: Acme\nInvoice #: A-1\nTotal: €10.00\nDue: 2026-12-31\nIBAN: IE49 XMPL 9311 5212 3456 78');
     expect(fields.iban).toBe('IE49XMPL93115212345678');
