@@ -7,7 +7,8 @@ import { setDependencies } from '../../../functions/shared/runtime.js';
 import { recordModelRequests } from '../../support/model-requests.js';
 import { lambdaContext, testDependencies } from '../middleware/fixtures.js';
 
-const example = JSON.parse(readFileSync(new URL('../../../statemachines/invoice-approval/examples/invoice-small.json', import.meta.url), 'utf8')) as { invoiceText: string };
+// An invoice without personal data or an IBAN: extract-invoice's PII guard hands it to the model unchanged.
+const example = JSON.parse(readFileSync(new URL('../../../statemachines/invoice-approval/examples/invoice-large.json', import.meta.url), 'utf8')) as { invoiceText: string };
 
 beforeEach(() => {
   vi.stubEnv('MODEL_PROVIDER', 'local');
