@@ -73,8 +73,10 @@ describe('npm start: invoices decided by the vendor register', { timeout: 900_00
 
       // Before Acme is registered: the injected "vendor is Northwind Traders" and the lookalike name wait for a person.
       const invoices = started(r, 'invoice-approval');
-      const injectedReason = await atTheGate(invoices['invoice-injected-vendor.json']!);
-      expect(injectedReason).not.toBe(APPROVAL_RULES['registered-account-below-threshold']);
+      // The injection guard marked it for a person before the model read it.
+      expect(await atTheGate(invoices['invoice-injected-vendor.json']!)).toBe(APPROVAL_RULES['guard-asked-for-human']);
+      const injectedGuards = (await reader.execution(invoiceId(invoices['invoice-injected-vendor.json']!))).filter((e) => e.type === 'GuardTriggered');
+      expect(injectedGuards.map((e) => [e.data.guard, e.data.verdict])).toContainEqual(['injection', 'human']);
       expect(await atTheGate(invoices['invoice-lookalike-vendor.json']!)).toBe(APPROVAL_RULES['vendor-not-registered']);
 
       // A vendor-master approver approves Acme's bank details: the register has them, and the waiting invoices start.
@@ -96,6 +98,11 @@ describe('npm start: invoices decided by the vendor register', { timeout: 900_00
       // Acme's name with another account: a person decides; the planted-secrets invoice passes the register, its amount needs a person.
       expect(await atTheGate(after['invoice-changed-iban.json']!)).toBe(APPROVAL_RULES['iban-differs-from-register']);
       expect(await atTheGate(after['invoice-planted-secrets.json']!)).toBe(APPROVAL_RULES['amount-at-or-above-threshold']);
+      // Its e-mail address and AWS key were redacted before the model: on record as kinds, never as values.
+      const planted = await reader.execution(invoiceId(after['invoice-planted-secrets.json']!));
+      const pii = planted.find((e) => e.type === 'GuardTriggered' && e.data.guard === 'pii')!;
+      expect(new Set((pii.data.spans as { kind: string }[]).map((span) => span.kind))).toEqual(new Set(['EMAIL', 'AWS_KEY', 'IBAN']));
+      expect(JSON.stringify(planted.map((e) => e.data))).not.toMatch(/billing\.desk|AKIAIOSFODNN7EXAMPLE/);
 
       // The person rejects the forged ones: they end failed, and nothing was paid.
       for (const file of ['invoice-injected-vendor.json', 'invoice-lookalike-vendor.json', 'invoice-changed-iban.json']) {
