@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { scoreInjection } from '../../functions/shared/guards/injection.js';
 import { findPii } from '../../functions/shared/guards/pii.js';
 import type { PiiKind, PiiSpan } from '../../functions/shared/guards/types.js';
-import { renderTable } from '../../lib/cli/table.js';
+import { renderTable } from '../../lib/shared/text-table.js';
 import { splitOf } from '../../lib/guards-training/split.js';
 import { deepsetPromptInjections, notInjectPrompts, presidioSyntheticPii } from '../../test/support/datasets.js';
 import { type Contender, INJECTION_LIBRARIES, type InjectionDetector, PII_LIBRARIES, type PiiDetector } from './libraries.js';
