@@ -121,7 +121,7 @@ async function startWhenEnded(
       await start();
       return;
     }
-    print(`  example ${exampleKey(example)} was not started (the runtime stopped first); start it with: npm run wardflow -- start ${example.workflow} --input <its file>`);
+    print(`  example ${exampleKey(example)} was not started (the runtime stopped first); start it with: npm run wardflow -- start ${example.workflow} --input <the workflow's examples folder>/${example.file}`);
   } catch (error) {
     print(`  example ${exampleKey(example)} could not be started: ${error instanceof Error ? error.message : String(error)}`);
   }
