@@ -1,7 +1,7 @@
-import { type FileHandle, open } from 'node:fs/promises';
 import { jsonTextDepthExceeds, MAX_JSON_DEPTH } from '../../functions/shared/json-depth.js';
 import { InputInvalid } from './errors.js';
 import { findJsonSyntaxError } from './json-syntax.js';
+import { readUserFile } from './read-file.js';
 
 /** Step Functions refuses an execution input over 256 KiB (UTF-8 bytes); say so before calling it. */
 export const MAX_INPUT_BYTES = 262_144;
@@ -68,28 +68,10 @@ function tooLarge(label: string, size: string): InputInvalid {
  * (a FIFO, /dev/stdin, a device) is read like a stream, up to the limit.
  */
 async function readInputFile(file: string): Promise<Buffer> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    throw unreadable(file, (error as NodeJS.ErrnoException).code);
-  }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw unreadable(file, 'EISDIR');
+  return readUserFile(file, 'Pass a JSON file, or --input - to read standard input.', async (handle, stat) => {
     if (stat.isFile() && stat.size > MAX_INPUT_BYTES) throw tooLarge(file, `${stat.size} bytes`);
-    return await readBounded(handle.createReadStream({ autoClose: false }), file);
-  } catch (error) {
-    if (error instanceof InputInvalid) throw error;
-    throw unreadable(file, (error as NodeJS.ErrnoException).code);
-  } finally {
-    await handle.close();
-  }
-}
-
-function unreadable(file: string, code: string | undefined): InputInvalid {
-  const reason = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-  return new InputInvalid(`cannot read the input file ${file}: ${reason}. Pass a JSON file, or --input - to read standard input.`);
+    return readBounded(handle.createReadStream({ autoClose: false }), file);
+  });
 }
 
 /**

@@ -1,4 +1,3 @@
-import { type FileHandle, open } from 'node:fs/promises';
 import { scoreInjection } from '../../../functions/shared/guards/injection.js';
 import { findPii } from '../../../functions/shared/guards/pii.js';
 import type { GuardSpan } from '../../../functions/shared/guards/types.js';
@@ -6,6 +5,7 @@ import { InputInvalid } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { findJsonSyntaxError } from '../json-syntax.js';
 import type { CommandLine } from '../options.js';
+import { readUserFile } from '../read-file.js';
 import { renderTable } from '../table.js';
 import { terminalSafeJsonText } from '../terminal-text.js';
 
@@ -97,27 +97,9 @@ export function parseJsonLines(content: string, label: string): { lineNumber: nu
 
 /** The file's text; a file over {@link MAX_SCAN_BYTES} or anything but a regular file is refused before reading. */
 async function readScanFile(file: string): Promise<string> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    throw unreadable(file, (error as NodeJS.ErrnoException).code);
-  }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw unreadable(file, 'EISDIR');
+  return readUserFile(file, 'Pass a JSON Lines file, one {"text": "..."} per line.', async (handle, stat) => {
     if (!stat.isFile()) throw new InputInvalid(`${file} is not a regular file; guard scan reads a JSON Lines file.`);
     if (stat.size > MAX_SCAN_BYTES) throw new InputInvalid(`${file} is ${stat.size} bytes; guard scan reads at most ${MAX_SCAN_BYTES} bytes (64 MiB). Split the file and scan the parts.`);
-    return await handle.readFile({ encoding: 'utf8' });
-  } catch (error) {
-    if (error instanceof InputInvalid) throw error;
-    throw unreadable(file, (error as NodeJS.ErrnoException).code);
-  } finally {
-    await handle.close();
-  }
-}
-
-function unreadable(file: string, code: string | undefined): InputInvalid {
-  const reason = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-  return new InputInvalid(`cannot read ${file}: ${reason}. Pass a JSON Lines file, one {"text": "..."} per line.`);
+    return handle.readFile({ encoding: 'utf8' });
+  });
 }
