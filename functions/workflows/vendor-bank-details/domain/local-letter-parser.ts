@@ -23,6 +23,8 @@ const DATE_LABELS = [
 ];
 /** Letters and digits, single spaces between them: an IBAN in paper or electronic format, up to the first other character. */
 const IBAN_TEXT = /^[ \t]*([A-Za-z0-9]+(?: [A-Za-z0-9]+)*)/;
+/** The PII guard's placeholder for an IBAN (`[IBAN_1]`): copied as it stands, as a model would, for the step to restore. */
+const IBAN_PLACEHOLDER = /^[ \t]*(\[IBAN_\d+\])/;
 
 /**
  * A deterministic STAND-IN for Bedrock, for the local runtime and tests. It is NOT AI and is
@@ -36,7 +38,8 @@ const IBAN_TEXT = /^[ \t]*([A-Za-z0-9]+(?: [A-Za-z0-9]+)*)/;
  * - vendor: the rest of the first `Vendor:`, else `Company:`, else `From:` line
  * - iban: after `New IBAN:`, else `Account (IBAN):`, else `IBAN:`, the letters and digits up
  *   to the first other character (so `DE60 9876 ... 78 (Example Bank)` reads the IBAN),
- *   spaces removed and a-z upper-cased; an IBAN followed by a word on its line takes the word in
+ *   spaces removed and a-z upper-cased (the guards' `[IBAN_1]` placeholder is copied as it
+ *   stands); an IBAN followed by a word on its line takes the word in
  * - effectiveDate: after `Effective date:`, else `Effective from:`, else `As of:`, a date the
  *   calendar reads (2027-01-15, 15 January 2027, January 15, 2027, 15/01/2027)
  *
@@ -67,7 +70,7 @@ export function parseBankLetterText(letterText: string): Record<string, string> 
   if (vendor) result.vendor = vendor;
 
   const ibanLine = firstCapture(lines, IBAN_LABELS);
-  const iban = ibanLine === undefined ? undefined : ibanAtStartOf(ibanLine);
+  const iban = ibanLine === undefined ? undefined : (IBAN_PLACEHOLDER.exec(ibanLine)?.[1] ?? ibanAtStartOf(ibanLine));
   if (iban) result.iban = iban;
 
   const date = firstCapture(lines, DATE_LABELS);
