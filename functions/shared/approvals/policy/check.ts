@@ -40,7 +40,9 @@ export type PolicyCheck = { readonly ok: true; readonly policy: ApprovalPolicy }
  */
 export function checkPolicy(input: unknown, environment: PolicyEnvironment): PolicyCheck {
   const parsed = ApprovalPolicy.safeParse(input);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((issue) => problem(input, issue.path, messageOf(issue))) };
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.flatMap((issue) => leafIssues(issue)).map(({ path, message }) => problem(input, path, message)) };
+  }
   const policy = parsed.data;
   const problems = [...ruleProblems(policy), ...levelProblems(policy, environment)];
   return problems.length === 0 ? { ok: true, policy } : { ok: false, problems };
@@ -132,12 +134,16 @@ function memberCount(environment: PolicyEnvironment, group: string): number {
   return new Set(members.filter((member): member is string => typeof member === 'string' && member.trim() !== '').map((member) => member.trim().toLowerCase())).size;
 }
 
-/** A union's own message says nothing ("Invalid input"); the branch that got furthest says what is wrong. */
-function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue.message;
+/**
+ * A union's own message says nothing ("Invalid input"); the branch that got furthest (deepest
+ * paths, then fewest issues) says what is wrong, at its own paths below the union's.
+ */
+function leafIssues(issue: z.core.$ZodIssue, at: readonly PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  const path = [...at, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ path, message: issue.message }];
   const deepest = (branch: z.core.$ZodIssue[]) => Math.max(0, ...branch.map((inner) => inner.path.length));
   const best = [...issue.errors].sort((a, b) => deepest(b) - deepest(a) || a.length - b.length)[0]!;
-  return best.map((inner) => (inner.path.length === 0 ? messageOf(inner) : `${pathText(inner.path)}: ${messageOf(inner)}`)).join('; ');
+  return best.flatMap((inner) => leafIssues(inner, path));
 }
 
 /** `rule "name" (rules[2]) when.all[0].value` when the path is inside a rule, the path itself otherwise. */
