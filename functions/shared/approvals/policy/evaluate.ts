@@ -43,8 +43,7 @@ export function evaluatePolicy(policy: ApprovalPolicy, facts: unknown): PolicyOu
   return { kind: 'no-match' };
 }
 
-/** A condition's truth for these facts; exported for tests and for showing why a rule held. */
-export function holds(condition: Condition, policy: ApprovalPolicy, facts: unknown): Truth {
+function holds(condition: Condition, policy: ApprovalPolicy, facts: unknown): Truth {
   if ('all' in condition) return conjunction(condition.all.map((part) => holds(part, policy, facts)));
   if ('any' in condition) return negation(conjunction(condition.any.map((part) => negation(holds(part, policy, facts)))));
   if ('not' in condition) return negation(holds(condition.not, policy, facts));

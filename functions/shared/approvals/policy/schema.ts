@@ -128,7 +128,7 @@ export const ApprovalPolicy = z
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 
 /** Every comparison of a condition with its path; iterative, though the schema already bounds the depth. */
-export function comparisonsOf(condition: Condition, at: (string | number)[]): { comparison: Comparison; path: (string | number)[] }[] {
+function comparisonsOf(condition: Condition, at: (string | number)[]): { comparison: Comparison; path: (string | number)[] }[] {
   const found: { comparison: Comparison; path: (string | number)[] }[] = [];
   const pending: { condition: Condition; path: (string | number)[] }[] = [{ condition, path: at }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
