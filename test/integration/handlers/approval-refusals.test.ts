@@ -285,7 +285,7 @@ describe('the rate limit', () => {
     // Concurrent in batches: each batch's appends race on the same version and settle.
     for (let batch = 0; batch < 10; batch++) {
       const clicks = Array.from({ length: 100 }, (_, i) => post(i % 2 === 0 ? forged : second!, 'reject'));
-      answers.push(...(await Promise.all(clicks)).map((r) => r.statusCode));
+      answers.push(...(await Promise.all(clicks)).map((r) => r.statusCode ?? 0));
     }
     expect(answers.filter((s) => s === 403)).toHaveLength(500);
     expect(answers.filter((s) => s === 409)).toHaveLength(500);
