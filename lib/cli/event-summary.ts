@@ -6,7 +6,7 @@ import { maskEmails } from '../shared/mask.js';
  * paths reach into objects). The sealed part is never among them: it is never opened.
  */
 const SUMMARY_FIELDS: Partial<Record<string, readonly string[]>> = {
-  ExecutionStarted: ['workflow', 'source'],
+  ExecutionStarted: ['workflow', 'source', 'startedBy', 'startedThrough'],
   StepSucceeded: ['step', 'durationMs'],
   StepFailed: ['step', 'error'],
   ValidationFailed: ['step', 'source', 'issues'],

@@ -3,6 +3,8 @@ import { executionNameFor, loadWorkflowExamples } from './examples.js';
 import { servicePaths } from '../services/local-services.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { divertProcessOutput } from '../lambda/step-log.js';
+import { userInfo } from 'node:os';
+import { localStarter, withStarter } from '../../../../functions/record-start/started-by.js';
 
 export interface DevOptions {
   dataDir: string;
@@ -47,7 +49,7 @@ export async function runDev(options: DevOptions): Promise<number> {
       const arn = machines[example.workflow];
       if (arn === undefined) continue;
       const name = executionNameFor(example);
-      await runtime.engine.startExecution({ stateMachineArn: arn, name, input: example.input });
+      await runtime.engine.startExecution({ stateMachineArn: arn, name, input: withStarter(example.input, localStarter(userInfo)) });
       if (example.expected.approver !== undefined) waiting += 1;
       print(`  started example ${example.workflow}/${example.file} as execution ${name}`);
     }
