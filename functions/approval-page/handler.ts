@@ -63,7 +63,8 @@ async function servePage(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
     statusCode: served.statusCode,
     outcome: served.outcome,
     ...(served.approvalId ? { approvalId: served.approvalId } : {}),
-    ...(served.refusal ? { refusal: served.refusal.reason, refusalRecord: served.refusal.record ?? 'by-decision' } : {}),
+    // refusalRecord only where the page itself wrote it; the shared decision path records its own.
+    ...(served.refusal ? { refusal: served.refusal.reason, ...(served.refusal.record ? { refusalRecord: served.refusal.record } : {}) } : {}),
   });
   return toResponse(served);
 }

@@ -77,9 +77,9 @@ export async function showApproval(link: string | undefined, deps: PageDependenc
 /**
  * POST: checks the link again, reads the form, asks Step Functions whether the execution still
  * runs, and records the decision of the approver the link names through recordApproverDecision,
- * the same path record-decision takes. A click on a closed approval changes nothing (409),
- * except that the same approver repeating the same decision has it delivered again: a click
- * after a failed delivery still resumes the workflow.
+ * the same path record-decision takes. A click on a closed approval decides nothing (409, the
+ * refused attempt on record), except that the same approver repeating the same decision has it
+ * delivered again: a click after a failed delivery still resumes the workflow.
  *
  * Every refused click is on record as ApprovalAttemptRefused with its reason (a forged or
  * altered link 403, an expired link 410, a position that is no approver's 403, a closed approval

@@ -20,6 +20,8 @@ const SUMMARY_FIELDS: Partial<Record<string, readonly string[]>> = {
   ApprovalAutoDecided: ['decision', 'reason'],
   ApprovalDecided: ['decision', 'approverIndex'],
   ApprovalExpired: ['approvalId'],
+  // Why it was refused and whose link it was, when known; the window is in `--json`.
+  ApprovalAttemptRefused: ['reason', 'approverIndex', 'executionStatus'],
   PaymentRecorded: ['paymentId', 'amount', 'currency', 'mode'],
   ExecutionSucceeded: [],
   ExecutionFailed: ['error'],
