@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { parseLink, verifyApprovalLink } from '../shared/approvals/approval-link.js';
+import { parseLink, verifyApprovalLink, type LinkCheck } from '../shared/approvals/approval-link.js';
 import { countRefusal, recordAttemptRefused, type RefusalReason, type RefusalRecord } from '../shared/approvals/attempt-refused.js';
 import { approvalSubjectOf } from '../shared/approvals/approval-subject.js';
 import { checkExecution } from '../shared/approvals/execution-status.js';
@@ -157,7 +157,7 @@ function workflowOf(events: readonly StoredEvent[]): string | undefined {
  *   invented id writes nothing anywhere. The rate limit keeps a forger from growing a real stream;
  * - expired: the MAC verified, so the approval and the position are the key's own claims.
  */
-async function refusedLink(link: string | undefined, check: Exclude<Awaited<ReturnType<typeof verifyApprovalLink>>, { ok: true }>, deps: PageDependencies, intent: Intent): Promise<Served> {
+async function refusedLink(link: string | undefined, check: Exclude<LinkCheck, { ok: true }>, deps: PageDependencies, intent: Intent): Promise<Served> {
   if (check.problem === 'malformed') {
     if (intent === 'decide') countRefusal('forged-link');
     // Which part of a malformed link failed is a fixed word, safe and useful in the logs.
