@@ -58,7 +58,14 @@ async function servePage(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   if (method === 'GET') served = await showApproval(linkOf(event), pageDependencies());
   else if (method === 'POST') served = await decideApproval(linkOf(event), event, pageDependencies());
   else served = problemPage('method-not-allowed', { headers: { Allow: 'GET, POST' } });
-  logger.info('approval page served', { statusCode: served.statusCode, outcome: served.outcome, ...(served.approvalId ? { approvalId: served.approvalId } : {}) });
+  // A refusal beyond the rate limit is still here, with its reason (fixed words only): the record is limited, the logs are not.
+  logger.info('approval page served', {
+    statusCode: served.statusCode,
+    outcome: served.outcome,
+    ...(served.approvalId ? { approvalId: served.approvalId } : {}),
+    // refusalRecord only where the page itself wrote it; the shared decision path records its own.
+    ...(served.refusal ? { refusal: served.refusal.reason, ...(served.refusal.record ? { refusalRecord: served.refusal.record } : {}) } : {}),
+  });
   return toResponse(served);
 }
 
@@ -68,7 +75,8 @@ async function servePage(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
  * nothing, so mail scanners may fetch it); `POST /approvals/{link}` with a form body
  * `decision=approve|reject` (and an optional `comment`) records the decision of the
  * approver the signed link names and resumes the workflow, but only while Step Functions still
- * runs the execution (a link to an ended one is refused with 410 and the refusal recorded once).
+ * runs the execution (a link to an ended one is refused with 410). Every refused POST is on record as
+ * ApprovalAttemptRefused with its reason, rate limited per approval (routes.ts).
  * Every other outcome (a second click, an expired, forged, unknown or malformed link, Step
  * Functions out of reach) is a clear page with its status,
  * and no answer ever carries a task token, an address, the link's secret parts or an

@@ -136,6 +136,9 @@ export function executionEnded(executionStatus: string): Page {
 /** Why a link or a request cannot be served: each with its status and what to do next. */
 export type Problem =
   | 'already-decided'
+  | 'approval-expired'
+  | 'wrong-approver'
+  | 'duplicate-approver'
   | 'conflict'
   | 'expired'
   | 'forged'
@@ -153,6 +156,21 @@ const PROBLEMS: Record<Problem, { statusCode: number; title: string; text: strin
     statusCode: 409,
     title: 'Already decided',
     text: 'This approval was already decided; nothing was changed. There is nothing more to do.',
+  },
+  'approval-expired': {
+    statusCode: 410,
+    title: 'Request expired',
+    text: 'The time to decide this request has passed, so nothing was changed; the request was closed without approval. If it still needs a decision, it has to be submitted again.',
+  },
+  'wrong-approver': {
+    statusCode: 403,
+    title: 'Not an approver of this request',
+    text: 'This link does not belong to an approver of this request; nothing was changed. Use the link in your own approval email.',
+  },
+  'duplicate-approver': {
+    statusCode: 409,
+    title: 'You already decided',
+    text: 'Your decision on this request is already on record and cannot be changed; nothing was changed. The request now waits for the other approvers.',
   },
   conflict: {
     statusCode: 409,

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { verifyApprovalLink } from '../shared/approvals/approval-link.js';
+import { parseLink, verifyApprovalLink, type LinkCheck } from '../shared/approvals/approval-link.js';
+import { countRefusal, recordAttemptRefused, type RefusalReason, type RefusalRecord } from '../shared/approvals/attempt-refused.js';
 import { approvalSubjectOf } from '../shared/approvals/approval-subject.js';
 import { checkExecution } from '../shared/approvals/execution-status.js';
 import { humanDecision } from '../shared/approvals/guard.js';
@@ -26,8 +27,14 @@ export interface PageDependencies extends DecisionDependencies {
   stateMachineFor(workflow: string | undefined): string | undefined;
 }
 
-/** A page, and the approval it concerns once the link proved genuine (for the logs). */
-export type Served = Page & { approvalId?: string };
+/**
+ * A page, the approval it concerns once the link proved genuine, and the refusal it answered (for
+ * the logs: the reason, and whether the rate limit let it on the record).
+ */
+export type Served = Page & { approvalId?: string; refusal?: { reason: RefusalReason; record?: RefusalRecord } };
+
+/** Opening a link to show it (GET: records nothing, mail scanners fetch links) or to decide (POST: a refusal is an attempt on record). */
+type Intent = 'show' | 'decide';
 
 /** Step name in errors and logs of decisions made on the page. */
 export const PAGE_STEP = 'approval-page';
@@ -56,11 +63,11 @@ interface OpenedApproval {
  * const page = await showApproval(link, deps); // page.statusCode 200, page.outcome 'form'
  */
 export async function showApproval(link: string | undefined, deps: PageDependencies): Promise<Served> {
-  const found = await openApproval(link, deps);
+  const found = await openApproval(link, deps, 'show');
   if (!found.ok) return found.page;
   const opened = found.approval;
-  const closed = closedPage(opened, deps.now());
-  if (closed) return closed;
+  const closed = closedRefusal(opened, deps.now());
+  if (closed) return { ...closed.page, approvalId: opened.approvalId };
   const check = await checkExecution(opened.stateMachineArn, opened.executionId);
   if (check.state === 'unknown') return statusUnavailable(opened, check.errorName);
   if (check.state === 'ended') return { ...executionEnded(check.executionStatus), approvalId: opened.approvalId };
@@ -70,30 +77,36 @@ export async function showApproval(link: string | undefined, deps: PageDependenc
 /**
  * POST: checks the link again, reads the form, asks Step Functions whether the execution still
  * runs, and records the decision of the approver the link names through recordApproverDecision,
- * the same path record-decision takes. A click on a closed approval changes nothing (409),
- * except that the same approver repeating the same decision has it delivered again: a click
- * after a failed delivery still resumes the workflow.
+ * the same path record-decision takes. A click on a closed approval decides nothing (409, the
+ * refused attempt on record), except that the same approver repeating the same decision has it
+ * delivered again: a click after a failed delivery still resumes the workflow.
  *
- * A click on an approval whose execution ended decides nothing (410) and is recorded as
- * ApprovalAttemptRefused, once per approval however often it is clicked; when Step Functions
- * cannot say, nothing is decided or recorded (503, try again).
+ * Every refused click is on record as ApprovalAttemptRefused with its reason (a forged or
+ * altered link 403, an expired link 410, a position that is no approver's 403, a closed approval
+ * 409, a deadline passed 410, an execution that ended 410), rate limited per approval
+ * (functions/shared/approvals/refusal-limits.ts): the page answers the same whether or not the
+ * limit let it on the record. When Step Functions cannot say, nothing is decided or recorded
+ * (503, try again). A form that cannot be read is no attempt to decide and records nothing.
  *
  * @example
  * const page = await decideApproval(link, event, deps); // page.outcome 'approved'
  */
 export async function decideApproval(link: string | undefined, event: APIGatewayProxyEventV2, deps: PageDependencies): Promise<Served> {
-  const found = await openApproval(link, deps);
+  const found = await openApproval(link, deps, 'decide');
   if (!found.ok) return found.page;
   const opened = found.approval;
   const reading = readDecisionForm(event);
   if (!reading.ok) return { ...problemPage(reading.problem), approvalId: opened.approvalId };
   const form = reading.form;
-  const closed = closedPage(opened, deps.now());
-  if (closed && !isRepeat(opened, form)) return closed;
+  const closed = closedRefusal(opened, deps.now());
+  if (closed && !isRepeat(opened, form)) {
+    const record = await refuseOnRecord(opened.approvalId, closed.reason, opened.approverIndex, deps, opened.events);
+    return { ...closed.page, approvalId: opened.approvalId, refusal: { reason: closed.reason, record } };
+  }
   // Asked before anything is written: a decision nothing can act on is not recorded at all.
-  const check = await refuseUnlessRunning(opened, { store: deps.store, stateMachineArn: opened.stateMachineArn }, PAGE_STEP);
+  const check = await refuseUnlessRunning(opened, { store: deps.store, stateMachineArn: opened.stateMachineArn, now: deps.now }, PAGE_STEP);
   if (check.state === 'unknown') return statusUnavailable(opened, check.errorName);
-  if (check.state === 'ended') return { ...executionEnded(check.executionStatus), approvalId: opened.approvalId };
+  if (check.state === 'ended') return { ...executionEnded(check.executionStatus), approvalId: opened.approvalId, refusal: { reason: 'execution-not-running' } };
   const served = await record(opened, form, deps);
   return { ...served, approvalId: opened.approvalId };
 }
@@ -101,20 +114,24 @@ export async function decideApproval(link: string | undefined, event: APIGateway
 /**
  * Verifies the link and finds its approval and approver, or the page that says why not. The
  * approver is checked by position against the request's approverCount: showing the page
- * opens nothing sealed (mail scanners fetch links), only recording a decision does.
+ * opens nothing sealed (mail scanners fetch links), only recording a decision does. To decide,
+ * a refused link is an attempt on record (forged-link, expired-link, wrong-approver).
  */
-async function openApproval(link: string | undefined, deps: PageDependencies): Promise<{ ok: true; approval: OpenedApproval } | { ok: false; page: Served }> {
+async function openApproval(link: string | undefined, deps: PageDependencies, intent: Intent): Promise<{ ok: true; approval: OpenedApproval } | { ok: false; page: Served }> {
   const check = await verifyApprovalLink(link, deps.signer, deps.now());
-  if (!check.ok) {
-    const page = problemPage(check.problem);
-    // Which part of a malformed link failed is a fixed word, safe and useful in the logs.
-    return { ok: false, page: check.problem === 'malformed' ? { ...page, outcome: `malformed:${check.reason}` } : page };
-  }
+  if (!check.ok) return { ok: false, page: await refusedLink(link, check, deps, intent) };
   const { approvalId, approverIndex } = check.claims;
   const events = await readVerified(deps.store, approvalStream(approvalId));
   const state = approvalState(events);
   const executionId = state.executionId;
-  if (state.status === 'none' || executionId === undefined || approverIndex >= state.approverCount) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
+  if (state.status === 'none' || executionId === undefined) return { ok: false, page: { ...problemPage('unknown'), approvalId } };
+  if (approverIndex >= state.approverCount) {
+    // A genuine link naming a position the request does not have: the key signed it, so the position is a verified claim.
+    const page: Served = { ...problemPage('wrong-approver'), approvalId };
+    if (intent === 'show') return { ok: false, page };
+    const record = await refuseOnRecord(approvalId, 'wrong-approver', approverIndex, deps, events);
+    return { ok: false, page: { ...page, refusal: { reason: 'wrong-approver', record } } };
+  }
   // Several workflows share the site: the approval says whose it is (streams from before the workflow was recorded say nothing).
   const stateMachineArn = deps.stateMachineFor(workflowOf(events));
   if (stateMachineArn === undefined) return { ok: false, page: { ...problemPage('unknown'), outcome: 'unknown:workflow-not-served', approvalId } };
@@ -130,11 +147,68 @@ function workflowOf(events: readonly StoredEvent[]): string | undefined {
   return typeof workflow === 'string' ? workflow : undefined;
 }
 
-/** The page for an approval that can no longer be decided, or undefined while it is open. */
-function closedPage({ approvalId, state }: OpenedApproval, now: Date): Served | undefined {
-  if (state.status === 'approved' || state.status === 'rejected') return { ...alreadyDecided(state.status, state.decidedAt), approvalId };
-  if (state.status !== 'pending') return { ...problemPage('expired'), approvalId };
-  if (state.expiresAt !== undefined && now.getTime() >= Date.parse(state.expiresAt)) return { ...problemPage('expired'), approvalId };
+/**
+ * The page for a link that did not verify, and, to decide, the refusal on record:
+ * - malformed: no claim can be read, so no approval to record on; counted only;
+ * - forged: the claims did not verify, so the approval id is whatever the sender wrote. It is
+ *   recorded only on a stream that already holds a real approval request (never creating one),
+ *   with no approver position (an unverified claim is not evidence of who clicked): an auditor
+ *   sees that someone presented a forged link naming this approval, and a forger naming an
+ *   invented id writes nothing anywhere. The rate limit keeps a forger from growing a real stream;
+ * - expired: the MAC verified, so the approval and the position are the key's own claims.
+ */
+async function refusedLink(link: string | undefined, check: Exclude<LinkCheck, { ok: true }>, deps: PageDependencies, intent: Intent): Promise<Served> {
+  if (check.problem === 'malformed') {
+    if (intent === 'decide') countRefusal('forged-link');
+    // Which part of a malformed link failed is a fixed word, safe and useful in the logs.
+    return { ...problemPage('malformed'), outcome: `malformed:${check.reason}`, ...(intent === 'decide' ? { refusal: { reason: 'forged-link' as const } } : {}) };
+  }
+  if (check.problem === 'forged') {
+    const page = problemPage('forged');
+    if (intent === 'show') return page;
+    const claimed = parseLink(link);
+    if (!claimed.ok) {
+      countRefusal('forged-link');
+      return { ...page, refusal: { reason: 'forged-link' } };
+    }
+    const record = await refuseOnRecord(claimed.claims.approvalId, 'forged-link', undefined, deps);
+    // The claimed id is logged only once it named a real approval: otherwise it is the sender's text.
+    return { ...page, ...(record === 'no-approval' ? {} : { approvalId: claimed.claims.approvalId }), refusal: { reason: 'forged-link', record } };
+  }
+  const page = problemPage('expired');
+  if (intent === 'show') return page;
+  const record = await refuseOnRecord(check.claims.approvalId, 'expired-link', check.claims.approverIndex, deps);
+  return { ...page, ...(record === 'no-approval' ? {} : { approvalId: check.claims.approvalId }), refusal: { reason: 'expired-link', record } };
+}
+
+/**
+ * Records a refused attempt on the approval's own stream (read now unless the caller has it),
+ * within the rate limit; an approval id naming no request is only counted.
+ */
+async function refuseOnRecord(
+  approvalId: string,
+  reason: RefusalReason,
+  approverIndex: number | undefined,
+  deps: PageDependencies,
+  read?: readonly StoredEvent[],
+): Promise<RefusalRecord> {
+  const events = read ?? (await readVerified(deps.store, approvalStream(approvalId)));
+  const executionId = approvalState(events).executionId;
+  if (executionId === undefined) {
+    countRefusal(reason);
+    return 'no-approval';
+  }
+  return recordAttemptRefused(deps.store, events, { approvalId, executionId, reason, ...(approverIndex !== undefined ? { approverIndex } : {}) }, PAGE_STEP, deps.now());
+}
+
+/**
+ * Why an approval can no longer be decided, with its page, or undefined while it is open: closed
+ * (approved, rejected, or expired on record) is already-decided, an open one past its deadline is expired.
+ */
+function closedRefusal({ state }: OpenedApproval, now: Date): { reason: RefusalReason; page: Page } | undefined {
+  if (state.status === 'approved' || state.status === 'rejected') return { reason: 'already-decided', page: alreadyDecided(state.status, state.decidedAt) };
+  if (state.status !== 'pending') return { reason: 'already-decided', page: problemPage('approval-expired') };
+  if (state.expiresAt !== undefined && now.getTime() >= Date.parse(state.expiresAt)) return { reason: 'expired', page: problemPage('approval-expired') };
   return undefined;
 }
 
@@ -149,7 +223,7 @@ function isRepeat({ approverIndex, state }: OpenedApproval, form: DecisionForm):
   return previous !== undefined && previous.approverIndex === approverIndex && previous.decision === form.decision;
 }
 
-async function record(opened: OpenedApproval, form: DecisionForm, deps: PageDependencies): Promise<Page> {
+async function record(opened: OpenedApproval, form: DecisionForm, deps: PageDependencies): Promise<Served> {
   const { approvalId, executionId, approverIndex, state, events, view } = opened;
   try {
     const recorded = await recordApproverDecision(
@@ -167,19 +241,22 @@ async function record(opened: OpenedApproval, form: DecisionForm, deps: PageDepe
   }
 }
 
-/** The page for what recordApproverDecision refuses with; undefined for what only the error page may answer. */
-function pageForRefusal(error: unknown, form: DecisionForm): Page | undefined {
+/**
+ * The page for what recordApproverDecision refuses with (it put the refusal on record first);
+ * undefined for what only the error page may answer.
+ */
+function pageForRefusal(error: unknown, form: DecisionForm): Served | undefined {
   if (!(error instanceof WardflowError)) return undefined;
   switch (error.name) {
     case 'ApprovalClosed':
-      return problemPage('already-decided');
+      return { ...problemPage('already-decided'), refusal: { reason: 'already-decided' } };
     case 'ApprovalExpired':
-      return problemPage('expired');
+      return { ...problemPage('approval-expired'), refusal: { reason: 'expired' } };
     case 'ConcurrencyConflict':
       return problemPage('conflict');
     case 'ValidationFailed':
-      // The link named an approval or approver decide() does not accept: as if unknown.
-      return problemPage('unknown');
+      // The link named a position decide() does not find among the approvers.
+      return { ...problemPage('wrong-approver'), refusal: { reason: 'wrong-approver' } };
     case 'StepFailed':
       // Only delivery raises it, after the decision is on record.
       return decisionNotDelivered(form.decision);

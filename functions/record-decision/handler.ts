@@ -30,8 +30,15 @@ const STEP = 'record-decision';
  *
  * Before an open approval is decided, Step Functions is asked whether the execution still
  * runs (STATE_MACHINE_ARN names its state machine): when it ended, nothing is decided, the
- * refusal is recorded once (ApprovalAttemptRefused) and the call fails with StepFailed saying
+ * refusal is recorded (ApprovalAttemptRefused, rate limited) and the call fails with StepFailed saying
  * how it ended; when Step Functions cannot say, nothing is decided or recorded (retry).
+ *
+ * Every other refused attempt on the named execution's approval is on record too, before the
+ * error (recordApproverDecision): an address the request does not list (`wrong-approver`, no
+ * position and never the address), a closed approval (`already-decided`, with the position of a
+ * listed approver), a deadline that passed (`expired`). The same approver repeating the same
+ * decision is a re-delivery, not a refusal. Naming another execution's approval records nothing
+ * on it: the operator named the wrong execution, and that approval is not theirs to annotate.
  */
 export const handler = defineStep(
   {
@@ -69,7 +76,7 @@ async function refuseUnlessExecutionRuns(approvalId: string, events: readonly St
   const state = approvalState(events);
   const open = state.status === 'pending' && (state.expiresAt === undefined || ctx.deps.now().getTime() < Date.parse(state.expiresAt));
   if (!open || state.executionId !== ctx.executionId) return;
-  const deps = { store: ctx.deps.store, stateMachineArn: requireEnv('STATE_MACHINE_ARN') };
+  const deps = { store: ctx.deps.store, stateMachineArn: requireEnv('STATE_MACHINE_ARN'), now: ctx.deps.now };
   const check = await refuseUnlessRunning({ approvalId, executionId: ctx.executionId, events }, deps, STEP);
   if (check.state === 'ended') {
     throw new StepFailed(STEP, `approval ${approvalId} can no longer be decided: execution ${ctx.executionId} ended ${check.executionStatus}; nothing was decided`);

@@ -7,6 +7,7 @@ import { openStream } from '../shared/events/open-stream.js';
 import { SourceLabel } from '../shared/source-label.js';
 import { ENVIRONMENT_TIER_VARIABLE, InputClassification, refuseRealDataOutsideProd } from '../shared/input-classification.js';
 import { defineStep } from '../shared/middleware/step.js';
+import { PLATFORM_INPUT_FIELD, PlatformInputSchema, starterOf } from './started-by.js';
 
 const STEP = 'record-start';
 
@@ -57,27 +58,37 @@ function workflowInputSchema(): z.ZodType {
  * (ENVIRONMENT_TIER) is not prod, like any other bad input: ValidationFailed naming
  * input.classification, nothing else written (functions/shared/input-classification.ts). A
  * classification, one of two words, is kept in clear on ExecutionStarted when the input gives one.
+ *
+ * Who started it (started-by.ts): the platform's input field `wardflow: { startedBy }`, which
+ * `wardflow start` and the local runtime add, is taken out before the workflow's input is checked
+ * and sealed. ExecutionStarted keeps in clear `startedBy` (`aws:<account>:<type>`, `local`, or
+ * `unknown` when the start did not say) and `startedThrough` (`wardflow` or `other`), and seals the
+ * full principal beside the input. A malformed field is refused like any bad input (ValidationFailed
+ * naming input.wardflow), nothing written.
  */
 export const handler = defineStep(
   {
     name: STEP,
-    input: z.looseObject({ source: SourceLabel.optional(), classification: InputClassification.optional() }),
+    input: z.looseObject({ source: SourceLabel.optional(), classification: InputClassification.optional(), [PLATFORM_INPUT_FIELD]: PlatformInputSchema.optional() }),
     output: z.object({}),
   },
   async (input, ctx) => {
     const workflow = requireEnv('WORKFLOW_NAME');
-    const { source, classification, ...rest } = input;
+    const { source, classification, [PLATFORM_INPUT_FIELD]: platform, ...rest } = input;
     // Dev is not for real data: refused before the schema and before anything is written.
     const refusal = refuseRealDataOutsideProd(classification, process.env[ENVIRONMENT_TIER_VARIABLE]);
     if (refusal !== undefined) throw new ValidationFailed(`${STEP} input`, [refusal]);
     // Named like the middleware's own ValidationFailed: the field's path and what was expected, never its value.
-    const checked = workflowInputSchema().safeParse(input);
+    // The workflow's schema sees its own input only: the platform's field is not the workflow's.
+    const { [PLATFORM_INPUT_FIELD]: _platform, ...workflowFields } = input;
+    const checked = workflowInputSchema().safeParse(workflowFields);
     if (!checked.success) throw new ValidationFailed(`${STEP} input`, describeIssues(checked.error.issues, ['input']));
+    const starter = starterOf(platform);
     const started: NewEvent = {
       type: 'ExecutionStarted',
       actor: `step:${STEP}`,
-      data: { workflow, source: source ?? null, ...(classification === undefined ? {} : { classification }) },
-      sensitive: { input: rest as { [key: string]: Json } },
+      data: { workflow, source: source ?? null, ...(classification === undefined ? {} : { classification }), ...starter.clear },
+      sensitive: { input: rest as { [key: string]: Json }, ...(starter.sealed ?? {}) },
     };
     await openStream(
       ctx.deps.store,

@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
 import { STACK_OUTPUTS, WORKFLOW_OUTPUT_SUFFIX, workflowOfStackOutput } from '../stacks/stack-outputs.js';
 import { resolveDataFolder } from '../local/data-folder.js';
 import { readEndpointsFile, type EndpointsFile } from '../local/runtime/services/endpoints-file.js';
@@ -29,6 +30,8 @@ export interface Connection {
    * stack deployed before it had one: record-start still refuses).
    */
   tier: string | undefined;
+  /** AWS mode: STS, for who `start` runs as (GetCallerIdentity, starter-identity.ts); the local runtime has none. */
+  sts?: STSClient;
   /** The audit archive (`wardflow audit`): its bucket, read through `s3`. */
   s3: S3Client;
   /** The audit bucket's name; throws StackOutputMissing when a stack does not name it, so only `audit` needs it. */
@@ -130,6 +133,7 @@ async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Con
   const sfn = new SFNClient(config);
   const dynamodb = new DynamoDBClient(config);
   const s3 = new S3Client(config);
+  const sts = new STSClient(config);
   return {
     mode: 'aws',
     where: `stack ${stackName} (${where})`,
@@ -139,11 +143,13 @@ async function connectAws(target: Extract<Target, { mode: 'aws' }>): Promise<Con
     workflows,
     tier: outputs.find((o) => o.OutputKey === STACK_OUTPUTS.environmentTier)?.OutputValue || undefined,
     s3,
+    sts,
     auditBucket: () => output(STACK_OUTPUTS.auditBucketName),
     close() {
       sfn.destroy();
       dynamodb.destroy();
       s3.destroy();
+      sts.destroy();
     },
   };
 }

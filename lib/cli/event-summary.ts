@@ -6,7 +6,7 @@ import { maskEmails } from '../shared/mask.js';
  * paths reach into objects). The sealed part is never among them: it is never opened.
  */
 const SUMMARY_FIELDS: Partial<Record<string, readonly string[]>> = {
-  ExecutionStarted: ['workflow', 'source'],
+  ExecutionStarted: ['workflow', 'source', 'startedBy', 'startedThrough'],
   StepSucceeded: ['step', 'durationMs'],
   StepFailed: ['step', 'error'],
   ValidationFailed: ['step', 'source', 'issues'],
@@ -20,6 +20,8 @@ const SUMMARY_FIELDS: Partial<Record<string, readonly string[]>> = {
   ApprovalAutoDecided: ['decision', 'reason'],
   ApprovalDecided: ['decision', 'approverIndex'],
   ApprovalExpired: ['approvalId'],
+  // Why it was refused and whose link it was, when known; the window is in `--json`.
+  ApprovalAttemptRefused: ['reason', 'approverIndex', 'executionStatus'],
   PaymentRecorded: ['paymentId', 'amount', 'currency', 'mode'],
   ExecutionSucceeded: [],
   ExecutionFailed: ['error'],

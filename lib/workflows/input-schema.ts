@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigurationInvalid } from '../../functions/shared/errors.js';
+import { PLATFORM_INPUT_FIELD } from '../../functions/record-start/started-by.js';
 import { CLASSIFICATION_FIELD, InputClassification } from '../../functions/shared/input-classification.js';
 import type { AnyWorkflow } from './workflow-definition.js';
 
@@ -44,6 +45,10 @@ function withPlatformFields(workflowName: string, schema: Record<string, unknown
     throw new ConfigurationInvalid(
       `workflow ${workflowName}: its input declares "${CLASSIFICATION_FIELD}", a field the platform reserves (synthetic or real data); rename the workflow's field`,
     );
+  }
+  // Who started the execution travels in `wardflow` (functions/record-start/started-by.ts); RecordStart takes it out, so a workflow's own field of that name would vanish.
+  if (Object.hasOwn(properties, PLATFORM_INPUT_FIELD)) {
+    throw new ConfigurationInvalid(`workflow ${workflowName}: its input declares "${PLATFORM_INPUT_FIELD}", a field the platform reserves (who started the execution); rename the workflow's field`);
   }
   const { $schema: _, ...classification } = z.toJSONSchema(InputClassification) as Record<string, unknown>;
   return { ...schema, properties: { ...properties, [CLASSIFICATION_FIELD]: classification } };

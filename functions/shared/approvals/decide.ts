@@ -1,5 +1,6 @@
 import { ApprovalExpired, ValidationFailed, type WardflowError } from '../errors.js';
 import type { NewEvent } from '../events/event.js';
+import type { RefusalReason } from '../events/attempt-refused-data.js';
 import type { ApprovalState } from '../events/fold.js';
 import type { DecisionToDeliver } from './deliver-decision.js';
 import { closedApproval, foreignApproval, humanDecision } from './guard.js';
@@ -23,9 +24,14 @@ export interface DecideCommand {
 
 /**
  * What to do: append `events` (none when the same decision is already on record) and then
- * deliver `deliver` to the gate; or refuse with a named error, nothing appended or sent.
+ * deliver `deliver` to the gate; or refuse with a named error, nothing appended or sent. A
+ * refusal of an attempt on this approval also says why in the words of ApprovalAttemptRefused
+ * (`refusal`, with the approver's position when the approval lists them); a command naming another
+ * execution's approval, or none, has no `refusal`: there is no approval of its own to record it on.
  */
-export type Decided = { ok: true; events: NewEvent[]; deliver: DecisionToDeliver } | { ok: false; error: WardflowError };
+export type Decided =
+  | { ok: true; events: NewEvent[]; deliver: DecisionToDeliver }
+  | { ok: false; error: WardflowError; refusal?: { reason: RefusalReason; approverIndex?: number } };
 
 /** Where a refused decision's ValidationFailed says the bad value came from. */
 export const DECISION_SOURCE = 'record-decision input';
@@ -59,13 +65,20 @@ export function decide(command: DecideCommand, state: ApprovalState, approvers: 
   if (previous && listed && previous.approverIndex === listed.index && previous.decision === command.decision) {
     return { ok: true, events: [], deliver: { approvalId: command.approvalId, ...previous } };
   }
+  const position = listed !== undefined && listed.index < state.approverCount ? { approverIndex: listed.index } : {};
   const closed = closedApproval(state, command.approvalId);
-  if (closed) return { ok: false, error: closed };
+  // Another decision by the approver who decided is already-decided too: a closed approval takes no second decision from anyone.
+  if (closed) return { ok: false, error: closed, refusal: { reason: 'already-decided', ...position } };
   if (state.expiresAt !== undefined && now.getTime() >= Date.parse(state.expiresAt)) {
-    return { ok: false, error: new ApprovalExpired(command.approvalId) };
+    return { ok: false, error: new ApprovalExpired(command.approvalId), refusal: { reason: 'expired', ...position } };
   }
   if (listed === undefined || listed.index >= state.approverCount) {
-    return { ok: false, error: new ValidationFailed(DECISION_SOURCE, [{ path: 'input.approver', expected: 'one of the approvers of this approval' }]) };
+    // The address or position is not recorded: it is no approver's, and an address is personal data.
+    return {
+      ok: false,
+      error: new ValidationFailed(DECISION_SOURCE, [{ path: 'input.approver', expected: 'one of the approvers of this approval' }]),
+      refusal: { reason: 'wrong-approver' },
+    };
   }
   const { approvalId, executionId, decision, comment } = command;
   const approverIndex = listed.index;

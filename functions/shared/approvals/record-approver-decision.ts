@@ -6,6 +6,7 @@ import type { EventStore } from '../events/store.js';
 import { ConcurrencyConflict } from '../errors.js';
 import { emitMetrics } from '../metrics/emit.js';
 import { DIMENSION, METRIC } from '../metrics/metric-names.js';
+import { recordAttemptRefused } from './attempt-refused.js';
 import { approversOnRecord } from './approvers-on-record.js';
 import { decide, DECISION_SOURCE, type DecideCommand } from './decide.js';
 import { deliverDecision, type Delivery } from './deliver-decision.js';
@@ -38,7 +39,8 @@ export interface RecordedDecision {
  * naming the approver by address) and the approval page (the link naming them by position)
  * both come through here, so a decision means the same whichever way it arrives.
  *
- * Throws what `decide` refuses with (ValidationFailed, ApprovalClosed, ApprovalExpired),
+ * Throws what `decide` refuses with (ValidationFailed, ApprovalClosed, ApprovalExpired), a
+ * refused attempt on this approval first recorded as ApprovalAttemptRefused (attempt-refused.ts),
  * TamperDetected for an altered stream, ConcurrencyConflict, and StepFailed (naming `step`)
  * when Step Functions refuses the token or cannot be reached; the decision is then on record
  * and calling again with the same decision delivers it without appending.
@@ -69,7 +71,11 @@ export async function recordApproverDecision(
     const foreign = foreignApproval(state, command.executionId, DECISION_SOURCE);
     if (foreign) throw foreign;
     const decided = decide(command, state, await approversOnRecord(events, sealer), now());
-    if (!decided.ok) throw decided.error;
+    if (!decided.ok) {
+      // On record before the caller hears it, whichever way the attempt came (page or record-decision), rate limited.
+      if (decided.refusal) await recordAttemptRefused(store, events, { approvalId: command.approvalId, executionId: command.executionId, ...decided.refusal }, step, now());
+      throw decided.error;
+    }
     try {
       if (decided.events.length > 0) await store.append(stream, state.version, decided.events);
     } catch (error) {

@@ -1,5 +1,7 @@
 import { ValidationFailed, type ValidationIssue } from '../errors.js';
+import { attemptRefusedIssues } from './attempt-refused-data.js';
 import { isRegisteredDomainType } from './domain-types.js';
+import { executionStartedIssues } from './execution-started-data.js';
 import { EVENT_TYPES, type NewEvent } from './event.js';
 import { guardTriggeredIssues } from './guard-triggered.js';
 import { appendableKinds, isAppendableKind } from './stream-kinds.js';
@@ -78,6 +80,10 @@ function checkNewEvent(event: NewEvent, at: string, issues: ValidationIssue[]): 
     checkJson(event.data, `${at}.data`, 0, issues);
     // Guard findings are kinds and offsets only: refused here if text could ride along.
     if (event.type === 'GuardTriggered') issues.push(...guardTriggeredIssues(event.data, `${at}.data`));
+    // Refusals are written on a flood of untrusted clicks: only positions and fixed words, never an address or a link.
+    if (event.type === 'ApprovalAttemptRefused') issues.push(...attemptRefusedIssues(event.data, `${at}.data`));
+    // Who started it stands in clear only as an account and a principal type.
+    if (event.type === 'ExecutionStarted') issues.push(...executionStartedIssues(event.data, `${at}.data`));
   }
   if (event.sensitive !== undefined) {
     if (!isPlainObject(event.sensitive)) issues.push({ path: `${at}.sensitive`, expected: 'a plain JSON object or absent' });

@@ -27,9 +27,11 @@ export const EVENT_TYPES = [
   'ApprovalExpired',
   'ApprovalEscalated',
   /**
-   * A decision was refused without deciding anything: `{ approvalId, executionId, reason, executionStatus }`,
-   * reason `execution-not-running` (the execution ended, so nothing could act on a decision). At most
-   * one per approval and reason, however many clicks; never an address or a token.
+   * A decision was refused without deciding anything: `{ approvalId, executionId, reason, approverIndex?,
+   * executionStatus?, window? }`, reason from the closed list in attempt-refused-data.ts (forged-link,
+   * expired-link, wrong-approver, already-decided, duplicate-approver, expired, execution-not-running).
+   * Rate limited per approval (functions/shared/approvals/refusal-limits.ts); never an address, a token or a link.
+   * Folds ignore it: it changes no status.
    */
   'ApprovalAttemptRefused',
   'PaymentRecorded',

@@ -50,6 +50,8 @@ export const METRIC = {
   oldestApprovalWaitPercent: 'OldestApprovalWaitPercent',
   /** Count, by workflow and error: executions that ended FAILED, TIMED_OUT or ABORTED, by the error Step Functions gave. */
   executionsEndedBadly: 'ExecutionsEndedBadly',
+  /** Count, by refusal reason: refused attempts to decide an approval, whether or not the rate limit let them on the record. */
+  approvalAttemptsRefused: 'ApprovalAttemptsRefused',
 } as const;
 
 /** Dimension names. */
@@ -60,6 +62,7 @@ export const DIMENSION = {
   error: 'error',
   source: 'source',
   decision: 'decision',
+  reason: 'reason',
 } as const;
 
 /** The source dimension when the input names none, or names one that is not a valid label. */

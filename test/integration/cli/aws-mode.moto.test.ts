@@ -67,11 +67,15 @@ describeWithMoto('wardflow CLI in AWS mode', (moto) => {
     // The id its streams are keyed by: `<workflow>:<name>`.
     expect(executionId).toBe('invoice-approval:moto-run-1');
     expect(executionArn).toMatch(/:execution:wardflow-dev-invoice-approval:moto-run-1$/);
-    // moto has it, with the input as given.
+    // moto has it, with the input as given and who started it, as moto's STS GetCallerIdentity answered.
     const sfn = new SFNClient(config());
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     sfn.destroy();
-    expect(JSON.parse(described.input!)).toEqual({ invoiceText: 'Total due: USD 12,480.00', source: 'test' });
+    expect(JSON.parse(described.input!)).toEqual({
+      invoiceText: 'Total due: USD 12,480.00',
+      source: 'test',
+      wardflow: { startedBy: expect.stringMatching(/^arn:aws:(iam|sts)::\d{12}:(root|user|assumed-role|federated-user)/) },
+    });
 
     const listed = await aws('executions', '--status', 'RUNNING', '--json');
     expect(listed.code).toBe(0);

@@ -252,7 +252,7 @@ describe('a decision racing another writer of the approval stream', () => {
     expect((await world.approvalEvents(`${id}-1`)).map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalTokenReplaced', 'ApprovalDecided']);
   });
 
-  it('finds the approval closed when another decision landed meanwhile, and records nothing', async () => {
+  it('finds the approval closed when another decision landed meanwhile: decides nothing, and the refused attempt is on record', async () => {
     const id = 'exec-decision-race';
     await gate(id, FIRST_TOKEN);
     const store = world.deps.store;
@@ -261,8 +261,10 @@ describe('a decision racing another writer of the approval stream', () => {
       await decision(id, 'reject');
     });
     expect(await failureOf(decision(id, 'approve'))).toBeInstanceOf(ApprovalClosed);
-    expect((await world.approvalEvents(`${id}-1`)).map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
-    expect(approvalState(await world.approvalEvents(`${id}-1`)).status).toBe('rejected');
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided', 'ApprovalAttemptRefused']);
+    expect(approval[2]).toMatchObject({ actor: 'step:record-decision', data: { reason: 'already-decided', approverIndex: 0 }, sealed: null });
+    expect(approvalState(approval).status).toBe('rejected');
   });
 });
 

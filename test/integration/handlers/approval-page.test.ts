@@ -237,7 +237,7 @@ describe('POST /approvals/{link}', () => {
     expectNoLeaks(link);
   });
 
-  it('answers a second click with 409 and appends nothing; only the same decision is re-sent, and Step Functions refuses the closed token', async () => {
+  it('answers a second click with 409 and records the refused one once; only the same decision is re-sent, and Step Functions refuses the closed token', async () => {
     const id = 'exec-page-twice';
     const link = await requestLink(id);
     // As Step Functions does: a token whose task already closed is TaskTimedOut.
@@ -252,7 +252,10 @@ describe('POST /approvals/{link}', () => {
     expect(other.statusCode).toBe(409);
     expect((await page('GET', link)).statusCode).toBe(409);
 
-    expect(await world.approvalEvents(`${id}-1`)).toEqual(recorded);
+    // The same decision again is a re-delivery, not a refusal; the other decision is refused, on record once (one per reason and position per window).
+    const after = await world.approvalEvents(`${id}-1`);
+    expect(after.slice(0, recorded.length)).toEqual(recorded);
+    expect(after.slice(recorded.length).map((e) => [e.type, e.data.reason, e.data.approverIndex])).toEqual([['ApprovalAttemptRefused', 'already-decided', 0]]);
     // The first click's delivery, then the repeat's (refused as closed); the other decision reached nobody.
     expect(sfnMock.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input.taskToken)).toEqual([TOKEN, TOKEN]);
     expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
@@ -271,6 +274,7 @@ describe('POST /approvals/{link}', () => {
 
     const second = await approve(link);
     expect(second.statusCode).toBe(409);
+    // A repeat of the decision on record: delivered again, not refused, nothing appended.
     expect(await approvalTypes(id)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(2);
     expectNoLeaks(link);
@@ -282,7 +286,9 @@ describe('POST /approvals/{link}', () => {
     const answers = await Promise.all([approve(link), reject(link)]);
     expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     const approval = await world.approvalEvents(`${id}-1`);
-    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
+    // The loser's click is a refused attempt on record: the approval was decided by then.
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided', 'ApprovalAttemptRefused']);
+    expect(approval[2]!.data).toMatchObject({ reason: 'already-decided', approverIndex: 0 });
     expect(deliveries(sfnMock)).toHaveLength(1);
   });
 
@@ -301,19 +307,22 @@ describe('POST /approvals/{link}', () => {
 });
 
 describe('links that cannot decide', () => {
-  it('answers an expired link with 410 on GET and POST, and records nothing', async () => {
+  it('answers an expired link with 410 on GET and POST; only the POST is on record (expired-link, with the position)', async () => {
     const id = 'exec-page-expired';
     const link = await requestLink(id);
     world.setNow(new Date('2026-12-02T08:59:00.000Z'));
     const shown = await page('GET', link);
     expect(shown.statusCode).toBe(410);
     expect(shown.body).toContain('Link expired');
-    expect((await approve(link)).statusCode).toBe(410);
     expect(await approvalTypes(id)).toEqual(['ApprovalRequested']);
+    expect((await approve(link)).statusCode).toBe(410);
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalAttemptRefused']);
+    expect(approval[1]!.data).toEqual({ approvalId: `${id}-1`, executionId: id, reason: 'expired-link', approverIndex: 0, window: '2026-12-02T08:00:00.000Z' });
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
-  it('answers a forged or altered link with 403, and records nothing', async () => {
+  it('answers a forged or altered link with 403; POSTs are on record on the real approval they claim, without a position', async () => {
     const id = 'exec-page-forged';
     const link = await requestLink(id);
     const [payload, mac] = link.split('.') as [string, string];
@@ -332,23 +341,32 @@ describe('links that cannot decide', () => {
       expect(shown.body).toContain('Link not valid');
       expect((await approve(forged)).statusCode).toBe(403);
     }
-    // Altered so that the claims no longer read: malformed, not forged.
+    // Altered so that the claims no longer read: malformed, not forged, and no approval to record it on.
     expect((await approve(changeOneCharacter(link, 3))).statusCode).toBe(400);
-    expect(await approvalTypes(id)).toEqual(['ApprovalRequested']);
+    // Four forgeries claim this approval: one event (one per reason and position per window); none names a position.
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalAttemptRefused']);
+    expect(approval[1]!.data).toEqual({ approvalId: `${id}-1`, executionId: id, reason: 'forged-link', window: '2026-12-01T09:00:00.000Z' });
     expect(sfnMock.calls()).toHaveLength(0);
+    expectNoLeaks(link, mac);
   });
 
-  it('answers a genuine link to an unknown approval or approver with 404', async () => {
+  it('answers a genuine link to an unknown approval with 404 (nothing to record on), and to an unknown approver with 403, on record', async () => {
     const id = 'exec-page-unknown';
     const link = await requestLink(id);
     const unknownApproval = await signApprovalLink({ ...parseClaims(link), approvalId: 'exec-nobody-1' }, world.signer);
     const unknownApprover = await signApprovalLink({ ...parseClaims(link), approverIndex: 1 }, world.signer);
-    for (const genuine of [unknownApproval, unknownApprover]) {
-      expect((await page('GET', genuine)).statusCode).toBe(404);
-      expect((await approve(genuine)).statusCode).toBe(404);
-    }
+    expect((await page('GET', unknownApproval)).statusCode).toBe(404);
+    expect((await approve(unknownApproval)).statusCode).toBe(404);
     expect(await world.approvalEvents('exec-nobody-1')).toEqual([]);
+    const shown = await page('GET', unknownApprover);
+    expect(shown.statusCode).toBe(403);
+    expect(shown.body).toContain('Not an approver of this request');
     expect(await approvalTypes(id)).toEqual(['ApprovalRequested']);
+    expect((await approve(unknownApprover)).statusCode).toBe(403);
+    const approval = await world.approvalEvents(`${id}-1`);
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalAttemptRefused']);
+    expect(approval[1]!.data).toMatchObject({ reason: 'wrong-approver', approverIndex: 1 });
   });
 
   it('answers a malformed address with 400 and other methods with 405', async () => {

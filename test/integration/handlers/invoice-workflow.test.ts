@@ -63,7 +63,8 @@ describe('invoice-approval steps against dynalite', () => {
       'ExecutionSucceeded', 'StepSucceeded',
     ]);
     expect(executionState(events).status).toBe('succeeded');
-    expect(events[0]!.data).toEqual({ workflow: 'invoice-approval', source: 'examples/invoice-small.json' });
+    // Started by calling the step directly: nobody said who.
+    expect(events[0]!.data).toEqual({ workflow: 'invoice-approval', source: 'examples/invoice-small.json', startedBy: 'unknown', startedThrough: 'other' });
     expect(await openSealed(events[0]!, world.deps.sealer)).toEqual({ input: { invoiceText } });
     expect(events[2]!.data).toMatchObject({ step: 'extract-invoice', guard: 'pii', verdict: 'redact', spans: [expect.objectContaining({ kind: 'IBAN', field: 'invoiceText' })] });
     expect(events[3]!.data).toMatchObject({ modelId: 'local.invoice-parser-v1', provider: 'local-stand-in', costUsd: 0 });
@@ -154,7 +155,7 @@ describe('invoice-approval steps against dynalite', () => {
     expect(await openSealed(requested!, world.deps.sealer)).toEqual({ taskToken: TASK_TOKEN, approvers: ['approver@example.com'] });
     expect(executionState(await world.executionEvents(id)).status).toBe('waiting-for-approval');
 
-    // Not an approver: refused, nothing recorded, the gate told nothing.
+    // Not an approver: refused (the attempt on record, without the address), nothing decided, the gate told nothing.
     const stranger = await failureOf(callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'mallory@example.com', decision: 'approve' }));
     expect(stranger).toBeInstanceOf(ValidationFailed);
     expect(deliveries(sfnMock)).toHaveLength(0);
@@ -167,10 +168,11 @@ describe('invoice-approval steps against dynalite', () => {
     expect(JSON.parse(success[0]!.args[0].input.output!)).toEqual({ approved: true, approvalId: policy.approvalId, approverIndex: 0 });
 
     const approval = await world.approvalEvents(policy.approvalId);
-    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
-    expect(approval[1]).toMatchObject({ actor: 'approver:0', data: { approvalId: policy.approvalId, executionId: id, approverIndex: 0, decision: 'approve' } });
+    expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalAttemptRefused', 'ApprovalDecided']);
+    expect(approval[1]!.data).toMatchObject({ reason: 'wrong-approver' });
+    expect(approval[2]).toMatchObject({ actor: 'approver:0', data: { approvalId: policy.approvalId, executionId: id, approverIndex: 0, decision: 'approve' } });
     // The address as the request listed it (not as typed), sealed with the comment.
-    expect(await openSealed(approval[1]!, world.deps.sealer)).toEqual({ approver: 'approver@example.com', comment: 'ok, contract renewal' });
+    expect(await openSealed(approval[2]!, world.deps.sealer)).toEqual({ approver: 'approver@example.com', comment: 'ok, contract renewal' });
     expect(approvalState(approval).status).toBe('approved');
 
     // A second click changes nothing.

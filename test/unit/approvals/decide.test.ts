@@ -149,3 +149,20 @@ describe('decide', () => {
     expect(errorOf(when(events, {}, undefined, []))).toBe('ApprovalClosed');
   });
 });
+
+describe('decide: the refusal it names for ApprovalAttemptRefused', () => {
+  const refusalOf = (decided: Decided) => (decided.ok ? undefined : decided.refusal);
+
+  it('names already-decided (with the position of a listed approver), expired, and wrong-approver (with no position)', () => {
+    expect(refusalOf(when(given(requested, approved), { decision: 'reject' }))).toEqual({ reason: 'already-decided', approverIndex: 0 });
+    expect(refusalOf(when(given(requested), {}, '2026-12-02T09:00:00.000Z'))).toEqual({ reason: 'expired', approverIndex: 0 });
+    expect(refusalOf(when(given(requested), { approver: { address: 'someone@example.com' } }))).toEqual({ reason: 'wrong-approver' });
+    expect(refusalOf(when(given(requested), { approver: { index: 3 } }))).toEqual({ reason: 'wrong-approver' });
+  });
+
+  it('names nothing for a repeat of the decision on record (a re-delivery) or another execution\'s approval (nothing of its own to record on)', () => {
+    expect(when(given(requested, approved)).ok).toBe(true);
+    expect(refusalOf(when(given(requested), { executionId: 'e2' }))).toBeUndefined();
+    expect(refusalOf(when([]))).toBeUndefined();
+  });
+});

@@ -46,6 +46,15 @@ describe('summarizeEvent', () => {
     );
   });
 
+  it('says who started an execution in the words of its clear part, and why an attempt was refused', () => {
+    expect(summarizeEvent({ type: 'ExecutionStarted', data: { workflow: 'invoice-approval', source: null, startedBy: 'aws:123456789012:assumed-role', startedThrough: 'wardflow' } })).toBe(
+      'workflow=invoice-approval startedBy=aws:123456789012:assumed-role startedThrough=wardflow',
+    );
+    expect(summarizeEvent({ type: 'ApprovalAttemptRefused', data: { approvalId: 'e1-1', executionId: 'e1', reason: 'expired-link', approverIndex: 1, window: '2026-12-01T09:00:00.000Z' } })).toBe(
+      'reason=expired-link approver=#2',
+    );
+  });
+
   it('falls back to the plain top-level values of types it has no entry for, cut short', () => {
     expect(summarizeEvent({ type: 'ApprovalEscalated', data: { to: 'ops@example.org', level: 2, nested: { a: 1 } } })).toBe('to=o•••@example.org level=2');
     const long = summarizeEvent({ type: 'ApprovalEscalated', data: { reason: 'x'.repeat(500) } });

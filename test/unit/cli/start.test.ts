@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -24,7 +25,8 @@ describe('wardflow start', () => {
     expect(run.code).toBe(0);
     const call = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(call.stateMachineArn).toBe(INVOICE_MACHINE_ARN);
-    expect(call.input).toBe(readFileSync(EXAMPLE, 'utf8'));
+    // The file's input, and who starts it in the platform's field (the local runtime: the OS user).
+    expect(JSON.parse(call.input!)).toEqual({ ...JSON.parse(readFileSync(EXAMPLE, 'utf8')), wardflow: { startedBy: `local:${userInfo().username}` } });
     // No name given: a fresh UUID, the execution name; the id its streams are keyed by is `<workflow>:<name>`.
     expect(call.name).toMatch(/^[0-9a-f-]{36}$/);
     const id = `invoice-approval:${call.name}`;
@@ -51,7 +53,7 @@ describe('wardflow start', () => {
     const run = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-', '--name', 'piped'], { stdin: piped('{"invoiceText": "Total due: ', 'EUR 10.00"}') });
     expect(run.code).toBe(0);
     expect(run.out).toEqual(['invoice-approval:piped']);
-    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand).at(-1)!.args[0].input.input!)).toEqual({ invoiceText: 'Total due: EUR 10.00' });
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand).at(-1)!.args[0].input.input!)).toEqual({ invoiceText: 'Total due: EUR 10.00', wardflow: { startedBy: `local:${userInfo().username}` } });
   });
 
   it('refuses input marked as real data on the local runtime (never prod), naming the field, without starting anything; takes synthetic', async () => {
@@ -168,6 +170,15 @@ describe('wardflow start: the workflow\'s declared input', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/not a valid invoice-approval input: \(root\): expected/);
     expect(run.stderr).not.toContain('planted-extra-value');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('wardflow start: the platform field', () => {
+  it('refuses an input that already has a "wardflow" field, without starting anything', async () => {
+    const run = await runCliCaptured(['start', 'invoice-approval', '--data-dir', folder.dir, '--input', '-'], { stdin: '{"invoiceText": "Total due: EUR 10.00", "wardflow": {"startedBy": "arn:aws:iam::123456789012:root"}}' });
+    expect(run.code).toBe(1);
+    expect(run.err).toEqual(['wardflow: the input from standard input has a field "wardflow", which the platform reserves (who started the execution); rename it.']);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });

@@ -30,4 +30,8 @@ describe('the classification of an execution input', () => {
     expect(() => workflowInputJsonSchema({ name: 'tiny', input: z.object({ classification: z.string() }) })).toThrow(ConfigurationInvalid);
     expect(() => workflowInputJsonSchema({ name: 'tiny', input: z.object({ classification: z.string() }) })).toThrow(/"classification", a field the platform reserves/);
   });
+
+  it('refuses a workflow that declares "wardflow", the field that says who started the execution', () => {
+    expect(() => workflowInputJsonSchema({ name: 'tiny', input: z.object({ wardflow: z.string() }) })).toThrow(/"wardflow", a field the platform reserves/);
+  });
 });

@@ -8,6 +8,8 @@ import { freeBasePort } from '../services/free-ports.js';
 import { localEventReader } from './event-reader.js';
 import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from '../services/inbox-client.js';
 import { startLocalRuntime } from './runtime.js';
+import { userInfo } from 'node:os';
+import { localStarter, withStarter } from '../../../../functions/record-start/started-by.js';
 
 export interface DemoRow {
   workflow: string;
@@ -65,7 +67,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
         }
         const stateMachineArn = machines[example.workflow]!;
         const name = executionNameFor(example);
-        const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: example.input }));
+        const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: withStarter(example.input, localStarter(userInfo)) }));
         print(`started ${exampleKey(example)} as ${name}`);
         if (example.expected.approver) await answerApproval(example, name, endpoints.endpoints.inbox, deadline, print);
         return { example, name, executionArn: executionArn! };

@@ -3,6 +3,8 @@ import { type Example, exampleKey, executionNameFor, loadWorkflowExamples } from
 import { servicePaths } from '../services/local-services.js';
 import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { divertProcessOutput } from '../lambda/step-log.js';
+import { userInfo } from 'node:os';
+import { localStarter, withStarter } from '../../../../functions/record-start/started-by.js';
 
 export interface DevOptions {
   dataDir: string;
@@ -59,7 +61,7 @@ export async function runDev(options: DevOptions): Promise<number> {
       startedArns.set(exampleKey(example), { arn: executionArn, name });
       if (example.expected.approver !== undefined) waiting += 1;
       const start = async () => {
-        await runtime.engine.startExecution({ stateMachineArn: arn, name, input: example.input });
+        await runtime.engine.startExecution({ stateMachineArn: arn, name, input: withStarter(example.input, localStarter(userInfo)) });
         print(`  started example ${exampleKey(example)} as execution ${name}`);
       };
       if (after === undefined) {
