@@ -82,7 +82,7 @@ describe('check-grounding', () => {
     expect(error.message).not.toContain('499.99');
     const events = await world.executionEvents('exec-invented');
     expect(events.map((e) => e.type)).toEqual(['GuardTriggered', 'StepFailed']);
-    expect(events[0]!.data).toEqual({ step: 'check-grounding', guard: 'grounding', fields: ['currency', 'amount'] });
+    expect(events[0]!.data).toEqual({ step: 'check-grounding', guard: 'grounding', verdict: 'block', spans: [], fields: ['currency', 'amount'] });
     expect(JSON.stringify(events.map((e) => e.data))).not.toContain('499.99');
   });
 });
