@@ -39,7 +39,7 @@ describe('a throwaway workflow on the local runtime', { timeout: 240_000 }, () =
     const events = await reader.execution('expense-claim:claim-1');
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['ExecutionStarted', 'ApprovalRequested', 'ApprovalNotified', 'ExecutionSucceeded']));
     expect(events.filter((e) => e.type === 'StepSucceeded').map((e) => e.data.step)).toEqual(['record-start', 'read-claim', 'request-approval', 'record-claim', 'record-outcome']);
-    expect(events[0]!.data).toEqual({ workflow: 'expense-claim', source: null });
+    expect(events[0]!.data).toEqual({ workflow: 'expense-claim', source: null, startedBy: 'unknown', startedThrough: 'other' });
     const approval = await reader.approval('expense-claim:claim-1-1');
     expect(approval.map((e) => e.type)).toEqual(['ApprovalRequested', 'ApprovalDecided']);
     expect(approval[0]!.data).toMatchObject({ workflow: 'expense-claim', subject: { title: 'Expense claim of 42.5 by Jane Roe' } });
