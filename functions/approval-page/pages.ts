@@ -49,7 +49,7 @@ const STYLE = [
   'button{font:inherit;min-height:44px;padding:.5rem 1.25rem;margin:.75rem .5rem 0 0;border-radius:6px;border:1px solid #1b1f24;background:#fff;color:#1b1f24;cursor:pointer}',
   'button.approve{background:#1a7f37;color:#fff;border-color:#1a7f37}button.reject{background:#cf222e;color:#fff;border-color:#cf222e}',
   ':focus-visible{outline:3px solid #0a3069;outline-offset:2px}textarea:focus{outline:3px solid #0a3069;outline-offset:2px}',
-  '.note{color:#57606a;font-size:.9rem}',
+  '.note{color:#57606a;font-size:.9rem}#comment-hint{margin:.25rem 0 .5rem}',
   '@media (max-width:30rem){body{padding:0}main{margin:0;border-width:0 0 1px;border-radius:0;padding:1rem}dl{grid-template-columns:1fr;gap:0}dd{margin-bottom:.5rem}button{width:100%;margin-right:0}}',
 ].join('');
 

@@ -138,6 +138,14 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
     await inspect(phone, 'already-decided', 'phone');
   });
 
+  it('has an accessibility check that does find a serious violation where there is one', async () => {
+    // A control page: a nameless button and grey-on-white text must fail, or a green check above proves nothing.
+    const page = await pageAt('phone');
+    await page.setContent('<!doctype html><html lang="en"><title>control</title><main><h1>Control</h1><p style="color:#bbb">faint</p><button></button></main></html>');
+    const serious = await seriousViolations(page);
+    expect(serious.map((v) => v.split(' ')[0])).toEqual(expect.arrayContaining(['button-name', 'color-contrast']));
+  });
+
   it('rejecting on the page ends the execution', async () => {
     const { url, execution } = await linkFor('invoice-unknown-vendor.json');
     const phone = await pageAt('phone');
