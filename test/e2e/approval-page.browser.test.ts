@@ -106,6 +106,13 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
     const desktop = await pageAt('desktop');
     await desktop.goto(runtime.endpoints.endpoints.inbox);
     await desktop.getByText('Approval needed: Invoice NW-88213 from Northwind Traders').first().waitFor({ timeout: 15_000 });
+    // The inbox keeps both parts of the email, and both say who is asked and by when.
+    const { emails } = (await (await fetch(new URL('store', runtime.endpoints.endpoints.inbox))).json()) as { emails: { body: { text?: string; html?: string } }[] };
+    const email = emails.find((e) => e.body.text?.includes(url));
+    for (const part of [email?.body.text, email?.body.html]) {
+      expect(part).toContain('You are the only approver; your decision closes it.');
+      expect(part).toMatch(/Decide by:?(<\/bdi><\/th><td><bdi>|\s+)in \d+ (hours|days), on \w+day /);
+    }
 
     await desktop.goto(url);
     // The subject the invoice workflow declares: its title heads the page and names it.
