@@ -1,4 +1,6 @@
 import type { ApprovalSubject } from '../shared/approvals/approval-subject.js';
+import { askedInWords } from '../shared/approvals/asked-words.js';
+import { deadlineInWords } from '../shared/approvals/deadline-words.js';
 import { flatText, formatUtc } from '../shared/approvals/display-text.js';
 import { escapeHtml } from '../shared/approvals/escape-html.js';
 
@@ -25,25 +27,39 @@ export interface ApprovalView {
   subject: ApprovalSubject | undefined;
   /** ISO-8601 expiry of the approval. */
   expiresAt: string | undefined;
+  /** How many approvers the request names: the page says who is asked by this count, never by address. */
+  approverCount: number;
+  /** When the page is shown: the deadline is told relative to it ("in 2 days, on ..."). */
+  now: Date;
 }
 
+/**
+ * Accessible by construction: body text #1b1f24 and notes #57606a on white (15.6:1 and 6.2:1),
+ * white on the green #1a7f37 and the red #cf222e buttons (5.1:1 and 5.4:1), all above WCAG AA's
+ * 4.5:1; a focus outline that shows on every control; no fixed widths, and one column below
+ * 30rem so a 360 px phone shows every value without scrolling sideways; touch targets 44 px high.
+ */
 const STYLE = [
-  'body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;background:#f6f7f9;color:#1b1f24}',
-  'main{max-width:36rem;margin:2rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:8px}',
-  'h1{font-size:1.4rem;margin-top:0}',
+  'body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;padding:1rem;background:#f6f7f9;color:#1b1f24}',
+  'main{max-width:36rem;margin:1rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:8px}',
+  'h1{font-size:1.4rem;margin-top:0;overflow-wrap:anywhere}',
   'dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}',
-  'textarea{width:100%;box-sizing:border-box;font:inherit}',
-  'button{font:inherit;padding:.5rem 1.25rem;margin:.75rem .5rem 0 0;border-radius:6px;border:1px solid #1b1f24;cursor:pointer}',
+  'label{display:block;font-weight:600;margin-top:1rem}',
+  'textarea{width:100%;box-sizing:border-box;font:inherit;color:inherit;border:1px solid #57606a;border-radius:6px;padding:.5rem}',
+  'button{font:inherit;min-height:44px;padding:.5rem 1.25rem;margin:.75rem .5rem 0 0;border-radius:6px;border:1px solid #1b1f24;background:#fff;color:#1b1f24;cursor:pointer}',
   'button.approve{background:#1a7f37;color:#fff;border-color:#1a7f37}button.reject{background:#cf222e;color:#fff;border-color:#cf222e}',
-  '.note{color:#57606a;font-size:.9rem}',
+  ':focus-visible{outline:3px solid #0a3069;outline-offset:2px}textarea:focus{outline:3px solid #0a3069;outline-offset:2px}',
+  '.note{color:#57606a;font-size:.9rem}#comment-hint{margin:.25rem 0 .5rem}',
+  '@media (max-width:30rem){body{padding:0}main{margin:0;border-width:0 0 1px;border-radius:0;padding:1rem}dl{grid-template-columns:1fr;gap:0}dd{margin-bottom:.5rem}button{width:100%;margin-right:0}}',
 ].join('');
 
 /**
  * The page a GET on a valid link shows: what is being approved (the subject's title as the
- * page's title and heading, its fields as a definition list), a comment box and two buttons.
+ * page's title and heading, who is asked, its fields as a definition list with the deadline in
+ * the approver's terms), a labelled comment box and two buttons.
  *
  * @example
- * decisionForm({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z' }).statusCode; // 200
+ * decisionForm({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', approverCount: 2, now: new Date() }).statusCode; // 200
  */
 export function decisionForm(view: ApprovalView): Page {
   const title = titleOf(view);
@@ -51,10 +67,14 @@ export function decisionForm(view: ApprovalView): Page {
     // <bdi> keeps right-to-left or override characters in the title from reordering the page around it.
     `<h1><bdi>${escapeHtml(title)}</bdi></h1>`,
     '<p>Review this request, then approve or reject it. Approving lets the workflow continue; rejecting ends it.</p>',
+    // One level today: its approvers, and the first decision closes it.
+    `<p>${escapeHtml(askedInWords({ quorum: 1, approverCount: view.approverCount }))}</p>`,
     facts(view),
     '<form method="post">',
-    '<label for="comment">Comment (optional, at most 2000 characters)</label>',
-    '<textarea id="comment" name="comment" maxlength="2000" rows="4"></textarea>',
+    '<label for="comment">Comment (optional)</label>',
+    // The comment is recorded sealed, beside the approver's address (decide.ts): the hint says so.
+    '<p class="note" id="comment-hint">At most 2000 characters. It is kept encrypted with your decision, for the audit.</p>',
+    '<textarea id="comment" name="comment" maxlength="2000" rows="4" aria-describedby="comment-hint"></textarea>',
     '<button class="approve" type="submit" name="decision" value="approve">Approve</button>',
     '<button class="reject" type="submit" name="decision" value="reject">Reject</button>',
     '</form>',
@@ -266,13 +286,13 @@ function titleOf(view: ApprovalView): string {
   return title === '' ? 'Approval request' : title;
 }
 
-/** What is being approved, as a definition list: the subject's fields, then the approval and its expiry. */
+/** What is being approved, as a definition list: the subject's fields, then the approval and its deadline in the approver's terms. */
 function facts(view: ApprovalView): string {
   const { subject } = view;
   const rows: [string, string][] = [
     ...(subject ? subject.fields.map((field): [string, string] => [field.label, field.value]) : [['Request', '(not recorded)'] as [string, string]]),
     ['Approval', view.approvalId],
-    ['Decide before', view.expiresAt === undefined ? '(no expiry recorded)' : formatUtc(view.expiresAt)],
+    ['Decide by', view.expiresAt === undefined ? '(no deadline recorded)' : deadlineInWords(view.expiresAt, view.now)],
   ];
   // <bdi> keeps right-to-left or override characters in a value from reordering the page around it.
   return `<dl>${rows.map(([label, value]) => `<dt><bdi>${escapeHtml(label)}</bdi></dt><dd><bdi>${escapeHtml(value)}</bdi></dd>`).join('')}</dl>`;

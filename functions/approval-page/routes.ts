@@ -137,7 +137,15 @@ async function openApproval(link: string | undefined, deps: PageDependencies, in
   if (stateMachineArn === undefined) return { ok: false, page: { ...problemPage('unknown'), outcome: 'unknown:workflow-not-served', approvalId } };
   return {
     ok: true,
-    approval: { approvalId, executionId, approverIndex, state, events, stateMachineArn, view: { approvalId, subject: approvalSubjectOf(events), expiresAt: state.expiresAt } },
+    approval: {
+      approvalId,
+      executionId,
+      approverIndex,
+      state,
+      events,
+      stateMachineArn,
+      view: { approvalId, subject: approvalSubjectOf(events), expiresAt: state.expiresAt, approverCount: state.approverCount, now: deps.now() },
+    },
   };
 }
 

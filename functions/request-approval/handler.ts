@@ -134,7 +134,7 @@ function recordWaiting(ctx: StepContext, approvalId: string, expiresAt: string):
 
 /** Emails the approvers their links and queues ApprovalNotified for the execution's stream: how many, never who. */
 async function announce(ctx: StepContext, approval: ApprovalToAnnounce, settings: NotificationSettings): Promise<void> {
-  const recipients = await emailApprovers(approval, settings, linkSignerFor(settings.linkKeyId));
+  const recipients = await emailApprovers(approval, settings, linkSignerFor(settings.linkKeyId), ctx.deps.now());
   ctx.logger.info('approvers notified', { approvalId: approval.approvalId, recipients });
   ctx.record({ type: 'ApprovalNotified', actor: `step:${STEP}`, data: { approvalId: approval.approvalId, channel: 'email', recipients } });
 }

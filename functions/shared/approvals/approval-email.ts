@@ -1,7 +1,9 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { NotificationFailed, safeErrorName } from '../errors.js';
 import type { ApprovalSubject } from './approval-subject.js';
-import { flatText, formatUtc } from './display-text.js';
+import { askedInWords, type AskedOf } from './asked-words.js';
+import { deadlineInWords } from './deadline-words.js';
+import { flatText } from './display-text.js';
 import { escapeHtml } from './escape-html.js';
 import { environmentClient } from '../environment-clients.js';
 
@@ -21,6 +23,10 @@ export interface ApprovalEmailFacts {
   expiresAt: string;
   /** The signed approval link (see approval-link.ts). */
   url: string;
+  /** Who is asked: a count and a quorum, never the other approvers' addresses. */
+  asked: AskedOf;
+  /** When the email is written: the deadline is told relative to it ("in 2 days, on ..."). */
+  now: Date;
 }
 
 /** Subjects are one header line: no control characters (no header injection), and kept short. */
@@ -32,15 +38,17 @@ const INTRO = 'A request is waiting for your approval.';
 
 /**
  * The subject, text and HTML of an approval email: the subject's title as the email's subject
- * line (`Approval needed: <title>`) and heading, its fields as rows, then the approval and when
- * the link expires. Every value is escaped in the HTML part (titles and values may come from a
+ * line (`Approval needed: <title>`) and heading, who is asked (a count, never the other
+ * approvers' addresses), its fields as rows, then the approval and its deadline in the
+ * approver's terms ("in 2 days, on Saturday 5 December 2026 at 09:00 UTC"). The text and HTML
+ * parts carry the same facts. Every value is escaped in the HTML part (titles and values may come from a
  * model reading an untrusted document), control characters are flattened everywhere (the
  * subject is one clean line, the text part keeps its own lines), and the only link is the
  * signed approval link.
  *
  * @example
  * const subject = { title: 'Purchase order PO-7 from Contoso', fields: [{ label: 'Amount', value: '9100.00 EUR' }] };
- * const email = composeApprovalEmail({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', url });
+ * const email = composeApprovalEmail({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', url, asked: { quorum: 1, approverCount: 2 }, now: new Date() });
  * email.subject; // 'Approval needed: Purchase order PO-7 from Contoso'
  */
 export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
@@ -50,12 +58,14 @@ export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
   const rows: [string, string][] = [
     ...(subject ? subject.fields.map((field): [string, string] => [flatText(field.label), flatText(field.value)]) : [['Request', '(not recorded)'] as [string, string]]),
     ['Approval', facts.approvalId],
-    ['Link expires', formatUtc(facts.expiresAt)],
+    ['Decide by', deadlineInWords(facts.expiresAt, facts.now)],
   ];
+  const asked = askedInWords(facts.asked);
   const emailSubject = oneLine(`Approval needed: ${title ?? facts.approvalId}`);
   const labelColumn = Math.min(MAX_LABEL_COLUMN, Math.max(...rows.map(([label]) => label.length + 2)));
   const text = [
     INTRO,
+    asked,
     '',
     ...(title !== undefined ? [title, ''] : []),
     ...rows.map(([label, value]) => `${`${label}: `.padEnd(labelColumn)}${value}`),
@@ -70,7 +80,7 @@ export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
     '<!doctype html>',
     `<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(emailSubject)}</title></head>`,
     '<body style="font-family: sans-serif; line-height: 1.5">',
-    `<p>${INTRO}</p>`,
+    `<p>${INTRO} ${escapeHtml(asked)}</p>`,
     // <bdi> keeps right-to-left or override characters in recorded text from reordering the email around it.
     ...(title !== undefined ? [`<h1 style="font-size: 1.25em"><bdi>${escapeHtml(title)}</bdi></h1>`] : []),
     '<table>',

@@ -23,7 +23,8 @@ export interface EmailSettings {
 
 /**
  * Emails each approver a link of their own, signed by `signer`, naming the approval, the
- * approver's position and the approval's expiry; never the task token. Call it only once
+ * approver's position, how many approvers are asked, and the deadline relative to `now`;
+ * never the task token, never another approver's address. Call it only once
  * the approval is on record, so a link can never name an approval that does not exist.
  * One approver after the other: the first failure stops it (NotificationFailed, or
  * SecretUnavailable when the link key is out of reach) and the retried gate sends them all
@@ -33,9 +34,9 @@ export interface EmailSettings {
  * opens a link decides as the approver it was sent to; the first decision closes the approval.
  *
  * @example
- * const sent = await emailApprovers({ approvalId: 'exec-42-1', approvers: ['approver@example.com', 'deputy@example.com'], subject, expiresAt }, { siteUrl, from }, getLinkSigner());
+ * const sent = await emailApprovers({ approvalId: 'exec-42-1', approvers: ['approver@example.com', 'deputy@example.com'], subject, expiresAt }, { siteUrl, from }, getLinkSigner(), new Date());
  */
-export async function emailApprovers(approval: ApprovalToAnnounce, settings: EmailSettings, signer: LinkSigner): Promise<number> {
+export async function emailApprovers(approval: ApprovalToAnnounce, settings: EmailSettings, signer: LinkSigner, now: Date): Promise<number> {
   const expiresAt = linkExpiry(approval.expiresAt);
   let sent = 0;
   for (const [approverIndex, approver] of approval.approvers.entries()) {
@@ -45,6 +46,9 @@ export async function emailApprovers(approval: ApprovalToAnnounce, settings: Ema
       subject: approval.subject,
       expiresAt: approval.expiresAt,
       url: approvalLinkUrl(settings.siteUrl, link),
+      // One level today: its approvers, and the first decision closes it.
+      asked: { quorum: 1, approverCount: approval.approvers.length },
+      now,
     });
     await sendApprovalEmail({ from: settings.from, to: approver, approvalId: approval.approvalId, email });
     sent++;

@@ -17,6 +17,8 @@ const email = composeApprovalEmail({
   subject: { title: 'Purchase order PO-7 from <Contoso> & Sons', fields: [{ label: 'Supplier', value: 'Contoso <Ltd> & Sons' }] },
   expiresAt: '2026-12-02T08:59:00.000Z',
   url: 'https://approvals.example.test/approvals/eyJ2IjoxfQ.bWFj',
+  asked: { quorum: 1, approverCount: 1 },
+  now: new Date('2026-11-30T08:59:00.000Z'),
 });
 
 interface MotoMessage {

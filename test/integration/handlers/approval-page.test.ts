@@ -104,8 +104,11 @@ describe('GET /approvals/{link}', () => {
     expect(response.body).toContain('<h1><bdi>Purchase order PO-7 from Contoso</bdi></h1>');
     expect(response.body).toContain(
       '<dl><dt><bdi>Supplier</bdi></dt><dd><bdi>Contoso Ltd</bdi></dd><dt><bdi>Total</bdi></dt><dd><bdi>9100.00 EUR</bdi></dd>' +
-        `<dt><bdi>Approval</bdi></dt><dd><bdi>${id}-1</bdi></dd><dt><bdi>Decide before</bdi></dt><dd><bdi>2026-12-02 08:59 UTC</bdi></dd></dl>`,
+        `<dt><bdi>Approval</bdi></dt><dd><bdi>${id}-1</bdi></dd><dt><bdi>Decide by</bdi></dt><dd><bdi>in 24 hours, on Wednesday 2 December 2026 at 08:59 UTC</bdi></dd></dl>`,
     );
+    // Who is asked, by count only: the one approver's address stays sealed.
+    expect(response.body).toContain('<p>You are the only approver; your decision closes it.</p>');
+    expect(response.body).toContain('<label for="comment">Comment (optional)</label>');
     expect(response.body).toContain('Approving lets the workflow continue; rejecting ends it.');
     expect(response.body).not.toMatch(/invoice|vendor|payment/i);
     expect(response.body).toContain('<form method="post">');

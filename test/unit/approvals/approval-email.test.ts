@@ -30,8 +30,12 @@ const subject: ApprovalSubject = {
     { label: 'Total', value: '9100.00 EUR' },
   ],
 };
+/** Two days before the expiry: the deadline reads "in 2 days". */
+const NOW = new Date('2026-11-30T08:59:00.000Z');
+const ASKED = { quorum: 1, approverCount: 3 } as const;
+const DEADLINE = 'in 2 days, on Wednesday 2 December 2026 at 08:59 UTC';
 const compose = (s: ApprovalSubject | undefined = subject): ApprovalEmail =>
-  composeApprovalEmail({ approvalId: 'exec-42-1', subject: s, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK });
+  composeApprovalEmail({ approvalId: 'exec-42-1', subject: s, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK, asked: ASKED, now: NOW });
 /** A subject with `value` everywhere a workflow can put text. */
 const hostile = (value: string): ApprovalSubject => ({ title: value, fields: [{ label: value, value }, { label: 'Plain', value }] });
 
@@ -48,7 +52,7 @@ describe('composeApprovalEmail', () => {
     const email = compose();
     expect(email.subject).toBe('Approval needed: Purchase order PO-7 from Contoso');
     for (const part of [email.text, email.html]) {
-      for (const fact of ['A request is waiting for your approval', 'Purchase order PO-7 from Contoso', 'Contoso Ltd', 'PO-7', '9100.00 EUR', 'exec-42-1', '2026-12-02 08:59 UTC', URL_OF_LINK]) {
+      for (const fact of ['A request is waiting for your approval', 'Purchase order PO-7 from Contoso', 'Contoso Ltd', 'PO-7', '9100.00 EUR', 'exec-42-1', DEADLINE, 'You are one of 3 approvers; the first decision closes it.', URL_OF_LINK]) {
         expect(part).toContain(fact);
       }
     }
@@ -57,11 +61,12 @@ describe('composeApprovalEmail', () => {
       ['Order number', 'PO-7'],
       ['Total', '9100.00 EUR'],
       ['Approval', 'exec-42-1'],
-      ['Link expires', '2026-12-02 08:59 UTC'],
+      ['Decide by', DEADLINE],
     ]);
     expect(heading(email.html)).toBe('Purchase order PO-7 from Contoso');
-    expect(email.text.split('\n').slice(0, 9)).toEqual([
+    expect(email.text.split('\n').slice(0, 10)).toEqual([
       'A request is waiting for your approval.',
+      'You are one of 3 approvers; the first decision closes it.',
       '',
       'Purchase order PO-7 from Contoso',
       '',
@@ -69,7 +74,7 @@ describe('composeApprovalEmail', () => {
       'Order number: PO-7',
       'Total:        9100.00 EUR',
       'Approval:     exec-42-1',
-      'Link expires: 2026-12-02 08:59 UTC',
+      `Decide by:    ${DEADLINE}`,
     ]);
     expect(email.html).toContain(`<a href="${URL_OF_LINK}">`);
   });
@@ -84,9 +89,9 @@ describe('composeApprovalEmail', () => {
     expect(cells(email.html)).toEqual([
       ['Notes', ''],
       ['Approval', 'exec-42-1'],
-      ['Link expires', '2026-12-02 08:59 UTC'],
+      ['Decide by', DEADLINE],
     ]);
-    expect(cells(compose({ title: 'Deploy', fields: [] }).html).map(([label]) => label)).toEqual(['Approval', 'Link expires']);
+    expect(cells(compose({ title: 'Deploy', fields: [] }).html).map(([label]) => label)).toEqual(['Approval', 'Decide by']);
   });
 
   it('keeps the HTML structure and shows each naughty or XSS string as text, escaped, in the title, labels and values', () => {
@@ -126,8 +131,24 @@ describe('composeApprovalEmail', () => {
     expect(cell(email.html, 'Total')).toBe('1.00');
   });
 
+  it('carries the same facts in the text part as in the HTML part: every row, who is asked, the deadline and the link', () => {
+    const email = compose();
+    const textOfHtml = unescape(email.html.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ');
+    for (const [label, value] of cells(email.html)) {
+      expect(email.text).toMatch(new RegExp(`^${label}: +${(value ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    }
+    for (const sentence of email.text.split('\n').filter((line) => line !== '' && !line.includes(':') && !line.startsWith('http'))) {
+      expect(textOfHtml, sentence).toContain(sentence);
+    }
+  });
+
+  it('says a deadline that has passed has passed, in both parts', () => {
+    const email = composeApprovalEmail({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK, asked: ASKED, now: new Date('2026-12-02T11:59:00.000Z') });
+    for (const part of [email.text, email.html]) expect(part).toContain('passed 3 hours ago, on Wednesday 2 December 2026 at 08:59 UTC');
+  });
+
   it('says so when the request recorded no subject', () => {
-    const email = composeApprovalEmail({ approvalId: 'exec-42-1', subject: undefined, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK });
+    const email = composeApprovalEmail({ approvalId: 'exec-42-1', subject: undefined, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK, asked: ASKED, now: NOW });
     expect(email.subject).toBe('Approval needed: exec-42-1');
     expect(email.text).toContain('(not recorded)');
     expect(cell(email.html, 'Request')).toBe('(not recorded)');
@@ -216,5 +237,24 @@ describe('request-approval emails', () => {
     expect(sent).not.toContain(Buffer.from(PLANTED_SECRET).toString('base64'));
     expect(sent).not.toContain(Buffer.from(PLANTED_SECRET).toString('base64url'));
     expect(sent).toContain('https://approvals.example.test/approvals/');
+  });
+
+  it('tells each of several approvers how many are asked and when to decide, in both parts, never the token nor another address', async () => {
+    vi.stubEnv('APPROVERS', '["first.approver@example.com","second.approver@example.com","third.approver@example.com"]');
+    await requestApproval({ executionId: 'exec-three', taskToken: PLANTED_SECRET, input: { approvalId: 'exec-three-1', subject } }, context);
+    const calls = ses.commandCalls(SendEmailCommand);
+    expect(calls).toHaveLength(3);
+    for (const call of calls) {
+      const input = call.args[0].input;
+      const to = input.Destination!.ToAddresses![0]!;
+      const body = input.Content!.Simple!.Body!;
+      for (const part of [body.Text!.Data!, body.Html!.Data!]) {
+        expect(part).toContain('You are one of 3 approvers; the first decision closes it.');
+        // Asked at 09:00 with a day to decide (less the gate's safety margin): a day from now, on Wednesday.
+        expect(part).toMatch(/Decide by:?.*in (23|24) hours, on Wednesday 2 December 2026 at 0[89]:\d\d UTC/s);
+        expect(part).not.toContain(PLANTED_SECRET);
+        expect(part.match(/[\w.]+@example\.com/g) ?? [], to).toEqual([]);
+      }
+    }
   });
 });
