@@ -2,7 +2,7 @@ import type { RefusalReason } from '../../events/attempt-refused-data.js';
 import type { LevelDeliver, LevelEvent } from './events.js';
 import { reached } from './instants.js';
 import { levelStartedData } from './route.js';
-import type { LevelState } from './state.js';
+import { type LevelState, votesOfGroupAsked } from './state.js';
 
 /**
  * An approver's vote at a level, pure: what to append, or why it is refused.
@@ -53,7 +53,8 @@ export function voteAtLevel(state: LevelState, vote: LevelVote, now: Date): Vote
   const level = vote.level ?? state.level;
   const group = vote.group ?? state.group;
 
-  const onRecord = level === state.level && group === state.group ? state.votes[level]?.find((recorded) => recorded.approverIndex === approverIndex) : undefined;
+  // A level's votes stay on record after it completes or escalates, so a repeated click on an earlier level's link is found too.
+  const onRecord = Number.isSafeInteger(level) && level >= 0 ? state.votes[level]?.find((recorded) => recorded.group === group && recorded.approverIndex === approverIndex) : undefined;
   if (onRecord !== undefined && onRecord.decision === decision) {
     const decidedBy = state.decidedBy;
     const ended = decidedBy !== undefined && decidedBy.level === level && decidedBy.group === group && decidedBy.approverIndex === approverIndex;
@@ -79,7 +80,7 @@ export function voteAtLevel(state: LevelState, vote: LevelVote, now: Date): Vote
     events.push({ type: 'ApprovalDecided', actor, data: { approvalId, executionId, approverIndex, decision, level } });
     return { ok: true, events, deliver: { kind: 'failure', error: 'ApprovalRejected' } };
   }
-  const approvals = (state.votes[level] ?? []).filter((recorded) => recorded.decision === 'approve').length + 1;
+  const approvals = votesOfGroupAsked(state).filter((recorded) => recorded.decision === 'approve').length + 1;
   if (approvals < state.quorum) return { ok: true, events };
   events.push({ type: 'ApprovalLevelCompleted', actor, data: { approvalId, level, decision: 'approve' } });
   const following = state.route[level + 1];

@@ -6,5 +6,5 @@
 export { startRoute, type RouteIds, type Routing } from './route.js';
 export { finalDeliver, type LevelVote, type VoteOutcome, type VoteRefusalReason, voteAtLevel } from './decide.js';
 export { asEventData, LEVEL_EVENT_TYPES, type LevelDeliver, type LevelEvent, type LevelEventData, type LevelEventType, levelEventIssues, MAX_GROUP_SIZE, type RoutedLevel } from './events.js';
-export { evolveLevels, type FoldableEvent, initialLevelState, type LevelState, levelState, type LevelStatus, type RecordedVote } from './state.js';
+export { evolveLevels, type FoldableEvent, initialLevelState, type LevelState, levelState, type LevelStatus, type RecordedVote, votesOfGroupAsked } from './state.js';
 export { nextTimerAt, onTimer, type TimerOutcome } from './timers.js';

@@ -10,6 +10,8 @@ import { type ApprovalDecidedData, type ApprovalLevelStartedData, type ApprovalR
 export type LevelStatus = 'routing' | 'pending' | 'approved' | 'rejected' | 'expired';
 
 export interface RecordedVote {
+  /** The group asked when the vote was cast: positions name people only within their group. */
+  group: string;
   approverIndex: number;
   decision: 'approve' | 'reject';
 }
@@ -30,7 +32,8 @@ export interface LevelState {
   approverCount: number;
   /**
    * Votes per level, by position in the group asked. An escalation asks another group, whose
-   * positions name other people, so it starts the level's votes afresh.
+   * positions name other people: only the votes of the group asked now count towards the quorum
+   * (votesOfGroupAsked).
    */
   votes: RecordedVote[][];
   deadlineAt?: string;
@@ -85,8 +88,9 @@ export function evolveLevels(state: LevelState, event: FoldableEvent): LevelStat
       const vote = data as unknown as ApprovalVotedData;
       if (!isOpen(state, vote.level) || vote.group !== state.group || vote.approverIndex >= state.approverCount) return next;
       const atLevel = state.votes[vote.level] ?? [];
-      if (atLevel.some((recorded) => recorded.approverIndex === vote.approverIndex)) return next;
-      const votes = state.votes.map((list, i) => (i === vote.level ? [...list, { approverIndex: vote.approverIndex, decision: vote.decision }] : list));
+      if (atLevel.some((recorded) => recorded.group === vote.group && recorded.approverIndex === vote.approverIndex)) return next;
+      const recorded: RecordedVote = { group: vote.group, approverIndex: vote.approverIndex, decision: vote.decision };
+      const votes = state.votes.map((list, i) => (i === vote.level ? [...list, recorded] : list));
       return { ...next, votes };
     }
     case 'ApprovalLevelCompleted': {
@@ -95,7 +99,7 @@ export function evolveLevels(state: LevelState, event: FoldableEvent): LevelStat
     }
     case 'ApprovalReminderSent':
       if (state.status !== 'pending' || data.level !== state.level || state.remindedAt !== undefined) return next;
-      return { ...next, remindedAt: event.time ?? state.reminderAt ?? 'recorded' };
+      return { ...next, remindedAt: event.time ?? state.reminderAt ?? state.deadlineAt };
     case 'ApprovalExpired':
       return state.status === 'pending' || state.status === 'routing' ? { ...next, status: 'expired' } : next;
     case 'ApprovalDecided': {
@@ -138,6 +142,15 @@ function levelStarted(state: LevelState, next: LevelState, started: ApprovalLeve
     deadlineAt: started.deadlineAt,
     ...(started.reminderAt !== undefined ? { reminderAt: started.reminderAt } : {}),
     escalated: escalation,
-    votes: state.votes.map((list, i) => (i === started.level ? [] : list)),
   };
+}
+
+/**
+ * The votes at the level asked now that count: those of the group asked now.
+ *
+ * @example
+ * votesOfGroupAsked(state).filter((vote) => vote.decision === 'approve').length; // approvals so far
+ */
+export function votesOfGroupAsked(state: LevelState): RecordedVote[] {
+  return (state.votes[state.level] ?? []).filter((vote) => vote.group === state.group);
 }

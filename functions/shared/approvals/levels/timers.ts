@@ -1,6 +1,6 @@
 import type { LevelDeliver, LevelEvent } from './events.js';
 import { levelTimes, reached } from './instants.js';
-import type { LevelState } from './state.js';
+import { type LevelState, votesOfGroupAsked } from './state.js';
 
 /**
  * Reminders and deadlines, pure: what a timer firing at `now` appends, and when the next timer
@@ -60,7 +60,7 @@ export function onTimer(state: LevelState, now: Date): TimerOutcome {
     };
   }
   if (state.reminderAt !== undefined && state.remindedAt === undefined && reached(now, state.reminderAt)) {
-    const voted = new Set((state.votes[level] ?? []).map((vote) => vote.approverIndex));
+    const voted = new Set(votesOfGroupAsked(state).map((vote) => vote.approverIndex));
     const approverIndexes = Array.from({ length: state.approverCount }, (_, index) => index).filter((index) => !voted.has(index));
     return { events: [{ type: 'ApprovalReminderSent', actor: ACTOR, data: { approvalId, level, approverIndexes } }], remind: approverIndexes };
   }

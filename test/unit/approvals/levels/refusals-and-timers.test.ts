@@ -50,6 +50,11 @@ describe('votes refused, with the reason ApprovalAttemptRefused records', () => 
     expect(voteAtLevel(levelState([]), { approverIndex: 0, decision: 'approve' }, at(3))).toEqual({ ok: false, reason: 'wrong-approver' });
   });
 
+  it('a double click on an earlier level, after it completed, is a no-op, not a refusal', () => {
+    const state = directorsWithOneApproval().state();
+    expect(voteAtLevel(state, { approverIndex: 0, decision: 'approve', level: 0, group: 'managers' }, at(3))).toEqual({ ok: true, events: [] });
+  });
+
   it('already-decided: a link for a level that completed', () => {
     const state = directorsWithOneApproval().state();
     expect(voteAtLevel(state, { approverIndex: 1, decision: 'approve', level: 0, group: 'managers' }, at(3))).toEqual({ ok: false, reason: 'already-decided' });
