@@ -136,4 +136,18 @@ describe('levelEventIssues', () => {
     expect(levelEventIssues('ApprovalLevelCompleted', { approvalId: 'e-1', level: 0, decision: 'reject' }, 'd').map((i) => i.path)).toEqual(['d.decision']);
     expect(levelEventIssues('StepSucceeded', { anything: true }, 'd')).toEqual([]);
   });
+
+  it('accepts ApprovalDecided and ApprovalExpired as the single-approver gates write them today', () => {
+    expect(levelEventIssues('ApprovalDecided', { approvalId: 'exec-1-1', executionId: 'exec-1', approverIndex: 0, decision: 'reject' }, 'd')).toEqual([]);
+    expect(levelEventIssues('ApprovalExpired', { approvalId: 'exec-1-1', executionId: 'exec-1' }, 'd')).toEqual([]);
+  });
+
+  it('refuses a routed level whose quorum exceeds its group, or an escalation without its resolved size', () => {
+    const level = { name: 'l', group: 'g', quorum: 2, approverCount: 2, deadlineHours: 5, onDeadline: 'fail' };
+    const routed = (levels: unknown[]) => levelEventIssues('ApprovalRouted', { approvalId: 'e-1', executionId: 'e', rule: 'r', levels }, 'd').map((i) => i.path);
+    expect(routed([level])).toEqual([]);
+    expect(routed([{ ...level, quorum: 3 }])).toEqual(['d.levels[0].quorum']);
+    expect(routed([{ ...level, onDeadline: { escalateTo: 'h', deadlineHours: 5 } }])).toEqual(['d.levels[0].onDeadline']);
+    expect(routed([])).toEqual(['d.levels']);
+  });
 });
