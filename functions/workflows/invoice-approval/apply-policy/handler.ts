@@ -43,8 +43,10 @@ function approvalPolicy(): ApprovalPolicy {
  * IBAN, and an amount under the threshold. The vendor name, the IBAN and the amount come from a
  * document anyone can write; only the register, which a vendor-master approver keeps, decides
  * whom the money goes to. A guard of this execution that asked for a person (GuardTriggered with
- * verdict `human` on its stream, e.g. an injection in the invoice) sends it to one too. An auto-approval is itself a decision on record: ApprovalAutoDecided
- * (with the rule that decided) opens and closes the approval's stream.
+ * verdict `human` on its stream, e.g. an injection in the invoice) sends it to one too.
+ *
+ * An auto-approval is itself a decision on record: ApprovalAutoDecided (with the rule that
+ * decided) opens and closes the approval's stream.
  *
  * The recorded decision wins over a fresh one: when Step Functions retries this step after
  * its ApprovalAutoDecided was written, the answer is what was recorded, even if
