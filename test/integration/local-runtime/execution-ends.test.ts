@@ -46,7 +46,13 @@ describe('the local runtime records endings the workflow could not', () => {
     const input = readFileSync(join(EXAMPLES_FOLDER, 'invoice-large.json'), 'utf8');
     const { executionArn } = await local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn, name: 'ends-stopped', input });
     await waitForApprovalLink(local().runtime.endpoints.endpoints.inbox, 'invoice-approval:ends-stopped', Date.now() + 60_000);
-    expect(executionState(await local().reader.execution('invoice-approval:ends-stopped')).status).toBe('waiting-for-approval');
+    // The email goes out before request-approval's audit middleware records the request on the execution
+    // stream (after the handler returns): on a loaded machine the inbox can be first, so wait for the stream.
+    const waiting = await eventually(async () => {
+      const { status } = executionState(await local().reader.execution('invoice-approval:ends-stopped'));
+      return status === 'waiting-for-approval' ? status : undefined;
+    }, 'the execution stream to record that it waits for approval', 60_000);
+    expect(waiting).toBe('waiting-for-approval');
 
     await local().runtime.engine.stopExecution({ executionArn });
     expect((await local().runtime.engine.waitUntilEnded(executionArn, 60_000)).status).toBe('ABORTED');
