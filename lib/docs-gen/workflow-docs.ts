@@ -173,7 +173,7 @@ function workflowPage(workflow: AnyWorkflow, environments: readonly NamedEnviron
           environments.map((environment) => {
             const context = { settings: workflowSettings(workflow, environment), environment };
             const hours = gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours;
-            return [environment.name, environment.config.tier, String(gate.approvers(context).length), `${hours} hours, then the execution fails closed`];
+            return [environment.name, environment.config.tier, String((gate.approvers?.(context) ?? []).length), `${hours} hours, then the execution fails closed`];
           }),
         ),
         '',

@@ -128,10 +128,29 @@ export interface ApprovalSubjectDeclaration {
   readonly fields: readonly SubjectField[];
 }
 
-/** A human approval gate: the execution waits (a task token) until an approver decides through a signed emailed link. */
+/**
+ * A gate's approval policy (docs/approval-policies.md): rules as data that auto-approve, auto-reject
+ * or route the request through levels of approver groups with quorums, deadlines, reminders and
+ * escalation. The policy is one file for every environment; who is in each group is per environment.
+ */
+export interface GatePolicyDeclaration<Settings> {
+  /** Absolute path of the policy's JSON file, e.g. `new URL('./approval-policy.json', import.meta.url).pathname`; read and checked at synth. */
+  readonly file: string;
+  /** The members (email addresses) of every group the policy names, from the workflow's settings in the environment. */
+  readonly groups: (context: SettingsContext<Settings>) => Readonly<Record<string, readonly string[]>>;
+  /** Every fact the policy declares: the JsonPath of its value in the state at the gate, e.g. `{ amount: '$.invoice.amount' }`. */
+  readonly facts: Readonly<Record<string, string>>;
+}
+
+/**
+ * A human approval gate: the execution waits (a task token) until approvers decide through signed
+ * emailed links. Give either `approvers` (one list; the first decision closes the gate) or `policy`.
+ */
 export interface GateDeclaration<Settings> {
-  /** Who is asked: 1 to 20 addresses, from the workflow's settings in the environment. */
-  readonly approvers: (context: SettingsContext<Settings>) => readonly string[];
+  /** Who is asked: 1 to 20 addresses, from the workflow's settings in the environment; the first decision closes the gate. */
+  readonly approvers?: (context: SettingsContext<Settings>) => readonly string[];
+  /** Rules, levels, quorums and deadlines as data, instead of `approvers`. */
+  readonly policy?: GatePolicyDeclaration<Settings>;
   /** What approvers see. */
   readonly subject: ApprovalSubjectDeclaration;
   /** Hours the gate waits before the execution fails closed. @default the environment's approvalTimeoutHours */

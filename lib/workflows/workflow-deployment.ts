@@ -127,7 +127,7 @@ export class WorkflowDeployment extends Construct {
     const requestApprovals: Record<string, { step: WorkflowStep; timeout: Duration; number: number }> = {};
     gates.forEach(([key, gate], index) => {
       const timeout = Duration.hours(gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours);
-      const approvers = [...gate.approvers(context)];
+      const approvers = [...(gate.approvers?.(context) ?? [])];
       if (approvers.length < 1 || approvers.length > 20) {
         throw new ConfigurationInvalid(`workflow ${workflow.name}: gate ${key} in ${env} has ${approvers.length} approvers; give it 1 to 20 (its settings in cdk.json)`);
       }

@@ -92,7 +92,7 @@ export function gatesOf(workflow: AnyWorkflow, environment: NamedEnvironment): A
     key,
     number: index + 1,
     timeoutSeconds: (gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours) * 3600,
-    approvers: [...gate.approvers(context)],
+    approvers: [...(gate.approvers?.(context) ?? [])],
   }));
 }
 
