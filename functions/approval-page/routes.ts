@@ -11,7 +11,13 @@ import { WardflowError } from '../shared/errors.js';
 import { approvalStream, type StoredEvent } from '../shared/events/event.js';
 import { approvalState, type ApprovalState } from '../shared/events/fold.js';
 import { readVerified } from '../shared/events/read-verified.js';
-import { alreadyDecided, decisionForm, decisionNotDelivered, decisionRecorded, executionEnded, problemPage, type ApprovalView, type Page } from './pages.js';
+import { levelAskedInWords, levelProgressInWords } from '../shared/approvals/level-words.js';
+import { voteAtLevel, type VoteRefusalReason } from '../shared/approvals/levels/decide.js';
+import { rosterOf, rosterPosition } from '../shared/approvals/levels/roster.js';
+import { levelState, type LevelState } from '../shared/approvals/levels/state.js';
+import { groupTitlesOf, isRouted, titleOf } from '../shared/approvals/policy-gate/level-stream.js';
+import { recordLevelVote } from '../shared/approvals/policy-gate/record-level-vote.js';
+import { alreadyDecided, decisionForm, decisionNotDelivered, decisionRecorded, executionEnded, problemPage, voteRecorded, type ApprovalView, type Page, type Problem } from './pages.js';
 import { readDecisionForm, type DecisionForm } from './request.js';
 
 /**
@@ -52,6 +58,8 @@ interface OpenedApproval {
   view: ApprovalView;
   /** The state machine whose execution the approval belongs to. */
   stateMachineArn: string;
+  /** A policy gate's approval: the level the link was issued for, and the voter's group and place in it. */
+  level?: { state: LevelState; voter: { level: number; group: string; approverIndex: number } };
 }
 
 /**
@@ -66,7 +74,7 @@ export async function showApproval(link: string | undefined, deps: PageDependenc
   const found = await openApproval(link, deps, 'show');
   if (!found.ok) return found.page;
   const opened = found.approval;
-  const closed = closedRefusal(opened, deps.now());
+  const closed = closedRefusal(opened, deps.now()) ?? levelRefusal(opened, deps.now());
   if (closed) return { ...closed.page, approvalId: opened.approvalId };
   const check = await checkExecution(opened.stateMachineArn, opened.executionId);
   if (check.state === 'unknown') return statusUnavailable(opened, check.errorName);
@@ -98,7 +106,7 @@ export async function decideApproval(link: string | undefined, event: APIGateway
   const reading = readDecisionForm(event);
   if (!reading.ok) return { ...problemPage(reading.problem), approvalId: opened.approvalId };
   const form = reading.form;
-  const closed = closedRefusal(opened, deps.now());
+  const closed = opened.level === undefined ? closedRefusal(opened, deps.now()) : undefined;
   if (closed && !isRepeat(opened, form)) {
     const record = await refuseOnRecord(opened.approvalId, closed.reason, opened.approverIndex, deps, opened.events);
     return { ...closed.page, approvalId: opened.approvalId, refusal: { reason: closed.reason, record } };
@@ -135,18 +143,41 @@ async function openApproval(link: string | undefined, deps: PageDependencies, in
   // Several workflows share the site: the approval says whose it is (streams from before the workflow was recorded say nothing).
   const stateMachineArn = deps.stateMachineFor(workflowOf(events));
   if (stateMachineArn === undefined) return { ok: false, page: { ...problemPage('unknown'), outcome: 'unknown:workflow-not-served', approvalId } };
-  return {
-    ok: true,
-    approval: {
-      approvalId,
-      executionId,
-      approverIndex,
-      state,
-      events,
-      stateMachineArn,
-      view: { approvalId, subject: approvalSubjectOf(events), expiresAt: state.expiresAt, approverCount: state.approverCount, now: deps.now() },
-    },
-  };
+  const view: ApprovalView = { approvalId, subject: approvalSubjectOf(events), expiresAt: state.expiresAt, approverCount: state.approverCount, now: deps.now() };
+  const approval: OpenedApproval = { approvalId, executionId, approverIndex, state, events, stateMachineArn, view };
+  if (!isRouted(events)) return { ok: true, approval };
+  // A policy gate: the link names a level, and its place in the approval's list names a group and a place in it.
+  const levels = levelState(events);
+  const voter = check.claims.level === undefined ? undefined : rosterPosition(rosterOf(levels.route), approverIndex);
+  if (voter === undefined) {
+    const page: Served = { ...problemPage('wrong-approver'), approvalId };
+    if (intent === 'show') return { ok: false, page };
+    const record = await refuseOnRecord(approvalId, 'wrong-approver', undefined, deps, events);
+    return { ok: false, page: { ...page, refusal: { reason: 'wrong-approver', record } } };
+  }
+  const level = { state: levels, voter: { level: check.claims.level!, ...voter } };
+  return { ok: true, approval: { ...approval, level, view: { ...view, ...levelView(levels, level.voter, events) } } };
+}
+
+/** What the page says of a policy gate's level: who is asked, who has decided, what is still needed; the deadline is the level's. */
+function levelView(
+  state: LevelState,
+  voter: { level: number; group: string; approverIndex: number },
+  events: readonly StoredEvent[],
+): { level: NonNullable<ApprovalView['level']>; expiresAt?: string } {
+  const titles = groupTitlesOf(events);
+  const levelGroup = state.route[voter.level]?.group;
+  const routed = state.route[voter.level];
+  const asked = levelAskedInWords({
+    levelIndex: voter.level,
+    levelCount: state.route.length,
+    title: titleOf(titles, voter.group),
+    quorum: voter.level === state.level && voter.group === state.group ? state.quorum : (routed?.quorum ?? 1),
+    approverCount: voter.level === state.level && voter.group === state.group ? state.approverCount : (routed?.approverCount ?? 1),
+    ...(levelGroup !== undefined && levelGroup !== voter.group ? { escalatedFrom: titleOf(titles, levelGroup) } : {}),
+  });
+  const progress = voter.level === state.level ? levelProgressInWords(state, voter, titles) : [];
+  return { level: { asked, progress }, ...(voter.level === state.level && state.deadlineAt !== undefined ? { expiresAt: state.deadlineAt } : {}) };
 }
 
 /** The workflow an approval's ApprovalRequested names, or undefined when it names none (a stream from before workflows were recorded). */
@@ -231,7 +262,51 @@ function isRepeat({ approverIndex, state }: OpenedApproval, form: DecisionForm):
   return previous !== undefined && previous.approverIndex === approverIndex && previous.decision === form.decision;
 }
 
+/**
+ * For a policy gate's link, before anything is shown: why a vote by it would be refused (a level
+ * already complete or not yet open, a deadline passed, a vote already on record), or undefined.
+ * Opens nothing sealed, so it cannot see a person who voted at another level; the vote itself does.
+ */
+function levelRefusal({ level }: OpenedApproval, now: Date): { reason: RefusalReason; page: Page } | undefined {
+  if (level === undefined) return undefined;
+  const outcome = voteAtLevel(level.state, { ...level.voter, decision: 'approve' }, now);
+  if (outcome.ok) return outcome.events.length === 0 ? { reason: 'duplicate-approver', page: problemPage('duplicate-approver') } : undefined;
+  return { reason: outcome.reason, page: problemPage(LEVEL_REFUSAL_PAGES[outcome.reason]) };
+}
+
+/** The page for each refusal of a vote. */
+const LEVEL_REFUSAL_PAGES: Record<VoteRefusalReason, Problem> = {
+  'already-decided': 'already-decided',
+  'duplicate-approver': 'duplicate-approver',
+  'wrong-approver': 'wrong-approver',
+  expired: 'approval-expired',
+};
+
+/** A vote on a policy gate's approval, through recordLevelVote (record-decision's path too). */
+async function recordVote(opened: OpenedApproval, level: NonNullable<OpenedApproval['level']>, form: DecisionForm, deps: PageDependencies): Promise<Served> {
+  const { approvalId, executionId, approverIndex, events, view } = opened;
+  let recorded;
+  try {
+    recorded = await recordLevelVote(
+      { approvalId, executionId, voter: { index: approverIndex, level: level.voter.level }, decision: form.decision, ...(form.comment !== undefined ? { comment: form.comment } : {}) },
+      deps,
+      PAGE_STEP,
+      events,
+    );
+  } catch (error) {
+    if (error instanceof WardflowError && error.name === 'ConcurrencyConflict') return problemPage('conflict');
+    if (error instanceof WardflowError && error.name === 'StepFailed') return decisionNotDelivered(form.decision);
+    throw error;
+  }
+  if (recorded.refused !== undefined) return { ...problemPage(LEVEL_REFUSAL_PAGES[recorded.refused]), refusal: { reason: recorded.refused } };
+  const after = { ...view, ...levelView(levelState(recorded.events), recorded.voter, recorded.events) };
+  if (recorded.status === 'voted') return voteRecorded(form.decision, after);
+  if (!recorded.appended) return alreadyDecided(recorded.status, undefined);
+  return decisionRecorded(form.decision, recorded.delivery ?? 'sent', after);
+}
+
 async function record(opened: OpenedApproval, form: DecisionForm, deps: PageDependencies): Promise<Served> {
+  if (opened.level !== undefined) return recordVote(opened, opened.level, form, deps);
   const { approvalId, executionId, approverIndex, state, events, view } = opened;
   try {
     const recorded = await recordApproverDecision(

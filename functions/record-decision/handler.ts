@@ -8,6 +8,8 @@ import { approvalState } from '../shared/events/fold.js';
 import { readVerified } from '../shared/events/read-verified.js';
 import { ApprovalIdSchema } from '../shared/approvals/approval-id.js';
 import { defineStep, type StepContext } from '../shared/middleware/step.js';
+import { isRouted } from '../shared/approvals/policy-gate/level-stream.js';
+import { recordLevelVote } from '../shared/approvals/policy-gate/record-level-vote.js';
 
 // Kept here too: callers (tests, the local runtime) set the client through this handler.
 export { useSfnClient } from '../shared/approvals/deliver-decision.js';
@@ -49,12 +51,14 @@ export const handler = defineStep(
       decision: z.enum(['approve', 'reject']),
       comment: z.string().max(2000).optional(),
     }),
-    output: z.object({ approvalId: z.string(), status: z.enum(['approved', 'rejected']) }),
+    /** `voted`: a policy gate's vote is on record and its level or the gate still waits for others. */
+    output: z.object({ approvalId: z.string(), status: z.enum(['approved', 'rejected', 'voted']) }),
   },
   async (input, ctx) => {
     const { approver, ...decision } = input;
     const events = await readVerified(ctx.deps.store, approvalStream(input.approvalId));
     await refuseUnlessExecutionRuns(input.approvalId, events, ctx);
+    if (isRouted(events)) return levelVote(input, events, ctx);
     const recorded = await recordApproverDecision({ ...decision, approver: { address: approver }, executionId: ctx.executionId }, ctx.deps, STEP, events);
     if (recorded.delivery === 'task-gone') {
       // Not an expiry: decide() refused those. The execution was stopped, or its gate was retried
@@ -64,6 +68,26 @@ export const handler = defineStep(
     return { approvalId: input.approvalId, status: recorded.status };
   },
 );
+
+/** A vote on a policy gate's approval, the approver named by address (found in the group asked now). */
+async function levelVote(
+  input: { approvalId: string; approver: string; decision: 'approve' | 'reject'; comment?: string | undefined },
+  events: readonly StoredEvent[],
+  ctx: StepContext,
+): Promise<{ approvalId: string; status: 'approved' | 'rejected' | 'voted' }> {
+  const { approvalId, approver, decision, comment } = input;
+  const recorded = await recordLevelVote(
+    { approvalId, executionId: ctx.executionId, voter: { address: approver }, decision, ...(comment !== undefined ? { comment } : {}) },
+    ctx.deps,
+    STEP,
+    events,
+  );
+  if (recorded.refused !== undefined) throw recorded.error;
+  if (recorded.delivery === 'task-gone') {
+    throw new StepFailed(STEP, `the decision on approval ${approvalId} is recorded; the execution no longer waits on this token, nothing more to do`);
+  }
+  return { approvalId, status: recorded.status };
+}
 
 /**
  * Throws StepFailed, having decided nothing, when the open approval's execution no longer runs

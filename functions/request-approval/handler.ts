@@ -11,7 +11,8 @@ import { approvalStream, executionStream } from '../shared/events/event.js';
 import { approvalState } from '../shared/events/fold.js';
 import { defineStep, type StepContext } from '../shared/middleware/step.js';
 import { readVerified } from '../shared/events/read-verified.js';
-import { approvalSettings, notificationSettings, type NotificationSettings } from './settings.js';
+import { openPolicyApproval } from '../shared/approvals/policy-gate/open-policy-approval.js';
+import { approvalSettings, notificationSettings, policyGateSettings, type NotificationSettings } from './settings.js';
 
 const STEP = 'request-approval';
 const SOURCE = `${STEP} input`;
@@ -55,7 +56,13 @@ function secondsUntilExpiry(timeoutSeconds: number): number {
 export const handler = defineStep(
   {
     name: STEP,
-    input: z.object({ approvalId: ApprovalIdSchema, subject: ApprovalSubject }),
+    input: z.object({
+      approvalId: ApprovalIdSchema,
+      subject: ApprovalSubject,
+      /** A policy gate's policy (checked again by checkPolicy) and the facts it reads; absent on a single-list gate. */
+      policy: z.unknown().optional(),
+      facts: z.record(z.string().max(64), z.unknown()).optional(),
+    }),
     output: z.object({ approvalId: z.string() }),
   },
   async (input, ctx) => {
@@ -63,6 +70,7 @@ export const handler = defineStep(
     if (taskToken === undefined) {
       throw new ValidationFailed(SOURCE, [{ path: 'taskToken', expected: 'a task token: run this step as a waitForTaskToken task' }]);
     }
+    if (input.policy !== undefined) return policyGate({ ...input, policy: input.policy }, taskToken, ctx);
     const { store, sealer, now } = ctx.deps;
     const stream = approvalStream(input.approvalId);
     const events = await readVerified(store, stream);
@@ -126,6 +134,34 @@ export const handler = defineStep(
     return { approvalId: input.approvalId };
   },
 );
+
+/**
+ * A gate with an approval policy (functions/shared/approvals/policy-gate/open-policy-approval.ts):
+ * decided by the policy at once, or routed to its first level, whose group is emailed. The
+ * execution's stream says it waits (and, for the first level, how many were emailed) as for a
+ * single-list gate.
+ */
+async function policyGate(
+  input: { approvalId: string; subject: ApprovalSubject; policy: unknown; facts?: Record<string, unknown> | undefined },
+  taskToken: string,
+  ctx: StepContext,
+): Promise<{ approvalId: string }> {
+  const { timeoutSeconds, workflow, groups } = policyGateSettings();
+  const notification = notificationSettings();
+  const expiresAt = new Date(ctx.deps.now().getTime() + secondsUntilExpiry(timeoutSeconds) * 1000).toISOString();
+  const outcome = await openPolicyApproval(
+    { approvalId: input.approvalId, executionId: ctx.executionId, taskToken, subject: input.subject, policy: input.policy, facts: input.facts ?? {}, workflow, groups, expiresAt },
+    notification,
+    { ...ctx.deps, step: STEP },
+  );
+  ctx.logger.info('approval policy applied', { approvalId: input.approvalId, outcome: outcome.kind, ...('rule' in outcome ? { rule: outcome.rule } : {}) });
+  const waits = outcome.kind === 'routed' || (outcome.kind === 'resumed' && outcome.delivery === undefined);
+  if (waits && !(await alreadyWaiting(ctx, input.approvalId))) recordWaiting(ctx, input.approvalId, expiresAt);
+  if (outcome.kind !== 'auto' && outcome.recipients > 0) {
+    ctx.record({ type: 'ApprovalNotified', actor: `step:${STEP}`, data: { approvalId: input.approvalId, channel: 'email', recipients: outcome.recipients } });
+  }
+  return { approvalId: input.approvalId };
+}
 
 /** The execution's own stream says it waits (its fold reads this), without the token. */
 function recordWaiting(ctx: StepContext, approvalId: string, expiresAt: string): void {

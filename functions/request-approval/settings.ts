@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { requireEnv } from '../shared/config.js';
+import { approverGroups } from '../shared/approvals/policy-gate/approver-groups.js';
 import { ConfigurationInvalid } from '../shared/errors.js';
 
 /** request-approval's own environment, read and validated here; the handler gets plain values. */
@@ -68,6 +69,35 @@ function jsonOrUndefined(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** How long a policy gate waits and whose it is; who is asked comes from its policy and APPROVER_GROUPS. */
+export interface PolicyGateSettings {
+  timeoutSeconds: number;
+  workflow: string;
+  /** Each group's members (APPROVER_GROUPS). */
+  groups: Record<string, string[]>;
+}
+
+const PolicyGateEnvironment = ApprovalEnvironment.omit({ APPROVERS: true });
+
+/**
+ * A policy gate's settings: APPROVAL_TIMEOUT_SECONDS and WORKFLOW_NAME as for any gate, and
+ * APPROVER_GROUPS (policy-gate/approver-groups.ts) instead of APPROVERS. Refused as approvalSettings refuses.
+ *
+ * @example
+ * policyGateSettings(); // { timeoutSeconds: 349200, workflow: 'invoice-approval', groups: { finance: [...], managers: [...] } }
+ */
+export function policyGateSettings(env: NodeJS.ProcessEnv = process.env): PolicyGateSettings {
+  const parsed = PolicyGateEnvironment.safeParse({
+    APPROVAL_TIMEOUT_SECONDS: requireEnv('APPROVAL_TIMEOUT_SECONDS', env),
+    WORKFLOW_NAME: requireEnv('WORKFLOW_NAME', env),
+  });
+  if (!parsed.success) {
+    const names = variablesOf(parsed.error);
+    throw new ConfigurationInvalid(`${names.join(', ')} malformed (${names.map((name) => `${name}: ${APPROVAL_VARIABLES[name] ?? 'see the docs'}`).join('; ')})`);
+  }
+  return { timeoutSeconds: parsed.data.APPROVAL_TIMEOUT_SECONDS, workflow: parsed.data.WORKFLOW_NAME, groups: approverGroups(env) };
 }
 
 /** Hosts a link may reach over plain http: this machine only (the local runtime). */

@@ -19,9 +19,19 @@ export interface LinkClaims {
   approverIndex: number;
   /** Epoch seconds after which the link is refused. */
   expiresAt: number;
+  /**
+   * The level of a policy gate's route the link was issued for (0 for the first). Absent on a
+   * single-list gate's links. A level link's MAC covers another message (v2), so a level can
+   * neither be added to, removed from nor changed in a link.
+   */
+  level?: number;
 }
 
 export const LINK_VERSION = 1;
+/** Links that name a level (policy gates). */
+export const LEVEL_LINK_VERSION = 2;
+/** A route has at most 5 levels (policy MAX_LEVELS). */
+export const MAX_LINK_LEVEL = 4;
 /** HMAC_SHA_256 MACs are 32 bytes. */
 export const MAC_BYTES = 32;
 /** Approvers a link can name: far more than any gate needs, and it bounds the claim. */
@@ -31,14 +41,24 @@ export const MAX_LINK_LENGTH = 512;
 /** 9999-12-31T23:59:59Z: a bound on expiries so that dates stay representable. */
 const MAX_EXPIRY_SECONDS = 253_402_300_799;
 const DOMAIN = 'wardflow/approval-link/v1';
+const LEVEL_DOMAIN = 'wardflow/approval-link/v2';
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-const ClaimsSchema = z.strictObject({
-  v: z.literal(LINK_VERSION),
-  a: ApprovalIdSchema,
-  i: z.number().int().min(0).max(MAX_APPROVER_INDEX),
-  e: z.number().int().min(0).max(MAX_EXPIRY_SECONDS),
-});
+const ClaimsSchema = z.union([
+  z.strictObject({
+    v: z.literal(LINK_VERSION),
+    a: ApprovalIdSchema,
+    i: z.number().int().min(0).max(MAX_APPROVER_INDEX),
+    e: z.number().int().min(0).max(MAX_EXPIRY_SECONDS),
+  }),
+  z.strictObject({
+    v: z.literal(LEVEL_LINK_VERSION),
+    a: ApprovalIdSchema,
+    i: z.number().int().min(0).max(MAX_APPROVER_INDEX),
+    e: z.number().int().min(0).max(MAX_EXPIRY_SECONDS),
+    l: z.number().int().min(0).max(MAX_LINK_LEVEL),
+  }),
+]);
 
 /** Why a link could not even be read. Said to nobody but the logs; the page only says "malformed". */
 export type MalformedReason = 'not-a-string' | 'too-long' | 'shape' | 'encoding' | 'claims' | 'mac-length';
@@ -54,6 +74,9 @@ export type ParsedLink = { ok: true; claims: LinkClaims; mac: Uint8Array } | { o
  * // 'wardflow/approval-link/v1\nexec-42-1\n0\n1796202000'
  */
 export function linkMessage(claims: LinkClaims): Uint8Array {
+  if (claims.level !== undefined) {
+    return new TextEncoder().encode(`${LEVEL_DOMAIN}\n${claims.approvalId}\n${claims.approverIndex}\n${claims.expiresAt}\n${claims.level}`);
+  }
   return new TextEncoder().encode(`${DOMAIN}\n${claims.approvalId}\n${claims.approverIndex}\n${claims.expiresAt}`);
 }
 
@@ -153,7 +176,8 @@ export function linkExpiry(expiresAt: string): number {
 }
 
 function canonicalJson(claims: LinkClaims): string {
-  // Key order is fixed by this literal; JSON.stringify keeps insertion order.
+  // Key order is fixed by these literals; JSON.stringify keeps insertion order.
+  if (claims.level !== undefined) return JSON.stringify({ v: LEVEL_LINK_VERSION, a: claims.approvalId, i: claims.approverIndex, e: claims.expiresAt, l: claims.level });
   return JSON.stringify({ v: LINK_VERSION, a: claims.approvalId, i: claims.approverIndex, e: claims.expiresAt });
 }
 
@@ -174,7 +198,8 @@ function claimsOf(bytes: Buffer): LinkClaims | undefined {
   }
   const parsed = ClaimsSchema.safeParse(value);
   if (!parsed.success) return undefined;
-  const claims = { approvalId: parsed.data.a, approverIndex: parsed.data.i, expiresAt: parsed.data.e };
+  const data = parsed.data;
+  const claims: LinkClaims = { approvalId: data.a, approverIndex: data.i, expiresAt: data.e, ...('l' in data ? { level: data.l } : {}) };
   // Only the canonical text: whitespace, key order or escapes that spell the same claims are refused.
   return canonicalJson(claims) === json && Buffer.from(json, 'utf8').equals(bytes) ? claims : undefined;
 }

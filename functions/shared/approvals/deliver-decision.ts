@@ -55,21 +55,59 @@ export async function deliverDecision(
   const taskToken = await newestTaskToken(events, state, sealer);
   const { approvalId, approverIndex, decision } = decided;
   const client = stepFunctions();
+  return sendOrName(
+    () =>
+      decision === 'approve'
+        ? client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approverIndex }) }))
+        : client.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: `Approval ${approvalId} was rejected by an approver.` })),
+    approvalId,
+    step,
+  );
+}
+
+/**
+ * Tells the gate task that its approval expired (a policy level's deadline passed with nobody to
+ * escalate to): SendTaskFailure with the error ApprovalExpired, which the state machine's failure
+ * path catches like a rejection. Same token, errors and answers as deliverDecision.
+ *
+ * @example
+ * await deliverExpiry('exec-42-1', events, approvalState(events), sealer, 'approval-timer');
+ */
+export async function deliverExpiry(approvalId: string, events: readonly StoredEvent[], state: ApprovalState, sealer: Sealer, step: string): Promise<Delivery> {
+  const taskToken = await newestTaskToken(events, state, sealer);
+  return sendOrName(
+    () => stepFunctions().send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalExpired', cause: `Approval ${approvalId} expired: no decision before its deadline.` })),
+    approvalId,
+    step,
+  );
+}
+
+/**
+ * Answers a gate task with the token in hand, for a decision the gate itself made from its policy
+ * (ApprovalAutoDecided): SendTaskSuccess `{ approved: true, approvalId, rule }`, or SendTaskFailure
+ * ApprovalRejected naming the rule.
+ */
+export async function deliverPolicyDecision(taskToken: string, approvalId: string, decision: 'approve' | 'reject', rule: string, step: string): Promise<Delivery> {
+  const client = stepFunctions();
+  return sendOrName(
+    () =>
+      decision === 'approve'
+        ? client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, rule }) }))
+        : client.send(new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: `Approval ${approvalId} was rejected by policy rule ${rule}.` })),
+    approvalId,
+    step,
+  );
+}
+
+/** One send, its refusals named as deliverDecision names them. */
+async function sendOrName(send: () => Promise<unknown>, approvalId: string, step: string): Promise<Delivery> {
   try {
-    if (decision === 'approve') {
-      await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true, approvalId, approverIndex }) }));
-    } else {
-      await client.send(
-        new SendTaskFailureCommand({ taskToken, error: 'ApprovalRejected', cause: `Approval ${approvalId} was rejected by an approver.` }),
-      );
-    }
+    await send();
     return 'sent';
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
     if (TASK_GONE.has(name)) return 'task-gone';
-    if (name === 'InvalidToken') {
-      throw new StepFailed(step, `Step Functions refused the recorded task token of approval ${approvalId} as invalid; investigate the approval stream`);
-    }
+    if (name === 'InvalidToken') throw new StepFailed(step, `Step Functions refused the recorded task token of approval ${approvalId} as invalid; investigate the approval stream`);
     throw new StepFailed(step, `the decision on approval ${approvalId} is recorded but Step Functions could not be told; retry to deliver it`);
   }
 }

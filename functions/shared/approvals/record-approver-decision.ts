@@ -105,7 +105,7 @@ const DECISION_ATTEMPTS = 3;
  * one the request recorded in clear; a stream without it (written before requests named their
  * workflow) is not counted.
  */
-function decisionMetrics(events: readonly StoredEvent[], decision: 'approve' | 'reject', decidedAt: Date): void {
+export function decisionMetrics(events: readonly StoredEvent[], decision: 'approve' | 'reject', decidedAt: Date): void {
   const requested = events.find((event) => event.type === 'ApprovalRequested');
   const workflow = requested?.data.workflow;
   if (requested === undefined || typeof workflow !== 'string') return;

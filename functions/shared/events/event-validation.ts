@@ -1,5 +1,6 @@
 import { ValidationFailed, type ValidationIssue } from '../errors.js';
 import { attemptRefusedIssues } from './attempt-refused-data.js';
+import { levelEventIssues } from '../approvals/levels/events.js';
 import { isRegisteredDomainType } from './domain-types.js';
 import { executionStartedIssues } from './execution-started-data.js';
 import { EVENT_TYPES, type NewEvent } from './event.js';
@@ -59,6 +60,9 @@ export function validateAppend(stream: string, expectedVersion: number, events: 
   if (issues.length > 0) throw new ValidationFailed('event append', issues);
 }
 
+/** The event types only multi-level approvals write; ApprovalDecided and ApprovalExpired keep their older, looser shapes too. */
+const LEVEL_ONLY_TYPES = new Set<string>(['ApprovalRouted', 'ApprovalLevelStarted', 'ApprovalVoted', 'ApprovalLevelCompleted', 'ApprovalReminderSent', 'ApprovalEscalated']);
+
 function checkNewEvent(event: NewEvent, at: string, issues: ValidationIssue[]): void {
   if (!isPlainObject(event)) {
     issues.push({ path: at, expected: 'an object with type, actor, data and optional sensitive' });
@@ -82,6 +86,8 @@ function checkNewEvent(event: NewEvent, at: string, issues: ValidationIssue[]): 
     if (event.type === 'GuardTriggered') issues.push(...guardTriggeredIssues(event.data, `${at}.data`));
     // Refusals are written on a flood of untrusted clicks: only positions and fixed words, never an address or a link.
     if (event.type === 'ApprovalAttemptRefused') issues.push(...attemptRefusedIssues(event.data, `${at}.data`));
+    // Levels name approvers by position only, and their shapes are strict (levels/events.ts).
+    if (LEVEL_ONLY_TYPES.has(event.type)) issues.push(...levelEventIssues(event.type, event.data, `${at}.data`));
     // Who started it stands in clear only as an account and a principal type.
     if (event.type === 'ExecutionStarted') issues.push(...executionStartedIssues(event.data, `${at}.data`));
   }

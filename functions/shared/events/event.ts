@@ -25,6 +25,16 @@ export const EVENT_TYPES = [
   'ApprovalAutoDecided',
   'ApprovalDecided',
   'ApprovalExpired',
+  /** A policy chose the route of levels (approval stream; functions/shared/approvals/levels/events.ts has every level event's shape). */
+  'ApprovalRouted',
+  /** A level opened (the first, the next, or its escalation group): group, quorum, deadline. */
+  'ApprovalLevelStarted',
+  /** One approver's vote at a level, by position in the group asked. */
+  'ApprovalVoted',
+  /** A level reached its quorum. */
+  'ApprovalLevelCompleted',
+  /** The level's one reminder went to those who had not voted (positions only). */
+  'ApprovalReminderSent',
   'ApprovalEscalated',
   /**
    * A decision was refused without deciding anything: `{ approvalId, executionId, reason, approverIndex?,

@@ -34,6 +34,9 @@ export interface ExecutionState {
 
 export const initialExecutionState: ExecutionState = { status: 'not-started', steps: [] };
 
+/** The approval timer reminds, escalates and expires on the execution's behalf: its work alone never means the execution runs again (an expiry does, through ApprovalExpired). */
+const APPROVAL_TIMER_ACTOR = 'step:approval-timer';
+
 const isEnded = (status: ExecutionStatus): boolean => status === 'succeeded' || status === 'failed';
 
 /**
@@ -55,7 +58,7 @@ export function evolveExecution(state: ExecutionState, event: StoredEvent): Exec
     case 'StepSucceeded': {
       const step = text(data.step);
       const steps = step === undefined ? state.steps : [...state.steps, step];
-      if (state.status === 'waiting-for-approval' && event.actor === state.awaitingFrom) return { ...state, steps };
+      if (state.status === 'waiting-for-approval' && (event.actor === state.awaitingFrom || event.actor === APPROVAL_TIMER_ACTOR)) return { ...state, steps };
       return { ...withoutAwaiting(state), status: 'running', steps };
     }
     case 'StepFailed':

@@ -153,3 +153,50 @@ describe('parseLink on garbage', () => {
     expect(parseLink(short)).toEqual({ ok: false, reason: 'mac-length' });
   });
 });
+
+describe('level links (policy gates)', () => {
+  const levelClaims: fc.Arbitrary<LinkClaims> = fc.record({
+    approvalId: fc.stringMatching(/^[A-Za-z0-9_:-]{1,100}$/),
+    approverIndex: fc.integer({ min: 0, max: MAX_APPROVER_INDEX }),
+    expiresAt: fc.integer({ min: 0, max: 253_402_300_799 }),
+    level: fc.integer({ min: 0, max: 4 }),
+  });
+
+  it('round-trips the level and verifies', async () => {
+    await fc.assert(
+      fc.asyncProperty(levelClaims, async (claims) => {
+        const link = await signApprovalLink(claims, signer);
+        const check = await verifyApprovalLink(link, signer, BEFORE_ANY_EXPIRY);
+        expect(check).toEqual({ ok: true, claims });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('signs a level into another message than the same claims without one, so a level cannot be added, dropped or changed', async () => {
+    const withLevel = { ...sample, level: 1 };
+    expect(Buffer.from(linkMessage(withLevel)).equals(Buffer.from(linkMessage(sample)))).toBe(false);
+    const levelLink = await signApprovalLink(withLevel, signer);
+    const plainLink = await signApprovalLink(sample, signer);
+    const [, levelMac] = levelLink.split('.');
+    const [, plainMac] = plainLink.split('.');
+    // Claims of one kind with the MAC of the other: refused as forged both ways.
+    const plainClaimsLevelMac = `${plainLink.split('.')[0]}.${levelMac}`;
+    const levelClaimsPlainMac = `${levelLink.split('.')[0]}.${plainMac}`;
+    expect(await verifyApprovalLink(plainClaimsLevelMac, signer, BEFORE_ANY_EXPIRY)).toEqual({ ok: false, problem: 'forged' });
+    expect(await verifyApprovalLink(levelClaimsPlainMac, signer, BEFORE_ANY_EXPIRY)).toEqual({ ok: false, problem: 'forged' });
+    const otherLevel = await signApprovalLink({ ...sample, level: 2 }, signer);
+    const movedLevel = `${otherLevel.split('.')[0]}.${levelMac}`;
+    expect(await verifyApprovalLink(movedLevel, signer, BEFORE_ANY_EXPIRY)).toEqual({ ok: false, problem: 'forged' });
+  });
+
+  it('refuses a level out of range, and a level in a version 1 link', () => {
+    const mac = new Uint8Array(MAC_BYTES);
+    const encode = (claims: object) => `${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${Buffer.from(mac).toString('base64url')}`;
+    expect(parseLink(encode({ v: 2, a: 'exec-42-1', i: 0, e: 1, l: 5 }))).toEqual({ ok: false, reason: 'claims' });
+    expect(parseLink(encode({ v: 1, a: 'exec-42-1', i: 0, e: 1, l: 0 }))).toEqual({ ok: false, reason: 'claims' });
+    expect(parseLink(encode({ v: 2, a: 'exec-42-1', i: 0, e: 1 }))).toEqual({ ok: false, reason: 'claims' });
+    expect(parseLink(encode({ v: 2, a: 'exec-42-1', i: 0, e: 1, l: 0 })).ok).toBe(true);
+    expect(() => encodeLink({ ...sample, level: 7 }, mac)).toThrow(RangeError);
+  });
+});

@@ -30,12 +30,20 @@ export interface RoutedLevel {
   onDeadline: 'fail' | { escalateTo: string; deadlineHours: number; quorum: number; approverCount: number };
 }
 
+/** What one member and several members of a group are called (the policy's approverTitle), for the words of emails and the page. */
+export interface GroupTitle {
+  one: string;
+  other: string;
+}
+
 export interface ApprovalRoutedData {
   approvalId: string;
   executionId: string;
   /** The policy rule that chose this route. */
   rule: string;
   levels: RoutedLevel[];
+  /** The title of every group the route asks (levels and escalations), from the policy. */
+  groupTitles?: Record<string, GroupTitle>;
 }
 
 export interface ApprovalLevelStartedData {
@@ -143,7 +151,7 @@ const MAX_LEVEL = 4;
 const MAX_HOURS = 365 * 24;
 
 const KEYS: { [T in LevelEventType]: { required: readonly string[]; optional: readonly string[] } } = {
-  ApprovalRouted: { required: ['approvalId', 'executionId', 'rule', 'levels'], optional: [] },
+  ApprovalRouted: { required: ['approvalId', 'executionId', 'rule', 'levels'], optional: ['groupTitles'] },
   ApprovalLevelStarted: { required: ['approvalId', 'level', 'group', 'quorum', 'approverCount', 'deadlineAt'], optional: ['reminderAt', 'escalatedFrom'] },
   ApprovalVoted: { required: ['approvalId', 'level', 'group', 'approverIndex', 'decision'], optional: [] },
   ApprovalLevelCompleted: { required: ['approvalId', 'level', 'decision'], optional: [] },
@@ -193,7 +201,29 @@ export function levelEventIssues(type: string, data: unknown, at: string): Valid
     issues.push({ path: `${at}.quorum`, expected: 'no larger than approverCount' });
   }
   if (type === 'ApprovalRouted' && Object.hasOwn(record, 'levels')) issues.push(...routedLevelsIssues(record.levels, `${at}.levels`));
+  if (type === 'ApprovalRouted' && Object.hasOwn(record, 'groupTitles')) issues.push(...groupTitlesIssues(record.groupTitles, `${at}.groupTitles`));
   return issues;
+}
+
+/** Titles are the policy's words (1 to 200 characters, no control characters), keyed by group names; at most one per group a route can ask. */
+function groupTitlesIssues(titles: unknown, at: string): ValidationIssue[] {
+  if (typeof titles !== 'object' || titles === null || Array.isArray(titles)) return [{ path: at, expected: 'an object of group titles' }];
+  const entries = Object.entries(titles as Record<string, unknown>);
+  if (entries.length > 2 * (MAX_LEVEL + 1)) return [{ path: at, expected: `at most ${2 * (MAX_LEVEL + 1)} groups` }];
+  const issues: ValidationIssue[] = [];
+  for (const [group, title] of entries) {
+    const path = `${at}.${group.length > 64 ? `${group.slice(0, 64)}...` : group}`;
+    const t = typeof title === 'object' && title !== null && !Array.isArray(title) ? (title as Record<string, unknown>) : undefined;
+    const ok = isName(group) && t !== undefined && Object.keys(t).length === 2 && isTitle(t.one) && isTitle(t.other);
+    if (!ok) issues.push({ path, expected: 'a group name with { one, other }: 1 to 200 characters each, no control characters' });
+  }
+  return issues;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function isTitle(value: unknown): boolean {
+  return typeof value === 'string' && value.trim().length > 0 && value.length <= 200 && !CONTROL.test(value);
 }
 
 function routedLevelsIssues(levels: unknown, at: string): ValidationIssue[] {
