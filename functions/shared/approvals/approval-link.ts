@@ -19,6 +19,11 @@ export interface LinkClaims {
   approverIndex: number;
   /** Epoch seconds after which the link is refused. */
   expiresAt: number;
+  /**
+   * The policy level the link was issued for. Accepted and passed through only, not yet signed
+   * nor encoded: the `l` claim lands with the issue 13 wiring, which reconciles this.
+   */
+  level?: number;
 }
 
 export const LINK_VERSION = 1;
