@@ -38,6 +38,26 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes} element(s))`);
 }
 
+/** Debian's chromium, headless. */
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // This machine's network is closed: without these, chromium retries Google's hosts at every start.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Photographs the page at `name-<viewport>.png`, checks it fits the width, and runs axe on it. */
+async function inspect(page: Page, name: string, viewport: keyof typeof VIEWPORTS): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-${viewport}.png`), fullPage: true });
+  // Works at 360 px: nothing wider than the screen, so no sideways scrolling.
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  expect(overflow, `${name} at ${viewport} scrolls sideways`).toBeLessThanOrEqual(0);
+  const serious = await seriousViolations(page);
+  expect(serious, `${name} at ${viewport}: axe-core found ${serious.join(', ')}`).toEqual([]);
+}
+
 describe.skipIf(!available && !required)(`approval page in a browser${available ? '' : ' [chromium missing]'}`, () => {
   let runtime: RuntimeProcess;
   let browser: Browser;
@@ -47,12 +67,7 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
     runtime = await startRuntimeProcess();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // This machine's network is closed: without these, chromium retries Google's hosts at every start.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
@@ -90,16 +105,6 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
   async function pageAt(viewport: keyof typeof VIEWPORTS): Promise<Page> {
     const context = await browser.newContext({ viewport: VIEWPORTS[viewport], bypassCSP: true });
     return context.newPage();
-  }
-
-  /** Photographs the page at `name-<viewport>.png`, checks it fits the width, and runs axe on it. */
-  async function inspect(page: Page, name: string, viewport: keyof typeof VIEWPORTS): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${viewport}.png`), fullPage: true });
-    // Works at 360 px: nothing wider than the screen, so no sideways scrolling.
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-    expect(overflow, `${name} at ${viewport} scrolls sideways`).toBeLessThanOrEqual(0);
-    const serious = await seriousViolations(page);
-    expect(serious, `${name} at ${viewport}: axe-core found ${serious.join(', ')}`).toEqual([]);
   }
 
   it('shows the email in the inbox, and approving on the page completes the execution', async () => {
@@ -189,11 +194,7 @@ describe.skipIf(!available && !required)(`approval page with a level section in 
   beforeAll(async () => {
     if (!available) throw new Error(`WARDFLOW_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install chromium`);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
@@ -210,11 +211,7 @@ describe.skipIf(!available && !required)(`approval page with a level section in 
       await page.setContent(html);
       // A screen reader lands on the section by its name, the heading it is labelled by.
       expect(await page.getByRole('region', { name: 'Your level' }).getByRole('listitem').count()).toBe(2);
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${viewport}.png`), fullPage: true });
-      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-      expect(overflow, `${name} at ${viewport} scrolls sideways`).toBeLessThanOrEqual(0);
-      const serious = await seriousViolations(page);
-      expect(serious, `${name} at ${viewport}: axe-core found ${serious.join(', ')}`).toEqual([]);
+      await inspect(page, name, viewport);
       await context.close();
     }
   });
