@@ -61,8 +61,9 @@ const STYLE = [
 
 /**
  * The page a GET on a valid link shows: what is being approved (the subject's title as the
- * page's title and heading, who is asked, its fields as a definition list with the deadline in
- * the approver's terms), a labelled comment box and two buttons.
+ * page's title and heading, who is asked, or for a policy level the "Your level" section, its
+ * fields as a definition list with the deadline in the approver's terms), a labelled comment
+ * box and two buttons.
  *
  * @example
  * decisionForm({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', approverCount: 2, now: new Date() }).statusCode; // 200
@@ -90,7 +91,8 @@ export function decisionForm(view: ApprovalView): Page {
 }
 
 /**
- * The answer to a decision that was recorded now.
+ * The answer to a decision that was recorded now; for a policy level, with where the level
+ * stands after it (the "Your level" section).
  *
  * @example
  * decisionRecorded('approve', 'sent', view).html; // '... Approved ... The workflow continues with the approved request. ...'
