@@ -31,6 +31,11 @@ export interface ApprovalView {
   approverCount: number;
   /** When the page is shown: the deadline is told relative to it ("in 2 days, on ..."). */
   now: Date;
+  /**
+   * A policy level's words (level-words.ts): who is asked at the approver's level, and who has
+   * decided there and what is still needed, one line each. Replaces the approver count's words.
+   */
+  level?: { asked: string; progress: string[] };
 }
 
 /**
@@ -42,7 +47,8 @@ export interface ApprovalView {
 const STYLE = [
   'body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;padding:1rem;background:#f6f7f9;color:#1b1f24}',
   'main{max-width:36rem;margin:1rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:8px}',
-  'h1{font-size:1.4rem;margin-top:0;overflow-wrap:anywhere}',
+  'h1{font-size:1.4rem;margin-top:0;overflow-wrap:anywhere}h2{font-size:1.1rem;margin:1rem 0 .25rem}',
+  'section{overflow-wrap:anywhere}ul{padding-left:1.25rem;margin:.25rem 0}',
   'dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}',
   'label{display:block;font-weight:600;margin-top:1rem}',
   'textarea{width:100%;box-sizing:border-box;font:inherit;color:inherit;border:1px solid #57606a;border-radius:6px;padding:.5rem}',
@@ -55,8 +61,9 @@ const STYLE = [
 
 /**
  * The page a GET on a valid link shows: what is being approved (the subject's title as the
- * page's title and heading, who is asked, its fields as a definition list with the deadline in
- * the approver's terms), a labelled comment box and two buttons.
+ * page's title and heading, who is asked, or for a policy level the "Your level" section, its
+ * fields as a definition list with the deadline in the approver's terms), a labelled comment
+ * box and two buttons.
  *
  * @example
  * decisionForm({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', approverCount: 2, now: new Date() }).statusCode; // 200
@@ -67,8 +74,8 @@ export function decisionForm(view: ApprovalView): Page {
     // <bdi> keeps right-to-left or override characters in the title from reordering the page around it.
     `<h1><bdi>${escapeHtml(title)}</bdi></h1>`,
     '<p>Review this request, then approve or reject it. Approving lets the workflow continue; rejecting ends it.</p>',
-    // One level today: its approvers, and the first decision closes it.
-    `<p>${escapeHtml(askedInWords({ quorum: 1, approverCount: view.approverCount }))}</p>`,
+    // Without a policy: one level of all the request's approvers, and the first decision closes it.
+    view.level === undefined ? `<p>${escapeHtml(askedInWords({ quorum: 1, approverCount: view.approverCount }))}</p>` : levelSection(view.level),
     facts(view),
     '<form method="post">',
     '<label for="comment">Comment (optional)</label>',
@@ -84,7 +91,8 @@ export function decisionForm(view: ApprovalView): Page {
 }
 
 /**
- * The answer to a decision that was recorded now.
+ * The answer to a decision that was recorded now; for a policy level, with where the level
+ * stands after it (the "Your level" section).
  *
  * @example
  * decisionRecorded('approve', 'sent', view).html; // '... Approved ... The workflow continues with the approved request. ...'
@@ -103,6 +111,7 @@ export function decisionRecorded(decision: 'approve' | 'reject', delivery: 'sent
     html: document(done, [
       `<h1>${done}</h1>`,
       `<p>Your decision on <bdi>${escapeHtml(titleOf(view))}</bdi> is recorded. ${escapeHtml(next)}</p>`,
+      ...(view.level !== undefined ? [levelSection(view.level)] : []),
       facts(view),
       '<p class="note">You can close this page.</p>',
     ]),
@@ -284,6 +293,21 @@ export function alreadyDecided(status: 'approved' | 'rejected', decidedAt: strin
 function titleOf(view: ApprovalView): string {
   const title = view.subject ? flatText(view.subject.title) : '';
   return title === '' ? 'Approval request' : title;
+}
+
+/**
+ * The approver's level as a section a screen reader can jump to, named by its heading: who is
+ * asked, then who has decided and what is still needed as a list (none when there is nothing to list).
+ */
+function levelSection(level: { asked: string; progress: string[] }): string {
+  const progress = Array.isArray(level.progress) ? level.progress.filter((line) => typeof line === 'string' && line !== '') : [];
+  return [
+    '<section aria-labelledby="level-heading">',
+    '<h2 id="level-heading">Your level</h2>',
+    `<p>${escapeHtml(typeof level.asked === 'string' ? level.asked : '')}</p>`,
+    ...(progress.length > 0 ? [`<ul>${progress.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`] : []),
+    '</section>',
+  ].join('');
 }
 
 /** What is being approved, as a definition list: the subject's fields, then the approval and its deadline in the approver's terms. */

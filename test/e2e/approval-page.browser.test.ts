@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { decisionForm, decisionRecorded, type ApprovalView } from '../../functions/approval-page/pages.js';
+import { levelAskedInWords } from '../../functions/shared/approvals/level-words.js';
 import { approvalLinks } from '../../lib/local/runtime/services/inbox-client.js';
 import { qualifiedExecutionId } from '../../functions/shared/events/execution-id.js';
 import { eventually, startRuntimeProcess, type RuntimeProcess } from '../support/local-runtime.js';
@@ -36,6 +38,26 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes} element(s))`);
 }
 
+/** Debian's chromium, headless. */
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // This machine's network is closed: without these, chromium retries Google's hosts at every start.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Photographs the page at `name-<viewport>.png`, checks it fits the width, and runs axe on it. */
+async function inspect(page: Page, name: string, viewport: keyof typeof VIEWPORTS): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-${viewport}.png`), fullPage: true });
+  // Works at 360 px: nothing wider than the screen, so no sideways scrolling.
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  expect(overflow, `${name} at ${viewport} scrolls sideways`).toBeLessThanOrEqual(0);
+  const serious = await seriousViolations(page);
+  expect(serious, `${name} at ${viewport}: axe-core found ${serious.join(', ')}`).toEqual([]);
+}
+
 describe.skipIf(!available && !required)(`approval page in a browser${available ? '' : ' [chromium missing]'}`, () => {
   let runtime: RuntimeProcess;
   let browser: Browser;
@@ -45,12 +67,7 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
     runtime = await startRuntimeProcess();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // This machine's network is closed: without these, chromium retries Google's hosts at every start.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {
@@ -88,16 +105,6 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
   async function pageAt(viewport: keyof typeof VIEWPORTS): Promise<Page> {
     const context = await browser.newContext({ viewport: VIEWPORTS[viewport], bypassCSP: true });
     return context.newPage();
-  }
-
-  /** Photographs the page at `name-<viewport>.png`, checks it fits the width, and runs axe on it. */
-  async function inspect(page: Page, name: string, viewport: keyof typeof VIEWPORTS): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${viewport}.png`), fullPage: true });
-    // Works at 360 px: nothing wider than the screen, so no sideways scrolling.
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-    expect(overflow, `${name} at ${viewport} scrolls sideways`).toBeLessThanOrEqual(0);
-    const serious = await seriousViolations(page);
-    expect(serious, `${name} at ${viewport}: axe-core found ${serious.join(', ')}`).toEqual([]);
   }
 
   it('shows the email in the inbox, and approving on the page completes the execution', async () => {
@@ -161,5 +168,51 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
     await phone.locator('h1', { hasText: 'Rejected' }).waitFor({ timeout: 15_000 });
     await inspect(phone, 'rejected', 'phone');
     expect(await endOf(execution)).toBe('FAILED');
+  });
+});
+
+/**
+ * A policy level's section on the page (functions/approval-page/pages.ts), rendered as the page
+ * renders it and set into the browser without the runtime: the same phone width, no sideways
+ * scrolling and no serious or critical axe-core violation, for the form and the answer after
+ * a decision. The runtime's own policy gates are exercised once the wiring of issue 13 lands.
+ */
+describe.skipIf(!available && !required)(`approval page with a level section in a browser${available ? '' : ' [chromium missing]'}`, () => {
+  let browser: Browser;
+  const view: ApprovalView = {
+    approvalId: 'exec-42-1',
+    subject: { title: 'Invoice NW-88213 from Northwind Traders', fields: [{ label: 'Total', value: '75000.00 EUR' }] },
+    expiresAt: '2026-12-05T09:00:00.000Z',
+    approverCount: 5,
+    now: new Date('2026-12-03T09:00:00.000Z'),
+    level: {
+      asked: levelAskedInWords({ levelIndex: 1, levelCount: 2, title: { one: 'finance director', other: 'finance directors' }, quorum: 2, approverCount: 3 }),
+      progress: ['Finance director 1 approved.', '1 more approval from the finance directors is needed.'],
+    },
+  };
+
+  beforeAll(async () => {
+    if (!available) throw new Error(`WARDFLOW_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing: apt-get install chromium`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it.each([
+    ['level-form', decisionForm(view).html],
+    ['level-approved', decisionRecorded('approve', 'sent', view).html],
+  ])('%s: the section is found by its heading, fits a phone, and axe-core finds nothing serious', async (name, html) => {
+    for (const viewport of ['phone', 'desktop'] as const) {
+      const context = await browser.newContext({ viewport: VIEWPORTS[viewport], bypassCSP: true });
+      const page = await context.newPage();
+      await page.setContent(html);
+      // A screen reader lands on the section by its name, the heading it is labelled by.
+      expect(await page.getByRole('region', { name: 'Your level' }).getByRole('listitem').count()).toBe(2);
+      await inspect(page, name, viewport);
+      await context.close();
+    }
   });
 });

@@ -27,18 +27,30 @@ export interface ApprovalEmailFacts {
   asked: AskedOf;
   /** When the email is written: the deadline is told relative to it ("in 2 days, on ..."). */
   now: Date;
+  /** Why the email comes: the first request (the default), a reminder before the deadline, or an escalation. */
+  kind?: ApprovalEmailKind;
+  /** Who is asked, already worded (a policy level's levelAskedInWords); replaces the words of `asked` when set. */
+  askedText?: string;
 }
+
+export type ApprovalEmailKind = 'request' | 'reminder' | 'escalation';
+
+/** The subject line's prefix and the opening sentence of each kind; a reminder's opening also says the deadline. */
+const KINDS: Record<ApprovalEmailKind, { prefix: string; intro: (deadline: string) => string }> = {
+  request: { prefix: 'Approval needed', intro: () => 'A request is waiting for your approval.' },
+  reminder: { prefix: 'Reminder: approval needed', intro: (deadline) => `Reminder: a request is still waiting for your approval; ${deadlineSentence(deadline)}.` },
+  escalation: { prefix: 'Escalated: approval needed', intro: () => 'A request was escalated to you for approval, because those asked before you did not decide in time.' },
+};
 
 /** Subjects are one header line: no control characters (no header injection), and kept short. */
 const MAX_SUBJECT_LENGTH = 200;
 /** The text part pads labels to the longest one, up to this many characters; a longer label is followed by one space. */
 const MAX_LABEL_COLUMN = 32;
 
-const INTRO = 'A request is waiting for your approval.';
-
 /**
  * The subject, text and HTML of an approval email: the subject's title as the email's subject
- * line (`Approval needed: <title>`) and heading, who is asked (a count, never the other
+ * line (`Approval needed: <title>`, or `Reminder: approval needed: <title>` and `Escalated:
+ * approval needed: <title>` for those kinds, whose opening says the deadline or why it came) and heading, who is asked (a count, never the other
  * approvers' addresses), its fields as rows, then the approval and its deadline in the
  * approver's terms ("in 2 days, on Saturday 5 December 2026 at 09:00 UTC"). The text and HTML
  * parts carry the same facts. Every value is escaped in the HTML part (titles and values may come from a
@@ -55,16 +67,21 @@ export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
   const { subject } = facts;
   // A title of nothing but spaces and control characters reads as none: the approval id names the email then.
   const title = subject && flatText(subject.title) !== '' ? flatText(subject.title) : undefined;
+  const deadline = deadlineInWords(facts.expiresAt, facts.now);
   const rows: [string, string][] = [
     ...(subject ? subject.fields.map((field): [string, string] => [flatText(field.label), flatText(field.value)]) : [['Request', '(not recorded)'] as [string, string]]),
     ['Approval', facts.approvalId],
-    ['Decide by', deadlineInWords(facts.expiresAt, facts.now)],
+    ['Decide by', deadline],
   ];
-  const asked = askedInWords(facts.asked);
-  const emailSubject = oneLine(`Approval needed: ${title ?? facts.approvalId}`);
+  // An unknown kind (a caller's typo passed through JSON) reads as a plain request rather than failing the email.
+  const kind = facts.kind !== undefined && Object.hasOwn(KINDS, facts.kind) ? KINDS[facts.kind] : KINDS.request;
+  const intro = kind.intro(deadline);
+  // Flattened like any text the email did not write itself: the asked text is one line in the text part.
+  const asked = facts.askedText !== undefined && flatText(facts.askedText) !== '' ? flatText(facts.askedText) : askedInWords(facts.asked);
+  const emailSubject = oneLine(`${kind.prefix}: ${title ?? facts.approvalId}`);
   const labelColumn = Math.min(MAX_LABEL_COLUMN, Math.max(...rows.map(([label]) => label.length + 2)));
   const text = [
-    INTRO,
+    intro,
     asked,
     '',
     ...(title !== undefined ? [title, ''] : []),
@@ -80,7 +97,7 @@ export function composeApprovalEmail(facts: ApprovalEmailFacts): ApprovalEmail {
     '<!doctype html>',
     `<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(emailSubject)}</title></head>`,
     '<body style="font-family: sans-serif; line-height: 1.5">',
-    `<p>${INTRO} ${escapeHtml(asked)}</p>`,
+    `<p>${escapeHtml(intro)} ${escapeHtml(asked)}</p>`,
     // <bdi> keeps right-to-left or override characters in recorded text from reordering the email around it.
     ...(title !== undefined ? [`<h1 style="font-size: 1.25em"><bdi>${escapeHtml(title)}</bdi></h1>`] : []),
     '<table>',
@@ -144,6 +161,13 @@ export async function sendApprovalEmail(options: SendApprovalEmailOptions): Prom
   } catch (error) {
     throw new NotificationFailed(approvalId, `the email service failed (${safeErrorName(error, 'unknown error')})`);
   }
+}
+
+/** "its deadline is in 4 hours, on ..." while it is ahead; "its deadline passed ..." or "its deadline: no deadline recorded" otherwise. */
+function deadlineSentence(deadline: string): string {
+  if (deadline.startsWith('in ')) return `its deadline is ${deadline}`;
+  if (deadline.startsWith('passed ')) return `its deadline ${deadline}`;
+  return `its deadline: ${deadline}`;
 }
 
 /** One line, at most MAX_SUBJECT_LENGTH characters (whole code points, never half a pair). */

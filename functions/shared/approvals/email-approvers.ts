@@ -1,5 +1,5 @@
 import { approvalLinkUrl, linkExpiry, signApprovalLink } from './approval-link.js';
-import { composeApprovalEmail, sendApprovalEmail } from './approval-email.js';
+import { type ApprovalEmailKind, composeApprovalEmail, sendApprovalEmail } from './approval-email.js';
 import type { ApprovalSubject } from './approval-subject.js';
 import type { LinkSigner } from './link-signer.js';
 
@@ -21,6 +21,18 @@ export interface EmailSettings {
   from: string;
 }
 
+/** Whom a policy level emails, and how its emails read; without any of them, every approver of the request is emailed the first request. */
+export interface AnnounceOptions {
+  /** Only these, each with the link position it decides as (its place in the approval's roster); every approver in order when unset. */
+  recipients?: readonly { address: string; linkIndex: number }[];
+  /** The level the links are issued for (put in their claims). */
+  level?: number;
+  /** A first request, a reminder or an escalation. */
+  kind?: ApprovalEmailKind;
+  /** Who is asked, already worded (levelAskedInWords); "one of N approvers, the first decision closes it" when unset. */
+  askedText?: string;
+}
+
 /**
  * Emails each approver a link of their own, signed by `signer`, naming the approval, the
  * approver's position, how many approvers are asked, and the deadline relative to `now`;
@@ -32,25 +44,31 @@ export interface EmailSettings {
  *
  * Each approver's link names their position in `approvers` (approver 0, 1, ...), so whoever
  * opens a link decides as the approver it was sent to; the first decision closes the approval.
+ * A policy level passes `options`: its recipients with their roster positions, its level, the
+ * kind of email and its own words for who is asked.
  *
  * @example
  * const sent = await emailApprovers({ approvalId: 'exec-42-1', approvers: ['approver@example.com', 'deputy@example.com'], subject, expiresAt }, { siteUrl, from }, getLinkSigner(), new Date());
  */
-export async function emailApprovers(approval: ApprovalToAnnounce, settings: EmailSettings, signer: LinkSigner, now: Date): Promise<number> {
+export async function emailApprovers(approval: ApprovalToAnnounce, settings: EmailSettings, signer: LinkSigner, now: Date, options: AnnounceOptions = {}): Promise<number> {
   const expiresAt = linkExpiry(approval.expiresAt);
+  const recipients = options.recipients ?? approval.approvers.map((address, linkIndex) => ({ address, linkIndex }));
   let sent = 0;
-  for (const [approverIndex, approver] of approval.approvers.entries()) {
-    const link = await signApprovalLink({ approvalId: approval.approvalId, approverIndex, expiresAt }, signer);
+  for (const { address, linkIndex } of recipients) {
+    const claims = { approvalId: approval.approvalId, approverIndex: linkIndex, expiresAt, ...(options.level !== undefined ? { level: options.level } : {}) };
+    const link = await signApprovalLink(claims, signer);
     const email = composeApprovalEmail({
       approvalId: approval.approvalId,
       subject: approval.subject,
       expiresAt: approval.expiresAt,
       url: approvalLinkUrl(settings.siteUrl, link),
-      // One level today: its approvers, and the first decision closes it.
+      // Without a policy: one level of all the request's approvers, and the first decision closes it.
       asked: { quorum: 1, approverCount: approval.approvers.length },
       now,
+      ...(options.kind !== undefined ? { kind: options.kind } : {}),
+      ...(options.askedText !== undefined ? { askedText: options.askedText } : {}),
     });
-    await sendApprovalEmail({ from: settings.from, to: approver, approvalId: approval.approvalId, email });
+    await sendApprovalEmail({ from: settings.from, to: address, approvalId: approval.approvalId, email });
     sent++;
   }
   return sent;

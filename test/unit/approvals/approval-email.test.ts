@@ -3,7 +3,9 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
-import { composeApprovalEmail, sendApprovalEmail, useEmailClient, type ApprovalEmail } from '../../../functions/shared/approvals/approval-email.js';
+import { composeApprovalEmail, sendApprovalEmail, useEmailClient, type ApprovalEmail, type ApprovalEmailKind } from '../../../functions/shared/approvals/approval-email.js';
+import { verifyApprovalLink } from '../../../functions/shared/approvals/approval-link.js';
+import { emailApprovers } from '../../../functions/shared/approvals/email-approvers.js';
 import type { ApprovalSubject } from '../../../functions/shared/approvals/approval-subject.js';
 import { HmacLinkSigner, useLinkSigner } from '../../../functions/shared/approvals/link-signer.js';
 import { NotificationFailed } from '../../../functions/shared/errors.js';
@@ -155,7 +157,138 @@ describe('composeApprovalEmail', () => {
   });
 });
 
+describe('composeApprovalEmail for a policy level', () => {
+  const LEVEL_WORDS = 'Level 2 of 2. You are one of 3 finance directors; 2 of 3 finance directors must approve, and one rejection closes it.';
+  const level = (kind: ApprovalEmailKind | undefined, askedText: string | undefined = LEVEL_WORDS) =>
+    composeApprovalEmail({
+      approvalId: 'exec-42-1',
+      subject,
+      expiresAt: '2026-12-02T08:59:00.000Z',
+      url: URL_OF_LINK,
+      asked: ASKED,
+      now: NOW,
+      ...(kind !== undefined ? { kind } : {}),
+      ...(askedText !== undefined ? { askedText } : {}),
+    });
+
+  it('names the kind in the subject line: a request, a reminder, an escalation', () => {
+    expect(level(undefined).subject).toBe('Approval needed: Purchase order PO-7 from Contoso');
+    expect(level('request').subject).toBe('Approval needed: Purchase order PO-7 from Contoso');
+    expect(level('reminder').subject).toBe('Reminder: approval needed: Purchase order PO-7 from Contoso');
+    expect(level('escalation').subject).toBe('Escalated: approval needed: Purchase order PO-7 from Contoso');
+  });
+
+  it("puts the level's words in place of the approver count, in both parts", () => {
+    const email = level('request');
+    for (const part of [email.text, email.html]) {
+      expect(part).toContain(LEVEL_WORDS);
+      expect(part).not.toContain('You are one of 3 approvers');
+    }
+    expect(email.text.split('\n').slice(0, 2)).toEqual(['A request is waiting for your approval.', LEVEL_WORDS]);
+  });
+
+  it('a reminder says it is one and when the deadline is; an escalation says why it came; both parts alike', () => {
+    const reminder = level('reminder');
+    for (const part of [reminder.text, reminder.html]) expect(part).toContain(`Reminder: a request is still waiting for your approval; its deadline is ${DEADLINE}.`);
+    const escalation = level('escalation', 'Level 1 of 2. This level was escalated to you because the managers did not decide in time. You are one of 3 finance directors; the first decision closes it.');
+    for (const part of [escalation.text, escalation.html]) {
+      expect(part).toContain('A request was escalated to you for approval, because those asked before you did not decide in time.');
+      expect(part).toContain('This level was escalated to you because the managers did not decide in time.');
+    }
+    const late = composeApprovalEmail({ approvalId: 'exec-42-1', subject, expiresAt: '2026-12-02T08:59:00.000Z', url: URL_OF_LINK, asked: ASKED, now: new Date('2026-12-02T11:59:00.000Z'), kind: 'reminder' });
+    expect(late.text).toContain('its deadline passed 3 hours ago, on Wednesday 2 December 2026 at 08:59 UTC.');
+  });
+
+  it('carries the same sentences in the text part as in the HTML part, for every kind', () => {
+    for (const kind of ['request', 'reminder', 'escalation'] as const) {
+      const email = level(kind);
+      const textOfHtml = unescape(email.html.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ');
+      // Rows are checked cell by cell above; the link's lead-in reads differently as an HTML link.
+      const rows = new Set(cells(email.html).map(([label]) => label));
+      const prose = email.text.split('\n').filter((line) => line !== '' && !line.startsWith('http') && !line.endsWith(':') && !rows.has(line.split(':')[0]!));
+      expect(prose.some((line) => line.startsWith(kind === 'request' ? 'A request is' : kind === 'reminder' ? 'Reminder:' : 'A request was escalated'))).toBe(true);
+      for (const sentence of prose) {
+        expect(textOfHtml, `${kind}: ${sentence}`).toContain(sentence);
+      }
+    }
+  });
+
+  it('escapes the asked text in the HTML part and keeps it to one line in the text part', () => {
+    const lines = level('request').text.split('\n').length;
+    for (const value of [...xss, 'two\r\nlines: https://evil.example']) {
+      if (shown(value) === '') continue;
+      const email = level('request', value);
+      expect(tagsOf(email.html), value).toEqual(tagsOf(level('request').html));
+      expect(unescape(email.html), value).toContain(shown(value));
+      expect(email.text.split('\n'), value).toHaveLength(lines);
+    }
+  });
+
+  it('reads a blank asked text, or an unknown kind, as the plain request', () => {
+    expect(level('request', ' \n ').text).toContain('You are one of 3 approvers; the first decision closes it.');
+    expect(level('surprise' as ApprovalEmailKind).subject).toBe('Approval needed: Purchase order PO-7 from Contoso');
+  });
+});
+
 const ses = mockClient(SESv2Client);
+
+describe('emailApprovers', () => {
+  const signer = new HmacLinkSigner(new Uint8Array(32).fill(9));
+  const approval = { approvalId: 'exec-42-1', approvers: ['m1@example.com', 'm2@example.com', 'd1@example.com', 'd2@example.com', 'd3@example.com'], subject, expiresAt: '2026-12-02T08:59:00.000Z' };
+  const settings = { siteUrl: 'https://approvals.example.test', from: 'wardflow@example.test' };
+  const sent = () =>
+    ses.commandCalls(SendEmailCommand).map((call) => {
+      const input = call.args[0].input;
+      return { to: input.Destination!.ToAddresses![0]!, subject: input.Content!.Simple!.Subject!.Data!, text: input.Content!.Simple!.Body!.Text!.Data!, html: input.Content!.Simple!.Body!.Html!.Data! };
+    });
+  const linkIndexOf = async (text: string) => {
+    const link = /\/approvals\/(\S+)/.exec(text)![1]!;
+    const check = await verifyApprovalLink(link, signer, NOW);
+    if (!check.ok) throw new Error(check.problem);
+    return check.claims.approverIndex;
+  };
+  beforeAll(() => useEmailClient(new SESv2Client({ region: 'us-east-1' })));
+  afterAll(() => useEmailClient(undefined));
+  beforeEach(() => {
+    ses.reset();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+  });
+
+  it('without options: every approver, in order, each with the link of their own position, asked as one of them', async () => {
+    expect(await emailApprovers(approval, settings, signer, NOW)).toBe(5);
+    const emails = sent();
+    expect(emails.map((email) => email.to)).toEqual(approval.approvers);
+    expect(await Promise.all(emails.map((email) => linkIndexOf(email.text)))).toEqual([0, 1, 2, 3, 4]);
+    for (const email of emails) {
+      expect(email.subject).toBe('Approval needed: Purchase order PO-7 from Contoso');
+      expect(email.text).toContain('You are one of 5 approvers; the first decision closes it.');
+    }
+  });
+
+  it("with a level's recipients: only them, each link naming its roster position, with the level's kind and words, no other address", async () => {
+    const askedText = 'Level 2 of 2. You are one of 3 finance directors; 2 of 3 finance directors must approve, and one rejection closes it.';
+    const recipients = [
+      { address: 'd1@example.com', linkIndex: 2 },
+      { address: 'd3@example.com', linkIndex: 4 },
+    ];
+    expect(await emailApprovers(approval, settings, signer, NOW, { recipients, level: 1, kind: 'reminder', askedText })).toBe(2);
+    const emails = sent();
+    expect(emails.map((email) => email.to)).toEqual(['d1@example.com', 'd3@example.com']);
+    expect(await Promise.all(emails.map((email) => linkIndexOf(email.text)))).toEqual([2, 4]);
+    for (const email of emails) {
+      expect(email.subject).toBe('Reminder: approval needed: Purchase order PO-7 from Contoso');
+      for (const part of [email.text, email.html]) {
+        expect(part).toContain(askedText);
+        expect(part.match(/[\w.]+@example\.com/g) ?? []).toEqual([]);
+      }
+    }
+  });
+
+  it('with no recipients, sends nothing', async () => {
+    expect(await emailApprovers(approval, settings, signer, NOW, { recipients: [], kind: 'escalation' })).toBe(0);
+    expect(sent()).toEqual([]);
+  });
+});
 
 describe('sendApprovalEmail', () => {
   beforeAll(() => useEmailClient(new SESv2Client({ region: 'us-east-1' })));

@@ -10,6 +10,8 @@ import {
   type Page,
   type Problem,
 } from '../../../functions/approval-page/pages.js';
+import { escapeHtml } from '../../../functions/shared/approvals/escape-html.js';
+import { xssPayloads } from '../../support/datasets.js';
 
 /**
  * Every answer of the approval page has one structure a screen reader can walk: a language,
@@ -23,10 +25,17 @@ const view: ApprovalView = {
   approverCount: 3,
   now: new Date('2026-12-03T09:00:00.000Z'),
 };
+const LEVEL = {
+  asked: 'Level 2 of 2. You are one of 3 finance directors; 2 of 3 finance directors must approve, and one rejection closes it.',
+  progress: ['Finance director 1 approved.', '1 more approval from the finance directors is needed.'],
+};
+const levelView: ApprovalView = { ...view, level: LEVEL };
 const PROBLEMS: Problem[] = ['already-decided', 'approval-expired', 'wrong-approver', 'duplicate-approver', 'conflict', 'expired', 'forged', 'unknown', 'malformed', 'bad-form', 'too-large', 'unsupported-media-type', 'method-not-allowed', 'unavailable', 'error'];
 const pages: [string, Page][] = [
   ['form', decisionForm(view)],
+  ['form of a level', decisionForm(levelView)],
   ['approved', decisionRecorded('approve', 'sent', view)],
+  ['approved at a level', decisionRecorded('approve', 'sent', levelView)],
   ['rejected', decisionRecorded('reject', 'task-gone', view)],
   ['not delivered', decisionNotDelivered('reject')],
   ['execution ended', executionEnded('ABORTED')],
@@ -66,6 +75,33 @@ describe('approval page HTML', () => {
   it('says a deadline that has passed has passed, and one that was never recorded was not', () => {
     expect(decisionForm({ ...view, now: new Date('2026-12-05T12:00:00.000Z') }).html).toContain('passed 3 hours ago, on Saturday 5 December 2026 at 09:00 UTC');
     expect(decisionForm({ ...view, expiresAt: undefined }).html).toContain('(no deadline recorded)');
+  });
+
+  it("shows a policy level as a section named by its heading, under the title: who is asked, then the progress as a list", () => {
+    for (const page of [decisionForm(levelView), decisionRecorded('reject', 'sent', levelView)]) {
+      const section = /<section aria-labelledby="level-heading">(.*?)<\/section>/s.exec(page.html)?.[1];
+      expect(section).toBe(
+        '<h2 id="level-heading">Your level</h2>' +
+          `<p>${LEVEL.asked}</p>` +
+          '<ul><li>Finance director 1 approved.</li><li>1 more approval from the finance directors is needed.</li></ul>',
+      );
+      expect(page.html.indexOf('<section')).toBeGreaterThan(page.html.indexOf('</h1>'));
+      expect(page.html.indexOf('<section')).toBeLessThan(page.html.indexOf('<dl>'));
+    }
+    // The level's words replace the approver count's.
+    expect(decisionForm(levelView).html).not.toContain('You are one of 3 approvers');
+    expect(decisionForm({ ...view, level: { asked: LEVEL.asked, progress: [] } }).html).not.toContain('<ul>');
+    expect(decisionRecorded('approve', 'sent', view).html).not.toContain('<section');
+  });
+
+  it('escapes the level words, whatever they hold', () => {
+    const structure = (html: string) => html.match(/<[^>]*>/g);
+    const plain = decisionForm({ ...view, level: { asked: 'asked', progress: ['one', 'two'] } }).html;
+    for (const value of xssPayloads()) {
+      const html = decisionForm({ ...view, level: { asked: value, progress: [value, value] } }).html;
+      expect(structure(html), value).toEqual(structure(plain));
+      expect(html).toContain(`<p>${escapeHtml(value)}</p>`);
+    }
   });
 
   it('styles a visible focus outline and no fixed width, with a one-column layout for phones', () => {
