@@ -119,6 +119,28 @@ export function decisionRecorded(decision: 'approve' | 'reject', delivery: 'sent
 }
 
 /**
+ * The answer to a policy level's vote that is on record while its level or the gate still waits
+ * for others: nothing is resumed yet, and the level section says what is still needed.
+ *
+ * @example
+ * voteRecorded('approve', view).html; // '... Your approval is recorded. The request now waits for the other approvers ...'
+ */
+export function voteRecorded(decision: 'approve' | 'reject', view: ApprovalView): Page {
+  const done = decision === 'approve' ? 'Your approval is recorded' : 'Your rejection is recorded';
+  return {
+    statusCode: 200,
+    outcome: decision === 'approve' ? 'voted-approve' : 'voted-reject',
+    html: document(done, [
+      `<h1>${done}</h1>`,
+      `<p>Your decision on <bdi>${escapeHtml(titleOf(view))}</bdi> is recorded. The request now waits for the other approvers; nothing more to do for you.</p>`,
+      ...(view.level !== undefined ? [levelSection(view.level)] : []),
+      facts(view),
+      '<p class="note">You can close this page.</p>',
+    ]),
+  };
+}
+
+/**
  * A decision on record whose delivery failed: say so, and offer the same decision again
  * (it is only delivered, never recorded twice).
  *

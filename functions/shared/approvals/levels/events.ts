@@ -7,11 +7,9 @@ import type { Json } from '../../events/event.js';
  * addresses: whoever needs "who" opens the sealed part the wiring adds (as decide.ts seals the
  * address in ApprovalDecided today).
  *
- * Not wired yet: ApprovalRouted, ApprovalLevelStarted, ApprovalVoted, ApprovalLevelCompleted and
- * ApprovalReminderSent are not in EVENT_TYPES, so the store refuses them until the wiring adds
- * them there and calls `levelEventIssues` from validateAppend (as it does for
- * ApprovalAttemptRefused). ApprovalEscalated is declared and never written so far; its shape is
- * this one. ApprovalDecided and ApprovalExpired keep their existing shapes
+ * The store takes ApprovalRouted, ApprovalLevelStarted, ApprovalVoted, ApprovalLevelCompleted,
+ * ApprovalReminderSent and ApprovalEscalated only in these shapes (validateAppend calls
+ * `levelEventIssues`). ApprovalDecided and ApprovalExpired keep their existing shapes
  * (`{ approvalId, executionId, approverIndex, decision }`, `{ approvalId, executionId }`), with
  * `level` added so the record says where the gate ended; the existing approval fold reads them
  * unchanged (it ignores keys it does not know).

@@ -65,19 +65,11 @@ export async function emailLevel(
     ...(state.escalated && levelGroup !== undefined ? { escalatedFrom: titleOf(titles, levelGroup) } : {}),
   });
   return emailApprovers(
-    {
-      approvalId: state.approvalId,
-      approvers: approvers,
-      subject: approvalSubjectOf(events),
-      expiresAt: state.deadlineAt,
-      recipients,
-      level: state.level,
-      kind,
-      askedText,
-    },
+    { approvalId: state.approvalId, approvers, subject: approvalSubjectOf(events), expiresAt: state.deadlineAt },
     { siteUrl: notification.siteUrl, from: notification.from },
     linkSignerFor(notification.linkKeyId),
     deps.now(),
+    { recipients, level: state.level, kind, askedText },
   );
 }
 

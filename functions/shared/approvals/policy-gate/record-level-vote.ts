@@ -52,8 +52,12 @@ export interface RecordedLevelVote {
   voter: { level: number; group: string; approverIndex: number };
 }
 
-/** Rounds of reading again after a concurrent append, before ConcurrencyConflict is rethrown. */
-const VOTE_ATTEMPTS = 5;
+/**
+ * Rounds of reading again after a concurrent append, before ConcurrencyConflict is rethrown. Each
+ * round lands at least one of the contenders, so a level's whole group (at most 20) clicking at
+ * once all get an answer about their own vote rather than "try again".
+ */
+const VOTE_ATTEMPTS = 25;
 
 /**
  * An approver's vote on a policy gate's approval, start to end: read and prove the stream, open
