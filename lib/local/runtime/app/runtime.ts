@@ -22,8 +22,8 @@ import type { LocalLambda } from '../lambda/lambda-invoke.js';
 import { assertPortsFree } from '../services/free-ports.js';
 import { LOCAL_CREDENTIALS, servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from '../services/local-services.js';
 import { isProcessAlive } from '../../process-alive.js';
-import { invokeLocalLambda } from '../lambda/lambda-invoke.js';
-import { LocalScheduler, ScheduleTargetMissing } from '../../scheduler/local-scheduler.js';
+import { functionTarget } from '../../scheduler/function-target.js';
+import { LocalScheduler } from '../../scheduler/local-scheduler.js';
 import { MAX_LOCAL_CLOCK_OFFSET_MS } from '../../../../functions/shared/local-clock.js';
 
 export interface LocalRuntimeOptions {
@@ -187,15 +187,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     now: () => Date.now() + clockOffsetMs,
     // The groups CloudFormation would have made: ours, and any a function's template names literally.
     groups: [APPROVAL_SCHEDULE_GROUP, ...[...environments.values()].flatMap((env) => (env.APPROVAL_SCHEDULE_GROUP === undefined ? [] : [env.APPROVAL_SCHEDULE_GROUP]))],
-    invoke: async ({ arn, input }) => {
-      const target = functions.find((fn) => fn.arn === arn);
-      if (target === undefined) {
-        throw new ScheduleTargetMissing(
-          `no function of this application has the ARN ${arn}; approval timers invoke the function whose handler folder is ${APPROVAL_TIMER_HANDLER} (functions/${APPROVAL_TIMER_HANDLER}/handler.ts)`,
-        );
-      }
-      await invokeLocalLambda(target, input);
-    },
+    invoke: functionTarget(functions, APPROVAL_TIMER_HANDLER),
     log,
   });
   const aws = await startLocalAwsEndpoint({
