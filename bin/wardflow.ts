@@ -4,6 +4,7 @@ import { CLI_COMMANDS_HELP, CLI_OPTIONS_HELP, runCli } from '../lib/cli/main.js'
 import { resolveDataFolder } from '../lib/local/data-folder.js';
 import { formatDemoTable, runDemo } from '../lib/local/runtime/app/demo.js';
 import { runDev } from '../lib/local/runtime/app/dev.js';
+import { parseClockOffset } from '../lib/local/scheduler/clock-offset.js';
 import { DEFAULT_BASE_PORT } from '../lib/local/runtime/services/endpoints-file.js';
 import { divertProcessOutput, toTerminal } from '../lib/local/runtime/lambda/step-log.js';
 
@@ -14,7 +15,8 @@ Local runtime:
   dev           Start the embedded local runtime and keep it running until Ctrl-C. On the
                 first start of a data folder it runs every workflow's examples.
                 --port N (default $WARDFLOW_PORT or ${DEFAULT_BASE_PORT}; servers use N to N+4),
-                --data-dir DIR, --no-examples
+                --data-dir DIR, --no-examples, --clock-offset D (run as if D later:
+                90m, 25h, 3d; handlers' clocks and approval timers, to try deadlines)
   demo          The whole story once, in a temporary folder on free ports: exits 0 only if
                 every workflow's example ends as its expected.json says (npm run demo). --keep, --json
 
@@ -42,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
 async function dev(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-examples': { type: 'boolean', default: false } },
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-examples': { type: 'boolean', default: false }, 'clock-offset': { type: 'string' } },
   });
   // An empty WARDFLOW_PORT counts as unset, like an empty WARDFLOW_DATA_DIR.
   const portText = values.port || process.env.WARDFLOW_PORT || String(DEFAULT_BASE_PORT);
@@ -51,7 +53,14 @@ async function dev(args: string[]): Promise<number> {
     console.error(`wardflow dev: --port must be a whole number from 1024 to 65530 (got "${portText}")`);
     return 2;
   }
-  return runDev({ dataDir: resolveDataFolder(values['data-dir']), basePort, examples: !values['no-examples'] });
+  let clockOffsetMs = 0;
+  try {
+    clockOffsetMs = values['clock-offset'] === undefined ? 0 : parseClockOffset(values['clock-offset']);
+  } catch (error) {
+    console.error(`wardflow dev: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  return runDev({ dataDir: resolveDataFolder(values['data-dir']), basePort, examples: !values['no-examples'], clockOffsetMs });
 }
 
 async function demo(args: string[]): Promise<number> {

@@ -24,7 +24,7 @@ export interface InProcessRuntime {
  * const local = inProcessRuntimeOfThisFile('wardflow-ends-');
  * it('...', async () => { await local().runtime.engine.startExecution({ stateMachineArn: local().stateMachineArn }); });
  */
-export function inProcessRuntimeOfThisFile(prefix: string, options: Pick<LocalRuntimeOptions, 'workflows' | 'workflowSettings'> = {}): () => InProcessRuntime {
+export function inProcessRuntimeOfThisFile(prefix: string, options: Pick<LocalRuntimeOptions, 'workflows' | 'workflowSettings' | 'clockOffsetMs'> = {}): () => InProcessRuntime {
   let started: InProcessRuntime | undefined;
   beforeAll(async () => {
     // Handler log lines are not these tests' business.

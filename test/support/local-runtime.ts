@@ -38,13 +38,14 @@ const START_BANNER_END = 'Press Ctrl-C to stop.';
  * "ready" raced them on a slower machine.
  */
 export async function startRuntimeProcess(
-  options: { dataDir?: string; basePort?: number; examples?: boolean; viaEnvironment?: boolean } = {},
+  options: { dataDir?: string; basePort?: number; examples?: boolean; viaEnvironment?: boolean; /** `--clock-offset`, e.g. '25h'. */ clockOffset?: string } = {},
 ): Promise<RuntimeProcess> {
   const dataDir = options.dataDir ?? tempDataDir();
   const basePort = options.basePort ?? (await freeBasePort());
   // Either the flags, or WARDFLOW_PORT and WARDFLOW_DATA_DIR: both ways must reach the same runtime.
   const args = ['--import', 'tsx', WARDFLOW, 'dev', ...(options.viaEnvironment ? [] : ['--port', String(basePort), '--data-dir', dataDir])];
   if (options.examples === false) args.push('--no-examples');
+  if (options.clockOffset !== undefined) args.push('--clock-offset', options.clockOffset);
   const env = options.viaEnvironment
     ? { ...process.env, WARDFLOW_PORT: String(basePort), WARDFLOW_DATA_DIR: dataDir }
     : { ...process.env, WARDFLOW_PORT: '', WARDFLOW_DATA_DIR: '' };

@@ -6,6 +6,8 @@ import { safeErrorName } from '../../../functions/shared/errors.js';
 import type { LocalKms } from './kms.js';
 import { kmsOperations } from './kms-operations.js';
 import { AwsProtocolError } from './protocol-error.js';
+import type { LocalScheduler } from '../scheduler/local-scheduler.js';
+import { answerSchedulerRequest, isSchedulerPath } from './scheduler-operations.js';
 import type { LocalSecrets } from './secrets.js';
 import { secretsOperations } from './secrets-operations.js';
 import type { LocalStepFunctions } from './step-functions-service.js';
@@ -27,12 +29,14 @@ export interface LocalAwsEndpointOptions {
   secrets: LocalSecrets;
   /** The local engine; without it every Step Functions operation is unknown here. */
   stepFunctions?: LocalStepFunctions;
+  /** The local EventBridge Scheduler; without it Scheduler's REST paths are unknown here. */
+  scheduler?: LocalScheduler;
   /** Where unexpected failures are reported: operation and error class only. @default console.error */
   log?: (line: string) => void;
 }
 
 export interface LocalAwsEndpoint {
-  /** `http://host:port`, for AWS_ENDPOINT_URL_KMS, _SECRETS_MANAGER and _SFN. */
+  /** `http://host:port`, for AWS_ENDPOINT_URL_KMS, _SECRETS_MANAGER, _SFN and _SCHEDULER. */
   endpoint: string;
   stop(): Promise<void>;
 }
@@ -56,6 +60,8 @@ const SAFE_OPERATION_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
  * `TrentService.<Op>` (KMS, AWS JSON 1.1), `secretsmanager.<Op>` (AWS JSON 1.1) and
  * `AWSStepFunctions.<Op>` (AWS JSON 1.0). Errors are `{"__type", "message"}` bodies with
  * the status the SDK expects, so the SDK throws exceptions named as AWS names them.
+ * EventBridge Scheduler speaks REST-JSON instead (no X-Amz-Target; `/schedules/{Name}`):
+ * its errors carry the type in `x-amzn-errortype` and a `{"Message"}` body (scheduler-operations.ts).
  *
  * No signature checks: SigV4 signatures are not verified. This endpoint exists for local
  * mode only and listens on loopback only; whoever can reach it can also read the data
@@ -80,7 +86,9 @@ export async function startLocalAwsEndpoint(options: LocalAwsEndpointOptions): P
   ]);
 
   const server = createServer((req, res) => {
-    handle(req, res, { services, region: options.region, log }).catch((error: unknown) => {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    const answer = req.headers['x-amz-target'] === undefined && isSchedulerPath(path) ? handleScheduler : handle;
+    answer(req, res, { services, region: options.region, log, ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }) }).catch((error: unknown) => {
       // Only a failure to write the response gets here; the connection is of no further use.
       log(`[local aws endpoint] could not answer a request (${safeErrorName(error)})`);
       res.destroy();
@@ -103,11 +111,14 @@ export async function startLocalAwsEndpoint(options: LocalAwsEndpointOptions): P
   };
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  context: { services: ReadonlyMap<string, Service>; region: string; log: (line: string) => void },
-): Promise<void> {
+interface RequestContext {
+  services: ReadonlyMap<string, Service>;
+  region: string;
+  log: (line: string) => void;
+  scheduler?: LocalScheduler;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
   const target = typeof req.headers['x-amz-target'] === 'string' ? req.headers['x-amz-target'] : '';
   const [prefix = '', operationName = ''] = splitTarget(target);
   const service = context.services.get(prefix);
@@ -154,6 +165,52 @@ async function handle(
     // The class name only: an unexpected error's message may quote a plaintext or a token.
     context.log(`[local aws endpoint] ${target} failed unexpectedly (${safeErrorName(error)})`);
     reply(500, { __type: 'InternalFailure', message: 'The local AWS endpoint failed unexpectedly; see its log for the operation and error class, then retry.' });
+  }
+}
+
+/** EventBridge Scheduler's REST-JSON requests: the operation is the method and path. */
+async function handleScheduler(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
+  const reply = (status: number, body: object, errorType?: string) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-requestid': randomUUID(),
+      ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }),
+    });
+    res.end(text);
+  };
+  const fail = (error: AwsProtocolError) => reply(error.status, { Message: error.message }, error.type);
+  const body = await readBody(req, MAX_REQUEST_BYTES);
+  if (body === 'too large') {
+    res.setHeader('connection', 'close');
+    fail(new AwsProtocolError('ValidationException', `The request body is larger than ${MAX_REQUEST_BYTES} bytes.`, 413));
+    return;
+  }
+  if (context.scheduler === undefined) {
+    fail(new AwsProtocolError('UnknownOperationException', 'The local AWS endpoint runs no EventBridge Scheduler here (the local runtime starts one).', 404));
+    return;
+  }
+  const signedRegion = signedRegionOf(req.headers.authorization);
+  if (signedRegion !== undefined && signedRegion !== context.region) {
+    fail(new AwsProtocolError('InvalidSignatureException', `This local endpoint serves region ${context.region}; the request was signed for ${signedRegion}. Configure the client with region ${context.region}.`, 403));
+    return;
+  }
+  const request = parseBody(body);
+  if (request instanceof AwsProtocolError) {
+    fail(request);
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://local');
+  try {
+    reply(200, answerSchedulerRequest(context.scheduler, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body: request }, context.region));
+  } catch (error) {
+    if (error instanceof AwsProtocolError) {
+      fail(error);
+      return;
+    }
+    context.log(`[local aws endpoint] Scheduler ${req.method ?? ''} failed unexpectedly (${safeErrorName(error)})`);
+    reply(500, { Message: 'The local AWS endpoint failed unexpectedly; see its log for the operation and error class, then retry.' }, 'InternalServerException');
   }
 }
 

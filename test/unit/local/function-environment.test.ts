@@ -105,6 +105,22 @@ describe('localFunctionEnvironment', () => {
     }
   });
 
+  it('gives every function the Scheduler endpoint, the local marker and the clock offset, and resolves the approval timer variables', () => {
+    const scheduler = { timerArn: 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-local-approval-timer', roleArn: 'arn:aws:iam::000000000000:role/r', group: 'wardflow-local-approvals' };
+    const fn = { ...requestApproval('invoice-approval', 'a@example.com', 'arn:sm'), referencedEnvironment: ['APPROVAL_TIMER_ARN', 'APPROVAL_TIMER_ROLE_ARN', 'APPROVAL_SCHEDULE_GROUP'] };
+    expect(localFunctionEnvironment(fn, { ...resources, scheduler, clockOffsetMs: 5_400_000 })).toMatchObject({
+      APPROVAL_TIMER_ARN: scheduler.timerArn,
+      APPROVAL_TIMER_ROLE_ARN: scheduler.roleArn,
+      APPROVAL_SCHEDULE_GROUP: 'wardflow-local-approvals',
+      AWS_ENDPOINT_URL_SCHEDULER: 'http://a',
+      WARDFLOW_LOCAL_RUNTIME: '1',
+      WARDFLOW_LOCAL_CLOCK_OFFSET_MS: '5400000',
+    });
+    // Without an offset the variable is 0, so one left in the shell never reaches a handler.
+    expect(localFunctionEnvironment(requestApproval('a', 'a@example.com', 'arn:sm'), resources).WARDFLOW_LOCAL_CLOCK_OFFSET_MS).toBe('0');
+    expect(() => localFunctionEnvironment(fn, resources)).toThrow(/gets APPROVAL_TIMER_ARN from a CloudFormation reference that the local runtime has no local value for/);
+  });
+
   it('refuses a referenced variable that has no local value, naming the function', () => {
     const fn = { ...requestApproval('invoice-approval', 'a@example.com', 'arn:sm'), referencedEnvironment: ['SOMETHING_NEW'] };
     expect(() => localFunctionEnvironment(fn, resources)).toThrow(/invoice-approval-request-approval gets SOMETHING_NEW from a CloudFormation reference that the local runtime has no local value for/);

@@ -5,12 +5,15 @@ import { startLocalRuntime, type LocalRuntime } from './runtime.js';
 import { divertProcessOutput } from '../lambda/step-log.js';
 import { userInfo } from 'node:os';
 import { localStarter, withStarter } from '../../../../functions/record-start/started-by.js';
+import { formatClockOffset } from '../../scheduler/clock-offset.js';
 
 export interface DevOptions {
   dataDir: string;
   basePort: number;
   /** Start every workflow's examples on the first start of a data folder. @default true */
   examples?: boolean;
+  /** `--clock-offset`: run as if this many ms later (handlers' clocks, approval timers). @default 0 */
+  clockOffsetMs?: number;
 }
 
 /**
@@ -25,14 +28,20 @@ export async function runDev(options: DevOptions): Promise<number> {
   print(`wardflow: starting the local runtime (data in ${options.dataDir})`);
   let runtime: LocalRuntime;
   try {
-    runtime = await startLocalRuntime({ dataDir: options.dataDir, basePort: options.basePort, log: (line) => print(`  ${line}`) });
+    runtime = await startLocalRuntime({
+      dataDir: options.dataDir,
+      basePort: options.basePort,
+      log: (line) => print(`  ${line}`),
+      ...(options.clockOffsetMs === undefined ? {} : { clockOffsetMs: options.clockOffsetMs }),
+    });
   } catch (error) {
     print(`wardflow: the local runtime could not start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
   const { endpoints } = runtime.endpoints;
   print('');
-  print('wardflow local runtime is ready.');
+  // The offset on the ready line itself: a run whose deadlines pass early must not look like a normal one.
+  print(runtime.clockOffsetMs === 0 ? 'wardflow local runtime is ready.' : `wardflow local runtime is ready (clock: ${formatClockOffset(runtime.clockOffsetMs)}).`);
   print(`  inbox (approval emails):  ${endpoints.inbox}`);
   print(`  approval site:            ${endpoints.approvalSite}`);
   print(`  data folder:              ${options.dataDir}`);

@@ -10,7 +10,7 @@ import { ensureEventsTable } from '../../events-table.js';
 import { startApprovalSite } from '../services/approval-site.js';
 import { startAuditStream } from '../audit-stream/audit-stream.js';
 import type { AnyWorkflow } from '../../../workflows/workflow-definition.js';
-import { synthesizeLocalApplication, type LocalFunction, type LocalStateMachine } from './definitions.js';
+import { LOCAL_ACCOUNT, synthesizeLocalApplication, type LocalFunction, type LocalStateMachine } from './definitions.js';
 import { DEFAULT_BASE_PORT, ENDPOINTS_FILE, PORT_OFFSETS, type EndpointsFile } from '../services/endpoints-file.js';
 import { LocalEngine } from '../engine/engine.js';
 import { executionEndDeliveries } from '../engine/execution-events.js';
@@ -22,6 +22,9 @@ import type { LocalLambda } from '../lambda/lambda-invoke.js';
 import { assertPortsFree } from '../services/free-ports.js';
 import { LOCAL_CREDENTIALS, servicePaths, startDynamoDb, startInbox, startS3, type RunningService } from '../services/local-services.js';
 import { isProcessAlive } from '../../process-alive.js';
+import { functionTarget } from '../../scheduler/function-target.js';
+import { LocalScheduler } from '../../scheduler/local-scheduler.js';
+import { MAX_LOCAL_CLOCK_OFFSET_MS } from '../../../../functions/shared/local-clock.js';
 
 export interface LocalRuntimeOptions {
   /** Absolute path of the data folder. */
@@ -36,6 +39,11 @@ export interface LocalRuntimeOptions {
   workflows?: readonly AnyWorkflow[];
   /** Settings of workflows by name, over cdk.json's (for a workflow cdk.json does not know, in a test). @default none */
   workflowSettings?: Readonly<Record<string, unknown>>;
+  /**
+   * Runs as if this many ms later (`wardflow dev --clock-offset 25h`): every handler's `now` and the
+   * local EventBridge Scheduler's due times. 0 to 400 days. @default 0
+   */
+  clockOffsetMs?: number;
 }
 
 export interface LocalRuntime {
@@ -50,6 +58,10 @@ export interface LocalRuntime {
    * every event appended so far is archived or dead-lettered; `deadLetterFile` is the local dead-letter queue.
    */
   auditStream: LocalEventStream;
+  /** The local EventBridge Scheduler (schedules in `<data>/schedules.json`). */
+  scheduler: LocalScheduler;
+  /** The clock offset it runs with, in ms (0: the real clock). */
+  clockOffsetMs: number;
   stop(): Promise<void>;
 }
 
@@ -58,13 +70,19 @@ const ENVIRONMENT = 'local';
 const EVENTS_TABLE = 'wardflow-local-events';
 const AUDIT_BUCKET = 'wardflow-local-audit';
 const PAYMENTS_SECRET_ID = 'wardflow/local/payments-api-key';
+/** The handler folder of the function approval timers invoke (functions/approval-timer). */
+const APPROVAL_TIMER_HANDLER = 'approval-timer';
+const APPROVAL_SCHEDULE_GROUP = `wardflow-${ENVIRONMENT}-approvals`;
+/** Nothing assumes it locally; Scheduler's API requires one. */
+const APPROVAL_SCHEDULER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/wardflow-${ENVIRONMENT}-approval-scheduler`;
 const FUNCTIONS = new URL('../../../../functions/', import.meta.url);
 
 let active = false;
 
 /**
  * Starts the embedded local runtime: DynamoDB (dynalite), S3 (s3rver), SES with its inbox
- * (aws-ses-v2-local), the local AWS endpoint (Step Functions, KMS, Secrets Manager), the
+ * (aws-ses-v2-local), the local AWS endpoint (Step Functions, KMS, Secrets Manager, EventBridge
+ * Scheduler, whose schedules invoke the local functions), the
  * approval site, and the engine running the synthesized state machines with the real handlers.
  * Everything lives in `dataDir`; `endpoints.json` is written there once all of it is ready
  * and removed by `stop()`.
@@ -96,6 +114,10 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   const basePort = options.basePort ?? DEFAULT_BASE_PORT;
   const log = options.log ?? (() => undefined);
   const dataDir = options.dataDir;
+  const clockOffsetMs = options.clockOffsetMs ?? 0;
+  if (!Number.isSafeInteger(clockOffsetMs) || clockOffsetMs < 0 || clockOffsetMs > MAX_LOCAL_CLOCK_OFFSET_MS) {
+    throw new Error('the clock offset must be a whole number of milliseconds from 0 to 400 days');
+  }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   refuseIfInUse(dataDir);
   await assertPortsFree(host, basePort);
@@ -129,6 +151,13 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     paymentsSecretId: PAYMENTS_SECRET_ID,
     auditBucket: AUDIT_BUCKET,
     endpoints: { dynamodb: endpoints.dynamodb, s3: endpoints.s3, sesv2: endpoints.ses, aws: endpoints.aws },
+    scheduler: {
+      // Without the function (an application that has none) the variables still resolve; a schedule that fires then says what is missing.
+      timerArn: app.functions.find((fn) => fn.handler === APPROVAL_TIMER_HANDLER)?.arn ?? `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:wardflow-${ENVIRONMENT}-${APPROVAL_TIMER_HANDLER}`,
+      roleArn: APPROVAL_SCHEDULER_ROLE_ARN,
+      group: APPROVAL_SCHEDULE_GROUP,
+    },
+    clockOffsetMs,
   };
   // Every function's environment before any is loaded: one without a local value stops the start here.
   const environments = new Map(app.functions.map((fn) => [fn.arn, handlerProcessEnvironment(process.env, localFunctionEnvironment(fn, resources))]));
@@ -152,6 +181,15 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
   // Endings the workflow could not record reach the event store as EventBridge's status-change events would on AWS.
   const endings = executionEndDeliveries({ functions, log });
   const engine = new LocalEngine({ dataDir, stateMachines: app.stateMachines, functions, log, onEnded: endings.deliver });
+  // Answers the API from here on (a resumed gate may schedule a timer); fires nothing before start() below.
+  const scheduler = LocalScheduler.open({
+    dataDir,
+    now: () => Date.now() + clockOffsetMs,
+    // The groups CloudFormation would have made: ours, and any a function's template names literally.
+    groups: [APPROVAL_SCHEDULE_GROUP, ...[...environments.values()].flatMap((env) => (env.APPROVAL_SCHEDULE_GROUP === undefined ? [] : [env.APPROVAL_SCHEDULE_GROUP]))],
+    invoke: functionTarget(functions, APPROVAL_TIMER_HANDLER),
+    log,
+  });
   const aws = await startLocalAwsEndpoint({
     host,
     port: basePort + PORT_OFFSETS.aws,
@@ -159,6 +197,7 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     kms,
     secrets: LocalSecrets.fromDataFolder(folder, LOCAL_REGION),
     stepFunctions: engine,
+    scheduler,
   });
   stops.push(aws.stop);
 
@@ -191,6 +230,10 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     log,
   });
   stops.push(audit.stop);
+
+  // Last to start, first to stop: a timer fires only while everything it calls runs; on stop a firing under way finishes.
+  scheduler.start();
+  stops.push(() => scheduler.stop());
 
   const file: EndpointsFile = {
     version: 1,
@@ -229,6 +272,8 @@ async function start(options: LocalRuntimeOptions, stops: Array<() => Promise<vo
     firstStart,
     resumed,
     auditStream: audit.stream,
+    scheduler,
+    clockOffsetMs,
     stop: () => {
       stopped ??= (async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -1,3 +1,4 @@
+import { LOCAL_CLOCK_OFFSET_VARIABLE, LOCAL_RUNTIME_MARKER } from '../../../../functions/shared/local-clock.js';
 import { LOCAL_STAND_IN } from '../../../../functions/shared/models/select-gateway.js';
 import type { LocalFunction } from '../app/definitions.js';
 
@@ -16,6 +17,14 @@ export interface LocalResources {
   /** The bucket s3rver holds the audit archive in. */
   auditBucket: string;
   endpoints: { dynamodb: string; s3: string; sesv2: string; aws: string };
+  /**
+   * What the approval timers are scheduled with locally: the approval-timer function's local ARN
+   * (what the local EventBridge Scheduler invokes), a role ARN (nothing assumes it locally) and the
+   * schedule group the local Scheduler has from the start. Absent: a function that references them is refused.
+   */
+  scheduler?: { timerArn: string; roleArn: string; group: string };
+  /** `--clock-offset` in ms: every handler's `now` and the local Scheduler run this far ahead. @default 0 */
+  clockOffsetMs?: number;
 }
 
 /**
@@ -45,8 +54,8 @@ const PROCESS_START_ONLY = new Set(['NODE_OPTIONS']);
  * cache lifetimes) as synthesized, the ones the template resolves locally (its state machine's
  * ARN), and a local value for every variable it fills with a reference to a resource the runtime
  * stands in for. Then the settings every function shares locally: the AWS SDK clients reach
- * the local servers through AWS_ENDPOINT_URL_<SERVICE> with local credentials and region, and the
- * model provider is the local stand-in.
+ * the local servers through AWS_ENDPOINT_URL_<SERVICE> with local credentials and region, the
+ * model provider is the local stand-in, and the local runtime's marker and clock offset are set.
  *
  * Two functions may give one variable different values: each sees its own
  * (function-environment.ts). Throws when a referenced variable has no local value: silently
@@ -57,13 +66,16 @@ const PROCESS_START_ONLY = new Set(['NODE_OPTIONS']);
  * environment.EVENTS_TABLE; // 'wardflow-local-events'
  */
 export function localFunctionEnvironment(fn: LocalFunction, local: LocalResources): Record<string, string> {
-  const referenced: Record<string, string> = {
+  const referenced: Record<string, string | undefined> = {
     EVENTS_TABLE: local.eventsTable,
     DATA_KEY_ID: local.sealingKeyArn,
     APPROVAL_LINK_KEY_ID: local.linkKeyArn,
     APPROVAL_SITE_URL: local.approvalSiteUrl,
     PAYMENTS_SECRET_ID: local.paymentsSecretId,
     AUDIT_BUCKET: local.auditBucket,
+    APPROVAL_TIMER_ARN: local.scheduler?.timerArn,
+    APPROVAL_TIMER_ROLE_ARN: local.scheduler?.roleArn,
+    APPROVAL_SCHEDULE_GROUP: local.scheduler?.group,
   };
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.literalEnvironment)) {
@@ -96,6 +108,11 @@ export function localFunctionEnvironment(fn: LocalFunction, local: LocalResource
     AWS_ENDPOINT_URL_SFN: local.endpoints.aws,
     AWS_ENDPOINT_URL_KMS: local.endpoints.aws,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: local.endpoints.aws,
+    AWS_ENDPOINT_URL_SCHEDULER: local.endpoints.aws,
+    // Only the local runtime sets these two (a CDK test proves no deployed function has them);
+    // functions/shared/local-clock.ts honours the offset only beside the marker.
+    [LOCAL_RUNTIME_MARKER]: '1',
+    [LOCAL_CLOCK_OFFSET_VARIABLE]: String(local.clockOffsetMs ?? 0),
   };
 }
 
