@@ -106,7 +106,7 @@ describe('wardflow dev (npm start)', { timeout: 600_000 }, () => {
     const secret = Object.values(JSON.parse(readFileSync(join(r.dataDir, 'secrets.json'), 'utf8')) as Record<string, string>)[0]!;
     const everything = [stepLog(r.dataDir), r.output(), listed.stdout, status.stdout, pending.stdout, startedByCli.stdout, startedByCli.stderr, answer.page].join('\n');
     expect(everything).not.toContain(secret);
-    expect(everything).not.toContain('approvers-dev@example.com');
+    for (const address of ['finance-1-dev@example.com', 'finance-2-dev@example.com']) expect(everything).not.toContain(address);
     expect(everything).not.toContain('Quarterly coffee and pantry supply contract');
     expect(everything).not.toMatch(/wflt1\.[A-Za-z0-9_-]{64}/);
 
