@@ -6,6 +6,7 @@ import { outcomeOf } from '../../lib/local/runtime/app/examples.js';
 import { qualifiedExecutionId } from '../../functions/shared/events/execution-id.js';
 import { VENDOR_CHECKS } from '../../functions/workflows/invoice-approval/domain/vendor-check.js';
 import { vendorStreamOf } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
+import { linksOfApprovers, VENDOR_MASTER_QUORUM } from '../support/vendor-register.js';
 import { eventually, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
@@ -47,13 +48,9 @@ async function approvalLink(r: RuntimeProcess, executionId: string): Promise<str
   return (await approvalLinksOf(r, executionId, 1))[0]!;
 }
 
-/** The links of the first `count` approvers emailed for the execution's gate (a policy's level emails each member their own). */
-async function approvalLinksOf(r: RuntimeProcess, executionId: string, count: number): Promise<string[]> {
-  return eventually(async () => {
-    const links = (await approvalLinks(r.endpoints.endpoints.inbox)).filter((l) => l.approvalId === `${executionId}-1`).map((l) => l.url);
-    const distinct = [...new Set(links)];
-    return distinct.length >= count ? distinct.slice(0, count) : undefined;
-  }, `${count} approval emails of ${executionId}`, WAIT_MS);
+/** One link each of the first `count` approvers emailed for the execution's gate (a policy's level emails each member their own). */
+function approvalLinksOf(r: RuntimeProcess, executionId: string, count: number): Promise<string[]> {
+  return linksOfApprovers(r.endpoints.endpoints.inbox, executionId, count, Date.now() + WAIT_MS);
 }
 
 describe('npm start: invoices decided by the vendor register', { timeout: 900_000 }, () => {
@@ -88,7 +85,7 @@ describe('npm start: invoices decided by the vendor register', { timeout: 900_00
       expect(await atTheGate(invoices['invoice-lookalike-vendor.json']!)).toBe(VENDOR_CHECKS['vendor-not-registered']);
 
       // Two vendor-master approvers (the policy's quorum) approve Acme's bank details: the register has them, and the waiting invoices start.
-      for (const link of await approvalLinksOf(r, vendorExecutionId(acme), 2)) expect((await followApprovalLink(link, 'approve')).status).toBe(200);
+      for (const link of await approvalLinksOf(r, vendorExecutionId(acme), VENDOR_MASTER_QUORUM)) expect((await followApprovalLink(link, 'approve')).status).toBe(200);
       expect(await endedStatus(r, 'vendor-bank-details', acme)).toBe('SUCCEEDED');
       expect((await reader.stream(vendorStreamOf('Acme Office Supplies'))).map((e) => e.type)).toEqual(['VendorBankDetailsChanged']);
       const after = await eventually(() => {
