@@ -1,41 +1,44 @@
-import { readFileSync } from 'node:fs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as z from 'zod';
-import { ConfigurationInvalid } from '../../functions/shared/errors.js';
 import { InvoiceText } from '../../functions/workflows/invoice-approval/domain/invoice-text.js';
 import { SourceLabel } from '../../functions/shared/source-label.js';
 import { VENDOR_STREAM_KIND } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
 import { defineWorkflow } from '../../lib/workflows/workflow-definition.js';
+import { INVOICE_POLICY_FACTS } from './policy-facts.js';
 
-/** The auto-approval policy, as data (statemachines/invoice-approval/policy.json). */
-export const APPROVAL_POLICY_FILE = new URL('./policy.json', import.meta.url).pathname;
+/** The approval gate's policy, as data: who decides which invoice, or that none needs a person. */
+export const APPROVAL_POLICY_FILE = new URL('./approval-policy.json', import.meta.url).pathname;
 
-/** Lambda allows 4 KB of environment variables per function; keep room for the others. */
-const MAX_POLICY_BYTES = 2_048;
+/** Who may be in one approver group: 1 to 20 addresses, per environment. */
+const GroupMembers = z.array(z.email('an email address')).min(1).max(20);
 
 /**
  * The invoice-approval workflow, the first on wardflow, declared like any team's:
  *
- *   (RecordStart) -> ExtractInvoice -> CheckGrounding -> ApplyPolicy (reads the vendor register)
- *     -> auto-approved?  yes: PayInvoice
- *                        no:  ApprovalGate (a human from the invoice approvers; fails closed on timeout) -> PayInvoice
- *     -> (RecordSuccess) -> InvoicePaid
+ *   (RecordStart) -> ExtractInvoice -> CheckGrounding -> ApplyPolicy (the vendor check: reads the vendor register)
+ *     -> ApprovalGate (its approval policy: auto-approves, or asks one finance approver, or a
+ *        manager then 2 of 3 finance directors; fails closed at its deadlines)
+ *     -> PayInvoice -> (RecordSuccess) -> InvoicePaid
  *
- * "Known vendor" is the vendor register that the vendor-bank-details workflow keeps (its
- * VendorBankDetailsChanged events on `vendor#<id>` streams): ApplyPolicy auto-approves only an
- * invoice whose IBAN equals the vendor's bank details in force there, below the threshold.
+ * Every invoice passes the gate, which decides by approval-policy.json from the amount, the
+ * currency and ApplyPolicy's `knownVendor`: the vendor register that the vendor-bank-details
+ * workflow keeps (its VendorBankDetailsChanged events on `vendor#<id>` streams) has bank details in
+ * force for the vendor, equal to the invoice's IBAN. Only such an invoice under 5,000 (EUR, USD,
+ * GBP) is approved without a person (ApprovalAutoDecided, actor `policy:known-vendor-under-5000`,
+ * and no email); the amount threshold lives in the policy alone.
  *
  * The platform adds RecordStart, RecordSuccess and the failure path. When RecordSuccess fails the
  * payment has already been made and recorded (PaymentRecorded): reporting "failed, not paid" would
  * invite paying twice, so the execution ends in PaidButNotRecorded instead.
  *
  * Settings per environment (cdk.json `wardflow:environments.<env>.workflows.invoice-approval`):
- * `approvers` (who decides invoices the policy does not auto-approve) and optionally
+ * `approverGroups`, the members of the policy's groups (`finance`, `managers`,
+ * `finance-directors`, each 1 to 20 addresses; the policy is checked against them), and optionally
  * `paymentsApiUrl` (without it, payments are recorded in the ledger only and no money moves).
  */
 export const invoiceApproval = defineWorkflow({
   name: 'invoice-approval',
-  description: 'Reads an invoice with a model, checks the reading against the text, auto-approves or asks a human, then pays it.',
+  description: 'Reads an invoice with a model, checks the reading against the text and the vendor register, has its approval policy approve it or ask people, then pays it.',
   owner: 'finance-automation@example.com',
   reviewDate: '2027-02-26',
   classification: 'confidential',
@@ -44,7 +47,7 @@ export const invoiceApproval = defineWorkflow({
   // The vendor register, kept by vendor-bank-details; this workflow only reads it.
   streams: [VENDOR_STREAM_KIND],
   settings: z.object({
-    approvers: z.array(z.email('an email address')).min(1).max(20),
+    approverGroups: z.strictObject({ finance: GroupMembers, managers: GroupMembers, 'finance-directors': GroupMembers }),
     paymentsApiUrl: z.url({ protocol: /^https$/, error: 'an https:// URL' }).optional(),
   }),
   secrets: {
@@ -61,11 +64,9 @@ export const invoiceApproval = defineWorkflow({
     'check-grounding': { handler: 'workflows/invoice-approval/check-grounding', description: 'every extracted value occurs in the invoice text' },
     'apply-policy': {
       handler: 'workflows/invoice-approval/apply-policy',
-      description: 'auto-approves by the policy and the vendor register, or asks a human',
-      append: ['approval'], // ApprovalAutoDecided
+      description: "checks the vendor against the vendor register: the approval policy's knownVendor fact",
       read: [VENDOR_STREAM_KIND], // the vendor register
       open: [VENDOR_STREAM_KIND], // the IBAN in force, sealed in VendorBankDetailsChanged
-      environment: () => ({ APPROVAL_POLICY: readApprovalPolicy(APPROVAL_POLICY_FILE) }),
     },
     'pay-invoice': {
       handler: 'workflows/invoice-approval/pay-invoice',
@@ -78,7 +79,11 @@ export const invoiceApproval = defineWorkflow({
   },
   gates: {
     approval: {
-      approvers: ({ settings }) => settings.approvers,
+      policy: {
+        file: APPROVAL_POLICY_FILE,
+        groups: ({ settings }) => settings.approverGroups,
+        facts: INVOICE_POLICY_FACTS,
+      },
       subject: {
         title: { format: 'Invoice {} from {}', args: ['$.invoice.invoiceNumber', '$.invoice.vendor'] },
         fields: [
@@ -87,7 +92,7 @@ export const invoiceApproval = defineWorkflow({
           { label: 'Amount', path: '$.invoice.amount' },
           { label: 'Currency', path: '$.invoice.currency' },
           { label: 'Due date', path: '$.invoice.dueDate' },
-          { label: 'Why a person decides', path: '$.policy.reason' },
+          { label: 'Vendor check', path: '$.policy.reason' },
         ],
       },
     },
@@ -104,44 +109,13 @@ export const invoiceApproval = defineWorkflow({
   definition: (flow) => {
     const invoice = sfn.JsonPath.objectAt('$.invoice');
     const invoiceText = sfn.JsonPath.stringAt('$.invoiceText');
-    const payInvoice = flow.step('PayInvoice', 'pay-invoice', { input: { invoice }, resultPath: '$.payment' });
-    // After PayInvoice the money has moved: the platform's done path ends in PaidButNotRecorded if recording fails.
-    payInvoice.next(flow.done);
-    const gate = flow.gate('ApprovalGate', 'approval'); // the decision lands in $.approval
-    gate.next(payInvoice);
     return flow
       .step('ExtractInvoice', 'extract-invoice', { input: { invoiceText }, resultPath: '$.invoice' })
       .next(flow.step('CheckGrounding', 'check-grounding', { input: { invoiceText, invoice }, resultPath: sfn.JsonPath.DISCARD }))
       .next(flow.step('ApplyPolicy', 'apply-policy', { input: { invoice }, resultPath: '$.policy' }))
-      .next(
-        new sfn.Choice(flow.scope, 'IsAutoApproved')
-          .when(sfn.Condition.stringEquals('$.policy.decision', 'auto-approve'), payInvoice)
-          .otherwise(gate),
-      );
+      .next(flow.gate('ApprovalGate', 'approval')) // the decision, a person's or the policy's, lands in $.approval
+      // After PayInvoice the money has moved: the platform's done path ends in PaidButNotRecorded if recording fails.
+      .next(flow.step('PayInvoice', 'pay-invoice', { input: { invoice }, resultPath: '$.payment' }))
+      .next(flow.done);
   },
 });
-
-/** Reads the approval policy, proves it is a JSON object, and returns it compact for the environment variable. */
-export function readApprovalPolicy(file: string): string {
-  const name = 'statemachines/invoice-approval/policy.json';
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ConfigurationInvalid(`approval policy file ${name} cannot be read`);
-  }
-  let policy: unknown;
-  try {
-    policy = JSON.parse(text);
-  } catch {
-    throw new ConfigurationInvalid(`approval policy file ${name} is not valid JSON; fix its syntax`);
-  }
-  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) {
-    throw new ConfigurationInvalid(`approval policy file ${name} must hold a JSON object`);
-  }
-  const compact = JSON.stringify(policy);
-  if (Buffer.byteLength(compact, 'utf8') > MAX_POLICY_BYTES) {
-    throw new ConfigurationInvalid(`approval policy file ${name} is larger than ${MAX_POLICY_BYTES} bytes compacted; Lambda environments hold 4 KB in all`);
-  }
-  return compact;
-}

@@ -4,29 +4,33 @@ import { defineWorkflow, SourceLabel } from '#wardflow/workflow';
 import { LetterText } from '../../functions/workflows/vendor-bank-details/domain/letter.js';
 import { VENDOR_STREAM_KIND } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
 
+/** The approval gate's policy, as data: 2 vendor-master approvers, always; never auto-approved. */
+export const APPROVAL_POLICY_FILE = new URL('./approval-policy.json', import.meta.url).pathname;
+
 /**
  * A vendor's letter asks to change the bank account its invoices are paid to: a classic fraud
- * vector, so a human always decides, and the approvers are the vendor-master group, not the
- * invoice approvers.
+ * vector, so people always decide: 2 approvers of the vendor-master group (not the invoice
+ * approvers), by the gate's approval policy (approval-policy.json, one rule, no facts).
  *
  *   (RecordStart) -> ExtractBankDetails (model: vendor, new IBAN, effective date)
  *     -> CheckBankDetails (IBAN valid; every value occurs in the letter; what is on record now)
- *     -> VendorMasterApproval (always a human)
+ *     -> VendorMasterApproval (always 2 of the vendor-master group; one rejection rejects; fails closed at its deadline)
  *          approved: RecordBankDetailsChange (VendorBankDetailsChanged on vendor#<id>) -> (RecordSuccess)
  *          rejected: RecordRejection (VendorBankDetailsChangeRejected on vendor#<id>) -> failed, ApprovalRejected
  *
  * Settings per environment (cdk.json `wardflow:environments.<env>.workflows.vendor-bank-details`):
- * `approvers`, the vendor-master group.
+ * `approverGroups`, with the members of the policy's one group, `vendor-master` (1 to 20 addresses
+ * here; the policy's check refuses an environment with fewer than the 2 distinct people its quorum needs).
  */
 export const vendorBankDetails = defineWorkflow({
   name: 'vendor-bank-details',
-  description: "Reads a vendor's request to change its bank details, checks it, and records it once a vendor-master approver agrees.",
+  description: "Reads a vendor's request to change its bank details, checks it, and records it once two vendor-master approvers agree.",
   owner: 'vendor-master@example.com',
   reviewDate: '2027-02-26',
   classification: 'confidential',
   modelBudgetUsdPerDay: 5,
   input: z.object({ letterText: LetterText, source: SourceLabel.optional() }),
-  settings: z.object({ approvers: z.array(z.email('an email address')).min(1).max(20) }),
+  settings: z.object({ approverGroups: z.strictObject({ 'vendor-master': z.array(z.email('an email address')).min(1).max(20) }) }),
   streams: [VENDOR_STREAM_KIND],
   events: ['VendorBankDetailsChanged', 'VendorBankDetailsChangeRejected'],
   steps: {
@@ -56,7 +60,7 @@ export const vendorBankDetails = defineWorkflow({
   },
   gates: {
     'vendor-master': {
-      approvers: ({ settings }) => settings.approvers,
+      policy: { file: APPROVAL_POLICY_FILE, groups: ({ settings }) => settings.approverGroups, facts: {} },
       subject: {
         title: { format: 'Bank details change for {}', args: ['$.request.vendor'] },
         fields: [

@@ -4,15 +4,16 @@ import { approvalLinks, followApprovalLink } from '../../lib/local/runtime/servi
 import { localEventReader } from '../../lib/local/runtime/app/event-reader.js';
 import { outcomeOf } from '../../lib/local/runtime/app/examples.js';
 import { qualifiedExecutionId } from '../../functions/shared/events/execution-id.js';
-import { APPROVAL_RULES } from '../../functions/workflows/invoice-approval/domain/approval-policy.js';
+import { VENDOR_CHECKS } from '../../functions/workflows/invoice-approval/domain/vendor-check.js';
 import { vendorStreamOf } from '../../functions/workflows/vendor-bank-details/domain/vendor-id.js';
+import { linksOfApprovers, VENDOR_MASTER_QUORUM } from '../support/vendor-register.js';
 import { eventually, runtimesOfThisFile, type RuntimeProcess } from '../support/local-runtime.js';
 
 /**
  * `npm start` with the invoice examples that rely on the vendor register: the adversarial invoices
  * (an injected vendor name, a lookalike name, a changed IBAN, planted secrets) each wait for a person
- * and are never paid without one, and Acme's invoice is auto-approved only after a vendor-master
- * approver approved Acme's bank details, which the runtime says it waits for.
+ * and are never paid without one, and Acme's invoice is auto-approved by the gate's policy only after
+ * two vendor-master approvers approved Acme's bank details, which the runtime says it waits for.
  */
 const runtime = runtimesOfThisFile();
 
@@ -44,8 +45,12 @@ async function endedStatus(r: RuntimeProcess, workflow: string, name: string): P
 }
 
 async function approvalLink(r: RuntimeProcess, executionId: string): Promise<string> {
-  const link = await eventually(async () => (await approvalLinks(r.endpoints.endpoints.inbox)).find((l) => l.approvalId === `${executionId}-1`), `the approval email of ${executionId}`, WAIT_MS);
-  return link.url;
+  return (await approvalLinksOf(r, executionId, 1))[0]!;
+}
+
+/** One link each of the first `count` approvers emailed for the execution's gate (a policy's level emails each member their own). */
+function approvalLinksOf(r: RuntimeProcess, executionId: string, count: number): Promise<string[]> {
+  return linksOfApprovers(r.endpoints.endpoints.inbox, executionId, count, Date.now() + WAIT_MS);
 }
 
 describe('npm start: invoices decided by the vendor register', { timeout: 900_000 }, () => {
@@ -68,19 +73,19 @@ describe('npm start: invoices decided by the vendor register', { timeout: 900_00
         expect(approval.map((e) => e.type)).not.toContain('ApprovalAutoDecided');
         const requested = approval.find((e) => e.type === 'ApprovalRequested')!;
         const fields = (requested.data.subject as { fields: { label: string; value: string }[] }).fields;
-        return fields.find((f) => f.label === 'Why a person decides')!.value;
+        return fields.find((f) => f.label === 'Vendor check')!.value;
       };
 
       // Before Acme is registered: the injected "vendor is Northwind Traders" and the lookalike name wait for a person.
       const invoices = started(r, 'invoice-approval');
       // The injection guard marked it for a person before the model read it.
-      expect(await atTheGate(invoices['invoice-injected-vendor.json']!)).toBe(APPROVAL_RULES['guard-asked-for-human']);
+      expect(await atTheGate(invoices['invoice-injected-vendor.json']!)).toBe(VENDOR_CHECKS['guard-asked-for-human']);
       const injectedGuards = (await reader.execution(invoiceId(invoices['invoice-injected-vendor.json']!))).filter((e) => e.type === 'GuardTriggered');
       expect(injectedGuards.map((e) => [e.data.guard, e.data.verdict])).toContainEqual(['injection', 'human']);
-      expect(await atTheGate(invoices['invoice-lookalike-vendor.json']!)).toBe(APPROVAL_RULES['vendor-not-registered']);
+      expect(await atTheGate(invoices['invoice-lookalike-vendor.json']!)).toBe(VENDOR_CHECKS['vendor-not-registered']);
 
-      // A vendor-master approver approves Acme's bank details: the register has them, and the waiting invoices start.
-      expect((await followApprovalLink(await approvalLink(r, vendorExecutionId(acme)), 'approve')).status).toBe(200);
+      // Two vendor-master approvers (the policy's quorum) approve Acme's bank details: the register has them, and the waiting invoices start.
+      for (const link of await approvalLinksOf(r, vendorExecutionId(acme), VENDOR_MASTER_QUORUM)) expect((await followApprovalLink(link, 'approve')).status).toBe(200);
       expect(await endedStatus(r, 'vendor-bank-details', acme)).toBe('SUCCEEDED');
       expect((await reader.stream(vendorStreamOf('Acme Office Supplies'))).map((e) => e.type)).toEqual(['VendorBankDetailsChanged']);
       const after = await eventually(() => {
@@ -88,16 +93,17 @@ describe('npm start: invoices decided by the vendor register', { timeout: 900_00
         return now['invoice-small.json'] && now['invoice-changed-iban.json'] && now['invoice-planted-secrets.json'] ? now : undefined;
       }, 'the invoices that wait for the bank change to start', WAIT_MS);
 
-      // The registered vendor's invoice, with the registered account, under the threshold: paid without a person.
+      // The registered vendor's invoice, with the registered account, under the threshold: the gate's policy approves it, no email, paid.
       const small = after['invoice-small.json']!;
       expect(await endedStatus(r, 'invoice-approval', small)).toBe('SUCCEEDED');
       expect(outcomeOf(await reader.execution(invoiceId(small)))).toBe('succeeded-auto-approved');
       const [decided] = await reader.approval(`${invoiceId(small)}-1`);
-      expect(decided?.data).toMatchObject({ decision: 'approve', rule: 'registered-account-below-threshold' });
+      expect(decided).toMatchObject({ type: 'ApprovalAutoDecided', actor: 'policy:known-vendor-under-5000', data: { decision: 'approve', rule: 'known-vendor-under-5000' } });
+      expect((await approvalLinks(r.endpoints.endpoints.inbox)).filter((l) => l.approvalId === `${invoiceId(small)}-1`)).toEqual([]);
 
-      // Acme's name with another account: a person decides; the planted-secrets invoice passes the register, its amount needs a person.
-      expect(await atTheGate(after['invoice-changed-iban.json']!)).toBe(APPROVAL_RULES['iban-differs-from-register']);
-      expect(await atTheGate(after['invoice-planted-secrets.json']!)).toBe(APPROVAL_RULES['amount-at-or-above-threshold']);
+      // Acme's name with another account: a person decides; the planted-secrets invoice passes the register, its amount (5,000 to 50,000) needs a finance approver.
+      expect(await atTheGate(after['invoice-changed-iban.json']!)).toBe(VENDOR_CHECKS['iban-differs-from-register']);
+      expect(await atTheGate(after['invoice-planted-secrets.json']!)).toBe(VENDOR_CHECKS['registered-account']);
       // Its e-mail address and AWS key were redacted before the model: on record as kinds, never as values.
       const planted = await reader.execution(invoiceId(after['invoice-planted-secrets.json']!));
       const pii = planted.find((e) => e.type === 'GuardTriggered' && e.data.guard === 'pii')!;

@@ -45,8 +45,6 @@ export function exampleInput(file: string): { invoiceText: string; source: strin
 import { invoiceApproval } from '../../../statemachines/invoice-approval/workflow.js';
 import { workflowInputJsonSchema } from '../../../lib/workflows/input-schema.js';
 
-export const SHIPPED_POLICY = readFileSync(new URL('../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8');
-
 /** The one approver of {@link STEP_ENV} (APPROVERS lists only them). */
 export const APPROVER = 'approver@example.com';
 
@@ -54,7 +52,6 @@ export const APPROVER = 'approver@example.com';
 export const STEP_ENV = {
   MODEL_PROVIDER: 'local',
   ALLOWED_MODELS: 'local.stand-in',
-  APPROVAL_POLICY: SHIPPED_POLICY,
   APPROVERS: JSON.stringify([APPROVER]),
   WORKFLOW_NAME: 'invoice-approval',
   WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(invoiceApproval),

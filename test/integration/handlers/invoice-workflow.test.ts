@@ -40,7 +40,7 @@ async function runToPolicy(executionId: string, file: string) {
   await callStep(recordStart, executionId, { invoiceText, source });
   const invoice = (await callStep(extractInvoice, executionId, { invoiceText })) as Invoice;
   await callStep(checkGrounding, executionId, { invoiceText, invoice });
-  const policy = (await callStep(applyPolicy, executionId, { invoice })) as { decision: string; reason: string; approvalId: string };
+  const policy = (await callStep(applyPolicy, executionId, { invoice })) as { knownVendor: boolean; check: string; reason: string; approvalId: string };
   return { invoiceText, invoice, policy };
 }
 
@@ -49,7 +49,7 @@ describe('invoice-approval steps against dynalite', () => {
     const id = 'exec-small';
     const { invoiceText, invoice, policy } = await runToPolicy(id, 'invoice-small.json');
     expect(invoice).toEqual({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31', iban: 'IE48XMPL93115212345678' });
-    expect(policy).toMatchObject({ decision: 'auto-approve', rule: 'registered-account-below-threshold', approvalId: `${id}-1` });
+    expect(policy).toMatchObject({ knownVendor: true, check: 'registered-account', approvalId: `${id}-1` });
     expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
     expect(await callStep(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'succeeded' });
 
@@ -128,7 +128,7 @@ describe('invoice-approval steps against dynalite', () => {
   it('stops the large invoice at the gate, then an approval sends the decrypted token to Step Functions', async () => {
     const id = 'exec-large';
     const { invoice, policy } = await runToPolicy(id, 'invoice-large.json');
-    expect(policy).toMatchObject({ decision: 'require-approval', approvalId: `${id}-1` });
+    expect(policy).toMatchObject({ knownVendor: false, check: 'vendor-not-registered', approvalId: `${id}-1` });
     expect(await world.approvalEvents(policy.approvalId)).toEqual([]);
 
     expect(await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN)).toEqual({ approvalId: policy.approvalId });
@@ -216,7 +216,7 @@ describe('invoice-approval steps against dynalite', () => {
   it('routes the unknown vendor to a human and a rejection fails the task with ApprovalRejected', async () => {
     const id = 'exec-unknown';
     const { invoice, policy } = await runToPolicy(id, 'invoice-unknown-vendor.json');
-    expect(policy).toMatchObject({ decision: 'require-approval', rule: 'vendor-not-registered', reason: 'the vendor is not in the vendor register' });
+    expect(policy).toMatchObject({ knownVendor: false, check: 'vendor-not-registered', reason: 'the vendor is not in the vendor register' });
     await callStep(requestApproval, id, { approvalId: policy.approvalId, subject: invoiceSubject(invoice) }, TASK_TOKEN);
     await callStep(recordDecision, id, { approvalId: policy.approvalId, approver: 'approver@example.com', decision: 'reject' });
 

@@ -1,13 +1,13 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as applyPolicy } from '../../../functions/workflows/invoice-approval/apply-policy/handler.js';
 import { handler as payInvoice } from '../../../functions/workflows/invoice-approval/pay-invoice/handler.js';
 import { handler as recordOutcome } from '../../../functions/record-outcome/handler.js';
 import { handler as recordStart } from '../../../functions/record-start/handler.js';
 import { ConcurrencyConflict, SecretUnavailable } from '../../../functions/shared/errors.js';
-import { approvalStream, type NewEvent } from '../../../functions/shared/events/event.js';
+import type { NewEvent } from '../../../functions/shared/events/event.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import { LOCAL_INVOICE_PARSER_ID, LocalInvoiceParserGateway } from '../../../functions/workflows/invoice-approval/domain/local-invoice-parser.js';
 import { selectGateway } from '../../../functions/shared/models/select-gateway.js';
@@ -70,43 +70,28 @@ describe('record-start retried', () => {
 });
 
 describe('apply-policy retried', () => {
-  it('answers with the recorded auto-approval even when the policy changed to require a human', async () => {
-    const first = await callStep(applyPolicy, 'exec-policy-changed', { invoice });
-    expect(first).toMatchObject({ decision: 'auto-approve' });
-    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '10.00' } } }));
-    expect(await callStep(applyPolicy, 'exec-policy-changed', { invoice })).toEqual(first);
-    expect((await world.approvalEvents('exec-policy-changed-1')).map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
+  it('checks again and answers the same, writing nothing: the gate records the decision, not the vendor check', async () => {
+    const first = await callStep(applyPolicy, 'exec-check-retried', { invoice });
+    expect(first).toMatchObject({ knownVendor: true, check: 'registered-account', approvalId: 'exec-check-retried-1' });
+    expect(await callStep(applyPolicy, 'exec-check-retried', { invoice })).toEqual(first);
+    expect(await world.approvalEvents('exec-check-retried-1')).toEqual([]);
   });
 
-  it('answers with the recorded reason and rule, even one recorded by an earlier release in other words', async () => {
-    // An auto-approval recorded before rules had ids: its own reason text, no rule.
-    await world.deps.store.append(approvalStream('exec-threshold-changed-1'), 0, [
-      { type: 'ApprovalAutoDecided', actor: 'step:apply-policy', data: { approvalId: 'exec-threshold-changed-1', executionId: 'exec-threshold-changed', decision: 'approve', reason: 'known vendor and amount below the EUR threshold of 5000.00' } },
+  it('refuses to check for an execution whose stream already ended: a reused execution name', async () => {
+    await world.deps.store.append('execution#exec-reused', 0, [
+      { type: 'ExecutionStarted', actor: 'step:record-start', data: { workflow: 'invoice-approval', source: 'examples/invoice-small.json' } },
+      { type: 'ExecutionSucceeded', actor: 'step:record-outcome', data: {} },
     ]);
-    vi.stubEnv('APPROVAL_POLICY', JSON.stringify({ autoApprove: { below: { EUR: '9000.00' } } }));
-    expect(await callStep(applyPolicy, 'exec-threshold-changed', { invoice })).toEqual({
-      decision: 'auto-approve',
-      reason: 'known vendor and amount below the EUR threshold of 5000.00',
-      approvalId: 'exec-threshold-changed-1',
-    });
-    const fresh = await callStep(applyPolicy, 'exec-fresh-rule', { invoice });
-    expect(await callStep(applyPolicy, 'exec-fresh-rule', { invoice })).toEqual(fresh);
-    expect(fresh).toMatchObject({ decision: 'auto-approve', rule: 'registered-account-below-threshold' });
+    expect(await failureOf(callStep(applyPolicy, 'exec-reused', { invoice }))).toBeInstanceOf(ConcurrencyConflict);
   });
 
-  it("refuses an approval stream opened by another execution's decision", async () => {
-    await world.deps.store.append(approvalStream('exec-hijacked-1'), 0, [
-      { type: 'ApprovalAutoDecided', actor: 'step:apply-policy', data: { approvalId: 'exec-hijacked-1', executionId: 'someone-else', decision: 'approve', reason: 'r' } },
-    ]);
-    expect(await failureOf(callStep(applyPolicy, 'exec-hijacked', { invoice }))).toBeInstanceOf(ConcurrencyConflict);
-  });
-
-  it('still requires a human when nothing was recorded and the policy says so', async () => {
-    expect(await callStep(applyPolicy, 'exec-human', { invoice: { ...invoice, vendor: 'Unknown Vendor GmbH' } })).toMatchObject({
-      decision: 'require-approval',
-      approvalId: 'exec-human-1',
+  it('finds an unregistered vendor unknown, and writes nothing on the approval stream', async () => {
+    expect(await callStep(applyPolicy, 'exec-unknown-vendor', { invoice: { ...invoice, vendor: 'Unknown Vendor GmbH' } })).toMatchObject({
+      knownVendor: false,
+      check: 'vendor-not-registered',
+      approvalId: 'exec-unknown-vendor-1',
     });
-    expect(await world.approvalEvents('exec-human-1')).toEqual([]);
+    expect(await world.approvalEvents('exec-unknown-vendor-1')).toEqual([]);
   });
 });
 

@@ -183,14 +183,16 @@ describe.each([
   });
 
   // The derived checks hold whatever the declaration says; these pin what the invoice workflow declares.
-  it('deploys the invoice workflow as declared: the model for extract-invoice, the payments key for pay-invoice, the policy for apply-policy, cdk.json’s approvers at the gate', () => {
-    const config = (CDK_CONTEXT['wardflow:environments'] as Record<string, { workflows: Record<string, { approvers: string[] }> }>)[env]!;
+  it('deploys the invoice workflow as declared: the model for extract-invoice, the payments key for pay-invoice, no policy in apply-policy, cdk.json’s approver groups at the gate', () => {
+    const config = (CDK_CONTEXT['wardflow:environments'] as Record<string, { workflows: Record<string, { approverGroups: Record<string, string[]> }> }>)[env]!;
     expect(statementsOf(template(), 'invoice-approval-extract-invoice').map((s) => s.Sid)).toContain('InvokeAllowedModels');
     expect(variablesOf(template(), 'invoice-approval-pay-invoice')).toMatchObject({ PAYMENTS_SECRET_ID: { Ref: expect.stringMatching(/^InvoiceApprovalPaymentsApiKeySecret/) } });
     template().hasResourceProperties('AWS::SecretsManager::Secret', { Name: `wardflow/${env}/invoice-approval/payments-api-key` });
-    const policy = variablesOf(template(), 'invoice-approval-apply-policy').APPROVAL_POLICY;
-    expect(() => JSON.parse(policy as string)).not.toThrow();
-    expect(variablesOf(template(), 'invoice-approval-request-approval-approval')).toMatchObject({ APPROVERS: JSON.stringify(config.workflows['invoice-approval']!.approvers) });
+    // The amount threshold lives in the gate's policy alone: the vendor check gets none.
+    expect(variablesOf(template(), 'invoice-approval-apply-policy').APPROVAL_POLICY).toBeUndefined();
+    const gate = variablesOf(template(), 'invoice-approval-request-approval-approval');
+    expect(JSON.parse(gate.APPROVER_GROUPS as string)).toEqual(config.workflows['invoice-approval']!.approverGroups);
+    expect(gate.APPROVERS).toBeUndefined();
     // Without paymentsApiUrl in cdk.json, payments are recorded in the ledger only.
     expect(variablesOf(template(), 'invoice-approval-pay-invoice').PAYMENTS_API_URL).toBeUndefined();
     expect(Object.keys(invoiceApproval.gates ?? {})).toEqual(['approval']);

@@ -26,7 +26,7 @@ describe('the generated workflow docs', () => {
   it('count approvers per environment and never name them; keep a guards section; link the controls', () => {
     const pages = renderWorkflowDocs({ workflows: WORKFLOWS, environments: environments() });
     const invoice = pages['invoice-approval.md']!;
-    for (const address of ['approvers-dev@example.com', 'approvers@example.com', 'vendor-master-dev@example.com', 'oncall@example.com']) {
+    for (const address of ['finance-1-dev@example.com', 'finance-director-1@example.com', 'manager-1@example.com', 'vendor-master-1-dev@example.com', 'oncall@example.com']) {
       for (const page of Object.values(pages)) expect(page).not.toContain(address);
     }
     expect(invoice).toMatch(/\| prod \| prod \| 1 \| 72 hours/);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,7 +19,6 @@ import { naughtyStrings } from '../../support/datasets.js';
  * unplanned crash (TypeError, RangeError from a regex or a money conversion).
  */
 const naughty = naughtyStrings();
-const policy = readFileSync(new URL('../../../statemachines/invoice-approval/policy.json', import.meta.url), 'utf8');
 const context = { awsRequestId: 'req-fuzz', functionName: 'fuzz' } as unknown as Context;
 const steps = { recordStart, extractInvoice, checkGrounding, applyPolicy, recordOutcome } as Record<string, (e: unknown, c: Context) => Promise<unknown>>;
 
@@ -34,7 +32,6 @@ beforeAll(() => {
   });
   vi.stubEnv('MODEL_PROVIDER', 'local');
   vi.stubEnv('ALLOWED_MODELS', 'local.invoice-parser-v1');
-  vi.stubEnv('APPROVAL_POLICY', policy);
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 });

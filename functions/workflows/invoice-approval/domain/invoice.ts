@@ -13,8 +13,8 @@ export { toMinorUnits, fromMinorUnits } from './money.js';
  *
  * `iban` is the account the invoice asks to be paid to, when it states one: checked like the
  * vendor register's IBANs (ISO 13616, MOD 97) and kept in electronic format. It is optional here
- * because an invoice may not print one; the policy then sends the invoice to a human, since only
- * an account equal to the one in the vendor register may be paid without one.
+ * because an invoice may not print one; the vendor check then finds its vendor unknown, since only
+ * an account equal to the one in the vendor register may be paid without a person.
  *
  * @example
  * Invoice.parse({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31' });

@@ -49,8 +49,10 @@ describe('docs/approval-policies.md', () => {
     }
   });
 
-  it('says plainly that gates do not use the language yet', () => {
-    expect(page).toContain('**Nothing uses them yet.**');
+  it('shows how a gate declares its policy, with its groups from the environment', () => {
+    expect(page).toContain('## Declaring a policy gate');
+    expect(page).toContain('groups: ({ settings }) => settings.approverGroups');
+    expect(page).not.toContain('Nothing uses them yet');
   });
 
   it('names both shipped policies', () => {
