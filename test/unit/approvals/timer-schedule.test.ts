@@ -98,19 +98,19 @@ describe('scheduleApprovalTimer', () => {
   });
 
   it('takes ConflictException (a schedule of that name exists) as already scheduled', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule already exists.', $metadata: {} }));
+    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: {} }));
     await expect(scheduleApprovalTimer(TIMER, NOW)).resolves.toBeUndefined();
   });
 
   it('fails with TransientFailure on a throttle or a service fault, so the caller is retried', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }));
+    scheduler.on(CreateScheduleCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }));
     await expect(scheduleApprovalTimer(TIMER, NOW)).rejects.toBeInstanceOf(TransientFailure);
     scheduler.on(CreateScheduleCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServerException', $metadata: { httpStatusCode: 500 } }));
     await expect(scheduleApprovalTimer(TIMER, NOW)).rejects.toBeInstanceOf(TransientFailure);
   });
 
   it('fails with ConfigurationInvalid naming the error, and no id, on any other refusal (a missing group, a denied role)', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ResourceNotFoundException({ message: `Schedule group ${VARIABLES.APPROVAL_SCHEDULE_GROUP} does not exist.`, $metadata: { httpStatusCode: 404 } }));
+    scheduler.on(CreateScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule group does not exist.', Message: 'Schedule group does not exist.', $metadata: { httpStatusCode: 404 } }));
     const error = await scheduleApprovalTimer(TIMER, NOW).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationInvalid);
     expect((error as Error).message).toContain('ResourceNotFoundException');
