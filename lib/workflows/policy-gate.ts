@@ -25,7 +25,7 @@ export interface PolicyGate {
  * could not run: a file that cannot be read or parsed, a policy with problems against this
  * environment's groups (checkPolicy, each problem on its own line), a group without 1 to 20
  * distinct addresses, a fact the policy declares without a JsonPath or a JsonPath for a fact it
- * does not declare, and a string that Step Functions would read as a JsonPath. Every message
+ * does not declare. Every message
  * names the workflow, the gate and the environment; none quotes an address.
  *
  * @example
@@ -59,24 +59,10 @@ export function readPolicyGate(where: { workflow: string; gate: string; environm
     const given = Object.keys(declaration.facts);
     for (const fact of declared.filter((fact) => !Object.hasOwn(declaration.facts, fact))) problems.push(`- facts.${fact}: the policy declares it; give its JsonPath in the gate's policy.facts`);
     for (const fact of given.filter((fact) => !Object.hasOwn(checked.policy.facts, fact))) problems.push(`- policy.facts.${fact}: the policy declares no such fact; remove it or declare it in the policy`);
-    for (const text of jsonPathLookalikes(checked.policy)) problems.push(`- ${text}: starts with "$", which Step Functions would read as a JsonPath in the gate's payload; reword it`);
   }
   if (problems.length > 0) {
     throw new ConfigurationInvalid(`${at} in ${where.environment}: its policy ${declaration.file} is refused:\n${problems.join('\n')}`);
   }
   const policy = (checked as { ok: true; policy: ApprovalPolicy }).policy;
   return { policy, groups, facts: { ...declaration.facts }, hours: routeHoursOf(policy) };
-}
-
-/**
- * Where the policy holds a string starting with `$`: the gate's payload carries the policy as a
- * literal object, and CDK renders a string value starting with `$.` or `$[` as a JsonPath (a
- * `.$` key), which would replace the literal with a value from the state. Refused rather than escaped:
- * no sensible description, title or literal starts so.
- */
-function jsonPathLookalikes(value: unknown, at = 'policy'): string[] {
-  if (typeof value === 'string') return value.startsWith('$') ? [at] : [];
-  if (Array.isArray(value)) return value.flatMap((item, i) => jsonPathLookalikes(item, `${at}[${i}]`));
-  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, item]) => jsonPathLookalikes(item, `${at}.${key}`));
-  return [];
 }
