@@ -30,9 +30,24 @@ export async function generateWorkflowDocs(root = REPOSITORY_ROOT, workflows?: r
       ...(has('workflow.ts') ? { definitionPath: `${folder}/workflow.ts` } : {}),
       ...(has('README.md') ? { readmePath: `${folder}/README.md` } : {}),
       ...(has('policy.json') ? { policy: { path: policyPath, content: readJson(root, policyPath) } } : {}),
+      gatePolicies: gatePoliciesOf(workflow),
     };
   }
   return renderWorkflowDocs({ workflows: declared, environments, sources });
+}
+
+/** Each policy gate's policy file, parsed; a file that cannot be read or parsed is left out (synth refuses it with the reason). */
+function gatePoliciesOf(workflow: AnyWorkflow): Record<string, unknown> {
+  const policies: Record<string, unknown> = {};
+  for (const [key, gate] of Object.entries(workflow.gates ?? {})) {
+    if (gate.policy === undefined) continue;
+    try {
+      policies[key] = JSON.parse(readFileSync(gate.policy.file, 'utf8'));
+    } catch {
+      // Shown as "refused at synth" on the page.
+    }
+  }
+  return policies;
 }
 
 /** Pages whose file in a folder differs from what the declarations make now, and pages with no file yet. */

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import * as z from 'zod';
+import { routeHoursOf } from '../../functions/shared/approvals/policy/route-hours.js';
+import { ApprovalPolicy } from '../../functions/shared/approvals/policy/schema.js';
 import type { NamedEnvironment } from '../config/environments.js';
 import { governedModels } from '../config/model-governance.js';
 import { PLATFORM_ALARMS, workflowAlarms } from '../operations/alarm-catalog.js';
@@ -25,6 +28,8 @@ export interface WorkflowSources {
   readonly readmePath?: string;
   /** The workflow's approval policy as data (e.g. statemachines/invoice-approval/policy.json): its path and parsed content. */
   readonly policy?: { readonly path: string; readonly content: unknown };
+  /** The parsed policy file of each gate that has one, by gate key (absent where it could not be read). */
+  readonly gatePolicies?: Readonly<Record<string, unknown>>;
 }
 
 export interface WorkflowDocsInput {
@@ -167,6 +172,24 @@ function workflowPage(workflow: AnyWorkflow, environments: readonly NamedEnviron
     for (const [key, gate] of gates) {
       lines.push(`### Gate \`${key}\``, '');
       lines.push(`Approvers see: ${subjectTitle(gate.subject.title)}; fields ${gate.subject.fields.map((f) => plain(f.label)).join(', ') || 'none'}.`, '');
+      const policy = gate.policy;
+      if (policy !== undefined) {
+        // A policy gate: each group's size per environment, and how long its longest route may wait.
+        const hours = policyRouteHours(sources.gatePolicies?.[key]);
+        lines.push(`Decided by its approval policy \`${path.basename(policy.file)}\` (the policy's own section below, where the workflow has one); facts ${Object.keys(policy.facts).map((fact) => `\`${fact}\``).join(', ') || 'none'}.`, '');
+        lines.push(
+          ...table(
+            ['environment', 'tier', 'groups (members)', 'times out after'],
+            environments.map((environment) => {
+              const groups = Object.entries(policy.groups({ settings: workflowSettings(workflow, environment), environment }));
+              const sizes = groups.map(([group, members]) => `\`${group}\` ${members.length}`).join(', ') || 'none';
+              return [environment.name, environment.config.tier, sizes, hours === undefined ? 'its policy is refused at synth' : `${hours} hours (the longest route), then the execution fails closed`];
+            }),
+          ),
+          '',
+        );
+        continue;
+      }
       lines.push(
         ...table(
           ['environment', 'tier', 'approvers', 'times out after'],
@@ -252,4 +275,10 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
 
 function finish(lines: readonly string[]): string {
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The longest route of a gate's policy plus its margin (route-hours.ts), or undefined for a policy synth would refuse. */
+function policyRouteHours(content: unknown): number | undefined {
+  const parsed = ApprovalPolicy.safeParse(content);
+  return parsed.success ? routeHoursOf(parsed.data) : undefined;
 }

@@ -6,6 +6,7 @@ import { CallbackTimeoutRequired } from '../aspects/callback-timeout.js';
 import type { NamedEnvironment } from '../config/environments.js';
 import { AlarmTopic } from '../constructs/alarm-topic.js';
 import { ApprovalSite } from '../constructs/approval-site.js';
+import { ApprovalTimer } from '../constructs/approval-timer.js';
 import { ApprovalsWaiting } from '../constructs/approvals-waiting.js';
 import { AuditArchiver } from '../constructs/audit-archiver.js';
 import { AuditBucket } from '../constructs/audit-bucket.js';
@@ -49,6 +50,8 @@ export class WardflowStack extends Stack {
   /** Each workflow's functions, secrets and state machine, by workflow name. */
   readonly workflows: Readonly<Record<string, WorkflowDeployment>>;
   readonly approvalSite: ApprovalSite;
+  /** The timers of policy gates (schedule group, Scheduler's role, the approval-timer function); absent when no gate has a policy. */
+  readonly approvalTimer?: ApprovalTimer;
   /** The daily check of provider-issued secrets, when the environment has any. */
   readonly secretRotation: SecretRotationCheck | undefined;
   /** Absent when no workflow has a gate. */
@@ -125,6 +128,13 @@ export class WardflowStack extends Stack {
     // The page approvers reach through the emailed links; each workflow's gates sign and send those links.
     this.approvalSite = new ApprovalSite(this, 'ApprovalSite', { page: shared, linkKey: this.keys.approvalLinkKey });
 
+    // Policy gates remind, escalate and expire on EventBridge Scheduler timers; the page schedules the next one after a vote.
+    const policyGated = props.workflows.some((workflow) => Object.values(workflow.gates ?? {}).some((gate) => gate.policy !== undefined));
+    if (policyGated) {
+      this.approvalTimer = new ApprovalTimer(this, 'ApprovalTimer', { shared, site: this.approvalSite, emailFrom: config.approvalEmailFrom, removalPolicy });
+      this.approvalTimer.grantScheduling(this.approvalSite.page);
+    }
+
     // One guardrail per environment, applied by every step that calls a model.
     const callsModels = props.workflows.some((workflow) => Object.values(workflow.steps).some((step) => step.models === true));
     if (config.guardrail !== undefined && config.guardrail !== false && callsModels) {
@@ -143,6 +153,7 @@ export class WardflowStack extends Stack {
         stateMachineKey: this.keys.stateMachineKeyReference(),
         secretsKey: this.keys.secretsKey,
         approvalSite: this.approvalSite,
+        ...(this.approvalTimer === undefined ? {} : { approvalTimer: this.approvalTimer }),
         alarms: this.alarms,
         messagingKey: this.keys.messagingKey,
         removalPolicy,

@@ -153,7 +153,7 @@ export interface GateDeclaration<Settings> {
   readonly policy?: GatePolicyDeclaration<Settings>;
   /** What approvers see. */
   readonly subject: ApprovalSubjectDeclaration;
-  /** Hours the gate waits before the execution fails closed. @default the environment's approvalTimeoutHours */
+  /** Hours the gate waits before the execution fails closed; not with a policy, whose deadlines say how long. @default the environment's approvalTimeoutHours */
   readonly timeoutHours?: (context: SettingsContext<Settings>) => number;
 }
 
@@ -356,7 +356,7 @@ function checkWorkflow(workflow: AnyWorkflow): void {
   for (const [key, gate] of Object.entries(workflow.gates ?? {}) as [string, GateDeclaration<unknown>][]) {
     const at = `gates.${key}`;
     if (!STEP_KEY.test(key) || key.length > 40) problem(`${at}: the key must be kebab-case, at most 40 characters`);
-    if (typeof gate?.approvers !== 'function') problem(`${at}.approvers must be a function of the settings returning the approvers' addresses`);
+    for (const text of gateApproverProblems(at, gate)) problem(text);
     const fields = gate?.subject?.fields;
     if (!Array.isArray(fields) || fields.length > 12) problem(`${at}.subject.fields must be a list of at most 12 { label, path }`);
     else {
@@ -383,6 +383,37 @@ function checkWorkflow(workflow: AnyWorkflow): void {
   }
   if (workflow.successNotRecorded !== undefined && !PASCAL_NAME.test(workflow.successNotRecorded.error)) problem('successNotRecorded.error must be a PascalCase name');
   if (problems.length > 0) throw new ConfigurationInvalid(`workflow ${name}: ${problems.join('; ')}`);
+}
+
+/**
+ * Who a gate asks: exactly one of `approvers` (a function) or `policy` (its file, its groups
+ * function, and a "$."-JsonPath per fact). The policy's content is checked at synth, against each
+ * environment's groups (workflow-deployment.ts), since reading the file here would tie importing
+ * a workflow to the file system.
+ */
+function gateApproverProblems(at: string, gate: GateDeclaration<unknown> | undefined): string[] {
+  const approvers = gate?.approvers;
+  const policy = gate?.policy;
+  if (approvers !== undefined && policy !== undefined) return [`${at}: give either approvers or policy, not both (a policy names its groups of approvers itself)`];
+  if (policy === undefined) {
+    return typeof approvers === 'function' ? [] : [`${at}.approvers must be a function of the settings returning the approvers' addresses (or give a policy instead)`];
+  }
+  if (typeof policy !== 'object' || policy === null) return [`${at}.policy must be { file, groups, facts }`];
+  const problems: string[] = [];
+  if (typeof policy.file !== 'string' || !path.isAbsolute(policy.file) || !policy.file.endsWith('.json')) {
+    problems.push(`${at}.policy.file must be the absolute path of the policy's .json file, e.g. new URL('./approval-policy.json', import.meta.url).pathname`);
+  }
+  if (typeof policy.groups !== 'function') problems.push(`${at}.policy.groups must be a function of the settings returning each group's addresses`);
+  const facts: unknown = policy.facts;
+  if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) {
+    problems.push(`${at}.policy.facts must be a record of each fact the policy declares to the JsonPath of its value, e.g. { amount: '$.invoice.amount' }`);
+  } else {
+    for (const [fact, jsonPath] of Object.entries(facts)) {
+      if (typeof jsonPath !== 'string' || !jsonPath.startsWith('$.') || jsonPath.length > 200) problems.push(`${at}.policy.facts.${fact} must be a JsonPath starting with "$."`);
+    }
+  }
+  if (gate?.timeoutHours !== undefined) problems.push(`${at}.timeoutHours does not apply to a policy gate: its policy's deadlines say how long it waits`);
+  return problems;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { NamedEnvironment } from '../config/environments.js';
 import { modelsForWorkflow } from '../config/model-governance.js';
 import type { AlarmTopic } from '../constructs/alarm-topic.js';
 import { type ApprovalSite, grantExecutionStatus } from '../constructs/approval-site.js';
+import type { ApprovalTimer } from '../constructs/approval-timer.js';
 import { acknowledgeProfileRegions, invokeModelStatements } from '../constructs/bedrock-models.js';
 import { ExecutionEndRecorder } from '../constructs/execution-end-recorder.js';
 import type { PromptAttackGuardrail } from '../constructs/prompt-attack-guardrail.js';
@@ -22,6 +23,7 @@ import { WorkflowAlarms } from '../constructs/workflow-alarms.js';
 import { type SharedStepProps, WorkflowStep } from '../constructs/workflow-step.js';
 import { workflowStackOutput } from '../stacks/stack-outputs.js';
 import { workflowInputJsonSchema } from './input-schema.js';
+import { type PolicyGate, readPolicyGate } from './policy-gate.js';
 import { checkProductionReadiness, renderedDefinition, todayOf } from './production-readiness.js';
 import { type AnyWorkflow, type SettingsContext, type StepDeclaration, workflowSettings } from './workflow-definition.js';
 
@@ -40,6 +42,8 @@ export interface WorkflowDeploymentProps {
   readonly alarms: AlarmTopic;
   readonly messagingKey: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
+  /** The timers of policy gates: required when a gate of the workflow has a policy. @default - none */
+  readonly approvalTimer?: ApprovalTimer;
   /** The environment's Bedrock guardrail, applied by the steps that call models; none where the environment has none. */
   readonly guardrail?: PromptAttackGuardrail;
 }
@@ -124,17 +128,25 @@ export class WorkflowDeployment extends Construct {
     });
     const recordOutcome = make('RecordOutcome', 'record-outcome', { name: 'record-outcome', events: { append: ['approval'] }, environment: { WORKFLOW_NAME: workflow.name } });
     const gates = Object.entries(workflow.gates ?? {});
-    const requestApprovals: Record<string, { step: WorkflowStep; timeout: Duration; number: number }> = {};
+    const requestApprovals: Record<string, { step: WorkflowStep; timeout: Duration; number: number; policy?: PolicyGate }> = {};
     gates.forEach(([key, gate], index) => {
-      const timeout = Duration.hours(gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours);
-      const approvers = [...(gate.approvers?.(context) ?? [])];
-      if (approvers.length < 1 || approvers.length > 20) {
-        throw new ConfigurationInvalid(`workflow ${workflow.name}: gate ${key} in ${env} has ${approvers.length} approvers; give it 1 to 20 (its settings in cdk.json)`);
+      // A policy gate waits as long as its policy's longest route (plus a margin); a plain gate as long as it says.
+      const policy = gate.policy === undefined ? undefined : readPolicyGate({ workflow: workflow.name, gate: key, environment: env }, gate.policy, context);
+      const timeout = policy !== undefined ? Duration.hours(policy.hours) : Duration.hours(gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours);
+      const asked: Record<string, string> = {};
+      if (policy !== undefined) {
+        asked.APPROVER_GROUPS = JSON.stringify(policy.groups);
+      } else {
+        const approvers = [...(gate.approvers?.(context) ?? [])];
+        if (approvers.length < 1 || approvers.length > 20) {
+          throw new ConfigurationInvalid(`workflow ${workflow.name}: gate ${key} in ${env} has ${approvers.length} approvers; give it 1 to 20 (its settings in cdk.json)`);
+        }
+        asked.APPROVERS = JSON.stringify(approvers);
       }
       const step = make(`Request${pascal(key)}Approval`, `request-${key}-approval`, {
         name: 'request-approval',
         environment: {
-          APPROVERS: JSON.stringify(approvers),
+          ...asked,
           APPROVAL_TIMEOUT_SECONDS: String(timeout.toSeconds()),
           WORKFLOW_NAME: workflow.name,
         },
@@ -144,7 +156,13 @@ export class WorkflowDeployment extends Construct {
         sealing: { seal: ['approval'], open: ['approval'] },
       });
       props.approvalSite.addLinkSender(step, environment.config.approvalEmailFrom);
-      requestApprovals[key] = { step, timeout, number: index + 1 };
+      if (policy !== undefined) {
+        // The policy's deadlines and reminders run as scheduled timers; the first is scheduled when the route starts.
+        if (props.approvalTimer === undefined) throw new ConfigurationInvalid(`workflow ${workflow.name}: gate ${key} has a policy, but the stack made no approval timer for it`);
+        props.approvalTimer.grantScheduling(step);
+        props.approvalTimer.serveWorkflow(workflow.name, stateMachineName);
+      }
+      requestApprovals[key] = { step, timeout, number: index + 1, ...(policy === undefined ? {} : { policy }) };
     });
     // An operator's decision by address, for the approvals of this workflow's gates.
     const recordDecision = gates.length === 0 ? undefined : make('RecordDecision', 'record-decision', {
@@ -190,6 +208,7 @@ export class WorkflowDeployment extends Construct {
           taskTimeout: gate.timeout,
           gateNumber: gate.number,
           subject: declaration.subject,
+          ...(gate.policy === undefined ? {} : { policy: gate.policy.policy, facts: gate.policy.facts }),
           ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
         });
         if (options.onRejected !== undefined) task.addCatch(options.onRejected, { errors: ['ApprovalRejected'], resultPath: failure.catchAll.resultPath });

@@ -35,6 +35,18 @@ export interface ApprovalGateProps {
   /** What approvers see. */
   readonly subject: GateSubject;
   /**
+   * The gate's approval policy (functions/shared/approvals/policy), checked at synth: carried in the
+   * payload literally, so request-approval evaluates the very policy this definition was built with.
+   * @default - none: the approvers in request-approval's environment decide, the first decision closes the gate
+   */
+  readonly policy?: object;
+  /**
+   * With a policy: each fact it declares, by the JsonPath of its value in the state at the gate.
+   * Read with `.$`, which keeps the value's JSON type (a boolean stays a boolean).
+   * @default - none
+   */
+  readonly facts?: Readonly<Record<string, string>>;
+  /**
    * Where the decision (the SendTaskSuccess output) goes.
    * @default '$.approval'
    */
@@ -103,6 +115,13 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
   if (!Number.isInteger(gateNumber) || gateNumber < 1 || gateNumber > 99) {
     throw new ConfigurationInvalid(`approval gate ${id}: gateNumber must be a whole number from 1 to 99`);
   }
+  if ((props.policy === undefined) !== (props.facts === undefined)) {
+    throw new ConfigurationInvalid(`approval gate ${id}: give policy and facts together (a policy reads its facts from the state)`);
+  }
+  const policyInput =
+    props.policy === undefined || props.facts === undefined
+      ? {}
+      : { policy: props.policy, facts: Object.fromEntries(Object.entries(props.facts).map(([fact, path]) => [fact, sfn.JsonPath.stringAt(path)])) };
   const gate = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.handler,
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -110,7 +129,7 @@ export function approvalGate(scope: Construct, id: string, props: ApprovalGatePr
       executionId: executionIdOf(props.workflowName),
       // The handler seals the token into ApprovalRequested; it never travels in a link or a log.
       taskToken: sfn.JsonPath.taskToken,
-      input: { approvalId: gateApprovalId(props.workflowName, gateNumber), subject: subjectPayload(props.subject) },
+      input: { approvalId: gateApprovalId(props.workflowName, gateNumber), subject: subjectPayload(props.subject), ...policyInput },
     }),
     taskTimeout: sfn.Timeout.duration(timeout),
     resultPath: props.resultPath ?? '$.approval',

@@ -103,7 +103,8 @@ export type FunctionPurpose =
   | 'audit-archiver'
   | 'secret-rotation-check'
   | 'empty-access-logs'
-  | 'approvals-waiting';
+  | 'approvals-waiting'
+  | 'approval-timer';
 
 /** A function the stack must have. */
 export interface ExpectedFunction {
@@ -143,7 +144,12 @@ export const PLATFORM_ACCESS = {
   'record-decision': access({ append: ['approval'], seal: ['approval'], open: ['approval'] }),
   'execution-end': access({}),
   'approval-page': access({ append: ['approval'], seal: ['approval'], open: ['approval'] }),
+  // Appends reminders, escalations and expiry; opens the approvers (to email them) and the token (to fail the task); seals nothing.
+  'approval-timer': access({ append: ['approval'], open: ['approval'] }),
 } as const;
+
+/** Whether a workflow has a gate with an approval policy (its timers need the approval-timer function). */
+export const hasPolicyGate = (workflow: AnyWorkflow): boolean => Object.values(workflow.gates ?? {}).some((gate) => gate.policy !== undefined);
 
 /** The functions one workflow brings: its steps, and the platform's functions serving it. */
 export function functionsOfWorkflow(workflow: AnyWorkflow): ExpectedFunction[] {
@@ -193,6 +199,7 @@ export function functionsOf(workflows: readonly AnyWorkflow[] = WORKFLOWS, envir
     { name: 'approval-page', handler: 'approval-page', directory: DEFAULT_FUNCTIONS_DIRECTORY, purpose: 'approval-page', access: PLATFORM_ACCESS['approval-page'] },
     platform('audit-archiver', 'audit-archiver', 'audit-archiver'),
     // Not built by WorkflowStep (no access): it only reads, and its own statements say so (approvals-waiting.test.ts).
+    ...(workflows.some(hasPolicyGate) ? [{ ...platform('approval-timer', 'approval-timer', 'approval-timer'), access: PLATFORM_ACCESS['approval-timer'] }] : []),
     ...(gated ? [{ ...platform('approvals-waiting', 'approvals-waiting', 'approvals-waiting'), access: access({ read: ['execution', 'approval'] }) }] : []),
     ...(workflows.some((w) => Object.keys(w.secrets ?? {}).length > 0) ? [platform('secret-rotation-check', 'secret-rotation-check', 'secret-rotation-check')] : []),
     ...(environment?.config.deletionProtection === false ? [platform('empty-access-logs', 'empty-bucket-on-delete', 'empty-access-logs')] : []),
@@ -222,11 +229,13 @@ export function servedWorkflowsOf(fn: ExpectedFunction, workflows: readonly AnyW
   if (fn.workflow !== undefined) return [fn.workflow.name];
   // The approval page and approvals-waiting serve every workflow with a gate.
   if (fn.purpose === 'approval-page' || fn.purpose === 'approvals-waiting') return workflows.filter((w) => Object.keys(w.gates ?? {}).length > 0).map((w) => w.name);
+  // The timer serves the workflows whose gates have a policy.
+  if (fn.purpose === 'approval-timer') return workflows.filter(hasPolicyGate).map((w) => w.name);
   return [];
 }
 
 /** The one function of a workflow with a purpose (its record-start, its record-decision, ...). */
-export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver' | 'approvals-waiting'>, key?: string): ExpectedFunction {
+export function platformFunctionOf(workflow: AnyWorkflow, purpose: Exclude<FunctionPurpose, 'step' | 'approval-page' | 'audit-archiver' | 'approvals-waiting' | 'approval-timer'>, key?: string): ExpectedFunction {
   const found = functionsOfWorkflow(workflow).filter((f) => f.purpose === purpose && (key === undefined || f.key === key));
   if (found.length !== 1) throw new Error(`test setup: ${workflow.name} has ${found.length} ${purpose} functions`);
   return found[0]!;

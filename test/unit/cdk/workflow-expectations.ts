@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
+import { routeHoursOf } from '../../../functions/shared/approvals/policy/route-hours.js';
+import { ApprovalPolicy } from '../../../functions/shared/approvals/policy/schema.js';
 import { PLATFORM_STREAM_KINDS } from '../../../functions/shared/events/stream-kinds.js';
 import type { NamedEnvironment } from '../../../lib/config/environments.js';
 import { governedModels } from '../../../lib/config/model-governance.js';
@@ -10,7 +12,7 @@ import { STACK_OUTPUTS, workflowStackOutput } from '../../../lib/stacks/stack-ou
 import type { AnyWorkflow, StepDeclaration } from '../../../lib/workflows/workflow-definition.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { type Asl, aslProblemsOf, concreteDefinition, renderDefinition, type State } from '../statemachines/asl.js';
-import { actionList, executionsOf, type ExpectedFunction, functionOf, functionsOf, functionsOfWorkflow, handlerFolderOf, type PolicyStatementJson, platformFunctionOf, resourcesOf, roleIdOf, servedWorkflowsOf, settingsContextOf, stateMachineOf, statementsOf, statementsOfRole, stepFunctionsOf, type StreamAccess, variablesOf, arnIn } from './synth.js';
+import { actionList, executionsOf, type ExpectedFunction, hasPolicyGate, functionOf, functionsOf, functionsOfWorkflow, handlerFolderOf, type PolicyStatementJson, platformFunctionOf, resourcesOf, roleIdOf, servedWorkflowsOf, settingsContextOf, stateMachineOf, statementsOf, statementsOfRole, stepFunctionsOf, type StreamAccess, variablesOf, arnIn } from './synth.js';
 
 /**
  * What the platform promises for the workflows an app registers, derived from their declarations
@@ -86,14 +88,37 @@ export function invokedFunctionOf(state: State): string {
 }
 
 /** Each gate's timeout in seconds and number in its workflow, as the deployment computes them from the settings. */
-export function gatesOf(workflow: AnyWorkflow, environment: NamedEnvironment): Array<{ key: string; number: number; timeoutSeconds: number; approvers: string[] }> {
+export function gatesOf(
+  workflow: AnyWorkflow,
+  environment: NamedEnvironment,
+): Array<{ key: string; number: number; timeoutSeconds: number; approvers: string[]; policy?: { document: ApprovalPolicy; groups: Record<string, readonly string[]>; facts: Record<string, string> } }> {
   const context = settingsContextOf(workflow, environment);
-  return Object.entries(workflow.gates ?? {}).map(([key, gate], index) => ({
-    key,
-    number: index + 1,
-    timeoutSeconds: (gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours) * 3600,
-    approvers: [...(gate.approvers?.(context) ?? [])],
-  }));
+  return Object.entries(workflow.gates ?? {}).map(([key, gate], index) => {
+    if (gate.policy === undefined) {
+      return { key, number: index + 1, timeoutSeconds: (gate.timeoutHours?.(context) ?? environment.config.approvalTimeoutHours) * 3600, approvers: [...(gate.approvers?.(context) ?? [])] };
+    }
+    // A policy gate waits its policy's longest route plus an hour (route-hours.ts, unit-tested on its own).
+    const document = ApprovalPolicy.parse(JSON.parse(readFileSync(gate.policy.file, 'utf8')));
+    return {
+      key,
+      number: index + 1,
+      timeoutSeconds: routeHoursOf(document) * 3600,
+      approvers: [],
+      policy: { document, groups: { ...gate.policy.groups(context) }, facts: { ...gate.policy.facts } },
+    };
+  });
+}
+
+/** What a function that schedules approval timers is told (lib/constructs/approval-timer.ts grantScheduling). */
+export const SCHEDULER_VARIABLES = ['APPROVAL_TIMER_ARN', 'APPROVAL_TIMER_ROLE_ARN', 'APPROVAL_SCHEDULE_GROUP'] as const;
+
+/** Their values in an environment: the timer function by its fixed name, the Scheduler role, the group. */
+export function schedulerVariablesIn(environment: NamedEnvironment): Record<string, unknown> {
+  return {
+    APPROVAL_TIMER_ARN: arnIn(environment, 'lambda', `function:wardflow-${environment.name}-approval-timer`),
+    APPROVAL_TIMER_ROLE_ARN: { 'Fn::GetAtt': [expect.stringMatching(/^ApprovalTimerSchedulerRole/), 'Arn'] },
+    APPROVAL_SCHEDULE_GROUP: `wardflow-${environment.name}-approval-timers`,
+  };
 }
 
 /** The step declarations of a workflow, by key. */
@@ -154,6 +179,8 @@ const PLATFORM_EXTRAS: Record<Exclude<ExpectedFunction['purpose'], 'step' | 'aud
   'approval-page': ['states:DescribeExecution', 'states:SendTaskFailure', 'states:SendTaskSuccess'],
   // Sends what it cannot record to its dead-letter queue.
   'execution-end': ['sqs:SendMessage'],
+  // Emails reminders and escalations, fails (or resumes) the waiting task, and schedules its next run.
+  'approval-timer': ['iam:PassRole', 'scheduler:CreateSchedule', 'ses:SendEmail', 'states:SendTaskFailure', 'states:SendTaskSuccess'],
 };
 
 // ---- the whole stack ----
@@ -266,9 +293,13 @@ export const STACK_CHECKS: ReadonlyArray<readonly [string, StackCheck]> = [
     },
   ],
   [
-    'lets only the gates’ request-approval functions sign links and send email, and only the page verify links',
+    'lets only the gates’ request-approval functions and the approval timer sign links and send email, and only the page verify links',
     (template, _environment, workflows) => {
-      const requesters = workflows.flatMap(functionsOfWorkflow).filter((fn) => fn.purpose === 'request-approval').map((fn) => roleIdOf(template, fn.name));
+      // The approval timer emails reminders and escalations with signed links too.
+      const requesters = [
+        ...workflows.flatMap(functionsOfWorkflow).filter((fn) => fn.purpose === 'request-approval').map((fn) => roleIdOf(template, fn.name)),
+        ...(workflows.some(hasPolicyGate) ? [roleIdOf(template, 'approval-timer')] : []),
+      ];
       const page = roleIdOf(template, 'approval-page');
       const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
       const statements = policies.flatMap((p) =>
@@ -340,6 +371,9 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
             ...(Object.keys(step.secrets ?? {}).length > 0 ? ['secretsmanager:GetSecretValue'] : []),
           ];
           expect(extrasOf(template, fn.name), fn.name).toEqual(extras.sort());
+        } else if (fn.purpose === 'request-approval' && workflow.gates?.[fn.key!]?.policy !== undefined) {
+          // A policy gate's request-approval also schedules the first timer of the route.
+          expect(extrasOf(template, fn.name), fn.name).toEqual([...PLATFORM_EXTRAS['request-approval'], 'iam:PassRole', 'scheduler:CreateSchedule'].sort());
         } else {
           expect(extrasOf(template, fn.name), fn.name).toEqual(PLATFORM_EXTRAS[fn.purpose as keyof typeof PLATFORM_EXTRAS]);
         }
@@ -423,8 +457,17 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
       const [machineId] = stateMachineOf(template, workflow);
       for (const gate of gatesOf(workflow, environment)) {
         const fn = platformFunctionOf(workflow, 'request-approval', gate.key);
-        expect(variablesOf(template, fn.name), fn.name).toMatchObject({
-          APPROVERS: JSON.stringify(gate.approvers),
+        const variables = variablesOf(template, fn.name);
+        if (gate.policy === undefined) {
+          expect(variables.APPROVERS, fn.name).toBe(JSON.stringify(gate.approvers));
+          for (const variable of ['APPROVER_GROUPS', ...SCHEDULER_VARIABLES]) expect(variables[variable], `${fn.name} ${variable}`).toBeUndefined();
+        } else {
+          // A policy gate: each group's members instead of one list, and the scheduler of its timers.
+          expect(variables.APPROVERS, fn.name).toBeUndefined();
+          expect(JSON.parse(String(variables.APPROVER_GROUPS)), fn.name).toEqual(gate.policy.groups);
+          expect(variables, fn.name).toMatchObject(schedulerVariablesIn(environment));
+        }
+        expect(variables, fn.name).toMatchObject({
           APPROVAL_TIMEOUT_SECONDS: String(gate.timeoutSeconds),
           WORKFLOW_NAME: workflow.name,
           APPROVAL_SITE_URL: { 'Fn::GetAtt': [expect.stringMatching(/^ApprovalSiteApi/), 'ApiEndpoint'] },
@@ -535,7 +578,15 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         expect(states.length, `the states of gate ${gate.key}`).toBeGreaterThan(0);
         for (const [name, state] of states) {
           expect(state.TimeoutSeconds, name).toBe(gate.timeoutSeconds);
-          expect((state.Parameters as { Payload: { input: Record<string, unknown> } }).Payload.input['approvalId.$'], name).toBe(`States.Format('${workflow.name}:{}-${gate.number}', $$.Execution.Name)`);
+          const input = (state.Parameters as { Payload: { input: Record<string, unknown> } }).Payload.input;
+          expect(input['approvalId.$'], name).toBe(`States.Format('${workflow.name}:{}-${gate.number}', $$.Execution.Name)`);
+          if (gate.policy === undefined) {
+            expect(Object.keys(input).filter((k) => k.startsWith('policy') || k.startsWith('facts')), name).toEqual([]);
+          } else {
+            // The policy literally, and each fact read with `.$` from its JsonPath (keeping its JSON type).
+            expect(input.policy, name).toEqual(gate.policy.document);
+            expect(input.facts, name).toEqual(Object.fromEntries(Object.entries(gate.policy.facts).map(([fact, path]) => [`${fact}.$`, path])));
+          }
         }
       }
       // Only gates wait for a token.

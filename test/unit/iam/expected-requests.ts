@@ -236,6 +236,13 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
         });
         break;
       }
+      case 'scheduler:CreateSchedule':
+      case 'iam:PassRole':
+        // Only a function given the timer group schedules (a policy gate's request-approval, the page, the timer).
+        if (variables.APPROVAL_SCHEDULE_GROUP === undefined) unused.push({ action, reason: 'schedules no approval timers: only functions serving a policy gate are given the timer group (lib/constructs/approval-timer.ts)' });
+        else if (action === 'scheduler:CreateSchedule') allow(code, { action, resource: `arn:aws:scheduler:${region}:${account}:schedule/${variables.APPROVAL_SCHEDULE_GROUP}/approval-timer-probe` });
+        else allow(code, { action, resource: need(variables.APPROVAL_TIMER_ROLE_ARN, 'APPROVAL_TIMER_ROLE_ARN'), context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+        break;
       default:
         throw new Error(`${fn.name}: its code calls ${action}; teach expected-requests.ts on what resource`);
     }
@@ -288,6 +295,7 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
     deny('events are appended only: never changed, deleted or read outside a stream query', { action, resource: anyTable, context: leading(probe('execution')) });
   }
   for (const action of ['dynamodb:Scan', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable']) deny('the table as a whole is nobody\'s', { action, resource: anyTable });
+  deny('schedules outside the approval-timer group', { action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${region}:${account}:schedule/default/approval-timer-probe` });
 
   const keys = Object.keys(resourcesOf(template, 'AWS::KMS::Key')).map((id) => [id, world.arns.string({ 'Fn::GetAtt': [id, 'Arn'] })] as const);
   const keyArn = (part: string) => keys.find(([id]) => id.includes(part))![1];

@@ -81,6 +81,10 @@ export const SDK_COMMAND_ACTIONS: Readonly<Record<string, CommandMapping>> = {
   '@aws-sdk/client-sfn:SendTaskFailureCommand': { actions: ['states:SendTaskFailure'] },
   '@aws-sdk/client-sfn:DescribeExecutionCommand': { actions: ['states:DescribeExecution'] },
   '@aws-sdk/client-sesv2:SendEmailCommand': { actions: ['ses:SendEmail'], reason: 'SESv2 shares the ses: action names' },
+  '@aws-sdk/client-scheduler:CreateScheduleCommand': {
+    actions: ['scheduler:CreateSchedule', 'iam:PassRole'],
+    reason: 'a schedule with a target role is also authorized as iam:PassRole on that role, passed to scheduler.amazonaws.com',
+  },
   '@aws-sdk/client-bedrock-runtime:ConverseCommand': { actions: ['bedrock:InvokeModel'], reason: 'Converse is authorized as bedrock:InvokeModel' },
   '@aws-sdk/client-bedrock-runtime:InvokeModelCommand': { actions: ['bedrock:InvokeModel'] },
   '@aws-sdk/client-bedrock-runtime:ApplyGuardrailCommand': { actions: ['bedrock:ApplyGuardrail'] },
