@@ -300,8 +300,9 @@ async function recordVote(opened: OpenedApproval, level: NonNullable<OpenedAppro
   }
   if (recorded.refused !== undefined) return { ...problemPage(LEVEL_REFUSAL_PAGES[recorded.refused]), refusal: { reason: recorded.refused } };
   const after = { ...view, ...levelView(levelState(recorded.events), recorded.voter, recorded.events) };
+  // A repeat of a vote on record appends nothing (the gate is told again when that vote ended it).
+  if (!recorded.appended) return recorded.status === 'voted' ? problemPage('duplicate-approver') : alreadyDecided(recorded.status, undefined);
   if (recorded.status === 'voted') return voteRecorded(form.decision, after);
-  if (!recorded.appended) return alreadyDecided(recorded.status, undefined);
   return decisionRecorded(form.decision, recorded.delivery ?? 'sent', after);
 }
 

@@ -57,17 +57,30 @@ export function timerScheduleName(approvalId: string, at: string): string {
 /**
  * The schedule expression of a timer: `at(yyyy-mm-ddThh:mm:ss)` in UTC, rounded up to the second
  * (a timer may fire late, never before its instant). Scheduler refuses an `at()` in the past, so
- * an instant not after `now` (a deadline already passed while the Lambda ran or retried) fires at
- * now + 1 minute, rounded up to the minute.
+ * an instant not after `now` (a level a vote just opened, or a deadline passed while the Lambda
+ * ran or retried) fires `leadSeconds` after now: by default a minute, rounded up to the minute,
+ * Scheduler's own precision. The local runtime's scheduler fires to the second and sets
+ * APPROVAL_TIMER_LEAD_SECONDS to 1, so a level opened by a vote is announced at once there.
  *
  * @example
  * timerExpression('2026-12-05T09:00:00.250Z', new Date('2026-12-01T00:00:00Z')); // 'at(2026-12-05T09:00:01)'
  * timerExpression('2026-11-30T00:00:00Z', new Date('2026-12-01T10:00:30Z')); // 'at(2026-12-01T10:02:00)'
+ * timerExpression('2026-11-30T00:00:00Z', new Date('2026-12-01T10:00:30.200Z'), 1); // 'at(2026-12-01T10:00:32)'
  */
-export function timerExpression(at: string, now: Date): string {
+export function timerExpression(at: string, now: Date, leadSeconds = DEFAULT_LEAD_SECONDS): string {
   const instant = instantOf(at).getTime();
-  const fires = instant > now.getTime() ? Math.ceil(instant / 1000) * 1000 : Math.ceil((now.getTime() + MINUTE_MS) / MINUTE_MS) * MINUTE_MS;
+  const unit = leadSeconds >= 60 ? MINUTE_MS : 1000;
+  const fires = instant > now.getTime() ? Math.ceil(instant / 1000) * 1000 : Math.ceil((now.getTime() + leadSeconds * 1000) / unit) * unit;
   return `at(${new Date(fires).toISOString().slice(0, 19)})`;
+}
+
+/** Scheduler's precision: a timer already due fires about a minute later on AWS. */
+const DEFAULT_LEAD_SECONDS = 60;
+
+/** APPROVAL_TIMER_LEAD_SECONDS when it is a whole number from 1 to 60, else the default. */
+function leadSeconds(): number {
+  const value = Number(process.env.APPROVAL_TIMER_LEAD_SECONDS);
+  return Number.isInteger(value) && value >= 1 && value <= 60 ? value : DEFAULT_LEAD_SECONDS;
 }
 
 /**
@@ -85,7 +98,7 @@ export async function scheduleApprovalTimer(timer: ApprovalTimer, now: Date): Pr
   const command = new CreateScheduleCommand({
     Name: timerScheduleName(timer.approvalId, timer.at),
     GroupName: requireEnv('APPROVAL_SCHEDULE_GROUP'),
-    ScheduleExpression: timerExpression(timer.at, now),
+    ScheduleExpression: timerExpression(timer.at, now, leadSeconds()),
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',

@@ -8,4 +8,5 @@ export { finalDeliver, type LevelVote, type VoteOutcome, type VoteRefusalReason,
 export { asEventData, LEVEL_EVENT_TYPES, type LevelDeliver, type LevelEvent, type LevelEventData, type LevelEventType, levelEventIssues, MAX_GROUP_SIZE, type RoutedLevel } from './events.js';
 export { evolveLevels, type FoldableEvent, initialLevelState, type LevelState, levelState, type LevelStatus, type RecordedVote, votesOfGroupAsked } from './state.js';
 export { nextTimerAt, onTimer, type TimerOutcome } from './timers.js';
+export { settleLevel } from './settle.js';
 export { rosterIndex, rosterOf, rosterPosition, type RosterEntry } from './roster.js';

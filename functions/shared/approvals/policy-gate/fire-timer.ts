@@ -7,7 +7,9 @@ import { levelState } from '../levels/state.js';
 import { onTimer } from '../levels/timers.js';
 import { announceCurrentLevel, emailLevel, type LevelAnnouncementDependencies, type LevelNotification } from './announce-level.js';
 import { deliverEnded, scheduleNext } from './level-outcome.js';
+import { appendEach } from './append-each.js';
 import { isRouted, toNewEvent } from './level-stream.js';
+import { settleApproval } from './settle-approval.js';
 
 /** What one firing of an approval's timer did, in words for the logs and the step's output. */
 export type TimerWork = 'reminded' | 'escalated' | 'expired' | 'announced' | 'scheduled' | 'nothing-due' | 'not-routed';
@@ -42,29 +44,30 @@ export async function fireApprovalTimer(
   const foreign = foreignApproval(approvalState(events), ids.executionId, `${deps.step} input`);
   if (foreign) throw foreign;
   const work: TimerWork[] = [];
+  const outcomeDeps = { store: deps.store, sealer: deps.sealer, now: deps.now, step: deps.step };
   let after: StoredEvent[] = events;
   for (let attempt = 1; ; attempt++) {
+    // Votes on record decide before deadlines do: a quorum reached just before the deadline counts.
+    const settled = await settleApproval(events, outcomeDeps);
+    events = settled.events;
+    after = events;
     const state = levelState(events);
     const outcome = onTimer(state, deps.now());
     if (outcome.remind !== undefined && outcome.remind.length > 0) await emailLevel(events, state, 'reminder', notification, deps, outcome.remind);
     if (outcome.events.length === 0) break;
-    try {
-      after = [...events, ...(await deps.store.append(stream, state.version, outcome.events.map((event) => toNewEvent(event))))];
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflict) || attempt >= TIMER_ATTEMPTS) throw error;
-      events = await readVerified(deps.store, stream);
-      after = events;
-      continue;
-    }
-    const types = new Set(outcome.events.map((event) => event.type));
+    const { appended, complete } = await appendEach(deps.store, stream, state.version, outcome.events.map((event) => toNewEvent(event)));
+    after = [...events, ...appended];
+    const types = new Set(appended.map((event) => event.type));
     if (types.has('ApprovalReminderSent')) work.push('reminded');
     if (types.has('ApprovalEscalated')) work.push('escalated');
     if (types.has('ApprovalExpired')) {
       work.push('expired');
       // 'task-gone': the execution ended meanwhile (stopped, or the gate timed out); the expiry is on record either way.
-      await deliverEnded(ids.approvalId, after, { sealer: deps.sealer, now: deps.now, step: deps.step });
+      await deliverEnded(ids.approvalId, after, outcomeDeps);
     }
-    break;
+    if (complete) break;
+    if (attempt >= TIMER_ATTEMPTS) throw new ConcurrencyConflict(stream, state.version);
+    events = await readVerified(deps.store, stream);
   }
   const announced = await announceCurrentLevel(after, notification, deps, `step:${deps.step}`);
   if (announced.recipients > 0) work.push('announced');

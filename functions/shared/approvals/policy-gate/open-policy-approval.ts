@@ -15,6 +15,7 @@ import type { ApprovalPolicy } from '../policy/schema.js';
 import { announceCurrentLevel, type LevelAnnouncementDependencies, type LevelNotification } from './announce-level.js';
 import { groupSizes } from './approver-groups.js';
 import { deliverEnded, scheduleNext } from './level-outcome.js';
+import { appendEach } from './append-each.js';
 import { isRouted, toNewEvent } from './level-stream.js';
 
 /** A policy gate's task, as request-approval receives it: the policy and the facts come from the state machine. */
@@ -67,30 +68,16 @@ export async function openPolicyApproval(request: PolicyGateRequest, notificatio
   const events = await readVerified(deps.store, stream);
   if (events.length > 0) return resumePolicyApproval(request, events, notification, deps);
 
-  const checked = checkPolicy(request.policy, { groupMembers: request.groups });
-  if (!checked.ok) {
-    throw new ConfigurationInvalid(`the approval policy of workflow ${request.workflow} is refused:\n${formatProblems(checked.problems)}`);
-  }
-  const policy = checked.policy;
-  const outcome = evaluatePolicy(policy, request.facts);
-  if (outcome.kind !== 'route') {
-    const decision = outcome.kind === 'auto' ? outcome.decision : 'reject';
-    const rule = outcome.kind === 'auto' ? outcome.rule : NO_RULE_MATCHED;
-    const decided = await appendOpening(deps, stream, [
+  const decided = decidePolicy(request, deps.now());
+  if (decided.kind === 'auto') {
+    const { decision, rule } = decided;
+    const opened = await appendOpening(deps, stream, [
       { type: 'ApprovalAutoDecided', actor: `policy:${rule}`, data: { approvalId: request.approvalId, executionId: request.executionId, decision, rule } },
     ]);
-    if (decided === 'taken') return resumePolicyApproval(request, await readVerified(deps.store, stream), notification, deps);
+    if (opened === 'taken') return resumePolicyApproval(request, await readVerified(deps.store, stream), notification, deps);
     return { kind: 'auto', decision, rule, delivery: await deliverPolicyDecision(request.taskToken, request.approvalId, decision, rule, deps.step) };
   }
-
-  const sizes = groupSizes(request.groups);
-  const routing = startRoute(outcome, sizes, deps.now(), { approvalId: request.approvalId, executionId: request.executionId });
-  if (!routing.ok) throw new ConfigurationInvalid(`the approval policy of workflow ${request.workflow} cannot route: ${routing.problem}`);
-  const [routed, ...started] = routing.events;
-  if (routed?.type !== 'ApprovalRouted') throw new ConfigurationInvalid('startRoute did not begin with ApprovalRouted');
-  const roster = rosterOf(routed.data.levels);
-  const approvers = roster.flatMap((entry) => [...(request.groups[entry.group] ?? [])]);
-  const titles = titlesOf(policy, roster.map((entry) => entry.group));
+  // The request first, alone (the local store has no transactions): its route follows, one event at a time.
   const opened = await appendOpening(deps, stream, [
     {
       type: 'ApprovalRequested',
@@ -99,19 +86,63 @@ export async function openPolicyApproval(request: PolicyGateRequest, notificatio
         approvalId: request.approvalId,
         executionId: request.executionId,
         workflow: request.workflow,
-        approverCount: approvers.length,
+        approverCount: decided.approvers.length,
         expiresAt: request.expiresAt,
         subject: request.subject,
       },
-      sensitive: { taskToken: request.taskToken, approvers },
+      sensitive: { taskToken: request.taskToken, approvers: decided.approvers },
     },
-    toNewEvent({ ...routed, data: { ...routed.data, groupTitles: titles } }),
-    ...started.map((event) => toNewEvent(event)),
   ]);
   if (opened === 'taken') return resumePolicyApproval(request, await readVerified(deps.store, stream), notification, deps);
-  await scheduleNext(opened, request, deps);
-  const announced = await announceCurrentLevel(opened, notification, deps, ACTOR(deps.step));
-  return { kind: 'routed', rule: routed.data.rule, recipients: announced.recipients };
+  const routed = await completeRouting(request, opened, deps);
+  await scheduleNext(routed, request, deps);
+  const announced = await announceCurrentLevel(routed, notification, deps, ACTOR(deps.step));
+  return { kind: 'routed', rule: decided.rule, recipients: announced.recipients };
+}
+
+/** What the policy decides for the request: an auto-decision, or a route with the roster sealed in the request and the events that open it. */
+type PolicyDecision =
+  | { kind: 'auto'; decision: 'approve' | 'reject'; rule: string }
+  | { kind: 'route'; rule: string; approvers: string[]; events: NewEvent[] };
+
+/** Checks the policy against the groups (refused: ConfigurationInvalid with every problem) and evaluates it on the facts. */
+function decidePolicy(request: PolicyGateRequest, now: Date): PolicyDecision {
+  const checked = checkPolicy(request.policy, { groupMembers: request.groups });
+  if (!checked.ok) {
+    throw new ConfigurationInvalid(`the approval policy of workflow ${request.workflow} is refused:\n${formatProblems(checked.problems)}`);
+  }
+  const policy = checked.policy;
+  const outcome = evaluatePolicy(policy, request.facts);
+  if (outcome.kind === 'auto') return { kind: 'auto', decision: outcome.decision, rule: outcome.rule };
+  // A checked policy ends with an `always` rule; a fact of the wrong type can still leave nothing matched: fail closed.
+  if (outcome.kind === 'no-match') return { kind: 'auto', decision: 'reject', rule: NO_RULE_MATCHED };
+  const routing = startRoute(outcome, groupSizes(request.groups), now, { approvalId: request.approvalId, executionId: request.executionId });
+  if (!routing.ok) throw new ConfigurationInvalid(`the approval policy of workflow ${request.workflow} cannot route: ${routing.problem}`);
+  const [routed, ...started] = routing.events;
+  if (routed?.type !== 'ApprovalRouted') throw new ConfigurationInvalid('startRoute did not begin with ApprovalRouted');
+  const roster = rosterOf(routed.data.levels);
+  const approvers = roster.flatMap((entry) => [...(request.groups[entry.group] ?? [])]);
+  const titles = titlesOf(policy, roster.map((entry) => entry.group));
+  return { kind: 'route', rule: outcome.rule, approvers, events: [toNewEvent({ ...routed, data: { ...routed.data, groupTitles: titles } }), ...started.map((event) => toNewEvent(event))] };
+}
+
+/**
+ * Appends what the request's route still lacks (ApprovalRouted, then the first level's start), one
+ * event at a time: the gate, or its retry after a crash in between, finishes the opening.
+ */
+async function completeRouting(request: PolicyGateRequest, events: StoredEvent[], deps: PolicyGateDependencies): Promise<StoredEvent[]> {
+  let current = events;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const routed = isRouted(current);
+    const state = levelState(current);
+    if (routed && state.status !== 'routing') return current;
+    const decided = decidePolicy(request, deps.now());
+    if (decided.kind !== 'route') throw new TamperDetected(approvalStream(request.approvalId), state.version, 'the request was routed by a policy that now decides it without anyone');
+    const missing = routed ? decided.events.filter((event) => event.type === 'ApprovalLevelStarted') : decided.events;
+    const { appended, complete } = await appendEach(deps.store, approvalStream(request.approvalId), state.version, missing);
+    current = complete ? [...current, ...appended] : await readVerified(deps.store, approvalStream(request.approvalId));
+  }
+  return current;
 }
 
 /** The rule name an auto-rejection records when no rule of the policy matched the facts. */
@@ -129,10 +160,11 @@ async function appendOpening(deps: PolicyGateDependencies, stream: string, event
 
 async function resumePolicyApproval(
   request: PolicyGateRequest,
-  events: StoredEvent[],
+  read: StoredEvent[],
   notification: LevelNotification,
   deps: PolicyGateDependencies,
 ): Promise<PolicyGateOutcome> {
+  let events = read;
   const state = approvalState(events);
   const source = `${deps.step} input`;
   const foreign = foreignApproval(state, request.executionId, source);
@@ -143,21 +175,38 @@ async function resumePolicyApproval(
     const rule = typeof auto.data.rule === 'string' ? auto.data.rule : NO_RULE_MATCHED;
     return { kind: 'auto', decision, rule, delivery: await deliverPolicyDecision(request.taskToken, request.approvalId, decision, rule, deps.step) };
   }
-  if (!isRouted(events)) throw new TamperDetected(approvalStream(request.approvalId), state.version, 'a policy gate approval without its route');
-  const levels = levelState(events);
-  const ended = finalDeliver(levels);
+  if (!events.some((event) => event.type === 'ApprovalRequested')) throw new TamperDetected(approvalStream(request.approvalId), state.version, 'a policy gate approval without its request');
+  events = await completeRouting(request, events, deps);
+  const ended = finalDeliver(levelState(events));
   if (ended === undefined) {
-    const closed = closedApproval(state, request.approvalId);
+    const closed = closedApproval(approvalState(events), request.approvalId);
     if (closed) throw closed;
   }
-  const replaced = await deps.store.append(approvalStream(request.approvalId), state.version, [
-    { type: 'ApprovalTokenReplaced', actor: ACTOR(deps.step), data: { approvalId: request.approvalId, executionId: request.executionId, expiresAt: request.expiresAt }, sensitive: { taskToken: request.taskToken } },
-  ]);
-  const after = [...events, ...replaced];
+  const replaced = await replaceToken(request, events, deps);
+  events = replaced.events;
+  const after = events;
   if (ended !== undefined) return { kind: 'resumed', delivery: await deliverEnded(request.approvalId, after, deps), recipients: 0 };
   await scheduleNext(after, request, deps);
   const announced = await announceCurrentLevel(after, notification, deps, ACTOR(deps.step));
   return { kind: 'resumed', recipients: announced.recipients };
+}
+
+/** Records the retried gate's new token (ApprovalTokenReplaced) at the head, reading again while votes land in between. */
+async function replaceToken(request: PolicyGateRequest, read: StoredEvent[], deps: PolicyGateDependencies): Promise<{ events: StoredEvent[] }> {
+  const stream = approvalStream(request.approvalId);
+  let events = read;
+  for (let attempt = 1; ; attempt++) {
+    const event: NewEvent = {
+      type: 'ApprovalTokenReplaced',
+      actor: ACTOR(deps.step),
+      data: { approvalId: request.approvalId, executionId: request.executionId, expiresAt: request.expiresAt },
+      sensitive: { taskToken: request.taskToken },
+    };
+    const { appended, complete } = await appendEach(deps.store, stream, approvalState(events).version, [event]);
+    if (complete) return { events: [...events, ...appended] };
+    if (attempt >= 25) throw new ConcurrencyConflict(stream, approvalState(events).version);
+    events = await readVerified(deps.store, stream);
+  }
 }
 
 /** The policy's titles of the groups the route may ask. */

@@ -11,7 +11,9 @@ import { type LevelVote, voteAtLevel, type VoteRefusalReason } from '../levels/d
 import { rosterIndex, rosterPosition, type RosterEntry } from '../levels/roster.js';
 import { type LevelState, levelState } from '../levels/state.js';
 import { decisionMetrics, type DecisionDependencies } from '../record-approver-decision.js';
+import { appendEach } from './append-each.js';
 import { deliverEnded, scheduleNext } from './level-outcome.js';
+import { settleApproval } from './settle-approval.js';
 import { rosterOfState, toNewEvent } from './level-stream.js';
 
 /**
@@ -86,11 +88,15 @@ export async function recordLevelVote(
   verified?: readonly StoredEvent[],
 ): Promise<RecordedLevelVote | RefusedLevelVote> {
   const stream = approvalStream(command.approvalId);
+  const outcomeDeps = { store: deps.store, sealer: deps.sealer, now: deps.now, step };
   let events = [...(verified ?? (await readVerified(deps.store, stream)))];
   for (let attempt = 1; ; attempt++) {
     const approval = approvalState(events);
     const foreign = foreignApproval(approval, command.executionId, DECISION_SOURCE);
     if (foreign) throw foreign;
+    // What earlier votes already decide comes first: this vote is judged on a settled level.
+    const before = await settleApproval(events, outcomeDeps);
+    events = before.events;
     const state = levelState(events);
     const approvers = await approversOnRecord(events, deps.sealer);
     const roster = rosterOfState(state);
@@ -103,30 +109,31 @@ export async function recordLevelVote(
     if (votedElsewhere(state, roster, approvers, address, vote)) return refusal('duplicate-approver');
     const outcome = voteAtLevel(state, vote, deps.now());
     if (!outcome.ok) return refusal(outcome.reason);
+    const voted = outcome.events.find((event) => event.type === 'ApprovalVoted');
     let after = events;
-    if (outcome.events.length > 0) {
+    if (voted !== undefined) {
+      // The vote alone, at the version read: of concurrent votes only one lands per version, and its
+      // consequences (level completed, next level, the gate decided) are settled right after.
       const sealed = { approver: address, ...(command.comment !== undefined ? { comment: command.comment } : {}) };
-      const newEvents = outcome.events.map((event) => (event.type === 'ApprovalVoted' || event.type === 'ApprovalDecided' ? toNewEvent(event, sealed) : toNewEvent(event)));
-      try {
-        after = [...events, ...(await deps.store.append(stream, state.version, newEvents))];
-      } catch (error) {
-        if (!(error instanceof ConcurrencyConflict) || attempt >= VOTE_ATTEMPTS) throw error;
+      const { appended, complete } = await appendEach(deps.store, stream, state.version, [toNewEvent(voted, sealed)]);
+      if (!complete) {
+        if (attempt >= VOTE_ATTEMPTS) throw new ConcurrencyConflict(stream, state.version);
         events = await readVerified(deps.store, stream);
         continue;
       }
+      after = [...events, ...appended];
     }
+    const settled = await settleApproval(after, outcomeDeps);
+    after = settled.events;
+    let delivery = settled.delivery ?? before.delivery;
+    // A repeat of the vote that ended the gate: told again (a retry after a failed delivery).
+    if (voted === undefined && outcome.deliver !== undefined) delivery = await deliverEnded(command.approvalId, after, outcomeDeps);
+    if (settled.delivery !== undefined && voted !== undefined) decisionMetrics(after, command.decision, deps.now());
+    // The next level's group is emailed by the timer, at once: scheduled for now.
+    if (settled.openedLevel || before.openedLevel) await scheduleNext(after, command, outcomeDeps, deps.now().toISOString());
     const ended = levelState(after);
-    const decided = outcome.events.find((event) => event.type === 'ApprovalDecided');
-    if (decided !== undefined) decisionMetrics(after, command.decision, deps.now());
-    const outcomeDeps = { sealer: deps.sealer, now: deps.now, step };
-    let delivery: Delivery | undefined;
-    if (outcome.deliver !== undefined) delivery = await deliverEnded(command.approvalId, after, outcomeDeps);
-    else if (outcome.events.some((event) => event.type === 'ApprovalLevelStarted')) {
-      // The next level's group is emailed by the timer, at once: scheduled for now.
-      await scheduleNext(after, command, outcomeDeps, deps.now().toISOString());
-    }
     const status = ended.status === 'approved' ? 'approved' : ended.status === 'rejected' ? 'rejected' : 'voted';
-    return { status, appended: outcome.events.length > 0, ...(delivery !== undefined ? { delivery } : {}), events: after, voter };
+    return { status, appended: voted !== undefined, ...(delivery !== undefined ? { delivery } : {}), events: after, voter };
   }
 }
 

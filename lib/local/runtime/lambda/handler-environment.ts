@@ -113,6 +113,9 @@ export function localFunctionEnvironment(fn: LocalFunction, local: LocalResource
     // functions/shared/local-clock.ts honours the offset only beside the marker.
     [LOCAL_RUNTIME_MARKER]: '1',
     [LOCAL_CLOCK_OFFSET_VARIABLE]: String(local.clockOffsetMs ?? 0),
+    // The local scheduler fires to the second: a level opened by a vote is announced at once, not
+    // a minute later as Scheduler's one-minute precision makes it on AWS (timer-schedule.ts).
+    APPROVAL_TIMER_LEAD_SECONDS: '1',
   };
 }
 
