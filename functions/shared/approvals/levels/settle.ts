@@ -23,10 +23,11 @@ import { type LevelState, votesOfGroupAsked } from './state.js';
  */
 export function settleLevel(state: LevelState, now: Date): { events: LevelEvent[]; deliver?: LevelDeliver } {
   if (state.status !== 'pending' || state.group === undefined || state.approvalId === undefined || state.executionId === undefined) return { events: [] };
-  if (state.completedLevels.includes(state.level)) return { events: [] };
   const { approvalId, executionId, level, group } = state;
   const votes = votesOfGroupAsked(state);
-  const rejection = votes.find((vote) => vote.decision === 'reject');
+  // Completed already (its next step lost a race or a crash): only what follows the completion is due.
+  const completed = state.completedLevels.includes(level);
+  const rejection = completed ? undefined : votes.find((vote) => vote.decision === 'reject');
   if (rejection !== undefined) {
     const actor = `approver:${group}:${rejection.approverIndex}`;
     return {
@@ -34,11 +35,10 @@ export function settleLevel(state: LevelState, now: Date): { events: LevelEvent[
       deliver: { kind: 'failure', error: 'ApprovalRejected' },
     };
   }
-  const approvals = votes.filter((vote) => vote.decision === 'approve');
-  const completing = approvals[state.quorum - 1];
+  const completing = votes.filter((vote) => vote.decision === 'approve')[state.quorum - 1];
   if (completing === undefined) return { events: [] };
   const actor = `approver:${group}:${completing.approverIndex}`;
-  const events: LevelEvent[] = [{ type: 'ApprovalLevelCompleted', actor, data: { approvalId, level, decision: 'approve' } }];
+  const events: LevelEvent[] = completed ? [] : [{ type: 'ApprovalLevelCompleted', actor, data: { approvalId, level, decision: 'approve' } }];
   const following = state.route[level + 1];
   if (following !== undefined) {
     events.push({ type: 'ApprovalLevelStarted', actor, data: levelStartedData(approvalId, level + 1, following, now) });
