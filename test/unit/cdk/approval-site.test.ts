@@ -11,15 +11,19 @@ import { APPROVAL_ACCESS_LOG_FIELDS, ApprovalSite } from '../../../lib/construct
 import { HANDLER_METADATA_KEY } from '../../../lib/constructs/handler-metadata.js';
 import { pascal } from '../../../lib/workflows/workflow-deployment.js';
 import { WORKFLOWS } from '../../../statemachines/index.js';
-import { actionList, CDK_CONTEXT, devAndProdTemplates, executionsOf, functionOf, functionsOfWorkflow, type PolicyStatementJson, roleIdOf, stateMachineOf, statementsOf, statementsOfRole, variablesOf, arnIn } from './synth.js';
-import { textOf } from './workflow-expectations.js';
+import { actionList, CDK_CONTEXT, devAndProdTemplates, executionsOf, functionOf, functionsOfWorkflow, hasPolicyGate, type PolicyStatementJson, roleIdOf, stateMachineOf, statementsOf, statementsOfRole, variablesOf, arnIn } from './synth.js';
+import { SCHEDULER_VARIABLES, textOf } from './workflow-expectations.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string };
 type Resources = Record<string, Resource>;
 const environments = CDK_CONTEXT['wardflow:environments'] as Record<string, { approvalEmailFrom: string; logRetentionDays: number }>;
 /** The workflows whose gates the page decides, and the functions that ask their approvers. */
 const GATED = WORKFLOWS.filter((workflow) => Object.keys(workflow.gates ?? {}).length > 0);
-const REQUESTERS = WORKFLOWS.flatMap(functionsOfWorkflow).filter((fn) => fn.purpose === 'request-approval').map((fn) => fn.name);
+/** Every function that emails signed links: each gate's request-approval, and the approval timer (reminders, escalations) where a gate has a policy. */
+const REQUESTERS = [
+  ...WORKFLOWS.flatMap(functionsOfWorkflow).filter((fn) => fn.purpose === 'request-approval').map((fn) => fn.name),
+  ...(WORKFLOWS.some(hasPolicyGate) ? ['approval-timer'] : []),
+];
 const RECORD_DECISIONS = WORKFLOWS.flatMap(functionsOfWorkflow).filter((fn) => fn.purpose === 'record-decision').map((fn) => fn.name);
 
 let dev: Template;
@@ -167,6 +171,8 @@ describe.each([
         'SECRETS_CACHE_SECONDS',
         'WARDFLOW_ENV',
         ...(GATED.length > 0 ? ['WORKFLOW_STATE_MACHINES'] : []),
+        // After a vote on a policy gate the page schedules the next level's timer.
+        ...(WORKFLOWS.some(hasPolicyGate) ? SCHEDULER_VARIABLES : []),
       ].sort(),
     );
     expect(page).toMatchObject({
@@ -192,6 +198,7 @@ describe.each([
         'WriteOwnLogs',
         'xray:PutTelemetryRecords,xray:PutTraceSegments',
         ...GATED.flatMap((w) => [`DescribeOwnExecutions${pascal(w.name)}`, `ResumeWaitingExecution${pascal(w.name)}`]),
+        ...(WORKFLOWS.some(hasPolicyGate) ? ['ScheduleApprovalTimers', 'PassApprovalTimerRole'] : []),
       ].sort(),
     );
     for (const workflow of GATED) {

@@ -253,6 +253,12 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   // ALLOWED_MODELS is granted those models. Expected from the variable, so the grant is checked (and
   // its neighbours denied) also in a build whose guard middleware does not call it yet; where the code
   // calls it, the scan above expects the same request.
+  // Likewise a function given the approval-timer group may schedule timers there, and pass Scheduler its role.
+  if (variables.APPROVAL_SCHEDULE_GROUP !== undefined) {
+    const why = 'configuration: APPROVAL_SCHEDULE_GROUP and APPROVAL_TIMER_ROLE_ARN, where functions/shared/approvals/timer-schedule.ts schedules approval timers';
+    allow(why, { action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${region}:${account}:schedule/${variables.APPROVAL_SCHEDULE_GROUP}/approval-timer-probe` });
+    allow(why, { action: 'iam:PassRole', resource: need(variables.APPROVAL_TIMER_ROLE_ARN, 'APPROVAL_TIMER_ROLE_ARN'), context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+  }
   if (guardrailArn !== undefined) allow('configuration: GUARDRAIL_ID, the guardrail functions/shared/models/guardrail.ts applies before a model call', { action: 'bedrock:ApplyGuardrail', resource: guardrailArn });
 
   // ---- the platform's, not the handler's ----
@@ -395,6 +401,8 @@ function need(value: string | undefined, variable: string): string {
 /** The state machines a function resumes or describes: its workflow's, or for the page every one it serves. */
 function stateMachinesOf(inputs: ModelInputs, fn: ExpectedFunction, variables: Record<string, string>): string[] {
   if (variables.WORKFLOW_STATE_MACHINES !== undefined) return Object.values(JSON.parse(variables.WORKFLOW_STATE_MACHINES) as Record<string, string>);
+  // The approval timer resolves the tasks of the workflows whose gates have a policy.
+  if (fn.purpose === 'approval-timer') return servedWorkflowsOf(fn, inputs.workflows).map((workflow) => inputs.world.arns.string({ Ref: stateMachineOf(inputs.template, inputs.workflows.find((w) => w.name === workflow)!)[0] }));
   if (fn.workflow === undefined) return [];
   return [inputs.world.arns.string({ Ref: stateMachineOf(inputs.template, fn.workflow)[0] })];
 }
