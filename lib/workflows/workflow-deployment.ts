@@ -170,6 +170,8 @@ export class WorkflowDeployment extends Construct {
       events: { append: ['approval'] }, // ApprovalDecided
       sealing: { seal: ['approval'], open: ['approval'] }, // seals the decider's address and comment, opens the approvers and the task token
     });
+    // A vote by address on a policy gate may open the next level, whose group the timer emails at once.
+    if (recordDecision !== undefined && Object.values(requestApprovals).some((gate) => gate.policy !== undefined)) props.approvalTimer?.grantScheduling(recordDecision);
 
     // ---- the state machine ----
     const states = new Construct(this, 'States'); // state ids read like the process and would clash with the functions'

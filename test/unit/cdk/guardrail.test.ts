@@ -127,7 +127,7 @@ describe('the local runtime', () => {
     expect(fromCdkJson.dev!.guardrail).toEqual({ promptAttack: 'HIGH' });
     const app = synthesizeLocalApplication({ environmentName: 'local', region: 'us-east-1' });
     expect(app.functions.length).toBeGreaterThan(0);
-    const resources = { region: 'us-east-1', eventsTable: 't', sealingKeyArn: 'k', linkKeyArn: 'l', approvalSiteUrl: 'http://localhost', paymentsSecretId: 's', auditBucket: 'b', endpoints: { dynamodb: 'd', s3: 's', sesv2: 'e', aws: 'a' } };
+    const resources = { region: 'us-east-1', eventsTable: 't', sealingKeyArn: 'k', linkKeyArn: 'l', approvalSiteUrl: 'http://localhost', paymentsSecretId: 's', auditBucket: 'b', scheduler: { timerArn: 'arn:aws:lambda:us-east-1:000000000000:function:t', roleArn: 'r', group: 'g' }, endpoints: { dynamodb: 'd', s3: 's', sesv2: 'e', aws: 'a' } };
     for (const fn of app.functions) {
       const environment = localFunctionEnvironment(fn, resources);
       expect(Object.keys(environment).filter((name) => name.startsWith('GUARDRAIL_')), fn.name).toEqual([]);

@@ -38,8 +38,8 @@ const decide = (roleId: string, request: IamRequest) => world.decide({ roleId },
 const passTo = (service: string): IamRequest['context'] => ({ 'iam:PassedToService': service });
 
 describe('approval timers in IAM (iam-simulate)', () => {
-  it('lets a policy gate’s request-approval, the page and the timer create a schedule in the timer group, and in no other group', async () => {
-    for (const role of [roles.policyGate, roles.page, roles.timer]) {
+  it('lets a policy gate’s request-approval, its record-decision (a vote may open the next level), the page and the timer create a schedule in the timer group, and in no other group', async () => {
+    for (const role of [roles.policyGate, roles.recordDecision, roles.page, roles.timer]) {
       await world.validateRole(role, { action: 'scheduler:CreateSchedule', resource: schedule(GROUP) });
       expect(await decide(role, { action: 'scheduler:CreateSchedule', resource: schedule(GROUP) }), role).toBe('Allowed');
       expect(await decide(role, { action: 'scheduler:CreateSchedule', resource: schedule('default') }), role).toBe('ImplicitlyDenied');
@@ -53,15 +53,15 @@ describe('approval timers in IAM (iam-simulate)', () => {
 
   it('lets them pass the Scheduler role to Scheduler only, and no other role', async () => {
     const schedulerRole = world.roleArn(roles.scheduler);
-    for (const role of [roles.policyGate, roles.page, roles.timer]) {
+    for (const role of [roles.policyGate, roles.recordDecision, roles.page, roles.timer]) {
       expect(await decide(role, { action: 'iam:PassRole', resource: schedulerRole, context: passTo('scheduler.amazonaws.com') }), role).toBe('Allowed');
       expect(await decide(role, { action: 'iam:PassRole', resource: schedulerRole, context: passTo('lambda.amazonaws.com') }), role).toBe('ImplicitlyDenied');
       expect(await decide(role, { action: 'iam:PassRole', resource: world.roleArn(roles.timer), context: passTo('scheduler.amazonaws.com') }), role).toBe('ImplicitlyDenied');
     }
   });
 
-  it('gives a plain gate and the deciders no scheduling at all', async () => {
-    for (const role of [roles.plainGate, roles.recordDecision]) {
+  it('gives a plain gate no scheduling at all', async () => {
+    for (const role of [roles.plainGate]) {
       expect(await decide(role, { action: 'scheduler:CreateSchedule', resource: schedule(GROUP) }), role).toBe('ImplicitlyDenied');
       expect(await decide(role, { action: 'iam:PassRole', resource: world.roleArn(roles.scheduler), context: passTo('scheduler.amazonaws.com') }), role).toBe('ImplicitlyDenied');
     }

@@ -60,6 +60,7 @@ export const PLATFORM_EXTRAS = {
 const NOT_CALLED: Record<string, Record<string, string>> = {
   'request-approval': { 'kms:VerifyMac': 'LinkSigner (functions/shared/approvals/link-signer.ts) signs and verifies; request-approval only signs the links it emails' },
   'approval-page': { 'kms:GenerateMac': 'LinkSigner signs and verifies; the page only verifies the link it is given' },
+  'approval-timer': { 'kms:VerifyMac': 'LinkSigner signs and verifies; the approval timer only signs the links it emails (reminders, escalations, the next level)' },
 };
 
 /**
@@ -302,6 +303,9 @@ export async function modelOf(inputs: ModelInputs, fn: ExpectedFunction): Promis
   }
   for (const action of ['dynamodb:Scan', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable']) deny('the table as a whole is nobody\'s', { action, resource: anyTable });
   deny('schedules outside the approval-timer group', { action: 'scheduler:CreateSchedule', resource: `arn:aws:scheduler:${region}:${account}:schedule/default/approval-timer-probe` });
+  if (variables.APPROVAL_SCHEDULE_GROUP === undefined) {
+    deny('passing Scheduler a role: only functions given the timer group schedule', { action: 'iam:PassRole', resource: `arn:aws:iam::${account}:role/approval-timer-probe`, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+  }
 
   const keys = Object.keys(resourcesOf(template, 'AWS::KMS::Key')).map((id) => [id, world.arns.string({ 'Fn::GetAtt': [id, 'Arn'] })] as const);
   const keyArn = (part: string) => keys.find(([id]) => id.includes(part))![1];

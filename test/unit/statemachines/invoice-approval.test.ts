@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { ApprovalPolicy } from '../../../functions/shared/approvals/policy/schema.js';
+import { routeHoursOf } from '../../../functions/shared/approvals/policy/route-hours.js';
 import { invoiceApproval } from '../../../statemachines/invoice-approval/workflow.js';
 import { stateMachineOf, synthWardflow, templateOf } from '../cdk/synth.js';
 import { type Asl, type State, renderDefinition } from './asl.js';
@@ -10,9 +13,12 @@ beforeAll(() => {
   const app = synthWardflow({ 'wardflow:stages': 'dev' });
   const [, machine] = stateMachineOf(templateOf(app, 'dev'), invoiceApproval);
   asl = renderDefinition(machine.Properties.DefinitionString);
-  // The invoice gate declares no timeoutHours of its own: it waits the environment's approvalTimeoutHours.
+  // The invoice gate has an approval policy: it waits as long as the policy's longest route (plus an hour).
   expect(invoiceApproval.gates?.approval.timeoutHours).toBeUndefined();
-  approvalTimeoutHours = app.stages[0]!.stack.node.tryGetContext('wardflow:environments').dev.approvalTimeoutHours;
+  const policy = ApprovalPolicy.parse(JSON.parse(readFileSync(invoiceApproval.gates!.approval.policy!.file, 'utf8')));
+  approvalTimeoutHours = routeHoursOf(policy);
+  // Manager 24 h, escalated 24 h more, then the directors 48 h: 96 h, and an hour's margin.
+  expect(approvalTimeoutHours).toBe(97);
 });
 
 const statesOf = (type: string) => Object.entries(asl.States).filter(([, s]) => s.Type === type);
@@ -41,7 +47,7 @@ describe('invoice approval workflow (ASL)', () => {
     expect(asl.States.InvoicePaid!.Type).toBe('Succeed');
   });
 
-  it('gives every waitForTaskToken state a TimeoutSeconds equal to the approval timeout', () => {
+  it('gives every waitForTaskToken state a TimeoutSeconds equal to the longest route of its policy', () => {
     const callbacks = statesOf('Task').filter(([, s]) => isCallback(s));
     expect(callbacks.map(([name]) => name)).toEqual(['ApprovalGate']);
     for (const [, state] of callbacks) {
@@ -49,7 +55,7 @@ describe('invoice approval workflow (ASL)', () => {
     }
   });
 
-  it('passes the gate the execution, the token, the approval named after the execution, and what approvers see; keeps the decision in $.approval', () => {
+  it('passes the gate the execution, the token, the approval named after the execution, what approvers see, the policy and its facts; keeps the decision in $.approval', () => {
     expect(asl.States.ApprovalGate).toMatchObject({
       Parameters: {
         Payload: {
@@ -76,8 +82,11 @@ describe('invoice approval workflow (ASL)', () => {
       },
       ResultPath: '$.approval',
     });
-    // Nothing but the id and the subject: the invoice itself stays in the state.
-    expect(Object.keys((asl.States.ApprovalGate!.Parameters as { Payload: { input: object } }).Payload.input).sort()).toEqual(['approvalId.$', 'subject']);
+    // The id, the subject, the policy as data and the three facts it reads: the invoice itself stays in the state.
+    const input = (asl.States.ApprovalGate!.Parameters as { Payload: { input: Record<string, unknown> } }).Payload.input;
+    expect(Object.keys(input).sort()).toEqual(['approvalId.$', 'facts', 'policy', 'subject']);
+    expect(input.facts).toEqual({ 'amount.$': '$.invoice.amount', 'currency.$': '$.invoice.currency', 'knownVendor.$': '$.policy.knownVendor' });
+    expect(input.policy).toEqual(JSON.parse(readFileSync(invoiceApproval.gates!.approval.policy!.file, 'utf8')));
   });
 
   it('catches every error of every Task state', () => {
@@ -168,7 +177,7 @@ describe('invoice approval workflow (ASL)', () => {
     expect(asl.States.RecordSuccess!.Parameters).toMatchObject({ input: { outcome: 'succeeded' } });
   });
 
-  it('bounds the whole execution by the approval timeout plus one hour', () => {
+  it("bounds the whole execution by the gate's timeout plus one hour", () => {
     expect(asl.TimeoutSeconds).toBe(approvalTimeoutHours * 3600 + 3600);
   });
 });
