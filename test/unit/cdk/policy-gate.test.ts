@@ -102,11 +102,11 @@ describe('a policy gate, synthesized', () => {
     expect(functionOf(template, 'approval-timer')[1].Properties.FunctionName).toBe(`wardflow-${env}-approval-timer`);
   });
 
-  it.each(['dev', 'prod'])('lets request-approval of the policy gate, the page and the timer create schedules in that group only and pass that role only to Scheduler, in %s', (env) => {
+  it.each(['dev', 'prod'])('lets request-approval and record-decision of the policy gate, the page and the timer create schedules in that group only and pass that role only to Scheduler, in %s', (env) => {
     const template = templates[env]!;
     const environment = environmentOf(env, context);
     const roleId = Object.keys(resourcesOf(template, 'AWS::IAM::Role')).find((id) => id.startsWith('ApprovalTimerSchedulerRole'))!;
-    for (const name of ['expense-policy-request-claim-approval', 'approval-page', 'approval-timer']) {
+    for (const name of ['expense-policy-request-claim-approval', 'expense-policy-record-decision', 'approval-page', 'approval-timer']) {
       const scheduling = statementsOf(template, name).filter((s) => actionList(s).some((a) => a.startsWith('scheduler:') || a.startsWith('iam:')));
       expect(scheduling, name).toEqual([
         { Sid: 'ScheduleApprovalTimers', Effect: 'Allow', Action: 'scheduler:CreateSchedule', Resource: arnIn(environment, 'scheduler', `schedule/wardflow-${env}-approval-timers/*`) },
@@ -116,7 +116,7 @@ describe('a policy gate, synthesized', () => {
     }
     // Nothing else schedules or passes roles: the plain gate, the steps, the deciders.
     const others = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-      .filter((p) => !['expense-policy-request-claim-approval', 'approval-page', 'approval-timer'].some((name) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleIdOf(template, name) }])))
+      .filter((p) => !['expense-policy-request-claim-approval', 'expense-policy-record-decision', 'approval-page', 'approval-timer'].some((name) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleIdOf(template, name) }])))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
     expect(others.filter((a) => a.startsWith('scheduler:') || a === 'iam:PassRole')).toEqual([]);
   });

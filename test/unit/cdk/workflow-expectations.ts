@@ -374,6 +374,9 @@ export const WORKFLOW_CHECKS: ReadonlyArray<readonly [string, WorkflowCheck]> = 
         } else if (fn.purpose === 'request-approval' && workflow.gates?.[fn.key!]?.policy !== undefined) {
           // A policy gate's request-approval also schedules the first timer of the route.
           expect(extrasOf(template, fn.name), fn.name).toEqual([...PLATFORM_EXTRAS['request-approval'], 'iam:PassRole', 'scheduler:CreateSchedule'].sort());
+        } else if (fn.purpose === 'record-decision' && Object.values(workflow.gates ?? {}).some((gate) => gate.policy !== undefined)) {
+          // A vote by address on a policy gate may open the next level, whose timer it schedules at once.
+          expect(extrasOf(template, fn.name), fn.name).toEqual([...PLATFORM_EXTRAS['record-decision'], 'iam:PassRole', 'scheduler:CreateSchedule'].sort());
         } else {
           expect(extrasOf(template, fn.name), fn.name).toEqual(PLATFORM_EXTRAS[fn.purpose as keyof typeof PLATFORM_EXTRAS]);
         }

@@ -6,7 +6,7 @@ import { qualifiedExecutionId } from '../../../../functions/shared/events/execut
 import { type Example, exampleKey, executionNameFor, loadWorkflowExamples, outcomeOf } from './examples.js';
 import { freeBasePort } from '../services/free-ports.js';
 import { localEventReader } from './event-reader.js';
-import { followApprovalLink, waitForApprovalLink, waitForExecutionEnd } from '../services/inbox-client.js';
+import { followApprovalLink, VOTE_WAITS_FOR_OTHERS, waitForApprovalLinkOfAnother, waitForExecutionEnd } from '../services/inbox-client.js';
 import { startLocalRuntime } from './runtime.js';
 import { userInfo } from 'node:os';
 import { localStarter, withStarter } from '../../../../functions/record-start/started-by.js';
@@ -101,12 +101,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ rows: DemoRo
   }
 }
 
+/**
+ * Clicks the expected decision through the emailed links, one approver after another, for as long as
+ * the page says the request waits for other approvers: a policy asks a quorum (2 of 3 vendor-master
+ * approvers) or several levels (a manager, then finance directors), each person with their own link.
+ */
 async function answerApproval(example: Example, executionName: string, inbox: string, deadline: number, print: (line: string) => void): Promise<void> {
   const decision = example.expected.approver!;
-  const link = await waitForApprovalLink(inbox, qualifiedExecutionId(example.workflow, executionName), deadline);
-  print(`approval email for ${executionName} arrived; following its link and clicking "${decision}"`);
-  const answer = await followApprovalLink(link, decision);
-  print(`  the approval page answered ${answer.status} after the ${decision} click`);
+  const executionId = qualifiedExecutionId(example.workflow, executionName);
+  const answered = new Set<string>();
+  for (;;) {
+    const link = await waitForApprovalLinkOfAnother(inbox, executionId, answered, deadline);
+    answered.add(link.recipient);
+    print(`approval email for ${executionName} arrived (approver ${answered.size}); following its link and clicking "${decision}"`);
+    const answer = await followApprovalLink(link.url, decision);
+    print(`  the approval page answered ${answer.status} after the ${decision} click`);
+    if (!answer.page.includes(VOTE_WAITS_FOR_OTHERS)) return;
+  }
 }
 
 /** The demo's table, one line per example. */

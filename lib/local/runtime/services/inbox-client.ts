@@ -56,6 +56,27 @@ export async function waitForApprovalLink(inboxUrl: string, executionId: string,
 }
 
 /**
+ * Waits for an approval email of an execution sent to someone not in `answered`, and returns its
+ * link with the recipient: the newest such email (a later level, a reminder or an escalation
+ * replaces an older link of the same person).
+ *
+ * @example
+ * const { url, recipient } = await waitForApprovalLinkOfAnother(inbox, 'vendor-bank-details:bank-change-valid-1a2b', new Set(), Date.now() + 60_000);
+ */
+export async function waitForApprovalLinkOfAnother(inboxUrl: string, executionId: string, answered: ReadonlySet<string>, deadline: number): Promise<ApprovalLink> {
+  for (;;) {
+    const links = await approvalLinks(inboxUrl);
+    const link = links.filter((l) => executionIdOfApproval(l.approvalId) === executionId && !answered.has(l.recipient)).at(-1);
+    if (link !== undefined) return link;
+    if (Date.now() > deadline) throw new Error(`no approval email for execution ${executionId} to another approver arrived in the inbox in time`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The approval page's words when a vote is on record and the request waits for other approvers (pages.ts voteRecorded). */
+export const VOTE_WAITS_FOR_OTHERS = 'The request now waits for the other approvers';
+
+/**
  * What a browser does: GET the page (it only shows), then POST the form's decision to the
  * same address. Returns the status of the POST and the page it showed.
  */
