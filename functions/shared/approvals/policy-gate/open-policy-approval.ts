@@ -183,9 +183,10 @@ async function resumePolicyApproval(
     if (closed) throw closed;
   }
   const replaced = await replaceToken(request, events, deps);
-  events = replaced.events;
-  const after = events;
-  if (ended !== undefined) return { kind: 'resumed', delivery: await deliverEnded(request.approvalId, after, deps), recipients: 0 };
+  const after = replaced.events;
+  // Judged again on the stream with the new token: a vote or a timer that ended the approval while
+  // the token was replaced may have told the old token (gone by now); the outcome goes to the new one.
+  if (finalDeliver(levelState(after)) !== undefined) return { kind: 'resumed', delivery: await deliverEnded(request.approvalId, after, deps), recipients: 0 };
   await scheduleNext(after, request, deps);
   const announced = await announceCurrentLevel(after, notification, deps, ACTOR(deps.step));
   return { kind: 'resumed', recipients: announced.recipients };
