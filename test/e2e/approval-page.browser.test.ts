@@ -117,7 +117,7 @@ describe.skipIf(!available && !required)(`approval page in a browser${available 
     const { emails } = (await (await fetch(new URL('store', runtime.endpoints.endpoints.inbox))).json()) as { emails: { body: { text?: string; html?: string } }[] };
     const email = emails.find((e) => e.body.text?.includes(url));
     for (const part of [email?.body.text, email?.body.html]) {
-      expect(part).toContain('You are the only approver; your decision closes it.');
+      expect(part).toContain('You are one of 2 finance approvers; the first decision closes it.');
       expect(part).toMatch(/Decide by:?(<\/bdi><\/th><td><bdi>|\s+)in \d+ (hours|days), on \w+day /);
     }
 

@@ -43,6 +43,8 @@ export function exampleInput(file: string): { invoiceText: string; source: strin
 }
 
 import { invoiceApproval } from '../../../statemachines/invoice-approval/workflow.js';
+import { evaluatePolicy } from '../../../functions/shared/approvals/policy/evaluate.js';
+import { ApprovalPolicy as ApprovalPolicySchema } from '../../../functions/shared/approvals/policy/schema.js';
 import { workflowInputJsonSchema } from '../../../lib/workflows/input-schema.js';
 
 /** The one approver of {@link STEP_ENV} (APPROVERS lists only them). */
@@ -53,6 +55,15 @@ export const STEP_ENV = {
   MODEL_PROVIDER: 'local',
   ALLOWED_MODELS: 'local.stand-in',
   APPROVERS: JSON.stringify([APPROVER]),
+  // The invoice gate's policy groups (cdk.json's dev groups in shape) and its timers' scheduler.
+  APPROVER_GROUPS: JSON.stringify({
+    finance: [APPROVER, 'finance-2@example.com'],
+    managers: ['manager-1@example.com'],
+    'finance-directors': ['director-1@example.com', 'director-2@example.com', 'director-3@example.com'],
+  }),
+  APPROVAL_TIMER_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:wardflow-test-approval-timer',
+  APPROVAL_TIMER_ROLE_ARN: 'arn:aws:iam::000000000000:role/wardflow-test-approval-timers',
+  APPROVAL_SCHEDULE_GROUP: 'wardflow-test-approval-timers',
   WORKFLOW_NAME: 'invoice-approval',
   WORKFLOW_INPUT_SCHEMA: workflowInputJsonSchema(invoiceApproval),
   APPROVAL_TIMEOUT_SECONDS: '86400',
@@ -328,6 +339,43 @@ export function invoiceSubject(invoice: Invoice): ApprovalSubject {
       { label: 'Due date', value: invoice.dueDate },
     ],
   };
+}
+
+/** The invoice gate's approval policy as shipped (statemachines/invoice-approval/approval-policy.json). */
+export const INVOICE_APPROVAL_POLICY: unknown = JSON.parse(readFileSync(invoiceApproval.gates!.approval.policy!.file, 'utf8'));
+
+/**
+ * The gate's input for an invoice, as the invoice state machine builds it: the approval, the
+ * subject, the shipped policy and its facts (the vendor check's `knownVendor`).
+ *
+ * @example
+ * await callStep(requestApproval, id, invoiceGateInput(id, invoice, true), token); // auto-approved by the policy
+ */
+export function invoiceGateInput(executionId: string, invoice: Invoice, knownVendor: boolean): Record<string, unknown> {
+  return {
+    approvalId: `${executionId}-1`,
+    subject: invoiceSubject(invoice),
+    policy: INVOICE_APPROVAL_POLICY,
+    facts: { amount: invoice.amount, currency: invoice.currency, knownVendor },
+  };
+}
+
+/**
+ * What the invoice gate records when its policy auto-approves (functions/shared/approvals/policy-gate/open-policy-approval.ts),
+ * for tests of the steps after the gate that need an approval on record without running the gate
+ * (and its Step Functions callback). Refuses an invoice the shipped policy would not auto-approve.
+ *
+ * @example
+ * await recordPolicyAutoApproval(world, 'exec-1', invoice);
+ */
+export async function recordPolicyAutoApproval(world: HandlerWorld, executionId: string, invoice: Invoice): Promise<void> {
+  const checked = ApprovalPolicySchema.parse(INVOICE_APPROVAL_POLICY);
+  const outcome = evaluatePolicy(checked, { amount: invoice.amount, currency: invoice.currency, knownVendor: true });
+  if (outcome.kind !== 'auto' || outcome.decision !== 'approve') throw new Error('test: the shipped policy does not auto-approve this invoice');
+  const approvalId = `${executionId}-1`;
+  await world.deps.store.append(approvalStream(approvalId), 0, [
+    { type: 'ApprovalAutoDecided', actor: `policy:${outcome.rule}`, data: { approvalId, executionId, decision: 'approve', rule: outcome.rule } },
+  ]);
 }
 
 /**

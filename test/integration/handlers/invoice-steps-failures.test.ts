@@ -14,7 +14,7 @@ import { handler as recordStart } from '../../../functions/record-start/handler.
 import { handler as requestApproval } from '../../../functions/request-approval/handler.js';
 import { GuardTriggered, ModelNotAllowed, PaymentFailed, ValidationFailed } from '../../../functions/shared/errors.js';
 import { approvalStream } from '../../../functions/shared/events/event.js';
-import { answerPaymentsSecret, callStep, exampleInput, failureOf, invoiceSubject, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, exampleInput, failureOf, invoiceSubject, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld, recordPolicyAutoApproval } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_77d0b3';
 const secretsManager = mockClient(SecretsManagerClient);
@@ -136,7 +136,7 @@ describe('pay-invoice', () => {
 
   it('pays over HTTP with the secret as bearer key and the execution as idempotency key', async () => {
     vi.stubEnv('PAYMENTS_API_URL', url);
-    await callStep(applyPolicy, 'exec-http', { invoice });
+    await recordPolicyAutoApproval(world, 'exec-http', invoice);
     expect(await callStep(payInvoice, 'exec-http', { invoice })).toEqual({ paymentId: 'pay_123' });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${PAYMENTS_KEY}`);
@@ -149,7 +149,7 @@ describe('pay-invoice', () => {
   it('turns a refusal into PaymentFailed without the response body', async () => {
     vi.stubEnv('PAYMENTS_API_URL', url);
     status = 401;
-    await callStep(applyPolicy, 'exec-401', { invoice });
+    await recordPolicyAutoApproval(world, 'exec-401', invoice);
     const error = await failureOf(callStep(payInvoice, 'exec-401', { invoice }));
     expect(error).toBeInstanceOf(PaymentFailed);
     expect(error.message).toContain('HTTP 401');
@@ -177,7 +177,7 @@ describe('record-outcome', () => {
   });
 
   it('leaves a decided approval alone when the gate times out afterwards', async () => {
-    await callStep(applyPolicy, 'exec-raced', { invoice });
+    await recordPolicyAutoApproval(world, 'exec-raced', invoice);
     await callStep(recordOutcome, 'exec-raced', { outcome: 'failed', error: { Error: 'States.Timeout' }, approvalId: 'exec-raced-1' });
     expect((await world.read(approvalStream('exec-raced-1'))).map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
   });

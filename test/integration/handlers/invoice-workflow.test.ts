@@ -14,7 +14,7 @@ import { ApprovalClosed, ApprovalExpired, ConcurrencyConflict, ValidationFailed 
 import { approvalState, executionState } from '../../../functions/shared/events/fold.js';
 import { openSealed } from '../../../functions/shared/events/open-sealed.js';
 import type { Invoice } from '../../../functions/workflows/invoice-approval/domain/invoice.js';
-import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, invoiceSubject, STEP_ENV, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
+import { acceptTaskCallbacks, answerPaymentsSecret, callStep, captureOutput, deliveries, exampleInput, failureOf, invoiceGateInput, invoiceSubject, STEP_ENV, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
 
 const PAYMENTS_KEY = 'sk_test_payments_4f9a1c2e';
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAY-secret-task-token-0123456789';
@@ -50,6 +50,11 @@ describe('invoice-approval steps against dynalite', () => {
     const { invoiceText, invoice, policy } = await runToPolicy(id, 'invoice-small.json');
     expect(invoice).toEqual({ vendor: 'Acme Office Supplies', invoiceNumber: 'INV-2026-0042', currency: 'EUR', amount: '4999.99', dueDate: '2026-12-31', iban: 'IE48XMPL93115212345678' });
     expect(policy).toMatchObject({ knownVendor: true, check: 'registered-account', approvalId: `${id}-1` });
+    // The gate's policy auto-approves it (known vendor, under 5,000) and answers its own token at once.
+    await callStep(requestApproval, id, invoiceGateInput(id, invoice, policy.knownVendor), TASK_TOKEN);
+    const [delivered] = deliveries(sfnMock);
+    expect(delivered?.args[0]).toBeInstanceOf(SendTaskSuccessCommand);
+    expect(JSON.parse(String((delivered!.args[0].input as { output: string }).output))).toEqual({ approved: true, approvalId: `${id}-1`, rule: 'known-vendor-under-5000' });
     expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
     expect(await callStep(recordOutcome, id, { outcome: 'succeeded' })).toEqual({ outcome: 'succeeded' });
 
@@ -59,6 +64,7 @@ describe('invoice-approval steps against dynalite', () => {
       'GuardTriggered', 'ModelInvoked', 'StepSucceeded', // the PII guard redacted the IBAN for the model
       'StepSucceeded',
       'StepSucceeded',
+      'StepSucceeded', // the gate: decided by its policy, nobody asked
       'SecretRead', 'PaymentRecorded', 'StepSucceeded',
       'ExecutionSucceeded', 'StepSucceeded',
     ]);
@@ -76,6 +82,7 @@ describe('invoice-approval steps against dynalite', () => {
 
     const approval = await world.approvalEvents(`${id}-1`);
     expect(approval.map((e) => e.type)).toEqual(['ApprovalAutoDecided']);
+    expect(approval[0]).toMatchObject({ actor: 'policy:known-vendor-under-5000', data: { decision: 'approve', rule: 'known-vendor-under-5000' } });
     expect(approvalState(approval).status).toBe('approved');
 
     expect(output.join('')).toContain('exec-small'); // the steps did log (at DEBUG), so the checks below see their lines
@@ -99,7 +106,8 @@ describe('invoice-approval steps against dynalite', () => {
   it('refuses a new execution that reuses the name of a finished one, leaving the old record and its approval alone', async () => {
     // Step Functions lets a STANDARD execution name be reused 90 days after the first run.
     const id = 'exec-reused-name';
-    const { invoice } = await runToPolicy(id, 'invoice-small.json');
+    const { invoice, policy } = await runToPolicy(id, 'invoice-small.json');
+    await callStep(requestApproval, id, invoiceGateInput(id, invoice, policy.knownVendor), TASK_TOKEN);
     await callStep(payInvoice, id, { invoice });
     await callStep(recordOutcome, id, { outcome: 'succeeded' });
     const finished = await world.executionEvents(id);

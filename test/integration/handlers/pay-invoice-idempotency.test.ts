@@ -4,12 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler as applyPolicy } from '../../../functions/workflows/invoice-approval/apply-policy/handler.js';
 import { handler as payInvoice } from '../../../functions/workflows/invoice-approval/pay-invoice/handler.js';
 import { ConcurrencyConflict, GuardTriggered, PaymentFailed } from '../../../functions/shared/errors.js';
 import type { EventStore } from '../../../functions/shared/events/store.js';
 import { setDependencies } from '../../../functions/shared/runtime.js';
-import { answerPaymentsSecret, callStep, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld } from './harness.js';
+import { answerPaymentsSecret, callStep, failureOf, SAMPLE_INVOICE as invoice, silenceOutput, stubStepEnvironment, registerSampleVendor, undoTestStubs, useHandlerWorld, recordPolicyAutoApproval } from './harness.js';
 
 // Step Functions retries PayInvoice on Lambda.ServiceException and ConcurrencyConflict, possibly
 // after the money moved. These tests invoke the step again for the same execution, as a retry does.
@@ -60,7 +59,7 @@ const paySucceeded = async (executionId: string) =>
 describe('pay-invoice retried for the same execution', () => {
   it('pays once over HTTP: one API call, one PaymentRecorded, the same paymentId both times', async () => {
     const id = 'exec-retry-http';
-    await callStep(applyPolicy, id, { invoice });
+    await recordPolicyAutoApproval(world, id, invoice);
     const first = await callStep(payInvoice, id, { invoice });
     const second = await callStep(payInvoice, id, { invoice });
     expect(first).toEqual({ paymentId: `pay_${id}` });
@@ -76,7 +75,7 @@ describe('pay-invoice retried for the same execution', () => {
   it('pays once in ledger-only mode too', async () => {
     vi.stubEnv('PAYMENTS_API_URL', '');
     const id = 'exec-retry-ledger';
-    await callStep(applyPolicy, id, { invoice });
+    await recordPolicyAutoApproval(world, id, invoice);
     expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
     expect(await callStep(payInvoice, id, { invoice })).toEqual({ paymentId: `ledger-${id}` });
     expect(await payments(id)).toHaveLength(1);
@@ -84,7 +83,7 @@ describe('pay-invoice retried for the same execution', () => {
 
   it('when the first attempt paid but could not record, the retry records the provider\'s same payment once', async () => {
     const id = 'exec-retry-unrecorded';
-    await callStep(applyPolicy, id, { invoice });
+    await recordPolicyAutoApproval(world, id, invoice);
     // The first attempt's audit append of PaymentRecorded keeps conflicting: the step fails after paying.
     const store = world.deps.store;
     const conflicting: EventStore = {
@@ -108,7 +107,7 @@ describe('pay-invoice retried for the same execution', () => {
 
   it('records the payment even when the step fails after the provider paid', async () => {
     const id = 'exec-paid-then-failed';
-    await callStep(applyPolicy, id, { invoice });
+    await recordPolicyAutoApproval(world, id, invoice);
     // The step fails after api.pay: here because its output would carry the API key (refused).
     paymentIdFor = () => `pay_${PAYMENTS_KEY}`;
     expect(await failureOf(callStep(payInvoice, id, { invoice }))).toBeInstanceOf(GuardTriggered);
@@ -124,7 +123,7 @@ describe('pay-invoice retried for the same execution', () => {
 
   it('refuses a retry for other invoice facts than the recorded payment, without calling the API', async () => {
     const id = 'exec-retry-changed';
-    await callStep(applyPolicy, id, { invoice });
+    await recordPolicyAutoApproval(world, id, invoice);
     await callStep(payInvoice, id, { invoice });
     calls = [];
     const error = await failureOf(callStep(payInvoice, id, { invoice: { ...invoice, amount: '4000.00' } }));

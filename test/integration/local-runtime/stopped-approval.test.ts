@@ -49,10 +49,18 @@ describe('an approval whose execution was stopped', () => {
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: NAME, input }));
     const url = await waitForApprovalLink(runtime.endpoints.endpoints.inbox, ID, Date.now() + 60_000);
 
-    // Waiting, and listed.
-    const before = await cli('approvals', '--json');
-    expect(before.code, before.stderr).toBe(0);
-    expect((JSON.parse(before.stdout) as { approvalId: string }[]).map((a) => a.approvalId)).toEqual([`${ID}-1`]);
+    // Waiting, and listed. The gate's own audit (the execution stream's ApprovalRequested, which the
+    // list reads) is appended when request-approval returns, a moment after the email went out: waited for.
+    const deadline = Date.now() + 60_000;
+    let listed: string[] = [];
+    for (;;) {
+      const before = await cli('approvals', '--json');
+      expect(before.code, before.stderr).toBe(0);
+      listed = (JSON.parse(before.stdout) as { approvalId: string }[]).map((a) => a.approvalId);
+      if (listed.length > 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(listed).toEqual([`${ID}-1`]);
 
     await sfn.send(new StopExecutionCommand({ executionArn }));
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn, includedData: 'METADATA_ONLY' }))).status).toBe('ABORTED');
