@@ -78,7 +78,7 @@ export function claimsSubject(subject: ExportSubject, record: ArchivedRecord): b
  * The streams a report shows beside the subject's, from the subject's events:
  * - an execution: every approval its events name (`data.approvalId`), every approval stream
  *   whose events name the execution (`claimed`), and its first gate's approval when that has
- *   events (apply-policy records an auto-approval only in the approval's stream);
+ *   events (a gate whose policy auto-decides records that only in the approval's stream);
  * - an approval: every execution its events name (`data.executionId`).
  * Ids that are not well-formed are never looked up.
  *

@@ -55,8 +55,8 @@ export async function statusCommand(connection: Connection, line: CommandLine, i
 
 /**
  * The execution's stream and the streams of its approvals: those its stream names
- * (ApprovalRequested, ApprovalAutoDecided) and its first gate's (apply-policy records an
- * auto-approval only in the approval's stream). Empty approval streams are left out.
+ * (ApprovalRequested, ApprovalAutoDecided) and its first gate's (a gate whose policy auto-decides records
+ * that only in the approval's stream). Empty approval streams are left out.
  */
 export async function readHistory(connection: Pick<Connection, 'dynamodb' | 'eventsTable'>, id: string): Promise<HistoryStream[]> {
   const store = openEventReader(connection);
