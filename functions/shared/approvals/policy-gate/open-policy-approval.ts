@@ -1,4 +1,4 @@
-import { ConfigurationInvalid, ConcurrencyConflict, TamperDetected } from '../../errors.js';
+import { ConcurrencyConflict, ConfigurationInvalid, TamperDetected } from '../../errors.js';
 import { approvalStream, type NewEvent, type StoredEvent } from '../../events/event.js';
 import { approvalState } from '../../events/fold.js';
 import { readVerified } from '../../events/read-verified.js';
@@ -52,7 +52,8 @@ const ACTOR = (step: string) => `step:${step}`;
  * the environment's groups, decides on the facts.
  * - An auto-decision is recorded as ApprovalAutoDecided naming the rule (actor `policy:<rule>`,
  *   which opens and closes the approval stream) and answers the task's own token at once.
- * - A route is recorded in one append: ApprovalRequested (token and the roster of every group the
+ * - A route is recorded one event at a time (the local store has no transactions; a retried gate
+ *   finishes what a crash cut short): ApprovalRequested (token and the roster of every group the
  *   route may ask sealed; the clear part says how many), ApprovalRouted (which rule, the levels
  *   with their quorums, the groups' titles) and the first ApprovalLevelStarted. Then the first
  *   timer is scheduled and the first level's group emailed (ApprovalNotified on both streams).
