@@ -1,6 +1,8 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { approvalSubjectOf, type ApprovalField } from '../../functions/shared/approvals/approval-subject.js';
 import { openApprovalOf, type OpenApproval } from '../../functions/shared/approvals/open-approval.js';
+import { levelState } from '../../functions/shared/approvals/levels/state.js';
+import { isRouted } from '../../functions/shared/approvals/policy-gate/level-stream.js';
 import { approvalState } from '../../functions/shared/events/fold.js';
 import type { EventStore } from '../../functions/shared/events/store.js';
 import type { Connection } from './connection.js';
@@ -117,8 +119,15 @@ async function statusNow(connection: Pick<Connection, 'sfn'>, executionArn: stri
   }
 }
 
+/**
+ * One waiting approval as listed. A policy gate's is listed with the level asked now: its deadline
+ * (the link of an approver asked now expires with it) and how many are asked at it, rather than the
+ * gate's outer expiry and everyone its route may ask.
+ */
 function pendingApproval({ approvalId, events }: OpenApproval, execution: ExecutionSummary): PendingApproval {
   const state = approvalState(events);
+  const levels = isRouted(events) ? levelState(events) : undefined;
+  const asked = levels?.status === 'pending' ? levels : undefined;
   // The subject the gate recorded (a stream from before subjects has its summary read as one).
   const subject = approvalSubjectOf(events);
   return {
@@ -127,7 +136,7 @@ function pendingApproval({ approvalId, events }: OpenApproval, execution: Execut
     workflow: execution.workflow,
     title: subject?.title ?? null,
     fields: subject?.fields ?? [],
-    expiresAt: state.expiresAt ?? null,
-    approverCount: state.approverCount,
+    expiresAt: asked?.deadlineAt ?? state.expiresAt ?? null,
+    approverCount: asked?.approverCount ?? state.approverCount,
   };
 }

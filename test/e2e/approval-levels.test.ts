@@ -101,6 +101,14 @@ describe('approval policies in the local runtime', { timeout: 900_000 }, () => {
     const directors = await emailsFor(r, id, (email) => email.level === 1, 3);
     expect([...directors.keys()].sort()).toEqual([...DIRECTORS].sort());
     expect((await statusOf(r, id, false))).toBe('RUNNING');
+    // `wardflow approvals` lists it at the level asked now: the 3 directors, until their level's deadline.
+    const started = typesOf(await reader.approval(`${id}-1`), 'ApprovalLevelStarted').find((event) => event.data.level === 1)!;
+    const listed = runCliProcess(['approvals', '--json'], r.dataDir);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { approvalId: string; approverCount: number; expiresAt: string }[]).find((a) => a.approvalId === `${id}-1`)).toMatchObject({
+      approverCount: 3,
+      expiresAt: started.data.deadlineAt,
+    });
 
     const links = [...directors.values()].map((email) => email.url);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(links[i % links.length]!, 'approve')));
