@@ -1,6 +1,6 @@
 import { ValidationFailed, type ValidationIssue } from '../errors.js';
 import { attemptRefusedIssues } from './attempt-refused-data.js';
-import { levelEventIssues } from '../approvals/levels/events.js';
+import { LEVEL_EVENT_TYPES, levelEventIssues } from '../approvals/levels/events.js';
 import { isRegisteredDomainType } from './domain-types.js';
 import { executionStartedIssues } from './execution-started-data.js';
 import { EVENT_TYPES, type NewEvent } from './event.js';
@@ -61,7 +61,7 @@ export function validateAppend(stream: string, expectedVersion: number, events: 
 }
 
 /** The event types only multi-level approvals write; ApprovalDecided and ApprovalExpired keep their older, looser shapes too. */
-const LEVEL_ONLY_TYPES = new Set<string>(['ApprovalRouted', 'ApprovalLevelStarted', 'ApprovalVoted', 'ApprovalLevelCompleted', 'ApprovalReminderSent', 'ApprovalEscalated']);
+const LEVEL_ONLY_TYPES = new Set<string>(LEVEL_EVENT_TYPES.filter((type) => type !== 'ApprovalDecided' && type !== 'ApprovalExpired'));
 
 function checkNewEvent(event: NewEvent, at: string, issues: ValidationIssue[]): void {
   if (!isPlainObject(event)) {
