@@ -1,8 +1,8 @@
 import type { RefusalReason } from '../../events/attempt-refused-data.js';
 import type { LevelDeliver, LevelEvent } from './events.js';
 import { reached } from './instants.js';
-import { levelStartedData } from './route.js';
-import { type LevelState, votesOfGroupAsked } from './state.js';
+import { settleLevel } from './settle.js';
+import { evolveLevels, type LevelState } from './state.js';
 
 /**
  * An approver's vote at a level, pure: what to append, or why it is refused.
@@ -73,23 +73,13 @@ export function voteAtLevel(state: LevelState, vote: LevelVote, now: Date): Vote
   if (onRecord !== undefined) return { ok: false, reason: 'duplicate-approver' };
 
   const approvalId = state.approvalId!;
-  const executionId = state.executionId!;
   const actor = `approver:${state.group}:${approverIndex}`;
-  const events: LevelEvent[] = [{ type: 'ApprovalVoted', actor, data: { approvalId, level, group: state.group, approverIndex, decision } }];
-  if (decision === 'reject') {
-    events.push({ type: 'ApprovalDecided', actor, data: { approvalId, executionId, approverIndex, decision, level } });
-    return { ok: true, events, deliver: { kind: 'failure', error: 'ApprovalRejected' } };
-  }
-  const approvals = votesOfGroupAsked(state).filter((recorded) => recorded.decision === 'approve').length + 1;
-  if (approvals < state.quorum) return { ok: true, events };
-  events.push({ type: 'ApprovalLevelCompleted', actor, data: { approvalId, level, decision: 'approve' } });
-  const following = state.route[level + 1];
-  if (following === undefined) {
-    events.push({ type: 'ApprovalDecided', actor, data: { approvalId, executionId, approverIndex, decision, level } });
-    return { ok: true, events, deliver: { kind: 'success' } };
-  }
-  events.push({ type: 'ApprovalLevelStarted', actor, data: levelStartedData(approvalId, level + 1, following, now) });
-  return { ok: true, events };
+  const voted: LevelEvent = { type: 'ApprovalVoted', actor, data: { approvalId, level, group: state.group, approverIndex, decision } };
+  // What the vote decides (a rejection, a quorum reached, the next level or the gate's end) is the
+  // settling of the state with the vote in it: one rule for a vote appended with its consequences
+  // and for one whose consequences are appended after it (settle.ts).
+  const consequences = settleLevel(evolveLevels(state, voted), now);
+  return { ok: true, events: [voted, ...consequences.events], ...(consequences.deliver !== undefined ? { deliver: consequences.deliver } : {}) };
 }
 
 /** What an ended gate told its task. */
